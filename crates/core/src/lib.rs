@@ -1,0 +1,14 @@
+//! Butterfly's core: the process table of record (pids, owners, links,
+//! monitors, registered names) and the per-thread inboxes through which
+//! messages from other threads and nodes reach a JS thread.
+//!
+//! Pure Rust with no N-API types, so everything here is tested by
+//! `cargo test` alone. The binding crate (`crates/node`) only adapts it.
+
+pub mod inbox;
+mod registry;
+pub mod table;
+
+pub use inbox::{Delivery, Inbox, Lane, Threads};
+pub use registry::RegisterError;
+pub use table::{Exited, Id, NoProc, ProcessTable, RefId, ThreadId};

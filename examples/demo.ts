@@ -1,0 +1,36 @@
+// `npm start`: the seed's echo service, a linked crash, a monitor's DOWN.
+import { call, type From, type Process, reply, registerService, spawn } from '../index.ts'
+
+// The seed's (register-service :ECHO (spawn #'echo-server)) and (!? :ECHO "Hello").
+async function echoServer(p: Process): Promise<void> {
+  for (;;) {
+    const msg = (await p.receive()) as ['$call', From, unknown]
+    if (msg[0] === '$call') reply(msg[1], msg[2])
+  }
+}
+registerService('ECHO', spawn(echoServer))
+console.log(`(!? :ECHO "Hello") -> ${await call('ECHO', 'Hello')}`)
+
+// A supervisor-like process traps exits, so a linked worker's crash comes
+// to it as a message instead of killing it.
+const done = new Promise<void>((resolve) => {
+  spawn(async (p) => {
+    p.trapExit(true)
+    const worker = p.spawnLink(async (w) => {
+      await w.receive(undefined, { timeout: 10 })
+      throw new Error('worker crashed on purpose')
+    })
+    console.log(`spawned linked worker ${worker}`)
+    const [tag, from, reason] = (await p.receive()) as ['EXIT', unknown, Error]
+    console.log(`trapped ${tag} from ${from}: ${reason.message}`)
+
+    // A monitor tells once, with the reason, when a process ends.
+    const short = p.spawnLink(async () => 'done')
+    const ref = p.monitor(short)
+    const down = await p.receive((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
+    console.log(`monitor fired: ${JSON.stringify((down as unknown[]).map(String))}`)
+    resolve()
+  })
+})
+await done
+console.log('demo finished')

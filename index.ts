@@ -1,0 +1,15 @@
+// bfly: Butterfly for Node.js. The public surface (see API.md).
+export { decode, encode } from './src/codec.js'
+export {
+  MatchError,
+  NameTakenError,
+  NoProcError,
+  NoSuchServiceError,
+  NotPortableError,
+  ProcessExit,
+  TimeoutError,
+} from './src/errors.js'
+export { call, exit, type From, reply, send } from './src/messaging.js'
+export { registered, registerService, unregisterService, whereis } from './src/names.js'
+export { Process, type ProcessFn, processCount, spawn } from './src/process.js'
+export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/values.js'

@@ -1,0 +1,46 @@
+// Messages and signals to processes of other JS threads of this node:
+// encoded, posted into the owner thread's native inbox, and drained there
+// in batches (one native call and one wake-up per batch).
+import { decode, encode } from './codec.js'
+import { native } from './native.js'
+import { local, thread } from './process.js'
+import { signals } from './signals.js'
+
+const USER = 0
+const SIGNAL = 1
+
+/** Posts a user message to process `id` of another thread; false when it
+ * is not alive. Throws NotPortableError before anything is sent. */
+export function postMessage(id: number, msg: unknown): boolean {
+  return native.post(id, USER, encode(msg, 'msg'))
+}
+
+/** Posts an exit signal or DOWN to process `id` of another thread. */
+export function postSignal(id: number, sig: unknown[]): void {
+  let bytes: Uint8Array
+  try {
+    bytes = encode(sig, 'reason')
+  } catch {
+    // A reason that cannot travel still kills: it arrives as its description.
+    const r = sig[0] === 'DOWN' ? 3 : 2
+    bytes = encode(sig.map((x, i) => (i === r ? String(x) : x)))
+  }
+  native.post(id, SIGNAL, bytes)
+}
+
+/** Takes this thread's inbox and delivers it, in arrival order. */
+export function drainInbox(): void {
+  const b = native.threadDrain(thread)
+  for (let i = 0; i < b.to.length; i++) {
+    const p = local.get(b.to[i])
+    if (p === undefined) continue
+    let v: unknown
+    try {
+      v = decode(b.payload[i])
+    } catch {
+      continue
+    }
+    if (b.lane[i] === SIGNAL) signals.fromInbox(p, v as unknown[])
+    else p._deliver(v)
+  }
+}

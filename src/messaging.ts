@@ -1,0 +1,95 @@
+// send (!), call (!?), reply and exit: the same functions inside and
+// outside processes. Same-thread messages go by reference straight into
+// the receiver's mailbox; nothing here crosses into Rust on that path.
+
+import { postMessage } from './crossthread.js'
+import { arm } from './deadlines.js'
+import { NoProcError, NoSuchServiceError } from './errors.js'
+import { native } from './native.js'
+import { checkPid, local, PendingCall, type Process } from './process.js'
+import { signals } from './signals.js'
+import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref } from './values.js'
+
+/** Who a call came from: pass it to `reply`. */
+export type From = readonly [Pid, Ref]
+
+/** The pid exit signals from outside any process come from, and calls
+ * made outside processes are answered through: one per thread. */
+export const systemPid = new Pid(nodeName, native.procSpawn(0))
+
+/** Resolves `dest` to a local process, or its id when it lives on another
+ * thread, or undefined when it is dead. Throws for a bad destination. */
+function resolve(dest: Dest, what: string): Process | number | undefined {
+  if (dest instanceof Pid) {
+    const p = Pid.proc(dest)
+    if (p !== undefined) return p
+    if (dest.node !== nodeName) return undefined
+    return local.get(dest.id) ?? (native.procAlive(dest.id) ? dest.id : undefined)
+  }
+  if (typeof dest === 'string') {
+    const id = native.nameWhereis(dest)
+    if (id === null || id === undefined) throw new NoSuchServiceError(dest)
+    return local.get(id) ?? id
+  }
+  throw new TypeError(
+    `${what}: the destination must be a Pid or a registered name, got ${dest === null ? 'null' : typeof dest}`,
+  )
+}
+
+/** Sends `msg` to `dest` (seed `!`). Never blocks and never throws for a
+ * dead pid; throws NoSuchServiceError for an unregistered name. */
+export function send(dest: Dest, msg: unknown): void {
+  if (msg === undefined) throw new TypeError('send: a message cannot be undefined; send null or a value')
+  const p = (dest instanceof Pid ? Pid.proc(dest) : undefined) ?? resolve(dest, 'send')
+  if (typeof p === 'object') p._deliver(msg)
+  else if (p !== undefined) postMessage(p, msg)
+}
+
+/**
+ * Sends `request` to `dest` as ['$call', from, request] and resolves with
+ * the value the target passes to `reply(from, value)` (seed `!?`).
+ * Rejects with TimeoutError after `timeout` ms (default 5000), and with
+ * NoProcError when the target is dead or dies before answering. A reply
+ * that comes after the timeout is dropped.
+ */
+export function call<T = unknown>(dest: Dest, request: unknown, opts?: { timeout?: number }): Promise<T> {
+  let ms: number
+  let p: Process | number | undefined
+  try {
+    if (request === undefined) throw new TypeError('call: a request cannot be undefined; send null or a value')
+    ms = opts?.timeout === undefined ? 5000 : checkTimeout(opts.timeout, 'call')
+    p = resolve(dest, 'call')
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  if (p === undefined) return Promise.reject(new NoProcError(`call: ${String(dest)} is not alive`))
+  if (typeof p === 'number')
+    return Promise.reject(
+      new NoProcError(`call: ${String(dest)} runs on another thread; cross-thread calls come with the threads work`),
+    )
+  const target = p
+  return new Promise<T>((res, rej) => {
+    const c = new PendingCall(target, res as (v: unknown) => void, rej, ms)
+    const ref = makeRef()
+    Ref.setPending(ref, c)
+    target._watch(c)
+    if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
+    target._deliver(['$call', [systemPid, ref], request])
+  })
+}
+
+/** Answers a call received as ['$call', from, request]. A second reply,
+ * or one after the caller timed out, is dropped. */
+export function reply(from: From, value: unknown): void {
+  if (!Array.isArray(from) || !(from[1] instanceof Ref))
+    throw new TypeError("reply(from, value): from must be the second element of a ['$call', from, request] message")
+  const c = Ref.pending(from[1])
+  if (c instanceof PendingCall) c.settle(value, true)
+}
+
+/** Sends an exit signal to `pid` (Erlang's exit/2) from the system pid;
+ * use `p.exit` inside a process to be named as the sender. */
+export function exit(pid: Pid, reason: unknown): void {
+  checkPid(pid, 'exit')
+  signals.sendExit(systemPid, pid, reason)
+}

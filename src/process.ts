@@ -1,0 +1,365 @@
+// Processes: the Process handle, spawning, and what happens when one dies.
+
+import { drainInbox } from './crossthread.js'
+import { arm, disarm, type Expiring } from './deadlines.js'
+import { NoProcError, ProcessExit, TimeoutError } from './errors.js'
+import { Mailbox, NONE, type Pred } from './mailbox.js'
+import { native } from './native.js'
+import { signals } from './signals.js'
+import { checkTimeout, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
+
+/** A process body. It ends with reason 'normal' when it returns. */
+export type ProcessFn = (p: Process) => unknown
+
+/** Processes of this thread, by id. */
+export const local = new Map<number, Process>()
+
+/** This JS thread's id in the native thread registry. */
+export const thread = native.threadRegister(() => drainInbox())
+
+/** A pending receive. */
+class Waiter implements Expiring {
+  done = false
+  at = 0
+  constructor(
+    readonly p: Process,
+    readonly pred: Pred | undefined,
+    readonly res: (m: unknown) => void,
+    readonly rej: (e: unknown) => void,
+    readonly ms: number,
+  ) {}
+  expire(): void {
+    this.p._w = null
+    this.res(TIMEOUT)
+  }
+}
+
+/** A call waiting for its answer. Linked into its target's list so the
+ * target's death rejects it at once. */
+export class PendingCall implements Expiring {
+  done = false
+  at = 0
+  prev: PendingCall | null = null
+  next: PendingCall | null = null
+  constructor(
+    readonly target: Process,
+    readonly res: (v: unknown) => void,
+    readonly rej: (e: unknown) => void,
+    readonly ms: number,
+  ) {}
+  expire(): void {
+    this.target._unwatch(this)
+    this.rej(new TimeoutErrorFor(this.target.self, this.ms))
+  }
+  settle(v: unknown, ok: boolean): void {
+    if (this.done) return
+    if (Number.isFinite(this.ms)) disarm(this, this.ms)
+    else this.done = true
+    this.target._unwatch(this)
+    if (ok) this.res(v)
+    else this.rej(v)
+  }
+}
+
+class TimeoutErrorFor extends TimeoutError {
+  constructor(pid: Pid, ms: number) {
+    super(`call to ${pid} got no answer within ${ms} ms; raise { timeout } or check that the target replies`)
+  }
+}
+
+/** The handle a process body receives: its pid and its operations. */
+export class Process {
+  readonly self: Pid
+  /** @internal */ _mb: Mailbox | null = null
+  /** @internal */ _w: Waiter | null = null
+  /** @internal */ _trap = false
+  /** @internal */ _dead = false
+  /** @internal */ _reason: unknown = undefined
+  /** @internal */ _calls: PendingCall | null = null
+
+  /** @internal use spawn() */
+  constructor(id: number) {
+    this.self = new Pid(nodeName, id)
+    Pid.bind(this.self, this)
+  }
+
+  /** Throws ProcessExit if this process has exited. */
+  private alive(): void {
+    if (this._dead) throw new ProcessExit(this._reason)
+  }
+
+  /**
+   * The first message in arrival order for which `pred` holds (the next
+   * message without `pred`); the others stay queued in order. Resolves to
+   * TIMEOUT when `timeout` ms pass first (`0` polls). Exit signals and DOWN
+   * messages are looked at before user messages.
+   */
+  receive<T = unknown>(pred?: (msg: unknown) => unknown, opts?: { timeout?: number }): Promise<T | Timeout> {
+    if (this._dead) return Promise.reject(new ProcessExit(this._reason))
+    if (pred !== undefined && typeof pred !== 'function')
+      return Promise.reject(new TypeError('receive(pred): pred must be a function (msg) => boolean'))
+    if (this._w !== null)
+      return Promise.reject(new Error('receive: this process is already waiting in receive; await the first one'))
+    let ms: number
+    try {
+      ms = opts === undefined ? Number.POSITIVE_INFINITY : checkTimeout(opts.timeout, 'receive')
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const mb = this._mb
+    if (mb !== null) {
+      let m: unknown
+      try {
+        m = mb.take(pred)
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      if (m !== NONE) return Promise.resolve(m as T)
+    }
+    if (ms === 0) return Promise.resolve(TIMEOUT)
+    return new Promise<T | Timeout>((res, rej) => {
+      const w = new Waiter(this, pred, res as (m: unknown) => void, rej, ms)
+      this._w = w
+      if (ms !== Number.POSITIVE_INFINITY) arm(w, ms)
+    })
+  }
+
+  /** @internal Delivers a user message (same thread, by reference). */
+  _deliver(msg: unknown): void {
+    const w = this._w
+    if (w !== null) {
+      const pred = w.pred
+      let ok: unknown = true
+      if (pred !== undefined) {
+        try {
+          ok = pred(msg)
+        } catch (e) {
+          this._wake(w)
+          w.rej(e)
+          this.mailbox().pushUser(msg)
+          return
+        }
+      }
+      if (ok) {
+        this._wake(w)
+        w.res(msg)
+        return
+      }
+      const mb = this.mailbox()
+      mb.pushUser(msg)
+      mb.saveAll(pred as Pred)
+      return
+    }
+    this.mailbox().pushUser(msg)
+  }
+
+  /** @internal Delivers an EXIT or DOWN message on the signal lane. */
+  _deliverSignal(msg: unknown): void {
+    const w = this._w
+    if (w !== null) {
+      let ok: unknown = true
+      try {
+        ok = w.pred === undefined || w.pred(msg)
+      } catch (e) {
+        this._wake(w)
+        w.rej(e)
+        this.mailbox().pushSignal(msg)
+        return
+      }
+      if (ok) {
+        this._wake(w)
+        w.res(msg)
+        return
+      }
+    }
+    this.mailbox().pushSignal(msg)
+  }
+
+  private _wake(w: Waiter): void {
+    this._w = null
+    if (w.ms !== Number.POSITIVE_INFINITY) disarm(w, w.ms)
+    else w.done = true
+  }
+
+  private mailbox(): Mailbox {
+    let mb = this._mb
+    if (mb === null) {
+      mb = new Mailbox()
+      this._mb = mb
+    }
+    return mb
+  }
+
+  /** Messages waiting (both lanes). */
+  get mailboxSize(): number {
+    return this._mb?.size ?? 0
+  }
+
+  /** Links this process and `pid` both ways. A dead `pid` sends this
+   * process an exit signal with reason 'noproc'. Linking to self does nothing. */
+  link(pid: Pid): void {
+    this.alive()
+    checkPid(pid, 'link')
+    if (pid.id === this.self.id && pid.node === this.self.node) return
+    if (!native.procLink(this.self.id, pid.id)) {
+      signals.exitSignal(this, pid, 'noproc', false)
+      this.alive()
+    }
+  }
+
+  /** Removes the link with `pid`, if any. */
+  unlink(pid: Pid): void {
+    this.alive()
+    checkPid(pid, 'unlink')
+    native.procUnlink(this.self.id, pid.id)
+  }
+
+  /** Spawns `fn` as a new process linked to this one, in one step. */
+  spawnLink(fn: ProcessFn): Pid {
+    this.alive()
+    checkFn(fn, 'spawnLink')
+    const id = native.procSpawnLink(thread, this.self.id)
+    return start(id, fn)
+  }
+
+  /** Sets whether exit signals arrive as ['EXIT', pid, reason] messages
+   * instead of killing this process. Returns the previous setting. */
+  trapExit(on: boolean): boolean {
+    this.alive()
+    const was = this._trap
+    this._trap = on === true
+    return was
+  }
+
+  /** Monitors `pid`: one ['DOWN', ref, pid, reason] when it exits
+   * ('noproc' at once if it is already gone). */
+  monitor(pid: Pid): Ref {
+    this.alive()
+    checkPid(pid, 'monitor')
+    const r = native.procMonitor(this.self.id, pid.id)
+    if (r !== 0) return new Ref(nodeName, r)
+    const ref = makeRef()
+    this._deliverSignal(['DOWN', ref, pid, 'noproc'])
+    return ref
+  }
+
+  /** Stops monitor `ref`. With `{ flush: true }` also removes its DOWN
+   * message if one is already queued. Returns whether it was still active. */
+  demonitor(ref: Ref, opts?: { flush?: boolean }): boolean {
+    this.alive()
+    if (!(ref instanceof Ref)) throw new TypeError('demonitor(ref): ref must be the Ref that monitor() returned')
+    const active = native.procDemonitor(this.self.id, ref.id)
+    if (opts?.flush) this._mb?.dropSignals((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
+    return active
+  }
+
+  /** Sends an exit signal to `pid` from this process (see `exit`). */
+  exit(pid: Pid, reason: unknown): void {
+    this.alive()
+    signals.sendExit(this.self, pid, reason)
+  }
+
+  /** @internal */
+  _watch(c: PendingCall): void {
+    c.next = this._calls
+    if (this._calls !== null) this._calls.prev = c
+    this._calls = c
+  }
+
+  /** @internal */
+  _unwatch(c: PendingCall): void {
+    if (c.prev !== null) c.prev.next = c.next
+    else if (this._calls === c) this._calls = c.next
+    if (c.next !== null) c.next.prev = c.prev
+    c.prev = c.next = null
+  }
+
+  /** @internal The process is gone: fail what waits on it, free its table
+   * entry, and return its exit effects ([nLinks, ...links, ...(ref, watcher)]). */
+  _die(reason: unknown): number[] | null {
+    this._dead = true
+    this._reason = reason
+    local.delete(this.self.id)
+    Pid.bind(this.self, undefined)
+    const w = this._w
+    if (w !== null) {
+      this._wake(w)
+      w.rej(new ProcessExit(reason))
+    }
+    this._mb = null
+    for (let c = this._calls; c !== null; c = this._calls) {
+      c.settle(new NoProcError(`${this.self} exited (${describeReason(reason)}) before answering the call`), false)
+    }
+    return native.procExit(this.self.id)
+  }
+}
+
+function describeReason(r: unknown): string {
+  return r instanceof Error ? `${r.name}: ${r.message}` : String(r)
+}
+
+/** Throws a TypeError unless `pid` is a Pid. */
+export function checkPid(pid: unknown, what: string): asserts pid is Pid {
+  if (!(pid instanceof Pid))
+    throw new TypeError(
+      `${what}: expected a Pid (from spawn, p.self or whereis), got ${pid === null ? 'null' : typeof pid}`,
+    )
+}
+
+function checkFn(fn: unknown, what: string): asserts fn is ProcessFn {
+  if (typeof fn !== 'function')
+    throw new TypeError(`${what}(fn): fn must be a function (p: Process) => unknown, got ${typeof fn}`)
+}
+
+// Processes spawned in one synchronous stretch start together from one
+// microtask (queueMicrotask costs an async resource each in Node).
+let starting: Process[] = []
+let startingFns: ProcessFn[] = []
+
+function startAll(): void {
+  const ps = starting
+  const fns = startingFns
+  starting = []
+  startingFns = []
+  for (let i = 0; i < ps.length; i++) run(ps[i], fns[i])
+}
+
+/** Creates the Process for a fresh table id and starts `fn` in a microtask. */
+function start(id: number, fn: ProcessFn): Pid {
+  const p = new Process(id)
+  local.set(id, p)
+  if (starting.length === 0) Promise.resolve().then(startAll)
+  starting.push(p)
+  startingFns.push(fn)
+  return p.self
+}
+
+function run(p: Process, fn: ProcessFn): void {
+  if (p._dead) return
+  let r: unknown
+  try {
+    r = fn(p)
+  } catch (e) {
+    signals.terminate(p, e)
+    return
+  }
+  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+    ;(r as PromiseLike<unknown>).then(
+      () => signals.terminate(p, 'normal'),
+      (e: unknown) => signals.terminate(p, e),
+    )
+  } else {
+    signals.terminate(p, 'normal')
+  }
+}
+
+/** Starts `fn` as a new process and returns its pid at once. */
+export function spawn(fn: ProcessFn): Pid {
+  checkFn(fn, 'spawn')
+  return start(native.procSpawn(thread), fn)
+}
+
+/** How many processes are alive in this OS process (all threads). */
+export function processCount(): number {
+  return native.procCount()
+}
