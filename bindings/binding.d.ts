@@ -43,45 +43,56 @@ export declare function nameWhereis(name: string): number | null
  */
 export declare function post(to: number, lane: number, payload: Uint8Array): boolean
 
-/** Whether `id` is alive. */
-export declare function procAlive(id: number): boolean
+/** Whether args[0] is alive. */
+export declare function procAlive(): boolean
 
 /** How many processes are alive in this OS process (all threads). */
 export declare function procCount(): number
 
-/** Removes monitor `r` of `watcher`; whether it was still active. */
-export declare function procDemonitor(watcher: number, r: number): boolean
+/** Removes monitor args[1] of watcher args[0]; whether it was active. */
+export declare function procDemonitor(): boolean
 
 /**
- * Removes `id`; returns `[nLinks, ...links, ...(ref, watcher) pairs]`, or
- * null when it was already gone.
+ * Removes args[0]. Returns -1 when it was already gone, otherwise the length
+ * of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1 when
+ * there is nothing to notify, more when `proc_exit_effects` has them.
  */
-export declare function procExit(id: number): Array<number> | null
+export declare function procExit(): number
 
-/** Links `a` and `b`; false when either is dead. */
-export declare function procLink(a: number, b: number): boolean
+/** The effects of this thread's last `proc_exit` (see there). */
+export declare function procExitEffects(): Array<number>
+
+/** Links args[0] and args[1]; false when either is dead. */
+export declare function procLink(): boolean
 
 /** The processes linked to `id`. */
 export declare function procLinks(id: number): Array<number>
 
-/** `watcher` monitors `target`: the ref id, or 0 when `target` is dead. */
-export declare function procMonitor(watcher: number, target: number): number
+/** args[0] monitors args[1]: the ref id, or 0 when args[1] is dead. */
+export declare function procMonitor(): number
 
-/** A new live process owned by `thread`. */
-export declare function procSpawn(thread: number): number
+/** A new live process owned by the calling thread. */
+export declare function procSpawn(): number
 
-/** A new process linked to `parent` in one step; 0 when `parent` is dead. */
-export declare function procSpawnLink(thread: number, parent: number): number
+/** A new process linked to args[0] in one step; 0 when that one is dead. */
+export declare function procSpawnLink(): number
 
-/** Unlinks `a` and `b`. */
-export declare function procUnlink(a: number, b: number): void
+/**
+ * A new entry owned by no thread (thread 0): the system pid of a thread,
+ * which never exits.
+ */
+export declare function procSpawnSystem(): number
+
+/** Unlinks args[0] and args[1]. */
+export declare function procUnlink(): void
 
 /** Takes everything queued for `thread` in one call. */
 export declare function threadDrain(thread: number): Drained
 
 /**
  * Registers the calling JS thread. `wake` is called (on that thread, at
- * most once per batch) when deliveries from other threads are waiting.
- * The wake-up does not keep the event loop alive by itself.
+ * most once per batch) when deliveries from other threads are waiting; it
+ * does not keep the event loop alive by itself. `args` is the thread's
+ * argument block for the hot calls (at least 16 slots, kept alive by JS).
  */
-export declare function threadRegister(wake: () => void): number
+export declare function threadRegister(wake: () => void, args: Float64Array): number

@@ -6,7 +6,7 @@ import { postMessage } from './crossthread.js'
 import { arm } from './deadlines.js'
 import { NoProcError, NoSuchServiceError } from './errors.js'
 import { native } from './native.js'
-import { checkPid, local, PendingCall, type Process } from './process.js'
+import { A, checkPid, local, PendingCall, type Process } from './process.js'
 import { signals } from './signals.js'
 import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref } from './values.js'
 
@@ -15,7 +15,7 @@ export type From = readonly [Pid, Ref]
 
 /** The pid exit signals from outside any process come from, and calls
  * made outside processes are answered through: one per thread. */
-export const systemPid = new Pid(nodeName, native.procSpawn(0))
+export const systemPid = new Pid(nodeName, native.procSpawnSystem())
 
 /** Resolves `dest` to a local process, or its id when it lives on another
  * thread, or undefined when it is dead. Throws for a bad destination. */
@@ -24,7 +24,10 @@ function resolve(dest: Dest, what: string): Process | number | undefined {
     const p = Pid.proc(dest)
     if (p !== undefined) return p
     if (dest.node !== nodeName) return undefined
-    return local.get(dest.id) ?? (native.procAlive(dest.id) ? dest.id : undefined)
+    const q = local.get(dest.id)
+    if (q !== undefined) return q
+    A[0] = dest.id
+    return native.procAlive() ? dest.id : undefined
   }
   if (typeof dest === 'string') {
     const id = native.nameWhereis(dest)

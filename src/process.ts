@@ -14,8 +14,14 @@ export type ProcessFn = (p: Process) => unknown
 /** Processes of this thread, by id. */
 export const local = new Map<number, Process>()
 
+/** The argument block of the hot native calls (see crates/node): fill,
+ * then call. Kept referenced here for the life of this thread. */
+export const A = new Float64Array(16)
+
 /** This JS thread's id in the native thread registry. */
-export const thread = native.threadRegister(() => drainInbox())
+export const thread = native.threadRegister(() => drainInbox(), A)
+
+const NO_EFFECTS: number[] = [0]
 
 /** A pending receive. */
 class Waiter implements Expiring {
@@ -201,7 +207,9 @@ export class Process {
     this.alive()
     checkPid(pid, 'link')
     if (pid.id === this.self.id && pid.node === this.self.node) return
-    if (!native.procLink(this.self.id, pid.id)) {
+    A[0] = this.self.id
+    A[1] = pid.id
+    if (!native.procLink()) {
       signals.exitSignal(this, pid, 'noproc', false)
       this.alive()
     }
@@ -211,15 +219,17 @@ export class Process {
   unlink(pid: Pid): void {
     this.alive()
     checkPid(pid, 'unlink')
-    native.procUnlink(this.self.id, pid.id)
+    A[0] = this.self.id
+    A[1] = pid.id
+    native.procUnlink()
   }
 
   /** Spawns `fn` as a new process linked to this one, in one step. */
   spawnLink(fn: ProcessFn): Pid {
     this.alive()
     checkFn(fn, 'spawnLink')
-    const id = native.procSpawnLink(thread, this.self.id)
-    return start(id, fn)
+    A[0] = this.self.id
+    return start(native.procSpawnLink(), fn)
   }
 
   /** Sets whether exit signals arrive as ['EXIT', pid, reason] messages
@@ -236,7 +246,9 @@ export class Process {
   monitor(pid: Pid): Ref {
     this.alive()
     checkPid(pid, 'monitor')
-    const r = native.procMonitor(this.self.id, pid.id)
+    A[0] = this.self.id
+    A[1] = pid.id
+    const r = native.procMonitor()
     if (r !== 0) return new Ref(nodeName, r)
     const ref = makeRef()
     this._deliverSignal(['DOWN', ref, pid, 'noproc'])
@@ -248,7 +260,9 @@ export class Process {
   demonitor(ref: Ref, opts?: { flush?: boolean }): boolean {
     this.alive()
     if (!(ref instanceof Ref)) throw new TypeError('demonitor(ref): ref must be the Ref that monitor() returned')
-    const active = native.procDemonitor(this.self.id, ref.id)
+    A[0] = this.self.id
+    A[1] = ref.id
+    const active = native.procDemonitor()
     if (opts?.flush) this._mb?.dropSignals((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
     return active
   }
@@ -290,7 +304,9 @@ export class Process {
     for (let c = this._calls; c !== null; c = this._calls) {
       c.settle(new NoProcError(`${this.self} exited (${describeReason(reason)}) before answering the call`), false)
     }
-    return native.procExit(this.self.id)
+    A[0] = this.self.id
+    const n = native.procExit()
+    return n > 1 ? native.procExitEffects() : n === 1 ? NO_EFFECTS : null
   }
 }
 
@@ -356,7 +372,7 @@ function run(p: Process, fn: ProcessFn): void {
 /** Starts `fn` as a new process and returns its pid at once. */
 export function spawn(fn: ProcessFn): Pid {
   checkFn(fn, 'spawn')
-  return start(native.procSpawn(thread), fn)
+  return start(native.procSpawn(), fn)
 }
 
 /** How many processes are alive in this OS process (all threads). */

@@ -141,13 +141,24 @@ mod tests {
         let (wakes, w) = counting();
         let inbox = Inbox::new(w);
         for i in 0..100u8 {
-            inbox.post(Delivery { to: 1, lane: Lane::User, payload: vec![i] });
+            inbox.post(Delivery {
+                to: 1,
+                lane: Lane::User,
+                payload: vec![i],
+            });
         }
         assert_eq!(wakes.load(Ordering::SeqCst), 1);
         let got = inbox.drain();
         assert_eq!(got.len(), 100);
-        assert!(got.iter().enumerate().all(|(i, d)| d.payload == vec![i as u8]));
-        inbox.post(Delivery { to: 1, lane: Lane::User, payload: vec![] });
+        assert!(got
+            .iter()
+            .enumerate()
+            .all(|(i, d)| d.payload == vec![i as u8]));
+        inbox.post(Delivery {
+            to: 1,
+            lane: Lane::User,
+            payload: vec![],
+        });
         assert_eq!(wakes.load(Ordering::SeqCst), 2);
     }
 
@@ -185,7 +196,11 @@ mod tests {
                     for i in 0..per {
                         let mut p = vec![s];
                         p.extend_from_slice(&i.to_le_bytes());
-                        inbox.post(Delivery { to: 7, lane: Lane::User, payload: p });
+                        inbox.post(Delivery {
+                            to: 7,
+                            lane: Lane::User,
+                            payload: p,
+                        });
                     }
                 })
             })

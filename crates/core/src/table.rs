@@ -94,7 +94,10 @@ impl ProcessTable {
     /// Adds a new live process owned by `owner` and returns its id.
     pub fn spawn(&self, owner: ThreadId) -> Id {
         let id = self.reserve(1);
-        self.inner.lock().procs.insert(id, Entry { owner, rel: None });
+        self.inner
+            .lock()
+            .procs
+            .insert(id, Entry { owner, rel: None });
         id
     }
 

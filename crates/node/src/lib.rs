@@ -5,28 +5,74 @@
 //! takes the core's lock at most once.
 
 use bfly_core::{Lane, ProcessTable, RegisterError, Threads};
-use napi::bindgen_prelude::{Buffer, Function, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, Function, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
+use std::cell::Cell;
 use std::sync::LazyLock;
 
 /// Process-wide: shared by every worker thread (each its own N-API env).
 static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
 static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
+/// Hot functions take their arguments from a per-thread `Float64Array`
+/// that JS fills before the call: converting one JS number argument costs
+/// ~60 ns through N-API here, reading the shared slot a few.
+#[derive(Clone, Copy)]
+struct Args {
+    ptr: *const f64,
+    len: usize,
+}
+
+thread_local! {
+    static ARGS: Cell<Args> = const { Cell::new(Args { ptr: std::ptr::null(), len: 0 }) };
+    static THREAD: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Argument `i` of the current hot call, 0 when unset or out of range.
+fn arg(i: usize) -> u64 {
+    let v = ARGS.with(Cell::get);
+    let x = if i < v.len && !v.ptr.is_null() {
+        // SAFETY: `ptr`/`len` describe the data of the Float64Array that
+        // this thread passed to `thread_register`; the JS side keeps that
+        // array referenced for the life of the environment (a module
+        // constant), its buffer is off-heap (over 64 bytes) and never
+        // detached, and only this thread, during that environment's life,
+        // calls the functions that read it.
+        unsafe { *v.ptr.add(i) }
+    } else {
+        0.0
+    };
+    x as u64
+}
+
 /// Registers the calling JS thread. `wake` is called (on that thread, at
-/// most once per batch) when deliveries from other threads are waiting.
-/// The wake-up does not keep the event loop alive by itself.
+/// most once per batch) when deliveries from other threads are waiting; it
+/// does not keep the event loop alive by itself. `args` is the thread's
+/// argument block for the hot calls (at least 16 slots, kept alive by JS).
 #[napi]
-pub fn thread_register(wake: Function<(), ()>) -> napi::Result<u32> {
+pub fn thread_register(wake: Function<(), ()>, args: Float64Array) -> napi::Result<u32> {
+    if args.len() < 16 {
+        return Err(napi::Error::from_reason(
+            "thread_register: args needs 16 slots",
+        ));
+    }
     let tsfn = wake
         .build_threadsafe_function::<()>()
         .weak::<true>()
         .callee_handled::<false>()
         .build()?;
-    Ok(THREADS.add(Box::new(move || {
+    let id = THREADS.add(Box::new(move || {
         tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
-    })))
+    }));
+    ARGS.with(|a| {
+        a.set(Args {
+            ptr: args.as_ptr(),
+            len: args.len(),
+        })
+    });
+    THREAD.with(|t| t.set(id));
+    Ok(id)
 }
 
 /// Deliveries waiting for a thread, in arrival order.
@@ -65,67 +111,101 @@ pub fn post(to: i64, lane: u32, payload: Uint8Array) -> bool {
     THREADS.post(&TABLE, to as u64, lane, payload.to_vec())
 }
 
-/// A new live process owned by `thread`.
+/// A new live process owned by the calling thread.
 #[napi]
-pub fn proc_spawn(thread: u32) -> i64 {
-    TABLE.spawn(thread) as i64
+pub fn proc_spawn() -> f64 {
+    TABLE.spawn(THREAD.with(Cell::get)) as f64
 }
 
-/// A new process linked to `parent` in one step; 0 when `parent` is dead.
+/// A new entry owned by no thread (thread 0): the system pid of a thread,
+/// which never exits.
 #[napi]
-pub fn proc_spawn_link(thread: u32, parent: i64) -> i64 {
-    TABLE.spawn_link(thread, parent as u64).map_or(0, |id| id as i64)
+pub fn proc_spawn_system() -> f64 {
+    TABLE.spawn(0) as f64
 }
 
-/// Removes `id`; returns `[nLinks, ...links, ...(ref, watcher) pairs]`, or
-/// null when it was already gone.
+/// A new process linked to args[0] in one step; 0 when that one is dead.
 #[napi]
-pub fn proc_exit(id: i64) -> Option<Vec<i64>> {
-    let x = TABLE.exit(id as u64)?;
-    let mut v = Vec::with_capacity(1 + x.links.len() + 2 * x.monitors.len());
-    v.push(x.links.len() as i64);
-    v.extend(x.links.iter().map(|&l| l as i64));
-    for (r, w) in x.monitors {
-        v.push(r as i64);
-        v.push(w as i64);
+pub fn proc_spawn_link() -> f64 {
+    TABLE
+        .spawn_link(THREAD.with(Cell::get), arg(0))
+        .map_or(0.0, |id| id as f64)
+}
+
+thread_local! {
+    /// The effects of the last `proc_exit` on this thread, fetched by
+    /// `proc_exit_effects` only when there are any (most processes have
+    /// none, and returning an empty array per exit would allocate).
+    static EFFECTS: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Removes args[0]. Returns -1 when it was already gone, otherwise the length
+/// of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1 when
+/// there is nothing to notify, more when `proc_exit_effects` has them.
+#[napi]
+pub fn proc_exit() -> i32 {
+    let Some(x) = TABLE.exit(arg(0)) else {
+        return -1;
+    };
+    if x.links.is_empty() && x.monitors.is_empty() {
+        return 1;
     }
-    Some(v)
+    EFFECTS.with_borrow_mut(|v| {
+        v.clear();
+        v.push(x.links.len() as i64);
+        v.extend(x.links.iter().map(|&l| l as i64));
+        for (r, w) in x.monitors {
+            v.push(r as i64);
+            v.push(w as i64);
+        }
+        v.len() as i32
+    })
 }
 
-/// Links `a` and `b`; false when either is dead.
+/// The effects of this thread's last `proc_exit` (see there).
 #[napi]
-pub fn proc_link(a: i64, b: i64) -> bool {
-    TABLE.link(a as u64, b as u64).is_ok()
+pub fn proc_exit_effects() -> Vec<i64> {
+    EFFECTS.with_borrow_mut(std::mem::take)
 }
 
-/// Unlinks `a` and `b`.
+/// Links args[0] and args[1]; false when either is dead.
 #[napi]
-pub fn proc_unlink(a: i64, b: i64) {
-    TABLE.unlink(a as u64, b as u64)
+pub fn proc_link() -> bool {
+    TABLE.link(arg(0), arg(1)).is_ok()
 }
 
-/// `watcher` monitors `target`: the ref id, or 0 when `target` is dead.
+/// Unlinks args[0] and args[1].
 #[napi]
-pub fn proc_monitor(watcher: i64, target: i64) -> i64 {
-    TABLE.monitor(watcher as u64, target as u64).map_or(0, |r| r as i64)
+pub fn proc_unlink() {
+    TABLE.unlink(arg(0), arg(1))
 }
 
-/// Removes monitor `r` of `watcher`; whether it was still active.
+/// args[0] monitors args[1]: the ref id, or 0 when args[1] is dead.
 #[napi]
-pub fn proc_demonitor(watcher: i64, r: i64) -> bool {
-    TABLE.demonitor(watcher as u64, r as u64)
+pub fn proc_monitor() -> f64 {
+    TABLE.monitor(arg(0), arg(1)).map_or(0.0, |r| r as f64)
 }
 
-/// Whether `id` is alive.
+/// Removes monitor args[1] of watcher args[0]; whether it was active.
 #[napi]
-pub fn proc_alive(id: i64) -> bool {
-    TABLE.alive(id as u64)
+pub fn proc_demonitor() -> bool {
+    TABLE.demonitor(arg(0), arg(1))
+}
+
+/// Whether args[0] is alive.
+#[napi]
+pub fn proc_alive() -> bool {
+    TABLE.alive(arg(0))
 }
 
 /// The processes linked to `id`.
 #[napi]
 pub fn proc_links(id: i64) -> Vec<i64> {
-    TABLE.links_of(id as u64).into_iter().map(|l| l as i64).collect()
+    TABLE
+        .links_of(id as u64)
+        .into_iter()
+        .map(|l| l as i64)
+        .collect()
 }
 
 /// How many processes are alive in this OS process (all threads).

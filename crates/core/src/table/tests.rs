@@ -122,7 +122,10 @@ fn chain_cascade_leaves_nothing() {
             let tx = tx.clone();
             let (t, rx, exited) = (&t, &rx, &exited);
             s.spawn(move || loop {
-                let next = rx.lock().unwrap().recv_timeout(std::time::Duration::from_millis(200));
+                let next = rx
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(std::time::Duration::from_millis(200));
                 let Ok(id) = next else { break };
                 if let Some(x) = t.exit(id) {
                     exited.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
