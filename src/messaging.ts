@@ -56,6 +56,16 @@ export function send(dest: Dest, msg: unknown): void {
  * that comes after the timeout is dropped.
  */
 export function call<T = unknown>(dest: Dest, request: unknown, opts?: { timeout?: number }): Promise<T> {
+  return callFrom<T>(null, dest, request, opts)
+}
+
+/** `call` on behalf of `caller` (whose death rejects it), or of nobody. */
+export function callFrom<T>(
+  caller: Process | null,
+  dest: Dest,
+  request: unknown,
+  opts: { timeout?: number } | undefined,
+): Promise<T> {
   let ms: number
   let p: Process | number | undefined
   try {
@@ -72,7 +82,11 @@ export function call<T = unknown>(dest: Dest, request: unknown, opts?: { timeout
     )
   const target = p
   return new Promise<T>((res, rej) => {
-    const c = new PendingCall(target, res as (v: unknown) => void, rej, ms)
+    const c = new PendingCall(caller, target, res as (v: unknown) => void, rej, ms)
+    if (caller !== null) {
+      if (caller._calling === null) caller._calling = [c]
+      else caller._calling.push(c)
+    }
     const ref = makeRef()
     Ref.setPending(ref, c)
     target._watch(c)

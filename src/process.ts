@@ -4,9 +4,10 @@ import { drainInbox } from './crossthread.js'
 import { arm, disarm, type Expiring } from './deadlines.js'
 import { NoProcError, ProcessExit, TimeoutError } from './errors.js'
 import { Mailbox, NONE, type Pred } from './mailbox.js'
+import { callFrom, send } from './messaging.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
-import { checkTimeout, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
+import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
 
 /** A process body. It ends with reason 'normal' when it returns. */
 export type ProcessFn = (p: Process) => unknown
@@ -48,22 +49,28 @@ export class PendingCall implements Expiring {
   prev: PendingCall | null = null
   next: PendingCall | null = null
   constructor(
+    readonly caller: Process | null,
     readonly target: Process,
     readonly res: (v: unknown) => void,
     readonly rej: (e: unknown) => void,
     readonly ms: number,
   ) {}
   expire(): void {
-    this.target._unwatch(this)
+    this.detach()
     this.rej(new TimeoutErrorFor(this.target.self, this.ms))
   }
   settle(v: unknown, ok: boolean): void {
     if (this.done) return
     if (Number.isFinite(this.ms)) disarm(this, this.ms)
     else this.done = true
-    this.target._unwatch(this)
+    this.detach()
     if (ok) this.res(v)
     else this.rej(v)
+  }
+  private detach(): void {
+    this.target._unwatch(this)
+    const mine = this.caller?._calling
+    if (mine != null) mine.splice(mine.indexOf(this), 1)
   }
 }
 
@@ -81,7 +88,10 @@ export class Process {
   /** @internal */ _trap = false
   /** @internal */ _dead = false
   /** @internal */ _reason: unknown = undefined
-  /** @internal */ _calls: PendingCall | null = null
+  /** @internal calls waiting for this process to answer */
+  _calls: PendingCall | null = null
+  /** @internal calls this process is waiting on (p.call) */
+  _calling: PendingCall[] | null = null
 
   /** @internal use spawn() */
   constructor(id: number) {
@@ -267,6 +277,19 @@ export class Process {
     return active
   }
 
+  /** `send` from this process; throws ProcessExit once it has exited. */
+  send(dest: Dest, msg: unknown): void {
+    this.alive()
+    send(dest, msg)
+  }
+
+  /** `call` from this process. If the process is killed while waiting,
+   * the promise rejects with ProcessExit. */
+  call<T = unknown>(dest: Dest, request: unknown, opts?: { timeout?: number }): Promise<T> {
+    if (this._dead) return Promise.reject(new ProcessExit(this._reason))
+    return callFrom<T>(this, dest, request, opts)
+  }
+
   /** Sends an exit signal to `pid` from this process (see `exit`). */
   exit(pid: Pid, reason: unknown): void {
     this.alive()
@@ -301,6 +324,11 @@ export class Process {
       w.rej(new ProcessExit(reason))
     }
     this._mb = null
+    const calling = this._calling
+    if (calling !== null) {
+      this._calling = null
+      for (const c of calling) c.settle(new ProcessExit(reason), false)
+    }
     for (let c = this._calls; c !== null; c = this._calls) {
       c.settle(new NoProcError(`${this.self} exited (${describeReason(reason)}) before answering the call`), false)
     }
