@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads'
 // Processes: the Process handle, spawning, and what happens when one dies.
 
 import { drainInbox } from './crossthread.js'
@@ -18,6 +19,13 @@ export const local = new Map<number, Process>()
 /** The argument block of the hot native calls (see crates/node): fill,
  * then call. Kept referenced here for the life of this thread. */
 export const A = new Float64Array(16)
+
+// A worker thread stays alive while it has live processes (others may
+// message them); the main thread's life is the program's, so it is never
+// held open by idle processes. One long timer, ref'd on 0 -> 1 processes
+// and unref'd on 1 -> 0.
+const holdOpen = isMainThread ? null : setInterval(() => {}, 2 ** 30)
+holdOpen?.unref()
 
 /** This JS thread's id in the native thread registry. */
 export const thread = native.threadRegister(() => drainInbox(), A)
@@ -317,6 +325,7 @@ export class Process {
     this._dead = true
     this._reason = reason
     local.delete(this.self.id)
+    if (holdOpen !== null && local.size === 0) holdOpen.unref()
     Pid.bind(this.self, undefined)
     const w = this._w
     if (w !== null) {
@@ -372,6 +381,7 @@ function startAll(): void {
 function start(id: number, fn: ProcessFn): Pid {
   const p = new Process(id)
   local.set(id, p)
+  if (holdOpen !== null && local.size === 1) holdOpen.ref()
   if (starting.length === 0) Promise.resolve().then(startAll)
   starting.push(p)
   startingFns.push(fn)

@@ -1,0 +1,74 @@
+// Processes on another JS thread of the same node: messages and exit
+// signals travel encoded through the native inboxes, in order.
+import { Worker } from 'node:worker_threads'
+import test from 'ava'
+import { NotPortableError, Pid, send, spawn } from '../index.ts'
+
+async function startEcho(): Promise<{ worker: Worker; pid: Pid }> {
+  const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
+    workerData: { entry: new URL('./fixtures/thread-echo.ts', import.meta.url).href },
+  })
+  const { node, id } = await new Promise<{ node: string; id: number }>((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  return { worker, pid: new Pid(node, id) }
+}
+
+test('messages to a process on another thread arrive, per-sender FIFO, and answers come back', async (t) => {
+  const { worker, pid } = await startEcho()
+  const n = 5000
+  const got = await new Promise<unknown[]>((resolve) => {
+    spawn(async (p) => {
+      for (let i = 0; i < n; i++) send(pid, [p.self, { i, big: 10n ** 20n, at: new Date(i), tags: new Set([i]) }])
+      const out: unknown[] = []
+      for (let i = 0; i < n; i++) out.push(await p.receive())
+      resolve(out)
+    })
+  })
+  t.is(got.length, n)
+  t.deepEqual(got[0], ['echo', { i: 0, big: 10n ** 20n, at: new Date(0), tags: new Set([0]) }])
+  t.true(got.every((m, i) => (m as [string, { i: number }])[1].i === i))
+  await worker.terminate()
+})
+
+test('a link across threads carries the exit reason to a trapping process', async (t) => {
+  const { worker, pid } = await startEcho()
+  const exit = await new Promise<unknown[]>((resolve) => {
+    spawn(async (p) => {
+      p.trapExit(true)
+      p.link(pid)
+      send(pid, 'crash')
+      resolve((await p.receive()) as unknown[])
+    })
+  })
+  t.is(exit[0], 'EXIT')
+  t.true(pid.equals(exit[1]))
+  t.is((exit[2] as Error).message, 'crashed on request')
+  await worker.terminate()
+})
+
+test('a monitor across threads gets one DOWN', async (t) => {
+  const { worker, pid } = await startEcho()
+  const down = await new Promise<unknown[]>((resolve) => {
+    spawn(async (p) => {
+      const ref = p.monitor(pid)
+      send(pid, 'crash')
+      const m = (await p.receive()) as unknown[]
+      t.true(ref.equals(m[1]))
+      t.is(await p.receive(undefined, { timeout: 50 }), (await import('../index.ts')).TIMEOUT)
+      resolve(m)
+    })
+  })
+  t.is(down[0], 'DOWN')
+  t.true(pid.equals(down[2]))
+  await worker.terminate()
+})
+
+test('a value that cannot leave the thread is refused at the send, naming its path', async (t) => {
+  const { worker, pid } = await startEcho()
+  const err = t.throws(() => send(pid, { body: [1, 2, { fn: () => 1 }] }), { instanceOf: NotPortableError })
+  t.is(err?.path, 'msg.body[2].fn')
+  t.throws(() => send(pid, { x: Symbol('local') }), { instanceOf: NotPortableError })
+  await worker.terminate()
+})
