@@ -11,5 +11,6 @@ export {
 } from './src/errors.js'
 export { call, exit, type From, reply, send } from './src/messaging.js'
 export { registered, registerService, unregisterService, whereis } from './src/names.js'
-export { Process, type ProcessFn, processCount, spawn } from './src/process.js'
+export { Process } from './src/process.js'
+export { type ProcessFn, processCount, type SpawnSpec, spawn } from './src/spawn.js'
 export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/values.js'

@@ -1,5 +1,5 @@
 // `npm start`: the seed's echo service, a linked crash, a monitor's DOWN.
-import { call, type From, type Process, reply, registerService, spawn } from '../index.ts'
+import { call, type From, type Process, registerService, reply, spawn } from '../index.ts'
 
 // The seed's (register-service :ECHO (spawn #'echo-server)) and (!? :ECHO "Hello").
 async function echoServer(p: Process): Promise<void> {

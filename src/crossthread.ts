@@ -3,8 +3,8 @@
 // in batches (one native call and one wake-up per batch).
 import { decode, encode } from './codec.js'
 import { native } from './native.js'
-import { local, thread } from './process.js'
 import { signals } from './signals.js'
+import { local, thread } from './thread.js'
 
 const USER = 0
 const SIGNAL = 1

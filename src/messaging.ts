@@ -2,12 +2,14 @@
 // outside processes. Same-thread messages go by reference straight into
 // the receiver's mailbox; nothing here crosses into Rust on that path.
 
+import { PendingCall } from './calls.js'
 import { postMessage } from './crossthread.js'
 import { arm } from './deadlines.js'
 import { NoProcError, NoSuchServiceError } from './errors.js'
 import { native } from './native.js'
-import { A, checkPid, local, PendingCall, type Process } from './process.js'
+import { checkPid, type Process } from './process.js'
 import { signals } from './signals.js'
+import { A, local } from './thread.js'
 import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref } from './values.js'
 
 /** Who a call came from: pass it to `reply`. */

@@ -1,7 +1,8 @@
 // Registered names (seed register-service) for local pids.
 import { NameTakenError, NoProcError } from './errors.js'
 import { native } from './native.js'
-import { checkPid, local } from './process.js'
+import { checkPid } from './process.js'
+import { local } from './thread.js'
 import { nodeName, Pid } from './values.js'
 
 function checkName(name: unknown, what: string): asserts name is string {

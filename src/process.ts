@@ -1,34 +1,15 @@
-import { isMainThread } from 'node:worker_threads'
 // Processes: the Process handle, spawning, and what happens when one dies.
 
-import { drainInbox } from './crossthread.js'
+import type { PendingCall } from './calls.js'
 import { arm, disarm, type Expiring } from './deadlines.js'
-import { NoProcError, ProcessExit, TimeoutError } from './errors.js'
+import { NoProcError, ProcessExit } from './errors.js'
 import { Mailbox, NONE, type Pred } from './mailbox.js'
 import { callFrom, send } from './messaging.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
+import { bodyOf, type ProcessFn, type SpawnSpec, start } from './spawn.js'
+import { A, removeLocal } from './thread.js'
 import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
-
-/** A process body. It ends with reason 'normal' when it returns. */
-export type ProcessFn = (p: Process) => unknown
-
-/** Processes of this thread, by id. */
-export const local = new Map<number, Process>()
-
-/** The argument block of the hot native calls (see crates/node): fill,
- * then call. Kept referenced here for the life of this thread. */
-export const A = new Float64Array(16)
-
-// A worker thread stays alive while it has live processes (others may
-// message them); the main thread's life is the program's, so it is never
-// held open by idle processes. One long timer, ref'd on 0 -> 1 processes
-// and unref'd on 1 -> 0.
-const holdOpen = isMainThread ? null : setInterval(() => {}, 2 ** 30)
-holdOpen?.unref()
-
-/** This JS thread's id in the native thread registry. */
-export const thread = native.threadRegister(() => drainInbox(), A)
 
 const NO_EFFECTS: number[] = [0]
 
@@ -46,45 +27,6 @@ class Waiter implements Expiring {
   expire(): void {
     this.p._w = null
     this.res(TIMEOUT)
-  }
-}
-
-/** A call waiting for its answer. Linked into its target's list so the
- * target's death rejects it at once. */
-export class PendingCall implements Expiring {
-  done = false
-  at = 0
-  prev: PendingCall | null = null
-  next: PendingCall | null = null
-  constructor(
-    readonly caller: Process | null,
-    readonly target: Process,
-    readonly res: (v: unknown) => void,
-    readonly rej: (e: unknown) => void,
-    readonly ms: number,
-  ) {}
-  expire(): void {
-    this.detach()
-    this.rej(new TimeoutErrorFor(this.target.self, this.ms))
-  }
-  settle(v: unknown, ok: boolean): void {
-    if (this.done) return
-    if (Number.isFinite(this.ms)) disarm(this, this.ms)
-    else this.done = true
-    this.detach()
-    if (ok) this.res(v)
-    else this.rej(v)
-  }
-  private detach(): void {
-    this.target._unwatch(this)
-    const mine = this.caller?._calling
-    if (mine != null) mine.splice(mine.indexOf(this), 1)
-  }
-}
-
-class TimeoutErrorFor extends TimeoutError {
-  constructor(pid: Pid, ms: number) {
-    super(`call to ${pid} got no answer within ${ms} ms; raise { timeout } or check that the target replies`)
   }
 }
 
@@ -243,11 +185,11 @@ export class Process {
   }
 
   /** Spawns `fn` as a new process linked to this one, in one step. */
-  spawnLink(fn: ProcessFn): Pid {
+  spawnLink(fn: ProcessFn | SpawnSpec): Pid {
     this.alive()
-    checkFn(fn, 'spawnLink')
+    const body = bodyOf(fn, 'spawnLink')
     A[0] = this.self.id
-    return start(native.procSpawnLink(), fn)
+    return start(native.procSpawnLink(), body)
   }
 
   /** Sets whether exit signals arrive as ['EXIT', pid, reason] messages
@@ -324,8 +266,7 @@ export class Process {
   _die(reason: unknown): number[] | null {
     this._dead = true
     this._reason = reason
-    local.delete(this.self.id)
-    if (holdOpen !== null && local.size === 0) holdOpen.unref()
+    removeLocal(this.self.id)
     Pid.bind(this.self, undefined)
     const w = this._w
     if (w !== null) {
@@ -357,63 +298,4 @@ export function checkPid(pid: unknown, what: string): asserts pid is Pid {
     throw new TypeError(
       `${what}: expected a Pid (from spawn, p.self or whereis), got ${pid === null ? 'null' : typeof pid}`,
     )
-}
-
-function checkFn(fn: unknown, what: string): asserts fn is ProcessFn {
-  if (typeof fn !== 'function')
-    throw new TypeError(`${what}(fn): fn must be a function (p: Process) => unknown, got ${typeof fn}`)
-}
-
-// Processes spawned in one synchronous stretch start together from one
-// microtask (queueMicrotask costs an async resource each in Node).
-let starting: Process[] = []
-let startingFns: ProcessFn[] = []
-
-function startAll(): void {
-  const ps = starting
-  const fns = startingFns
-  starting = []
-  startingFns = []
-  for (let i = 0; i < ps.length; i++) run(ps[i], fns[i])
-}
-
-/** Creates the Process for a fresh table id and starts `fn` in a microtask. */
-function start(id: number, fn: ProcessFn): Pid {
-  const p = new Process(id)
-  local.set(id, p)
-  if (holdOpen !== null && local.size === 1) holdOpen.ref()
-  if (starting.length === 0) Promise.resolve().then(startAll)
-  starting.push(p)
-  startingFns.push(fn)
-  return p.self
-}
-
-function run(p: Process, fn: ProcessFn): void {
-  if (p._dead) return
-  let r: unknown
-  try {
-    r = fn(p)
-  } catch (e) {
-    signals.terminate(p, e)
-    return
-  }
-  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-    ;(r as PromiseLike<unknown>).then(
-      () => signals.terminate(p, 'normal'),
-      (e: unknown) => signals.terminate(p, e),
-    )
-  } else {
-    signals.terminate(p, 'normal')
-  }
-}
-
-/** Starts `fn` as a new process and returns its pid at once. */
-export function spawn(fn: ProcessFn): Pid {
-  checkFn(fn, 'spawn')
-  return start(native.procSpawn(), fn)
-}
-
-/** How many processes are alive in this OS process (all threads). */
-export function processCount(): number {
-  return native.procCount()
 }

@@ -2,7 +2,8 @@
 // queue per thread so that a cascade through 100,000 links runs as a loop,
 // not as 100,000 nested calls.
 import { postSignal } from './crossthread.js'
-import { local, type Process } from './process.js'
+import type { Process } from './process.js'
+import { local } from './thread.js'
 import { nodeName, Pid, Ref } from './values.js'
 
 type Sig = { target: Process; from: Pid; reason: unknown; viaExit: boolean }

@@ -1,0 +1,98 @@
+// Spawning: a function body, or a { module, fn, args } spec (the form that
+// also travels to other threads and nodes), started in a microtask.
+import { isAbsolute, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { native } from './native.js'
+import { Process } from './process.js'
+import { signals } from './signals.js'
+import { addLocal } from './thread.js'
+import type { Pid } from './values.js'
+
+/** A process body. It ends with reason 'normal' when it returns. */
+export type ProcessFn = (p: Process) => unknown
+
+/** A process body named by module and export: runs `module[fn](p, ...args)`.
+ * A relative `module` path is resolved against the current directory. */
+export interface SpawnSpec {
+  module: string
+  fn: string
+  args?: unknown[]
+}
+
+function specifier(m: string): string {
+  if (m.startsWith('./') || m.startsWith('../') || isAbsolute(m)) return pathToFileURL(resolve(m)).href
+  return m
+}
+
+/** The body to run for `fn`; throws a TypeError naming what is wrong. */
+export function bodyOf(fn: unknown, what: string): ProcessFn {
+  if (typeof fn === 'function') return fn as ProcessFn
+  if (fn !== null && typeof fn === 'object') {
+    const { module, fn: name, args = [] } = fn as Partial<SpawnSpec>
+    if (typeof module !== 'string' || typeof name !== 'string' || !Array.isArray(args))
+      throw new TypeError(
+        `${what}: expected a function (p: Process) => unknown or a spec { module: string, fn: string, args?: unknown[] }`,
+      )
+    return async (p) => {
+      const mod = (await import(specifier(module))) as Record<string, unknown>
+      const f = mod[name]
+      if (typeof f !== 'function') throw new TypeError(`${what}: '${module}' has no exported function '${name}'`)
+      return f(p, ...args)
+    }
+  }
+  throw new TypeError(
+    `${what}(fn): fn must be a function (p: Process) => unknown or a { module, fn, args } spec, got ${fn === null ? 'null' : typeof fn}`,
+  )
+}
+// Processes spawned in one synchronous stretch start together from one
+// microtask (queueMicrotask costs an async resource each in Node).
+let starting: Process[] = []
+let startingFns: ProcessFn[] = []
+
+function startAll(): void {
+  const ps = starting
+  const fns = startingFns
+  starting = []
+  startingFns = []
+  for (let i = 0; i < ps.length; i++) run(ps[i], fns[i])
+}
+
+/** Creates the Process for a fresh table id and starts `fn` in a microtask. */
+export function start(id: number, fn: ProcessFn): Pid {
+  const p = new Process(id)
+  addLocal(p)
+  if (starting.length === 0) Promise.resolve().then(startAll)
+  starting.push(p)
+  startingFns.push(fn)
+  return p.self
+}
+
+function run(p: Process, fn: ProcessFn): void {
+  if (p._dead) return
+  let r: unknown
+  try {
+    r = fn(p)
+  } catch (e) {
+    signals.terminate(p, e)
+    return
+  }
+  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+    ;(r as PromiseLike<unknown>).then(
+      () => signals.terminate(p, 'normal'),
+      (e: unknown) => signals.terminate(p, e),
+    )
+  } else {
+    signals.terminate(p, 'normal')
+  }
+}
+
+/** Starts `fn` as a new process and returns its pid at once. */
+export function spawn(fn: ProcessFn | SpawnSpec): Pid {
+  const body = bodyOf(fn, 'spawn')
+  return start(native.procSpawn(), body)
+}
+
+/** How many processes are alive in this OS process (all threads). */
+export function processCount(): number {
+  return native.procCount()
+}
