@@ -13,20 +13,20 @@ import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Tim
 
 const NO_EFFECTS: number[] = [0]
 
-/** A pending receive. */
-class Waiter implements Expiring {
+/** The deadline of a receive with a finite timeout. */
+class ReceiveTimer implements Expiring {
   done = false
   at = 0
   constructor(
     readonly p: Process,
-    readonly pred: Pred | undefined,
-    readonly res: (m: unknown) => void,
-    readonly rej: (e: unknown) => void,
     readonly ms: number,
   ) {}
   expire(): void {
-    this.p._w = null
-    this.res(TIMEOUT)
+    const res = this.p._res
+    if (res === null) return
+    this.p._timer = null
+    this.p._unwait()
+    res(TIMEOUT)
   }
 }
 
@@ -34,7 +34,12 @@ class Waiter implements Expiring {
 export class Process {
   readonly self: Pid
   /** @internal */ _mb: Mailbox | null = null
-  /** @internal */ _w: Waiter | null = null
+  // The pending receive, inline rather than in an object of its own: an
+  // idle process is one waiting here, and it should cost little memory.
+  /** @internal */ _res: ((m: unknown) => void) | null = null
+  /** @internal */ _rej: ((e: unknown) => void) | null = null
+  /** @internal */ _pred: Pred | undefined = undefined
+  /** @internal */ _timer: ReceiveTimer | null = null
   /** @internal */ _trap = false
   /** @internal */ _dead = false
   /** @internal */ _reason: unknown = undefined
@@ -64,7 +69,7 @@ export class Process {
     if (this._dead) return Promise.reject(new ProcessExit(this._reason))
     if (pred !== undefined && typeof pred !== 'function')
       return Promise.reject(new TypeError('receive(pred): pred must be a function (msg) => boolean'))
-    if (this._w !== null)
+    if (this._res !== null)
       return Promise.reject(new Error('receive: this process is already waiting in receive; await the first one'))
     let ms: number
     try {
@@ -84,67 +89,74 @@ export class Process {
     }
     if (ms === 0) return Promise.resolve(TIMEOUT)
     return new Promise<T | Timeout>((res, rej) => {
-      const w = new Waiter(this, pred, res as (m: unknown) => void, rej, ms)
-      this._w = w
-      if (ms !== Number.POSITIVE_INFINITY) arm(w, ms)
+      this._res = res as (m: unknown) => void
+      this._rej = rej
+      this._pred = pred
+      if (ms !== Number.POSITIVE_INFINITY) {
+        const t = new ReceiveTimer(this, ms)
+        this._timer = t
+        arm(t, ms)
+      }
     })
   }
 
   /** @internal Delivers a user message (same thread, by reference). */
   _deliver(msg: unknown): void {
-    const w = this._w
-    if (w !== null) {
-      const pred = w.pred
-      let ok: unknown = true
-      if (pred !== undefined) {
-        try {
-          ok = pred(msg)
-        } catch (e) {
-          this._wake(w)
-          w.rej(e)
-          this.mailbox().pushUser(msg)
-          return
-        }
-      }
-      if (ok) {
-        this._wake(w)
-        w.res(msg)
-        return
-      }
-      const mb = this.mailbox()
-      mb.pushUser(msg)
-      mb.saveAll(pred as Pred)
+    const res = this._res
+    if (res === null) {
+      this.mailbox().pushUser(msg)
       return
     }
-    this.mailbox().pushUser(msg)
+    const pred = this._pred
+    if (pred === undefined) {
+      this._unwait()
+      res(msg)
+      return
+    }
+    if (this.test(pred, msg)) {
+      this._unwait()
+      res(msg)
+      return
+    }
+    const mb = this.mailbox()
+    mb.pushUser(msg)
+    if (this._res !== null) mb.saveAll(pred)
   }
 
   /** @internal Delivers an EXIT or DOWN message on the signal lane. */
   _deliverSignal(msg: unknown): void {
-    const w = this._w
-    if (w !== null) {
-      let ok: unknown = true
-      try {
-        ok = w.pred === undefined || w.pred(msg)
-      } catch (e) {
-        this._wake(w)
-        w.rej(e)
-        this.mailbox().pushSignal(msg)
-        return
-      }
-      if (ok) {
-        this._wake(w)
-        w.res(msg)
-        return
-      }
+    const res = this._res
+    if (res !== null && (this._pred === undefined || this.test(this._pred, msg))) {
+      this._unwait()
+      res(msg)
+      return
     }
     this.mailbox().pushSignal(msg)
   }
 
-  private _wake(w: Waiter): void {
-    this._w = null
-    if (w.ms !== Number.POSITIVE_INFINITY) disarm(w, w.ms)
-    else w.done = true
+  /** Runs the waiting receive's predicate; a throw fails that receive
+   * (the message stays queued). */
+  private test(pred: Pred, msg: unknown): unknown {
+    try {
+      return pred(msg)
+    } catch (e) {
+      const rej = this._rej
+      this._unwait()
+      rej?.(e)
+      return false
+    }
+  }
+
+  /** @internal Ends the pending receive (the caller settles it). */
+  _unwait(): void {
+    this._res = null
+    this._rej = null
+    this._pred = undefined
+    const t = this._timer
+    if (t !== null) {
+      this._timer = null
+      disarm(t, t.ms)
+    }
   }
 
   private mailbox(): Mailbox {
@@ -268,10 +280,10 @@ export class Process {
     this._reason = reason
     removeLocal(this.self.id)
     Pid.bind(this.self, undefined)
-    const w = this._w
-    if (w !== null) {
-      this._wake(w)
-      w.rej(new ProcessExit(reason))
+    const rej = this._rej
+    if (rej !== null) {
+      this._unwait()
+      rej(new ProcessExit(reason))
     }
     this._mb = null
     const calling = this._calling
