@@ -18,6 +18,8 @@ export interface Expiring {
   expire(): void
 }
 
+const MAX_TIMER = 2 ** 31 - 1
+
 class Lane {
   items: Expiring[] = []
   head = 0
@@ -52,7 +54,8 @@ class Lane {
       lanes.delete(this.ms)
       return
     }
-    const wait = Math.max(0, this.items[this.head].at - performance.now())
+    // Node's timers hold at most 2^31 - 1 ms; a longer wait re-arms on firing.
+    const wait = Math.min(MAX_TIMER, Math.max(0, this.items[this.head].at - performance.now()))
     this.timer = setTimeout(() => this.fire(), Math.ceil(wait))
   }
 

@@ -5,10 +5,12 @@
 // - The user lane is an array with a moving head. A message taken from the
 //   middle leaves a hole that later scans skip and compaction removes, so a
 //   selective take costs no copying.
-// - The save position: the last predicate that scanned the user lane and
-//   how far it got. Asked again with the same predicate, the scan resumes
-//   there instead of retesting messages it already rejected (Erlang's save
-//   pointer; predicates must be pure functions of the message).
+// - The save position: a pending receive tests only new arrivals (the
+//   process does that at delivery). Across receives, a test that is known
+//   to be a pure function of the message (a compiled matcher without
+//   guards) may also resume where it stopped instead of retesting messages
+//   it already rejected; a plain predicate may read other state, so it
+//   always scans from the head.
 
 /** Returned by `take` when nothing matches. */
 export const NONE: unique symbol = Symbol('bfly.none')
@@ -37,14 +39,15 @@ export class Mailbox {
     else this.sys.push(msg)
   }
 
-  /** Notes that `pred` has already rejected every queued user message. */
+  /** Notes that the pure test `pred` has rejected every queued user message. */
   saveAll(pred: Pred): void {
     this.savePred = pred
     this.saveAt = this.q.length
   }
 
-  /** Removes and returns the first message `pred` accepts, or NONE. */
-  take(pred: Pred | undefined): unknown {
+  /** Removes and returns the first message `pred` accepts, or NONE.
+   * `pure` lets the scan resume at `pred`'s save position. */
+  take(pred: Pred | undefined, pure = false): unknown {
     const sys = this.sys
     if (sys !== null) {
       for (let i = 0; i < sys.length; i++) {
@@ -71,17 +74,21 @@ export class Mailbox {
       return NONE
     }
     let i = this.head
-    if (this.savePred === pred && this.saveAt > i) i = this.saveAt
+    if (pure && this.savePred === pred && this.saveAt > i) i = this.saveAt
     for (; i < q.length; i++) {
       const m = q[i]
       if (m === HOLE || !pred(m)) continue
-      this.savePred = pred
-      this.saveAt = i
+      if (pure) {
+        this.savePred = pred
+        this.saveAt = i
+      }
       this.remove(i)
       return m
     }
-    this.savePred = pred
-    this.saveAt = q.length
+    if (pure) {
+      this.savePred = pred
+      this.saveAt = q.length
+    }
     return NONE
   }
 

@@ -93,7 +93,7 @@ export function callFrom<T>(
     Ref.setPending(ref, c)
     target._watch(c)
     if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
-    target._deliver(['$call', [systemPid, ref], request])
+    target._deliver(['$call', [caller === null ? systemPid : caller.self, ref], request])
   })
 }
 

@@ -118,9 +118,7 @@ export class Process {
       res(msg)
       return
     }
-    const mb = this.mailbox()
-    mb.pushUser(msg)
-    if (this._res !== null) mb.saveAll(pred)
+    this.mailbox().pushUser(msg)
   }
 
   /** @internal Delivers an EXIT or DOWN message on the signal lane. */

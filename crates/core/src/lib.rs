@@ -6,6 +6,7 @@
 //! `cargo test` alone. The binding crate (`crates/node`) only adapts it.
 
 pub mod inbox;
+pub mod pattern;
 mod registry;
 pub mod table;
 
