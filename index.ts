@@ -9,6 +9,9 @@ export {
   ProcessExit,
   TimeoutError,
 } from './src/errors.js'
+export { PatternError } from './src/match/ir.js'
+export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
+export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
 export { call, exit, type From, reply, send } from './src/messaging.js'
 export { registered, registerService, unregisterService, whereis } from './src/names.js'
 export { Process } from './src/process.js'

@@ -1,10 +1,9 @@
-// Shared benchmark harness: timing, warm-up, best-of-N, GC, table, JSON.
+// Shared benchmark harness: timing, warm-up, best-of-N, child processes, table, JSON.
 // Nothing here asserts a time: it only measures and reports.
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 
 export const BASELINES = ['plain_js', 'erlang', 'nact', 'moleculer'] as const
 export type Baseline = (typeof BASELINES)[number]
@@ -52,20 +51,6 @@ export function perSecond(ops: number, ns: number): number {
   return ops / (ns / 1e9)
 }
 
-let gcFn: (() => void) | undefined
-/** A full GC between runs so one run's garbage is not billed to the next. */
-export function collectGarbage(): void {
-  if (gcFn === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc
-    if (exposed !== undefined) gcFn = exposed
-    else {
-      setFlagsFromString('--expose-gc')
-      gcFn = runInNewContext('gc') as () => void
-    }
-  }
-  gcFn()
-}
-
 /** Throws when a benchmark's own run was wrong (lost, duplicated or reordered work). */
 export function check(ok: boolean, what: string): asserts ok {
   if (!ok) throw new Error(`benchmark run is invalid: ${what}`)
@@ -93,7 +78,7 @@ export function latch<T>(): Latch<T> {
 }
 
 /** What the current measurement is, shown if the event loop drains mid-run. */
-export let current = ''
+let current = ''
 process.on('beforeExit', () => {
   if (current !== '') {
     console.error(`benchmark stalled: ${current} (event loop drained before it finished)`)
@@ -104,12 +89,14 @@ process.on('beforeExit', () => {
 /**
  * One warm-up run, then RUNS timed runs; keeps the best (the max when higher
  * is better, else the min). `sample` returns the value in the result's unit.
+ * No forced GC between runs: each sampler has a process of its own, and a
+ * forced full GC resets V8's heap sizing, which made the 10k-process ring
+ * swing by 2x from run to run.
  */
 export async function best(label: string, higherIsBetter: boolean, sample: () => Promise<number>): Promise<number> {
   const values: number[] = []
   for (let i = 0; i <= RUNS; i++) {
     current = `${label} (${i === 0 ? 'warm-up' : `run ${i}/${RUNS}`})`
-    collectGarbage()
     const v = await sample()
     check(Number.isFinite(v) && v > 0, `${label} gave ${v}`)
     if (i > 0) values.push(v)
@@ -118,6 +105,72 @@ export async function best(label: string, higherIsBetter: boolean, sample: () =>
   const pick = higherIsBetter ? Math.max(...values) : Math.min(...values)
   console.error(`  ${label.padEnd(34)} ${values.map(fmt).join('  ')}  -> ${fmt(pick)}`)
   return pick
+}
+
+/** One result: how to measure bfly and each baseline (absent = null). */
+export interface Spec {
+  name: string
+  unit: string
+  higher_is_better: boolean
+  bfly: () => Promise<number>
+  baselines: Partial<Record<Baseline, (() => Promise<number>) | number | null>>
+}
+
+/** What bench/run.ts and bench/child.ts need from a suite file. */
+export interface SuiteModule {
+  /** The results, in order. Cheap: nothing is measured until a sampler runs. */
+  specs(): Spec[]
+  /** Measures everything (see `measure`) into the suite's report. */
+  run(): Promise<Report>
+}
+
+/**
+ * Runs one sampler (`impl` of result `name` of `suite`) in a fresh Node
+ * child (bench/child.ts), so no implementation inherits
+ * another's JIT feedback (the workload code is shared) or heap. Returns the
+ * best value, or throws if the child failed.
+ */
+export function sampleInChild(suite: string, name: string, impl: string): number {
+  const child = spawnSync(process.execPath, ['--import=tsx', join(BENCH_DIR, 'child.ts'), suite, name, impl], {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  })
+  const last = child.stdout.trim().split('\n').pop() ?? ''
+  if (child.status !== 0 || !last.startsWith('{')) {
+    throw new Error(`${suite}/${name} ${impl}: child exited with ${child.status ?? child.signal}`)
+  }
+  return (JSON.parse(last) as { value: number }).value
+}
+
+/**
+ * Measures each spec (bfly, then its baselines), each in its own child. A
+ * baseline given as a number was measured out of process in this run
+ * (Erlang); one that fails is recorded as null and said so. bfly failing
+ * fails the suite.
+ */
+export function measure(suite: string, erlang: string | null, specs: Spec[]): Report {
+  const date = new Date().toISOString()
+  const results: Result[] = []
+  for (const s of specs) {
+    console.error(`${suite}/${s.name} (${s.unit}, ${s.higher_is_better ? 'higher' : 'lower'} is better)`)
+    const bfly = sampleInChild(suite, s.name, 'bfly')
+    const baselines: Record<Baseline, number | null> = { plain_js: null, erlang: null, nact: null, moleculer: null }
+    for (const b of BASELINES) {
+      const m = s.baselines[b]
+      if (typeof m === 'number') baselines[b] = m
+      else if (typeof m === 'function') {
+        try {
+          baselines[b] = sampleInChild(suite, s.name, b)
+        } catch (e) {
+          console.error(`  !! ${s.name} ${b} could not run, recorded as null: ${String(e)}`)
+        }
+      }
+    }
+    results.push({ name: s.name, unit: s.unit, higher_is_better: s.higher_is_better, bfly, baselines })
+  }
+  return { suite, date, node: process.version, erlang, results }
 }
 
 /** Three significant digits with an SI suffix. */

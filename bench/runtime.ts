@@ -1,6 +1,8 @@
 // The small process API every generic workload is written against. bfly
-// satisfies it directly; bench/baselines/plain.ts implements it in plain JS so
-// both run literally the same workload code.
+// satisfies it directly (bench/bfly.ts); bench/baselines/plain.ts implements
+// it in plain JS, so both run literally the same workload code. Inside a
+// process the workloads use p.send / p.call (bfly's idiom: they fail with
+// ProcessExit once the process is dead); outside, the free functions.
 
 export type Pred = (msg: unknown) => boolean
 

@@ -2,8 +2,8 @@
 // and on the plain_js baseline. Each returns its value in the result's unit
 // and throws if its own run was wrong. Errors inside a process are forwarded
 // to the measurement through guard(), so a failing run rejects, never hangs.
-import { check, type Latch, latch, now, perSecond, since, tick } from './harness.ts'
-import type { Proc, Runtime } from './runtime.ts'
+import { check, type Latch, latch, now, perSecond, since, tick } from './harness.js'
+import type { Proc, Runtime } from './runtime.js'
 
 function guard<P, T>(done: Latch<T>, body: (p: Proc<P>) => Promise<void>): (p: Proc<P>) => Promise<void> {
   return async (p) => {
@@ -127,12 +127,14 @@ export async function spawnExit<P>(rt: Runtime<P>, n: number): Promise<number> {
 }
 
 type Tagged = [string, number]
-const isHit = (m: unknown): boolean => (m as Tagged)[0] === 'hit'
 
 /**
  * µs per selective receive: a process holds `noise` non-matching messages in
  * its mailbox and, `iters` times, sends itself a matching one and receives it
  * with a predicate. The non-matching ones must all still be there, in order.
+ * The predicate is a fresh closure over j each time, as in Erlang's
+ * `receive {hit, J} -> ...` with J bound: written the usual way, a receive
+ * cannot reuse a save position left by an earlier receive's predicate.
  */
 export async function selective<P>(rt: Runtime<P>, noise: number, iters: number): Promise<number> {
   const base = rt.processCount()
@@ -143,7 +145,7 @@ export async function selective<P>(rt: Runtime<P>, noise: number, iters: number)
       const t0 = now()
       for (let j = 0; j < iters; j++) {
         p.send(p.self, ['hit', j])
-        const m = (await p.receive(isHit)) as Tagged
+        const m = (await p.receive((x) => (x as Tagged)[0] === 'hit' && (x as Tagged)[1] === j)) as Tagged
         check(m[1] === j, `selective: expected hit ${j}, got ${m[1]}`)
       }
       const ns = since(t0)

@@ -9,6 +9,24 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * A matcher compiled by the core: its DAG for the JS back ends, its
+ * explanation, and the Rust evaluator over encoded messages.
+ */
+export declare class CompiledMatcher {
+  /** Compiles the JSON pattern IR; throws with the reason when malformed. */
+  constructor(ir: string)
+  /** The compiled DAG as JSON (for the JS code generator and interpreter). */
+  dag(): string
+  /** The compiled DAG as readable text. */
+  explain(): string
+  /**
+   * Runs the matcher on an encoded value without decoding it: the
+   * winning clause, -1 when none matches, -2 when only JS can decide.
+   */
+  testEncoded(bytes: Uint8Array): number
+}
+
 /** Deliveries waiting for a thread, in arrival order. */
 export interface Drained {
   /** Target process ids. */

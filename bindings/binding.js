@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CompiledMatcher = nativeBinding.CompiledMatcher
 module.exports.idsReserve = nativeBinding.idsReserve
 module.exports.nameList = nativeBinding.nameList
 module.exports.nameRegister = nativeBinding.nameRegister

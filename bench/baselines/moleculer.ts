@@ -1,7 +1,7 @@
 // moleculer baseline (call only): a local broker.call of a service action,
 // no transporter, logger off, metrics and tracing off.
 import { type Context, ServiceBroker } from 'moleculer'
-import { check, now, perSecond, since } from '../harness.ts'
+import { check, now, perSecond, since } from '../harness.js'
 
 export async function call(n: number): Promise<number> {
   const broker = new ServiceBroker({

@@ -4,7 +4,7 @@
 // collide at these counts. nact resumes a crashed stateless actor silently,
 // so handlers forward their own errors to the measurement.
 import { dispatch, query, type Ref, spawn, spawnStateless, start, stop } from 'nact'
-import { check, type Latch, latch, now, perSecond, since, tick } from '../harness.ts'
+import { check, type Latch, latch, now, perSecond, since, tick } from '../harness.js'
 
 type System = ReturnType<typeof start>
 

@@ -3,7 +3,7 @@
 // backlog does not make shift() quadratic) and at most one pending receive
 // (predicate + promise resolver). A table maps pids to mailboxes, like bfly's.
 // call() carries a timeout (setTimeout/clearTimeout), as bfly's call does.
-import type { Pred, Proc, Runtime } from '../runtime.ts'
+import type { Pred, Proc, Runtime } from '../runtime.js'
 
 interface Waiter {
   pred: Pred | undefined

@@ -249,3 +249,55 @@ pub fn name_whereis(name: String) -> Option<i64> {
 pub fn name_list() -> Vec<String> {
     TABLE.registered().into_iter().map(|(n, _)| n).collect()
 }
+
+/// A matcher compiled by the core: its DAG for the JS back ends, its
+/// explanation, and the Rust evaluator over encoded messages.
+#[napi]
+pub struct CompiledMatcher {
+    m: bfly_core::pattern::Matcher,
+    classes: Vec<String>,
+    guards: Vec<String>,
+}
+
+#[napi]
+impl CompiledMatcher {
+    /// Compiles the JSON pattern IR; throws with the reason when malformed.
+    #[napi(constructor)]
+    pub fn new(ir: String) -> napi::Result<Self> {
+        let c = bfly_core::pattern::parse(&ir).map_err(napi::Error::from_reason)?;
+        let m = bfly_core::pattern::compile(&c.clauses).map_err(napi::Error::from_reason)?;
+        Ok(CompiledMatcher {
+            m,
+            classes: c.classes,
+            guards: c.guards,
+        })
+    }
+
+    /// The compiled DAG as JSON (for the JS code generator and interpreter).
+    #[napi]
+    pub fn dag(&self) -> napi::Result<String> {
+        serde_json::to_string(&self.m).map_err(|e| napi::Error::from_reason(e.to_string()))
+    }
+
+    /// The compiled DAG as readable text.
+    #[napi]
+    pub fn explain(&self) -> String {
+        let names = bfly_core::pattern::explain::Names {
+            classes: &self.classes,
+            guards: &self.guards,
+        };
+        bfly_core::pattern::explain::explain(&self.m, &names)
+    }
+
+    /// Runs the matcher on an encoded value without decoding it: the
+    /// winning clause, -1 when none matches, -2 when only JS can decide.
+    #[napi]
+    pub fn test_encoded(&self, bytes: Uint8Array) -> i32 {
+        use bfly_core::pattern::{eval, mp::Mp, Outcome};
+        match eval(&self.m, &Mp::new(&bytes)) {
+            Outcome::Matched { clause, .. } => clause as i32,
+            Outcome::NoMatch => -1,
+            Outcome::NeedsJs => -2,
+        }
+    }
+}

@@ -70,9 +70,7 @@ fn node(
     }
     shown[id as usize] = true;
     match &m.nodes[id as usize] {
-        Node::Fail => {
-            let _ = writeln!(out, "{pad}{label}no match");
-        }
+        Node::Fail => {}
         Node::Leaf { row } => {
             let r = &m.rows[*row as usize];
             let sels: Vec<String> = r
