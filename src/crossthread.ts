@@ -2,6 +2,7 @@
 // encoded, posted into the owner thread's native inbox, and drained there
 // in batches (one native call and one wake-up per batch).
 import { decode, encode } from './codec.js'
+import { Encoded } from './encoded.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
 import { local, thread } from './thread.js'
@@ -34,13 +35,17 @@ export function drainInbox(): void {
   for (let i = 0; i < b.to.length; i++) {
     const p = local.get(b.to[i])
     if (p === undefined) continue
+    if (b.lane[i] !== SIGNAL) {
+      // User messages stay encoded until something needs their value.
+      p._deliverEncoded(new Encoded(b.payload[i]))
+      continue
+    }
     let v: unknown
     try {
       v = decode(b.payload[i])
     } catch {
       continue
     }
-    if (b.lane[i] === SIGNAL) signals.fromInbox(p, v as unknown[])
-    else p._deliver(v)
+    signals.fromInbox(p, v as unknown[])
   }
 }

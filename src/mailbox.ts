@@ -13,6 +13,8 @@
 //   always scans from the head.
 
 /** Returned by `take` when nothing matches. */
+import { Encoded } from './encoded.js'
+
 export const NONE: unique symbol = Symbol('bfly.none')
 const HOLE: unique symbol = Symbol('bfly.hole')
 
@@ -23,7 +25,10 @@ export class Mailbox {
   private head = 0
   private holes = 0
   private sys: unknown[] | null = null
-  private savePred: Pred | null = null
+  /** How many queued user messages are still encoded (see encoded.ts);
+   * while 0, nobody pays for checking. */
+  encoded = 0
+  private saveKey: object | null = null
   private saveAt = 0
 
   get size(): number {
@@ -34,20 +39,20 @@ export class Mailbox {
     this.q.push(msg)
   }
 
+  pushEncoded(e: Encoded): void {
+    this.q.push(e)
+    this.encoded++
+  }
+
   pushSignal(msg: unknown): void {
     if (this.sys === null) this.sys = [msg]
     else this.sys.push(msg)
   }
 
-  /** Notes that the pure test `pred` has rejected every queued user message. */
-  saveAll(pred: Pred): void {
-    this.savePred = pred
-    this.saveAt = this.q.length
-  }
-
-  /** Removes and returns the first message `pred` accepts, or NONE.
-   * `pure` lets the scan resume at `pred`'s save position. */
-  take(pred: Pred | undefined, pure = false): unknown {
+  /** Removes and returns the first message `pred` accepts, or NONE. With
+   * `key` (a pure test's identity, e.g. a compiled matcher), the scan
+   * resumes where the last scan with that key stopped. */
+  take(pred: Pred | undefined, key?: object): unknown {
     const sys = this.sys
     if (sys !== null) {
       for (let i = 0; i < sys.length; i++) {
@@ -66,6 +71,7 @@ export class Mailbox {
         q[this.head++] = undefined
         if (m !== HOLE) {
           this.settle()
+          if (this.encoded > 0 && m instanceof Encoded) this.encoded--
           return m
         }
         this.holes--
@@ -74,19 +80,20 @@ export class Mailbox {
       return NONE
     }
     let i = this.head
-    if (pure && this.savePred === pred && this.saveAt > i) i = this.saveAt
+    if (key !== undefined && this.saveKey === key && this.saveAt > i) i = this.saveAt
     for (; i < q.length; i++) {
       const m = q[i]
       if (m === HOLE || !pred(m)) continue
-      if (pure) {
-        this.savePred = pred
+      if (key !== undefined) {
+        this.saveKey = key
         this.saveAt = i
       }
       this.remove(i)
+      if (this.encoded > 0 && m instanceof Encoded) this.encoded--
       return m
     }
-    if (pure) {
-      this.savePred = pred
+    if (key !== undefined) {
+      this.saveKey = key
       this.saveAt = q.length
     }
     return NONE
@@ -95,9 +102,9 @@ export class Mailbox {
   /** Drops everything (the process is gone). */
   clear(): void {
     this.q = []
-    this.head = this.holes = this.saveAt = 0
+    this.head = this.holes = this.saveAt = this.encoded = 0
     this.sys = null
-    this.savePred = null
+    this.saveKey = null
   }
 
   /** Removes signal-lane messages for which `pred` holds. */

@@ -2,8 +2,10 @@
 
 import type { PendingCall } from './calls.js'
 import { arm, disarm, type Expiring } from './deadlines.js'
+import { Encoded, encodedAware, type Test } from './encoded.js'
 import { NoProcError, ProcessExit } from './errors.js'
 import { Mailbox, NONE, type Pred } from './mailbox.js'
+import type { Matcher } from './match/matcher.js'
 import { callFrom, send } from './messaging.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
@@ -66,32 +68,79 @@ export class Process {
    * messages are looked at before user messages.
    */
   receive<T = unknown>(pred?: (msg: unknown) => unknown, opts?: { timeout?: number }): Promise<T | Timeout> {
-    if (this._dead) return Promise.reject(new ProcessExit(this._reason))
     if (pred !== undefined && typeof pred !== 'function')
       return Promise.reject(new TypeError('receive(pred): pred must be a function (msg) => boolean'))
+    return this._await(pred, opts, undefined, 'receive') as Promise<T | Timeout>
+  }
+
+  /**
+   * The first message in arrival order that any clause of `matcher`
+   * accepts (seed RECV); resolves to that clause's handler result, run in
+   * this process. The others stay queued in order. On timeout, resolves to
+   * `after()` (TIMEOUT without `after`). A matcher without guards keeps a
+   * save position: messages it already rejected are not tested again, and
+   * messages that arrived encoded are tested on their bytes, in Rust.
+   */
+  recv<R, A = Timeout>(matcher: Matcher<R>, opts?: { timeout?: number; after?: () => A }): Promise<R | A> {
+    const core = (matcher as Partial<Matcher<R>> | undefined)?.core
+    if (typeof matcher !== 'function' || core === undefined)
+      return Promise.reject(new TypeError('recv(matcher): matcher must come from match(...clauses)'))
+    const after = opts?.after
+    if (after !== undefined && typeof after !== 'function')
+      return Promise.reject(new TypeError('recv: after must be a function () => result'))
+    const fallback = matcher.fallback
+    const out: unknown[] = [undefined]
+    let row = -1
+    const test: Test = (m: unknown): boolean => {
+      row = core.select(m, out)
+      return row >= 0 || fallback !== undefined
+    }
+    // Encoded entries: a guard-free matcher rejects on the bytes, in Rust.
+    test.enc = (m: unknown): unknown => {
+      if (!(m instanceof Encoded)) return test(m)
+      if (core.pure && fallback === undefined && core.native.testEncoded(m.bytes) === -1) return false
+      return test(m.value())
+    }
+    const key = core.pure && fallback === undefined ? core : undefined
+    return this._await(test, opts, key, 'recv').then((m) => {
+      if (m === TIMEOUT) return (after === undefined ? TIMEOUT : after()) as A
+      return (row >= 0 ? core.handlers[row](out[0], m) : (fallback as (v: unknown) => R)(m)) as R
+    })
+  }
+
+  /** @internal The message for which `test` holds, or TIMEOUT. */
+  _await(
+    test: Pred | undefined,
+    opts: { timeout?: number } | undefined,
+    key: object | undefined,
+    what: string,
+  ): Promise<unknown> {
+    if (this._dead) return Promise.reject(new ProcessExit(this._reason))
     if (this._res !== null)
-      return Promise.reject(new Error('receive: this process is already waiting in receive; await the first one'))
+      return Promise.reject(new Error(`${what}: this process is already waiting in receive; await the first one`))
     let ms: number
     try {
-      ms = opts === undefined ? Number.POSITIVE_INFINITY : checkTimeout(opts.timeout, 'receive')
+      ms = opts === undefined ? Number.POSITIVE_INFINITY : checkTimeout(opts.timeout, what)
     } catch (e) {
       return Promise.reject(e)
     }
     const mb = this._mb
     if (mb !== null) {
       let m: unknown
+      const enc = mb.encoded > 0
       try {
-        m = mb.take(pred)
+        m = mb.take(enc && test !== undefined ? encodedAware(test) : test, key)
+        if (enc && m instanceof Encoded) m = m.value()
       } catch (e) {
         return Promise.reject(e)
       }
-      if (m !== NONE) return Promise.resolve(m as T)
+      if (m !== NONE) return Promise.resolve(m)
     }
     if (ms === 0) return Promise.resolve(TIMEOUT)
-    return new Promise<T | Timeout>((res, rej) => {
-      this._res = res as (m: unknown) => void
+    return new Promise((res, rej) => {
+      this._res = res
       this._rej = rej
-      this._pred = pred
+      this._pred = test
       if (ms !== Number.POSITIVE_INFINITY) {
         const t = new ReceiveTimer(this, ms)
         this._timer = t
@@ -108,17 +157,36 @@ export class Process {
       return
     }
     const pred = this._pred
-    if (pred === undefined) {
-      this._unwait()
-      res(msg)
-      return
-    }
-    if (this.test(pred, msg)) {
+    if (pred === undefined || this.test(pred, msg)) {
       this._unwait()
       res(msg)
       return
     }
     this.mailbox().pushUser(msg)
+  }
+
+  /** @internal Delivers a message that arrived encoded from another
+   * thread: tested on its bytes where the waiting matcher can, decoded
+   * only when something needs its value. */
+  _deliverEncoded(e: Encoded): void {
+    const res = this._res
+    if (res !== null) {
+      const pred = this._pred
+      if (pred === undefined || this.test(encodedAware(pred), e)) {
+        const rej = this._rej
+        this._unwait()
+        let v: unknown
+        try {
+          v = e.value()
+        } catch (err) {
+          rej?.(err)
+          return
+        }
+        res(v)
+        return
+      }
+    }
+    this.mailbox().pushEncoded(e)
   }
 
   /** @internal Delivers an EXIT or DOWN message on the signal lane. */

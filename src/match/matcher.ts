@@ -20,6 +20,8 @@ export interface Matcher<R> {
   explain(): string
   /** @internal */
   readonly core: Core
+  /** @internal the otherwise handler, if any */
+  readonly fallback?: (value: unknown) => unknown
 }
 
 /** Options of `match`. */
@@ -93,6 +95,7 @@ function wrap<R>(core: Core, otherwise: ((v: unknown) => unknown) | undefined): 
   }) as Matcher<R>
   Object.defineProperties(m, {
     core: { value: core },
+    fallback: { value: otherwise },
     otherwise: { value: <R2>(h: (v: unknown) => R2) => wrap<R | R2>(core, h) },
     explain: { value: () => core.native.explain() },
   })

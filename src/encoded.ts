@@ -1,0 +1,25 @@
+// A message that arrived encoded (from another thread or node). It stays
+// encoded in the mailbox until something needs its value, so a compiled
+// matcher can decide on the bytes in Rust and skip decoding what it rejects.
+import { decode } from './codec.js'
+
+const UNDECODED: unique symbol = Symbol('undecoded')
+
+export class Encoded {
+  #value: unknown = UNDECODED
+  constructor(readonly bytes: Uint8Array) {}
+  /** The decoded value (decoded once). */
+  value(): unknown {
+    if (this.#value === UNDECODED) this.#value = decode(this.bytes)
+    return this.#value
+  }
+}
+
+/** A mailbox test; `enc`, when present, also takes Encoded entries itself
+ * (a compiled matcher decides on their bytes). */
+export type Test = ((m: unknown) => unknown) & { enc?: (m: unknown) => unknown }
+
+/** `test` extended to entries that may be Encoded. */
+export function encodedAware(test: Test): (m: unknown) => unknown {
+  return test.enc ?? ((m: unknown) => test(m instanceof Encoded ? m.value() : m))
+}
