@@ -2,11 +2,12 @@
 // and the thread's registration with the native inboxes.
 import { isMainThread } from 'node:worker_threads'
 import { drainInbox } from './crossthread.js'
+import { IdTable } from './idtable.js'
 import { native } from './native.js'
 import type { Process } from './process.js'
 
 /** Processes of this thread, by id. */
-export const local = new Map<number, Process>()
+export const local = new IdTable<Process>()
 
 /** The argument block of the hot native calls (see crates/node): fill,
  * then call. Kept referenced here for the life of this thread. */
