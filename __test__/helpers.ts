@@ -1,7 +1,8 @@
 // Shared helpers for the ava tests. Tests are written against ../shared/API.md
 // (the contract), so these helpers use only what it names.
 import { inspect } from 'node:util'
-import { Pid, type Process, Ref, spawn, TIMEOUT } from '../index.ts'
+import { Worker } from 'node:worker_threads'
+import { decode, Pid, type Process, Ref, spawn, TIMEOUT } from '../index.ts'
 
 /** How long a test waits for something that must happen before it fails. */
 export const LONG = 5000
@@ -154,4 +155,19 @@ export async function eventually(cond: () => boolean, ms = LONG): Promise<boolea
     await new Promise((r) => setTimeout(r, 10))
   }
   return true
+}
+
+/** Starts a worker thread running the echo process of
+ * fixtures/thread-echo.ts and returns it with the echo's pid. */
+export async function startEcho(): Promise<{ worker: Worker; pid: Pid }> {
+  const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
+    workerData: { entry: new URL('./fixtures/thread-echo.ts', import.meta.url).href },
+  })
+  const bytes = await new Promise<Uint8Array>((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  const pid = decode(bytes)
+  if (!(pid instanceof Pid)) throw new Error('the worker did not send a pid')
+  return { worker, pid }
 }

@@ -1,28 +1,16 @@
 // p.recv with compiled matchers: arrival order, the rest left in order,
 // timeout/after, the save position, and encoded messages from another
 // thread decided on their bytes.
-import { Worker } from 'node:worker_threads'
 import test from 'ava'
-import { match, P, Pid, type Process, spawn, TIMEOUT } from '../index.ts'
-
-function inProcess<T>(body: (p: Process) => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    spawn(async (p) => {
-      try {
-        resolve(await body(p))
-      } catch (e) {
-        reject(e)
-      }
-    })
-  })
-}
+import { match, P, TIMEOUT } from '../index.ts'
+import { run, startEcho } from './helpers.ts'
 
 test('recv takes the first message any clause accepts and leaves the rest in order', async (t) => {
   const m = match(
     [['b', P.select()], (x) => `b:${String(x)}`],
     [{ tag: 'c', n: P.select('n', P.number) }, ({ n }) => `c:${n}`],
   )
-  const got = await inProcess(async (p) => {
+  const got = await run(async (p) => {
     for (const x of [['a', 1], { tag: 'c', n: 2 }, ['b', 3], ['a', 4]]) p.send(p.self, x)
     const first = await p.recv(m)
     const second = await p.recv(m)
@@ -41,7 +29,7 @@ test('recv takes the first message any clause accepts and leaves the rest in ord
 
 test('recv waits for a matching arrival, and times out to after() or TIMEOUT', async (t) => {
   const m = match([['go', P.select()], (x) => x])
-  const got = await inProcess(async (p) => {
+  const got = await run(async (p) => {
     const later = p.self
     setTimeout(() => {
       p.send(later, ['skip'])
@@ -68,7 +56,7 @@ test('a guard-free matcher keeps a save position; a guarded one is retested', as
     ],
     () => 'g',
   ])
-  const got = await inProcess(async (p) => {
+  const got = await run(async (p) => {
     for (let i = 0; i < 100; i++) p.send(p.self, ['miss', i])
     p.send(p.self, ['hit', 1])
     const a = await p.recv(pure)
@@ -85,7 +73,7 @@ test('a guard-free matcher keeps a save position; a guarded one is retested', as
 
 test('otherwise makes recv take the next message', async (t) => {
   const m = match([['x'], () => 'x']).otherwise((v) => ['other', v])
-  const got = await inProcess(async (p) => {
+  const got = await run(async (p) => {
     p.send(p.self, 42)
     return p.recv(m)
   })
@@ -100,7 +88,7 @@ test('a handler that throws rejects recv in the receiving process', async (t) =>
     },
   ])
   await t.throwsAsync(
-    inProcess(async (p) => {
+    run(async (p) => {
       p.send(p.self, 1)
       return p.recv(m)
     }),
@@ -109,23 +97,16 @@ test('a handler that throws rejects recv in the receiving process', async (t) =>
 })
 
 test('bad matcher arguments are typed errors', async (t) => {
-  await inProcess(async (p) => {
+  await run(async (p) => {
     await t.throwsAsync(p.recv((() => 1) as never), { instanceOf: TypeError })
     await t.throwsAsync(p.recv(match([P._, () => 1]), { timeout: -1 }), { instanceOf: RangeError })
   })
 })
 
 test('messages from another thread are matched on their bytes and decoded only when taken', async (t) => {
-  const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
-    workerData: { entry: new URL('./fixtures/thread-echo.ts', import.meta.url).href },
-  })
-  const { node, id } = await new Promise<{ node: string; id: number }>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
-  })
-  const echo = new Pid(node, id)
+  const { worker, pid: echo } = await startEcho()
   const m = match([['echo', { n: P.select('n', 3), tag: P.string }], ({ n }) => n * 10])
-  const got = await inProcess(async (p) => {
+  const got = await run(async (p) => {
     for (let n = 0; n < 6; n++) p.send(echo, [p.self, { n, tag: 't' }])
     const hit = await p.recv(m, { timeout: 5000 })
     const rest: unknown[] = []

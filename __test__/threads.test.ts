@@ -1,19 +1,8 @@
 // Processes on another JS thread of the same node: messages and exit
 // signals travel encoded through the native inboxes, in order.
-import { Worker } from 'node:worker_threads'
 import test from 'ava'
-import { NotPortableError, Pid, send, spawn } from '../index.ts'
-
-async function startEcho(): Promise<{ worker: Worker; pid: Pid }> {
-  const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
-    workerData: { entry: new URL('./fixtures/thread-echo.ts', import.meta.url).href },
-  })
-  const { node, id } = await new Promise<{ node: string; id: number }>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
-  })
-  return { worker, pid: new Pid(node, id) }
-}
+import { NotPortableError, send, spawn } from '../index.ts'
+import { startEcho } from './helpers.ts'
 
 test('messages to a process on another thread arrive, per-sender FIFO, and answers come back', async (t) => {
   const { worker, pid } = await startEcho()
