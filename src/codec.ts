@@ -2,11 +2,12 @@
 // Values are checked and boxed in one walk before packing, so a value that
 // cannot travel is refused with its path and nothing is sent.
 //
-// Extension types (application range):
+// Extension types (application range); each one's data is the MessagePack
+// encoding of the payload shown:
 //   1 Pid [node, id]   2 Ref [node, id]   3 Symbol key (Symbol.for)
 //   4 Error [name, message, stack]   5 Map [k0, v0, k1, v1, ...]
 //   6 Set [e0, e1, ...]   7 BigInt (decimal string)
-// Date uses MessagePack's standard timestamp extension (-1).
+// Date uses MessagePack's standard timestamp extension (-1); -0 is a float64.
 import { addExtension, Packr } from 'msgpackr'
 import { NotPortableError } from './errors.js'
 import { Pid, Ref } from './values.js'
@@ -20,50 +21,100 @@ class MapBox extends Boxed {}
 class SetBox extends Boxed {}
 class BigBox extends Boxed {}
 
-addExtension({
-  Class: Pid,
-  type: 1,
-  write: (p: Pid) => [p.node, p.id],
-  read: ([n, i]: [string, number]) => new Pid(n, i),
-})
-addExtension({
-  Class: Ref,
-  type: 2,
-  write: (r: Ref) => [r.node, r.id],
-  read: ([n, i]: [string, number]) => new Ref(n, i),
-})
-addExtension({ Class: SymBox, type: 3, write: (b: SymBox) => b.v, read: (k: string) => Symbol.for(k) })
-addExtension({
-  Class: ErrBox,
-  type: 4,
-  write: (b: ErrBox) => b.v,
-  read: ([name, message, stack]: [string, string, string | null]) => {
+// Each extension's data is one complete MessagePack value (its payload),
+// so any MessagePack decoder can skip or read it, and the Rust evaluator
+// can look inside it in place.
+const inner = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
+
+function ext<C>(
+  Class: abstract new (...a: never[]) => C,
+  type: number,
+  write: (v: C) => unknown,
+  read: (d: never) => unknown,
+) {
+  addExtension({
+    Class: Class as unknown as new () => C,
+    type,
+    pack: (v: C) => inner.pack(write(v)),
+    unpack: (b: Uint8Array) => read(inner.unpack(b) as never),
+  })
+}
+
+ext(
+  Pid,
+  1,
+  (p) => [p.node, p.id],
+  ([n, i]: [string, number]) => new Pid(n, i),
+)
+ext(
+  Ref,
+  2,
+  (r) => [r.node, r.id],
+  ([n, i]: [string, number]) => new Ref(n, i),
+)
+ext(
+  SymBox,
+  3,
+  (b) => b.v,
+  (k: string) => Symbol.for(k),
+)
+ext(
+  ErrBox,
+  4,
+  (b) => b.v,
+  ([name, message, stack]: [string, string, string | null]) => {
     const e = new Error(message)
     e.name = name
     e.stack = stack ?? undefined
     return e
   },
-})
-addExtension({
-  Class: MapBox,
-  type: 5,
-  write: (b: MapBox) => b.v,
-  read: (a: unknown[]) => {
+)
+ext(
+  MapBox,
+  5,
+  (b) => b.v,
+  (a: unknown[]) => {
     const m = new Map()
     for (let i = 0; i < a.length; i += 2) m.set(a[i], a[i + 1])
     return m
   },
+)
+ext(
+  SetBox,
+  6,
+  (b) => b.v,
+  (a: unknown[]) => new Set(a),
+)
+ext(
+  BigBox,
+  7,
+  (b) => b.v,
+  (s: string) => BigInt(s),
+)
+
+// -0 is written as a standard float64 (msgpackr would write the integer 0).
+class NegZero {}
+const NEG_ZERO = new NegZero()
+addExtension({
+  Class: NegZero,
+  type: 127,
+  // msgpackr lets pack() write raw bytes through `alloc` and return nothing
+  // (its typings only show the Buffer-returning form).
+  pack: ((_v: NegZero, alloc: (n: number) => { target: Uint8Array; position: number }) => {
+    const { target, position } = alloc(9)
+    target.set([0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0], position)
+  }) as unknown as (v: NegZero) => Uint8Array,
+  unpack: () => -0,
 })
-addExtension({ Class: SetBox, type: 6, write: (b: SetBox) => b.v, read: (a: unknown[]) => new Set(a) })
-addExtension({ Class: BigBox, type: 7, write: (b: BigBox) => b.v, read: (s: string) => BigInt(s) })
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
 
 /** Checks `v` is portable and boxes the types MessagePack lacks. */
 function portable(v: unknown, path: string, seen: Set<object>): unknown {
   switch (typeof v) {
-    case 'string':
     case 'number':
+      return Object.is(v, -0) ? NEG_ZERO : v
+    case 'string':
     case 'boolean':
       return v
     case 'bigint':

@@ -86,8 +86,7 @@ export function toIR(p: unknown, t: Tables, where: string): IR {
       if (x instanceof Pattern && x.node.k === 'rest') {
         if (i !== p.length - 1)
           throw new PatternError(`${where}[${i}]: P.rest(...) must be the last element of an array pattern`)
-        const of = x.node.of
-        rest = of === undefined ? {} : { of: toIR(of, t, `${where}[${i}] (P.rest)`) }
+        rest = 'of' in x.node ? { of: toIR(x.node.of, t, `${where}[${i}] (P.rest)`) } : {}
       } else {
         items.push(toIR(x, t, `${where}[${i}]`))
       }

@@ -87,10 +87,12 @@ export interface Select {
   <const Q>(pattern: Q): Pattern<Matched<Q>, Selected<Q> & { [ANON]: Matched<Q> }>
 }
 
-const select = ((a?: unknown, b?: unknown) =>
-  typeof a === 'string'
-    ? new Pattern<unknown>({ k: 'sel', name: a, of: b === undefined ? any : b })
-    : new Pattern<unknown>({ k: 'sel', of: a === undefined ? any : a })) as Select
+// Arity, not `undefined`, tells "no pattern" (anything) from the literal
+// `undefined` pattern, here and in P.array and P.rest.
+const select = ((...args: unknown[]) =>
+  typeof args[0] === 'string'
+    ? new Pattern<unknown>({ k: 'sel', name: args[0], of: args.length > 1 ? args[1] : any })
+    : new Pattern<unknown>({ k: 'sel', of: args.length > 0 ? args[0] : any })) as Select
 
 /** Pattern builders (seed MATCH patterns; ts-pattern's names). */
 export const P = {
@@ -108,13 +110,14 @@ export const P = {
   pid: new Pattern<Pid>({ k: 'type', t: 'pid' }),
   /** An array of any length whose every element matches `p`; selections
    * inside collect arrays. */
-  array<const Q = Pattern<unknown>>(p?: Q): Pattern<Matched<Q>[], ListOf<Selected<Q>>> {
-    return new Pattern({ k: 'arrayOf', of: p === undefined ? any : p })
+  array<const Q = Pattern<unknown>>(...p: [Q?]): Pattern<Matched<Q>[], ListOf<Selected<Q>>> {
+    return new Pattern({ k: 'arrayOf', of: p.length > 0 ? p[0] : any })
   },
   /** The remaining elements, as the last element of an array pattern; each
    * matches `p` when given; selections inside collect arrays. */
-  rest<const Q = Pattern<unknown>>(p?: Q): Pattern<Matched<Q>, ListOf<Selected<Q>>> & { rest: true } {
-    return Object.assign(new Pattern<Matched<Q>, ListOf<Selected<Q>>>({ k: 'rest', of: p }), { rest: true as const })
+  rest<const Q = Pattern<unknown>>(...p: [Q?]): Pattern<Matched<Q>, ListOf<Selected<Q>>> & { rest: true } {
+    const node: Node = p.length > 0 ? { k: 'rest', of: p[0] } : { k: 'rest' }
+    return Object.assign(new Pattern<Matched<Q>, ListOf<Selected<Q>>>(node), { rest: true as const })
   },
   /** An instance of `cls` (seed #T templates), optionally with fields. */
   instanceOf<C extends abstract new (...a: never[]) => unknown, const F = NoSel>(

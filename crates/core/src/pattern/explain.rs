@@ -59,6 +59,11 @@ fn node(
     out: &mut String,
 ) {
     let pad = "  ".repeat(indent);
+    // "no match" is printed in place each time: it is one line, never shared.
+    if let Node::Fail = m.nodes[id as usize] {
+        let _ = writeln!(out, "{pad}no match");
+        return;
+    }
     let label = if refs[id as usize] > 1 {
         format!("[n{id}] ")
     } else {
@@ -93,7 +98,9 @@ fn node(
             } else {
                 format!(" with {}", sels.join(", "))
             };
-            let _ = writeln!(out, "{pad}{label}=> clause {}{sel}", r.clause);
+            // Sub-matchers (rooted at `e`) report which alternative matched.
+            let what = if root == "v" { "clause" } else { "alternative" };
+            let _ = writeln!(out, "{pad}{label}=> {what} {}{sel}", r.clause);
         }
         Node::Test { test, yes, no } => {
             let t = &m.tests[*test as usize];
