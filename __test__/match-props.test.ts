@@ -6,7 +6,7 @@
 // JS back ends must also pass the same handler arguments as the reference.
 import test from 'ava'
 import fc from 'fast-check'
-import { decode, encode, isMatching, type Matcher, match, matchWith, P, Pid } from '../index.ts'
+import { type Clause, decode, encode, isMatching, type Matcher, match, matchWith, P, Pid } from '../index.ts'
 
 // ---------------------------------------------------------------------------
 // Pattern specs: plain data, printable, turned into P patterns by `build`.
@@ -300,8 +300,8 @@ function hasJsKeyed(v: unknown): boolean {
 function matchers(clauses: Spec[]): { gen: Matcher<Hit | null>; int: Matcher<Hit | null> } {
   const cs = clauses.map((c, i) => [build(c), (s: unknown, v: unknown): Hit | null => ({ i, s, v })] as const)
   return {
-    gen: match<unknown[], Hit | null>(...cs).otherwise(() => null),
-    int: matchWith<unknown[], Hit | null>({ codegen: false }, ...cs).otherwise(() => null),
+    gen: match<unknown[], Clause<unknown, Hit | null>[]>(...cs).otherwise(() => null),
+    int: matchWith<unknown[], Clause<unknown, Hit | null>[]>({ codegen: false }, ...cs).otherwise(() => null),
   }
 }
 

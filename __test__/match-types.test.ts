@@ -273,3 +273,17 @@ test('clause and builder misuse is a compile-time error', (t) => {
   // @ts-expect-error: the selection is a number
   compileOnly(() => match([[P.select('x', P.number)], ({ x }) => x.toUpperCase()]))
 })
+
+test('a matcher returns the union of its handlers results', (t) => {
+  const m = match([P.select('x', P.number), ({ x }) => x + 1], [P.string, (s) => s.length])
+  const n: number = m(41)
+  const either = match([P.number, () => 1], [P.string, (s) => s])
+  expectType<ReturnType<typeof either>, number | string>(true)
+  compileOnly(() => {
+    // @ts-expect-error: the result may be a string
+    const x: number = either(1)
+    return x
+  })
+  t.is(n, 42)
+  t.is(either('ab'), 'ab')
+})

@@ -6,6 +6,7 @@ import { inspect } from 'node:util'
 // runs where the value is encodable.
 import test from 'ava'
 import {
+  type Clause,
   decode,
   encode,
   isMatching,
@@ -28,8 +29,11 @@ type Clauses = readonly (readonly [unknown, (s: never, v: never) => unknown])[]
 
 /** Both JS back ends, built from the same clauses. */
 const backEnds = [
-  ['generated code', (...cs: Clauses): Matcher<unknown> => match<unknown[], unknown>(...cs)],
-  ['interpreter', (...cs: Clauses): Matcher<unknown> => matchWith<unknown[], unknown>({ codegen: false }, ...cs)],
+  ['generated code', (...cs: Clauses): Matcher<unknown> => match<unknown[], Clause<unknown, unknown>[]>(...cs)],
+  [
+    'interpreter',
+    (...cs: Clauses): Matcher<unknown> => matchWith<unknown[], Clause<unknown, unknown>[]>({ codegen: false }, ...cs),
+  ],
 ] as const
 
 /** The clause the Rust evaluator picks on the encoded value (-1: none,
@@ -471,7 +475,7 @@ test('malformed clauses and guards are refused by match()', (t) => {
   const bad =
     (...cs: unknown[]) =>
     () =>
-      match<unknown[], unknown>(...(cs as Clauses))
+      match<unknown[], Clause<unknown, unknown>[]>(...(cs as Clauses))
   t.throws(bad([1]), { instanceOf: PatternError, message: /clause 0.*\[pattern, handler\]/ })
   t.throws(bad([1, h], [2, 'not a function']), { instanceOf: PatternError, message: /clause 1/ })
   t.throws(bad(1), { instanceOf: PatternError })

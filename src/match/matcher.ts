@@ -11,6 +11,18 @@ import type { HandlerArg, Matched } from './patterns.js'
 /** One clause: a pattern and its handler (ts-pattern's handler arguments). */
 export type Clause<P, R> = readonly [pattern: P, handler: (selections: HandlerArg<P>, value: Matched<P>) => R]
 
+/** Clauses whose handlers are typed by their patterns. Patterns (`Ps`) and
+ * whole clauses (`Cs`) are inferred separately so that handler results are
+ * too (a single result parameter inferred as `unknown`). */
+export type Clauses<Ps extends readonly unknown[]> = { [K in keyof Ps]: Clause<Ps[K], unknown> }
+
+/** The union of the handlers' results. */
+export type Result<Cs> = Cs extends readonly unknown[]
+  ? Cs[number] extends readonly [unknown, (...a: never[]) => infer R]
+    ? R
+    : unknown
+  : unknown
+
 /** A compiled matcher: call it on a value. */
 export interface Matcher<R> {
   (value: unknown): R
@@ -108,18 +120,18 @@ function wrap<R>(core: Core, otherwise: ((v: unknown) => unknown) | undefined): 
  * accepts `value`, and throws MatchError when none does. Malformed
  * patterns throw PatternError here, not at match time.
  */
-export function match<const Ps extends readonly unknown[], R>(
-  ...clauses: { [K in keyof Ps]: Clause<Ps[K], R> }
-): Matcher<R> {
-  return wrap<R>(compile(clauses as readonly (readonly [unknown, unknown])[], undefined), undefined)
+export function match<const Ps extends readonly unknown[], const Cs extends Clauses<Ps>>(
+  ...clauses: Cs & Clauses<Ps>
+): Matcher<Result<Cs>> {
+  return wrap(compile(clauses as readonly (readonly [unknown, unknown])[], undefined), undefined)
 }
 
 /** `match` with options (e.g. `{ codegen: false }` for the interpreter). */
-export function matchWith<const Ps extends readonly unknown[], R>(
+export function matchWith<const Ps extends readonly unknown[], const Cs extends Clauses<Ps>>(
   opts: MatchOptions,
-  ...clauses: { [K in keyof Ps]: Clause<Ps[K], R> }
-): Matcher<R> {
-  return wrap<R>(compile(clauses as readonly (readonly [unknown, unknown])[], opts), undefined)
+  ...clauses: Cs & Clauses<Ps>
+): Matcher<Result<Cs>> {
+  return wrap(compile(clauses as readonly (readonly [unknown, unknown])[], opts), undefined)
 }
 
 const single = new WeakMap<object, Core>()
