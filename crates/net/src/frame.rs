@@ -1,0 +1,374 @@
+//! SL1 data frames: `[len: u32 BE][AES-128-GCM(type || payload)]`.
+//!
+//! Each direction has its own traffic secret; the key and IV of an epoch
+//! come from it, and the nonce is the IV XOR a 64-bit frame counter that
+//! is never sent (so a replayed, reordered, dropped or spliced frame fails
+//! to decrypt). The length prefix is the AEAD's associated data and is
+//! checked against the limits before any buffer is allocated. A sender
+//! rotates to the next epoch every 2^20 frames or 120 s, whichever comes
+//! first, by sending KEY_UPDATE under the old key; a receiver refuses a key
+//! used past those limits (with a grace period for the clock).
+
+use crate::keys::{key_iv, next_secret, Secret};
+use crate::Fail;
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes128Gcm, Nonce, Tag};
+use std::time::{Duration, Instant};
+
+/// Largest payload in one frame; longer messages are fragmented.
+pub const MAX_PAYLOAD: usize = 16 * 1024;
+/// AES-GCM tag length.
+pub const TAG_LEN: usize = 16;
+/// Smallest sealed frame: a type byte and the tag.
+pub const MIN_SEALED: usize = 1 + TAG_LEN;
+/// Largest sealed frame.
+pub const MAX_SEALED: usize = 1 + MAX_PAYLOAD + TAG_LEN;
+/// Frames a key may seal before the sender must rotate.
+pub const ROTATE_FRAMES: u64 = 1 << 20;
+/// Age at which the sender rotates, idle or not.
+pub const ROTATE_AFTER: Duration = Duration::from_secs(120);
+/// How much later than `ROTATE_AFTER` a receiver still accepts a key.
+pub const KEY_GRACE: Duration = Duration::from_secs(30);
+
+/// When keys rotate, and how late a receiver still accepts one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyLimits {
+    pub frames: u64,
+    pub age: Duration,
+    pub grace: Duration,
+}
+
+impl Default for KeyLimits {
+    /// 2^20 frames or 120 s, with 30 s of grace for the receiver.
+    fn default() -> Self {
+        KeyLimits {
+            frames: ROTATE_FRAMES,
+            age: ROTATE_AFTER,
+            grace: KEY_GRACE,
+        }
+    }
+}
+
+/// What a frame carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    /// The last (or only) fragment of a message.
+    Last = 0,
+    /// A fragment with more to follow.
+    More = 1,
+    /// Liveness only.
+    Heartbeat = 2,
+    /// The sender switches to the next epoch after this frame.
+    KeyUpdate = 3,
+}
+
+impl Kind {
+    fn from(b: u8) -> Option<Kind> {
+        Some(match b {
+            0 => Kind::Last,
+            1 => Kind::More,
+            2 => Kind::Heartbeat,
+            3 => Kind::KeyUpdate,
+            _ => return None,
+        })
+    }
+}
+
+struct Epoch {
+    secret: Secret,
+    cipher: Aes128Gcm,
+    iv: [u8; 12],
+    ctr: u64,
+    number: u32,
+    born: Instant,
+}
+
+impl Epoch {
+    fn new(secret: Secret, number: u32, born: Instant) -> Self {
+        let k = key_iv(&secret);
+        Epoch {
+            cipher: Aes128Gcm::new(&k.key.into()),
+            iv: k.iv,
+            secret,
+            ctr: 0,
+            number,
+            born,
+        }
+    }
+
+    fn next(&self, now: Instant) -> Result<Self, Fail> {
+        let n = self
+            .number
+            .checked_add(1)
+            .ok_or(Fail("epoch counter exhausted"))?;
+        Ok(Epoch::new(next_secret(&self.secret), n, now))
+    }
+
+    fn nonce(&self) -> [u8; 12] {
+        let mut n = self.iv;
+        for (b, c) in n[4..].iter_mut().zip(self.ctr.to_be_bytes()) {
+            *b ^= c;
+        }
+        n
+    }
+}
+
+/// The sending half of a direction.
+pub struct Sealer(Epoch, KeyLimits);
+
+impl Sealer {
+    /// Starts at epoch 0 with the direction's first traffic secret.
+    pub fn new(secret: Secret, now: Instant) -> Self {
+        Sealer(Epoch::new(secret, 0, now), KeyLimits::default())
+    }
+
+    /// The same, rotating at `limits` (tests use short ones).
+    pub fn with_limits(mut self, limits: KeyLimits) -> Self {
+        self.1 = limits;
+        self
+    }
+
+    /// The current epoch number.
+    pub fn epoch(&self) -> u32 {
+        self.0.number
+    }
+
+    /// Whether the key has reached its frame or age limit (leaving room for
+    /// the KEY_UPDATE frame itself).
+    pub fn due(&self, now: Instant) -> bool {
+        self.0.ctr + 1 >= self.1.frames || now.duration_since(self.0.born) >= self.1.age
+    }
+
+    /// Appends one sealed frame to `out`.
+    pub fn seal(&mut self, kind: Kind, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Fail> {
+        if payload.len() > MAX_PAYLOAD {
+            return Err(Fail("payload over the frame limit"));
+        }
+        if self.0.ctr >= self.1.frames {
+            return Err(Fail("key used past its frame limit"));
+        }
+        let len = (1 + payload.len() + TAG_LEN) as u32;
+        let header = len.to_be_bytes();
+        out.extend_from_slice(&header);
+        let start = out.len();
+        out.push(kind as u8);
+        out.extend_from_slice(payload);
+        let nonce = self.0.nonce();
+        let tag = self
+            .0
+            .cipher
+            .encrypt_in_place_detached(Nonce::from_slice(&nonce), &header, &mut out[start..])
+            .map_err(|_| Fail("encryption failed"))?;
+        out.extend_from_slice(&tag);
+        self.0.ctr = self
+            .0
+            .ctr
+            .checked_add(1)
+            .ok_or(Fail("frame counter exhausted"))?;
+        Ok(())
+    }
+
+    /// Sends KEY_UPDATE under the current key, then moves to the next epoch.
+    pub fn rotate(&mut self, out: &mut Vec<u8>, now: Instant) -> Result<(), Fail> {
+        self.seal(Kind::KeyUpdate, &[], out)?;
+        self.0 = self.0.next(now)?;
+        Ok(())
+    }
+}
+
+/// The receiving half of a direction.
+pub struct Opener(Epoch, KeyLimits);
+
+/// The sealed length announced by a 4-byte header, refused outside the
+/// limits before anything is allocated for it.
+pub fn sealed_len(header: [u8; 4]) -> Result<usize, Fail> {
+    let n = u32::from_be_bytes(header) as usize;
+    if !(MIN_SEALED..=MAX_SEALED).contains(&n) {
+        return Err(Fail("frame length out of bounds"));
+    }
+    Ok(n)
+}
+
+impl Opener {
+    /// Starts at epoch 0 with the direction's first traffic secret.
+    pub fn new(secret: Secret, now: Instant) -> Self {
+        Opener(Epoch::new(secret, 0, now), KeyLimits::default())
+    }
+
+    /// The same, enforcing `limits` on the peer.
+    pub fn with_limits(mut self, limits: KeyLimits) -> Self {
+        self.1 = limits;
+        self
+    }
+
+    /// The current epoch number.
+    pub fn epoch(&self) -> u32 {
+        self.0.number
+    }
+
+    /// Whether the peer has kept its key past the limits.
+    pub fn expired(&self, now: Instant) -> bool {
+        now.duration_since(self.0.born) > self.1.age + self.1.grace
+    }
+
+    /// Authenticates and decrypts one frame (`sealed` is the body after the
+    /// header, decrypted in place). Returns its kind and the payload range.
+    pub fn open(
+        &mut self,
+        header: [u8; 4],
+        sealed: &mut [u8],
+        now: Instant,
+    ) -> Result<(Kind, usize), Fail> {
+        if sealed_len(header)? != sealed.len() {
+            return Err(Fail("frame length mismatch"));
+        }
+        if self.0.ctr >= self.1.frames || self.expired(now) {
+            return Err(Fail("peer used a key past its limits"));
+        }
+        let (body, tag) = sealed.split_at_mut(sealed.len() - TAG_LEN);
+        let nonce = self.0.nonce();
+        self.0
+            .cipher
+            .decrypt_in_place_detached(
+                Nonce::from_slice(&nonce),
+                &header,
+                body,
+                Tag::from_slice(tag),
+            )
+            .map_err(|_| Fail("frame failed authentication"))?;
+        self.0.ctr = self
+            .0
+            .ctr
+            .checked_add(1)
+            .ok_or(Fail("frame counter exhausted"))?;
+        let kind = Kind::from(body[0]).ok_or(Fail("unknown frame type"))?;
+        if kind == Kind::KeyUpdate {
+            if body.len() != 1 {
+                return Err(Fail("malformed key update"));
+            }
+            self.0 = self.0.next(now)?;
+        }
+        Ok((kind, body.len() - 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (Sealer, Opener, Instant) {
+        let now = Instant::now();
+        (
+            Sealer::new(Secret([3; 32]), now),
+            Opener::new(Secret([3; 32]), now),
+            now,
+        )
+    }
+
+    fn open_all(
+        o: &mut Opener,
+        mut wire: &[u8],
+        now: Instant,
+    ) -> Result<Vec<(Kind, Vec<u8>)>, Fail> {
+        let mut out = vec![];
+        while !wire.is_empty() {
+            let header: [u8; 4] = wire[..4].try_into().unwrap();
+            let n = sealed_len(header)?;
+            let mut body = wire.get(4..4 + n).ok_or(Fail("truncated"))?.to_vec();
+            let (k, len) = o.open(header, &mut body, now)?;
+            out.push((k, body[1..1 + len].to_vec()));
+            wire = &wire[4 + n..];
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn round_trip_across_rotations() {
+        let (mut s, mut o, now) = pair();
+        let mut wire = vec![];
+        s.seal(Kind::Last, b"one", &mut wire).unwrap();
+        s.rotate(&mut wire, now).unwrap();
+        s.seal(Kind::Last, b"two", &mut wire).unwrap();
+        let got = open_all(&mut o, &wire, now).unwrap();
+        assert_eq!(got[0], (Kind::Last, b"one".to_vec()));
+        assert_eq!(got[1].0, Kind::KeyUpdate);
+        assert_eq!(got[2], (Kind::Last, b"two".to_vec()));
+        assert_eq!((s.epoch(), o.epoch()), (1, 1));
+    }
+
+    #[test]
+    fn replayed_reordered_dropped_and_flipped_frames_fail() {
+        let (mut s, _, now) = pair();
+        let mut frames = vec![];
+        for i in 0..3u8 {
+            let mut f = vec![];
+            s.seal(Kind::Last, &[i], &mut f).unwrap();
+            frames.push(f);
+        }
+        let cases: Vec<Vec<u8>> = vec![
+            [frames[0].clone(), frames[0].clone()].concat(), // duplicated
+            [frames[1].clone(), frames[0].clone()].concat(), // reordered
+            [frames[0].clone(), frames[2].clone()].concat(), // dropped
+            {
+                let mut f = frames[0].clone();
+                f[6] ^= 1;
+                f
+            }, // flipped bit
+            {
+                let mut f = frames[0].clone();
+                f[3] ^= 1;
+                f
+            }, // length changed
+        ];
+        for (i, wire) in cases.iter().enumerate() {
+            let mut o = Opener::new(Secret([3; 32]), now);
+            assert!(open_all(&mut o, wire, now).is_err(), "case {i} accepted");
+        }
+    }
+
+    #[test]
+    fn lengths_outside_bounds_are_refused_before_allocation() {
+        for n in [
+            0u32,
+            1,
+            MIN_SEALED as u32 - 1,
+            MAX_SEALED as u32 + 1,
+            u32::MAX,
+        ] {
+            assert!(sealed_len(n.to_be_bytes()).is_err(), "{n}");
+        }
+        assert!(sealed_len((MIN_SEALED as u32).to_be_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_key_kept_past_its_age_is_refused() {
+        let (mut s, mut o, now) = pair();
+        let mut wire = vec![];
+        s.seal(Kind::Heartbeat, &[], &mut wire).unwrap();
+        let late = now + ROTATE_AFTER + KEY_GRACE + Duration::from_secs(1);
+        assert!(open_all(&mut o, &wire, late).is_err());
+        assert!(s.due(now + ROTATE_AFTER));
+    }
+
+    #[test]
+    fn a_frame_from_another_session_fails() {
+        let now = Instant::now();
+        let mut other = Sealer::new(Secret([9; 32]), now);
+        let mut wire = vec![];
+        other.seal(Kind::Last, b"x", &mut wire).unwrap();
+        let mut o = Opener::new(Secret([3; 32]), now);
+        assert!(open_all(&mut o, &wire, now).is_err());
+    }
+
+    #[test]
+    fn a_key_update_under_a_wrong_epoch_fails() {
+        let (mut s, mut o, now) = pair();
+        let mut wire = vec![];
+        s.rotate(&mut wire, now).unwrap();
+        // The receiver skips the update: the next frame is under epoch 1.
+        let mut next = vec![];
+        s.seal(Kind::Last, b"x", &mut next).unwrap();
+        assert!(open_all(&mut o, &next, now).is_err());
+    }
+}

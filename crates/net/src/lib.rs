@@ -1,0 +1,26 @@
+//! SL1, Butterfly's link between nodes (specified in docs/PROTOCOL.md).
+//!
+//! - [`keys`]: the cookie and the key schedule (X25519, HKDF-SHA256).
+//! - [`handshake`]: the four-message mutual challenge/response, sans I/O.
+//! - [`frame`]: AES-128-GCM frames with implicit counters and rotating keys.
+//! - [`link`]: the handshake and frames over a tokio TCP stream.
+//!
+//! Any failure closes the link without saying why to the peer; the local
+//! side gets a [`Fail`] naming the step (never a secret).
+
+pub mod frame;
+pub mod handshake;
+pub mod keys;
+pub mod link;
+
+/// Why a link was closed. Reported locally only; carries no secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fail(pub &'static str);
+
+impl std::fmt::Display for Fail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SL1 link closed: {}", self.0)
+    }
+}
+
+impl std::error::Error for Fail {}
