@@ -127,7 +127,7 @@ async fn bad_lengths_close_the_link_at_once() {
 
 #[tokio::test]
 async fn flipped_truncated_reordered_duplicated_dropped_and_spliced_frames_close_the_link() {
-    let mut sealed = |s: &mut Session, k: Kind, m: &[u8]| {
+    let sealed = |s: &mut Session, k: Kind, m: &[u8]| {
         let mut out = vec![];
         s.tx.seal(k, m, &mut out).unwrap();
         out
@@ -319,7 +319,7 @@ async fn futures_connect(addr: std::net::SocketAddr, n: usize) -> Vec<TcpStream>
 #[tokio::test]
 async fn a_replayed_handshake_gets_nothing() {
     // Record a client's messages against one server, replay them to another.
-    let mut l = listener(cookie(1), fast()).await;
+    let l = listener(cookie(1), fast()).await;
     let addr = l.local_addr();
     let mut s = TcpStream::connect(addr).await.unwrap();
     let m1 = read_hs(&mut s).await;
