@@ -5,15 +5,18 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const BASELINES = ['plain_js', 'erlang', 'nact', 'moleculer'] as const
-export type Baseline = (typeof BASELINES)[number]
+/** Every baseline key a suite may report (DESIGN.md, "Benchmarks"). */
+export type Baseline = 'plain_js' | 'erlang' | 'nact' | 'moleculer' | 'ts_pattern' | 'hand_written'
+/** The default baseline keys of a report (local's; a suite may pass its own to `measure`). */
+export const BASELINES: readonly Baseline[] = ['plain_js', 'erlang', 'nact', 'moleculer']
 
 export interface Result {
   name: string
   unit: string
   higher_is_better: boolean
   bfly: number
-  baselines: Record<Baseline, number | null>
+  /** Every key of the suite's baselines: a number, or null when it did not run. */
+  baselines: Partial<Record<Baseline, number | null>>
 }
 
 export interface Report {
@@ -148,16 +151,22 @@ export function sampleInChild(suite: string, name: string, impl: string): number
  * Measures each spec (bfly, then its baselines), each in its own child. A
  * baseline given as a number was measured out of process in this run
  * (Erlang); one that fails is recorded as null and said so. bfly failing
- * fails the suite.
+ * fails the suite. `keys` are the report's baseline keys (default: local's).
  */
-export function measure(suite: string, erlang: string | null, specs: Spec[]): Report {
+export function measure(
+  suite: string,
+  erlang: string | null,
+  specs: Spec[],
+  keys: readonly Baseline[] = BASELINES,
+): Report {
   const date = new Date().toISOString()
   const results: Result[] = []
   for (const s of specs) {
     console.error(`${suite}/${s.name} (${s.unit}, ${s.higher_is_better ? 'higher' : 'lower'} is better)`)
     const bfly = sampleInChild(suite, s.name, 'bfly')
-    const baselines: Record<Baseline, number | null> = { plain_js: null, erlang: null, nact: null, moleculer: null }
-    for (const b of BASELINES) {
+    const baselines: Partial<Record<Baseline, number | null>> = {}
+    for (const b of keys) {
+      baselines[b] = null
       const m = s.baselines[b]
       if (typeof m === 'number') baselines[b] = m
       else if (typeof m === 'function') {
@@ -189,13 +198,15 @@ function ratio(bfly: number, base: number | null): string {
 }
 
 export function printTable(report: Report): void {
-  const head = ['name', 'unit', 'better', 'bfly', ...BASELINES.flatMap((b) => [b, `/${b}`])]
+  // The report's baseline keys, in order of first appearance.
+  const keys = [...new Set(report.results.flatMap((r) => Object.keys(r.baselines) as Baseline[]))]
+  const head = ['name', 'unit', 'better', 'bfly', ...keys.flatMap((b) => [b, `/${b}`])]
   const rows = report.results.map((r) => [
     r.name,
     r.unit,
     r.higher_is_better ? 'higher' : 'lower',
     fmt(r.bfly),
-    ...BASELINES.flatMap((b) => [fmt(r.baselines[b]), ratio(r.bfly, r.baselines[b])]),
+    ...keys.flatMap((b) => [fmt(r.baselines[b] ?? null), ratio(r.bfly, r.baselines[b] ?? null)]),
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)))
   const line = (cells: string[]) =>
