@@ -11,6 +11,16 @@ import type { Tables } from './ir.js'
  * first argument (top level) or the declared-order selections (sub). */
 export type Compiled = (v: unknown, out: unknown[]) => number
 
+/** `(v) => result`: runs the winning clause's handler, or returns FAIL.
+ * Each clause's handler has its own call site, so V8 can inline it. */
+export type Direct = (v: unknown) => unknown
+
+/** Returned by a Direct matcher when no clause matches. */
+export const FAIL: unique symbol = Symbol('bfly.nomatch')
+
+/** What a generated function produces at a leaf. */
+type Mode = 'sub' | 'select' | 'direct'
+
 const INLINE_LIMIT = 400
 
 class Gen {
@@ -19,10 +29,14 @@ class Gen {
   tmp = 0
   constructor(
     readonly m: Dag,
-    readonly top: boolean,
+    readonly mode: Mode,
     readonly subs: string[],
     readonly kid: number,
   ) {}
+
+  get fail(): string {
+    return this.mode === 'direct' ? 'FAIL' : '-1'
+  }
 
   konst(v: unknown): string {
     let i = this.consts.indexOf(v)
@@ -141,7 +155,7 @@ class Gen {
       return `s${b.test}[${declared(sub).indexOf(b.name)}]`
     }
     let sel: string
-    if (this.top) {
+    if (this.mode !== 'sub') {
       if (r.bind.length === 0) sel = 'v'
       else if (r.bind.length === 1 && r.bind[0][0] === null) sel = expr(r.bind[0][1])
       else sel = `{ ${r.bind.map(([n, b]) => `${JSON.stringify(n)}: ${expr(b)}`).join(', ')} }`
@@ -154,13 +168,14 @@ class Gen {
         })
         .join(', ')}]`
     }
+    if (this.mode === 'direct') return [...pre, `return H${r.clause}(${sel}, v);`]
     return [...pre, `out[0] = ${sel}; return ${row};`]
   }
 
   tree(id: number, loaded: Set<number>, depth: number): void {
     const pad = '  '.repeat(depth)
     const node = this.m.nodes[id]
-    if (node.n === 'fail') this.lines.push(`${pad}return -1;`)
+    if (node.n === 'fail') this.lines.push(`${pad}return ${this.fail};`)
     else if (node.n === 'leaf') for (const l of this.leaf(node.row, loaded)) this.lines.push(pad + l)
     else {
       const { pre, cond } = this.test(node.test, loaded)
@@ -176,7 +191,7 @@ class Gen {
   machine(): void {
     this.lines.push(`let n = ${this.m.root};`, 'for (;;) switch (n) {')
     this.m.nodes.forEach((node, id) => {
-      if (node.n === 'fail') this.lines.push(`case ${id}: return -1;`)
+      if (node.n === 'fail') this.lines.push(`case ${id}: return ${this.fail};`)
       else if (node.n === 'leaf') this.lines.push(`case ${id}: { ${this.leaf(node.row, null).join(' ')} }`)
       else {
         const { pre, cond } = this.test(node.test, null)
@@ -186,7 +201,7 @@ class Gen {
         this.lines.push(`case ${id}: { ${body} }`)
       }
     })
-    this.lines.push('default: return -1;', '}')
+    this.lines.push(`default: return ${this.fail};`, '}')
   }
 }
 
@@ -198,10 +213,14 @@ function treeSize(m: Dag, id: number, cap: number): number {
   return y >= cap ? cap : Math.min(cap, 1 + y + treeSize(m, node.no, cap))
 }
 
-/** Source of a factory `(T, Pid, S) => Compiled` for `m` and its subs. */
-function source(m: Dag, top: boolean, name: string, out: string[], consts: unknown[][]): string {
-  const subs = m.subs.map((s, i) => source(s, false, `${name}_${i}`, out, consts))
-  const g = new Gen(m, top, subs, consts.length)
+/** Sources of `m`'s sub-matchers (recursively); returns their names. */
+function subs(m: Dag, name: string, out: string[], consts: unknown[][]): string[] {
+  return m.subs.map((s, i) => emit(s, 'sub', `${name}_${i}`, subs(s, `${name}_${i}`, out, consts), out, consts))
+}
+
+/** Appends the source of one function for `m` to `out`; returns its name. */
+function emit(m: Dag, mode: Mode, name: string, subNames: string[], out: string[], consts: unknown[][]): string {
+  const g = new Gen(m, mode, subNames, consts.length)
   consts.push(g.consts)
   const inline = !m.memo && treeSize(m, m.root, INLINE_LIMIT) < INLINE_LIMIT
   if (inline) g.tree(m.root, new Set([0]), 1)
@@ -221,15 +240,21 @@ function source(m: Dag, top: boolean, name: string, out: string[], consts: unkno
   return name
 }
 
-/** Generates the matcher function, or returns null when code generation
- * is not allowed here (then the interpreter runs). */
-export function generate(m: Dag, t: Tables): Compiled | null {
+/** Generates the matcher's two functions, or returns null when code
+ * generation is not allowed here (then the interpreter runs). */
+export function generate(m: Dag, t: Tables, handlers: readonly unknown[]): { select: Compiled; direct: Direct } | null {
   const parts: string[] = []
   const consts: unknown[][] = []
-  const main = source(m, true, 'm', parts, consts)
-  const body = `'use strict';\nconst U = Symbol('unset');\nconst O = [undefined];\n${parts.join('\n')}\nreturn ${main};`
+  const subNames = subs(m, 'm', parts, consts)
+  const select = emit(m, 'select', 'select', subNames, parts, consts)
+  const direct = emit(m, 'direct', 'direct', subNames, parts, consts)
+  const hs = handlers.map((_, i) => `const H${i} = HS[${i}];`).join('\n')
+  const body = `'use strict';\nconst U = Symbol('unset');\nconst O = [undefined];\n${hs}\n${parts.join('\n')}\nreturn { select: ${select}, direct: ${direct} };`
   try {
-    return new Function('T', 'Pid', 'KS', body)(t, Pid, consts) as Compiled
+    return new Function('T', 'Pid', 'KS', 'HS', 'FAIL', body)(t, Pid, consts, handlers, FAIL) as {
+      select: Compiled
+      direct: Direct
+    }
   } catch (e) {
     if (e instanceof EvalError) return null
     throw e

@@ -2,7 +2,7 @@
 // what p.recv needs from a matcher.
 import { MatchError } from '../errors.js'
 import { native } from '../native.js'
-import { type Compiled, generate } from './codegen.js'
+import { type Compiled, type Direct, FAIL, generate } from './codegen.js'
 import type { Dag, Row } from './dag.js'
 import { interpret } from './interpret.js'
 import { PatternError, type Tables, toIR } from './ir.js'
@@ -45,6 +45,8 @@ export interface MatchOptions {
 /** @internal What every matcher built from the same clauses shares. */
 export interface Core {
   readonly select: Compiled
+  /** Runs the winning handler (or returns FAIL) in one call. */
+  readonly direct: Direct
   readonly handlers: ((s: unknown, v: unknown) => unknown)[]
   readonly native: InstanceType<typeof native.CompiledMatcher>
   /** No guard, class or JS-only constant: a pure function of the message,
@@ -84,24 +86,30 @@ function compile(clauses: readonly (readonly [unknown, unknown])[], opts: MatchO
     throw new PatternError(`match: ${e instanceof Error ? e.message : String(e)}`)
   }
   const dag = JSON.parse(compiled.dag()) as Dag
-  const gen = opts?.codegen === false ? null : generate(dag, t)
+  const gen = opts?.codegen === false ? null : generate(dag, t, handlers)
   const select: Compiled =
-    gen ??
+    gen?.select ??
     ((v, out) => {
       const r = interpret(dag, t, v, out)
       if (r >= 0) out[0] = topArg(dag.rows[r], out[0] as unknown[], v)
       return r
     })
+  const scratch: unknown[] = [undefined]
+  const direct: Direct =
+    gen?.direct ??
+    ((v) => {
+      const r = select(v, scratch)
+      return r >= 0 ? handlers[r](scratch[0], v) : FAIL
+    })
   const pure = t.guards.length === 0 && t.classes.length === 0 && t.consts.length === 0
-  return { select, handlers, native: compiled, pure, dag }
+  return { select, direct, handlers, native: compiled, pure, dag }
 }
 
 function wrap<R>(core: Core, otherwise: ((v: unknown) => unknown) | undefined): Matcher<R> {
-  const out: unknown[] = [undefined]
-  const { select, handlers } = core
+  const { direct } = core
   const m = ((value: unknown) => {
-    const r = select(value, out)
-    if (r >= 0) return handlers[r](out[0], value)
+    const r = direct(value)
+    if (r !== FAIL) return r
     if (otherwise !== undefined) return otherwise(value)
     throw new MatchError(value)
   }) as Matcher<R>
