@@ -1,0 +1,114 @@
+// The portable codec (docs/PROTOCOL.md, section 1): round trips, refusals
+// with paths, interoperability with another MessagePack library, and
+// arbitrary bytes never crashing the decoder.
+import { ExtData, decode as otherDecode } from '@msgpack/msgpack'
+import test from 'ava'
+import fc from 'fast-check'
+import { decode, encode, NotPortableError, Pid, Ref } from '../index.ts'
+
+const portable = fc.letrec((tie) => ({
+  leaf: fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.double(),
+    fc.integer(),
+    fc.constantFrom(-0, 0, Number.NaN, 2 ** 53, -(2 ** 40)),
+    fc.string(),
+    fc.bigInt(),
+    fc.uint8Array({ maxLength: 8 }),
+    fc.date({ noInvalidDate: true }),
+    fc.string({ maxLength: 4 }).map((k) => Symbol.for(k)),
+    fc.nat().map((id) => new Pid('n@h', id)),
+    fc.nat().map((id) => new Ref('n@h', id)),
+  ),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    tie('leaf'),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 4 }), tie('value'), { maxKeys: 4 }),
+    fc.array(fc.tuple(tie('leaf'), tie('value')), { maxLength: 3 }).map((e) => new Map(e)),
+    fc.array(tie('leaf'), { maxLength: 3 }).map((e) => new Set(e)),
+  ),
+})).value
+
+/** Equality as the codec promises it: Object.is on numbers, pids and refs
+ * by value, Maps and Sets in order, Dates by time, bytes by content. */
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return Object.is(a, b)
+  if (a instanceof Pid || a instanceof Ref) return a.equals(b)
+  if (a instanceof Date) return b instanceof Date && a.getTime() === b.getTime()
+  if (a instanceof Uint8Array) return b instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(b))
+  if (a instanceof Map) return b instanceof Map && same([...a], [...b])
+  if (a instanceof Set) return b instanceof Set && same([...a], [...b])
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]))
+  if (a !== null && typeof a === 'object') {
+    if (b === null || typeof b !== 'object') return false
+    const ka = Object.keys(a)
+    const kb = Object.keys(b)
+    return (
+      ka.length === kb.length &&
+      ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    )
+  }
+  return a === b
+}
+
+test('every portable value round-trips equal', (t) => {
+  fc.assert(
+    fc.property(portable, (v) => same(decode(encode(v)), v)),
+    { numRuns: 2000 },
+  )
+  t.pass()
+})
+
+test('a non-portable value is refused with the path of the offending part', (t) => {
+  const cases: [unknown, string][] = [
+    [{ body: [1, 2, { fn: () => 1 }] }, 'msg.body[2].fn'],
+    [{ a: undefined }, 'msg.a'],
+    [[Symbol('local')], 'msg[0]'],
+    [{ x: new (class Point {})() }, 'msg.x'],
+    [new Map([[1, { f: () => 0 }]]), 'msg.get(0).f'],
+  ]
+  for (const [v, path] of cases) {
+    const e = t.throws(() => encode(v, 'msg'), { instanceOf: NotPortableError })
+    t.is(e?.path, path)
+  }
+  const cyclic: Record<string, unknown> = {}
+  cyclic.self = cyclic
+  t.throws(() => encode(cyclic), { instanceOf: NotPortableError })
+})
+
+test('plain values use only standard MessagePack, and extensions are well-formed for any decoder', (t) => {
+  const plain = { a: [1, -2, 3.5, 'x', null, true], b: { c: new Uint8Array([1, 2]) } }
+  const back = otherDecode(encode(plain)) as typeof plain
+  t.deepEqual(back.a, plain.a)
+  t.deepEqual([...back.b.c], [1, 2])
+  // Another library reads bfly's extensions as opaque extension data whose
+  // bytes are one MessagePack value (the payload of docs/PROTOCOL.md).
+  const ext = otherDecode(encode([Symbol.for('A'), new Pid('n', 7), 10n ** 20n, 1])) as unknown[]
+  t.is(ext.length, 4)
+  t.is(ext[3], 1)
+  const payload = (x: unknown): [number, unknown] => {
+    if (!(x instanceof ExtData) || !(x.data instanceof Uint8Array)) throw new Error('not extension data')
+    return [x.type, otherDecode(x.data)]
+  }
+  t.deepEqual(payload(ext[0]), [3, 'A'])
+  t.deepEqual(payload(ext[1]), [1, ['n', 7]])
+  t.deepEqual(payload(ext[2]), [7, '100000000000000000000'])
+  t.true(Object.is(otherDecode(encode(-0)), -0))
+})
+
+test('arbitrary bytes either decode or throw an Error; nothing else happens', (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      try {
+        decode(b)
+      } catch (e) {
+        return e instanceof Error
+      }
+      return true
+    }),
+    { numRuns: 3000 },
+  )
+  t.pass()
+})
