@@ -5,6 +5,7 @@
 import { PendingCall } from './calls.js'
 import { postMessage } from './crossthread.js'
 import { arm } from './deadlines.js'
+import { lastReject, lastResolve, pending } from './deferred.js'
 import { NoProcError, NoSuchServiceError } from './errors.js'
 import { native } from './native.js'
 import { checkPid, type Process } from './process.js'
@@ -83,18 +84,18 @@ export function callFrom<T>(
       new NoProcError(`call: ${String(dest)} runs on another thread; cross-thread calls come with the threads work`),
     )
   const target = p
-  return new Promise<T>((res, rej) => {
-    const c = new PendingCall(caller, target, res as (v: unknown) => void, rej, ms)
-    if (caller !== null) {
-      if (caller._calling === null) caller._calling = [c]
-      else caller._calling.push(c)
-    }
-    const ref = makeRef()
-    Ref.setPending(ref, c)
-    target._watch(c)
-    if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
-    target._deliver(['$call', [caller === null ? systemPid : caller.self, ref], request])
-  })
+  const answer = pending<T>()
+  const c = new PendingCall(caller, target, lastResolve(), lastReject(), ms)
+  if (caller !== null) {
+    if (caller._calling === null) caller._calling = [c]
+    else caller._calling.push(c)
+  }
+  const ref = makeRef()
+  Ref.setPending(ref, c)
+  target._watch(c)
+  if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
+  target._deliver(['$call', [caller === null ? systemPid : caller.self, ref], request])
+  return answer
 }
 
 /** Answers a call received as ['$call', from, request]. A second reply,

@@ -2,6 +2,7 @@
 
 import type { PendingCall } from './calls.js'
 import { arm, disarm, type Expiring } from './deadlines.js'
+import { lastReject, lastResolve, pending } from './deferred.js'
 import { Encoded, encodedAware, type Test } from './encoded.js'
 import { NoProcError, ProcessExit } from './errors.js'
 import { Mailbox, NONE, type Pred } from './mailbox.js'
@@ -137,16 +138,16 @@ export class Process {
       if (m !== NONE) return Promise.resolve(m)
     }
     if (ms === 0) return Promise.resolve(TIMEOUT)
-    return new Promise((res, rej) => {
-      this._res = res
-      this._rej = rej
-      this._pred = test
-      if (ms !== Number.POSITIVE_INFINITY) {
-        const t = new ReceiveTimer(this, ms)
-        this._timer = t
-        arm(t, ms)
-      }
-    })
+    const p = pending<unknown>()
+    this._res = lastResolve()
+    this._rej = lastReject()
+    this._pred = test
+    if (ms !== Number.POSITIVE_INFINITY) {
+      const t = new ReceiveTimer(this, ms)
+      this._timer = t
+      arm(t, ms)
+    }
+    return p
   }
 
   /** @internal Delivers a user message (same thread, by reference). */
