@@ -6,7 +6,17 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** Every baseline key a suite may report (DESIGN.md, "Benchmarks"). */
-export type Baseline = 'plain_js' | 'erlang' | 'nact' | 'moleculer' | 'ts_pattern' | 'hand_written'
+export type Baseline =
+  | 'plain_js'
+  | 'erlang'
+  | 'nact'
+  | 'moleculer'
+  | 'ts_pattern'
+  | 'hand_written'
+  | 'node_tcp'
+  | 'node_tls'
+  | 'erlang_tcp'
+  | 'erlang_tls'
 /** The default baseline keys of a report (local's; a suite may pass its own to `measure`). */
 export const BASELINES: readonly Baseline[] = ['plain_js', 'erlang', 'nact', 'moleculer']
 

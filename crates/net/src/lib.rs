@@ -12,6 +12,7 @@ pub mod frame;
 pub mod handshake;
 pub mod keys;
 pub mod link;
+mod outbox;
 
 /// Why a link was closed. Reported locally only; carries no secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,179 @@
+//! The sending side of a link. Callers seal frames into one shared buffer
+//! (sealing needs no I/O); a single writer task drains it with one write
+//! per batch, so a burst of small messages costs a few syscalls instead of
+//! one each (a syscall costs ~1.3 µs here, sealing 100 bytes ~0.3 µs). The
+//! same task sends heartbeats when idle and rotates keys on time.
+
+use crate::frame::{Kind, Sealer, MAX_PAYLOAD};
+use crate::Fail;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::Notify;
+
+/// Bytes queued beyond which `send` waits for the writer (backpressure).
+const HIGH_WATER: usize = 1 << 20;
+
+struct State {
+    buf: Vec<u8>,
+    sealer: Sealer,
+    last: Instant,
+    failed: bool,
+    /// The link was dropped: flush what is queued, then shut down.
+    closing: bool,
+}
+
+/// Shared by the link's owner (which seals) and its writer task.
+pub(crate) struct Outbox {
+    state: Mutex<State>,
+    wake: Notify,
+    drained: Notify,
+}
+
+impl Outbox {
+    pub(crate) fn new(sealer: Sealer) -> Arc<Self> {
+        Arc::new(Outbox {
+            state: Mutex::new(State {
+                buf: Vec::new(),
+                sealer,
+                last: Instant::now(),
+                failed: false,
+                closing: false,
+            }),
+            wake: Notify::new(),
+            drained: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, State>, Fail> {
+        self.state.lock().map_err(|_| Fail("link state poisoned"))
+    }
+
+    /// Seals `msg` (fragmented) or one control frame; returns the bytes queued.
+    fn push(&self, msg: &[u8], control: Option<Kind>) -> Result<usize, Fail> {
+        let mut st = self.lock()?;
+        if st.failed {
+            return Err(Fail("connection lost"));
+        }
+        let was_empty = st.buf.is_empty();
+        let State {
+            buf, sealer, last, ..
+        } = &mut *st;
+        let now = Instant::now();
+        if sealer.due(now) {
+            sealer.rotate(buf, now)?;
+        }
+        match control {
+            Some(k) => sealer.seal(k, msg, buf)?,
+            None if msg.is_empty() => sealer.seal(Kind::Last, &[], buf)?,
+            None => {
+                let mut chunks = msg.chunks(MAX_PAYLOAD).peekable();
+                while let Some(c) = chunks.next() {
+                    let kind = if chunks.peek().is_some() {
+                        Kind::More
+                    } else {
+                        Kind::Last
+                    };
+                    if sealer.due(now) {
+                        sealer.rotate(buf, now)?;
+                    }
+                    sealer.seal(kind, c, buf)?;
+                }
+            }
+        }
+        *last = now;
+        let queued = buf.len();
+        drop(st);
+        if was_empty {
+            self.wake.notify_one();
+        }
+        Ok(queued)
+    }
+
+    /// Queues one message; waits while more than HIGH_WATER bytes are queued.
+    pub(crate) async fn send(&self, msg: &[u8]) -> Result<(), Fail> {
+        if self.push(msg, None)? <= HIGH_WATER {
+            return Ok(());
+        }
+        loop {
+            let drained = self.drained.notified();
+            {
+                let st = self.lock()?;
+                if st.failed {
+                    return Err(Fail("connection lost"));
+                }
+                if st.buf.len() <= HIGH_WATER {
+                    return Ok(());
+                }
+            }
+            drained.await;
+        }
+    }
+
+    /// Asks the writer to flush what is queued and close the connection.
+    pub(crate) fn close(&self) {
+        if let Ok(mut st) = self.lock() {
+            st.closing = true;
+        }
+        self.wake.notify_one();
+    }
+
+    /// The sending epoch.
+    pub(crate) fn epoch(&self) -> u32 {
+        self.lock().map(|s| s.sealer.epoch()).unwrap_or(0)
+    }
+
+    /// The writer task: drains batches, heartbeats when idle, rotates on time.
+    pub(crate) async fn run(self: Arc<Self>, mut w: OwnedWriteHalf, heartbeat: Duration) {
+        let mut spare = Vec::new();
+        let mut tick = tokio::time::interval(heartbeat / 2);
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tick.tick() => {
+                    let due = match self.lock() {
+                        Ok(st) => {
+                            let now = Instant::now();
+                            now.duration_since(st.last) >= heartbeat || st.sealer.due(now)
+                        }
+                        Err(_) => return,
+                    };
+                    // Idle or not, keys rotate on time: a heartbeat carries the update.
+                    if due && self.push(&[], Some(Kind::Heartbeat)).is_err() {
+                        return;
+                    }
+                }
+            }
+            let (batch, closing) = match self.lock() {
+                Ok(mut st) => (
+                    std::mem::replace(&mut st.buf, std::mem::take(&mut spare)),
+                    st.closing,
+                ),
+                Err(_) => return,
+            };
+            if batch.is_empty() {
+                if closing {
+                    let _ = w.shutdown().await;
+                    return;
+                }
+                spare = batch;
+                continue;
+            }
+            if w.write_all(&batch).await.is_err() {
+                if let Ok(mut st) = self.lock() {
+                    st.failed = true;
+                }
+                self.drained.notify_waiters();
+                return;
+            }
+            spare = batch;
+            spare.clear();
+            self.drained.notify_waiters();
+            if closing {
+                // Anything queued after the last batch goes out before closing.
+                self.wake.notify_one();
+            }
+        }
+    }
+}
