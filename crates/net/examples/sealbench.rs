@@ -11,7 +11,7 @@
 //! does (a fresh `Vec` per frame, payload appended to the message), and
 //! prints ns per message for sealing, opening, and `Instant::now()` alone.
 
-use bfly_net::frame::{sealed_len, KeyLimits, Kind, Opener, Sealer, MAX_PAYLOAD};
+use bfly_net::frame::{sealed_len, KeyLimits, Opener, Sealer};
 use bfly_net::keys::Secret;
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -39,16 +39,9 @@ fn run(size: usize) -> Result<(), String> {
     for _ in 0..msgs {
         wire.clear();
         let t = Instant::now();
-        let mut chunks = msg.chunks(MAX_PAYLOAD).peekable();
-        while let Some(c) = chunks.next() {
-            let kind = if chunks.peek().is_some() {
-                Kind::More
-            } else {
-                Kind::Last
-            };
-            black_box(sealer.due(Instant::now()));
-            sealer.seal(kind, c, &mut wire).map_err(|e| e.to_string())?;
-        }
+        sealer
+            .seal_message(&msg, &mut wire, Instant::now())
+            .map_err(|e| e.to_string())?;
         black_box(Instant::now());
         seal_ns += t.elapsed().as_nanos();
 

@@ -169,6 +169,44 @@ impl Sealer {
         Ok(())
     }
 
+    /// Appends one message as fragments of at most `MAX_PAYLOAD` bytes (an
+    /// empty message is one empty final fragment), rotating keys whenever
+    /// a limit is reached, so a long message never overruns a key.
+    pub fn seal_message(
+        &mut self,
+        msg: &[u8],
+        out: &mut Vec<u8>,
+        now: Instant,
+    ) -> Result<(), Fail> {
+        if msg.is_empty() {
+            return self.seal_rotating(Kind::Last, &[], out, now);
+        }
+        let mut chunks = msg.chunks(MAX_PAYLOAD).peekable();
+        while let Some(c) = chunks.next() {
+            let kind = if chunks.peek().is_some() {
+                Kind::More
+            } else {
+                Kind::Last
+            };
+            self.seal_rotating(kind, c, out, now)?;
+        }
+        Ok(())
+    }
+
+    /// `seal`, preceded by a rotation when the key is due.
+    pub fn seal_rotating(
+        &mut self,
+        kind: Kind,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+        now: Instant,
+    ) -> Result<(), Fail> {
+        if self.due(now) {
+            self.rotate(out, now)?;
+        }
+        self.seal(kind, payload, out)
+    }
+
     /// Sends KEY_UPDATE under the current key, then moves to the next epoch.
     pub fn rotate(&mut self, out: &mut Vec<u8>, now: Instant) -> Result<(), Fail> {
         self.seal(Kind::KeyUpdate, &[], out)?;
