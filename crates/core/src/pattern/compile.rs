@@ -96,10 +96,59 @@ struct State {
     left: Vec<TestId>,
 }
 
-/// Test results known on the current DAG path.
-#[derive(Default, Clone)]
+/// Test results known on the current DAG path: every fact by test, and,
+/// per path, only the facts that can settle other tests (any true result,
+/// and false results of shape and type tests). A failed `v[0] is 'a'`
+/// says nothing about `v[0] is 'b'`, so long chains of failed tag tests
+/// cost nothing to consult.
+#[derive(Default)]
 struct Facts {
     known: Vec<(TestId, bool)>,
+    direct: FxHashMap<TestId, bool>,
+    by_path: FxHashMap<u32, Vec<(TestId, bool)>>,
+}
+
+impl Facts {
+    fn informative(c: &Check, v: bool) -> bool {
+        v || matches!(
+            c,
+            Check::IsArray | Check::IsObject | Check::Type { .. } | Check::LenGe { .. }
+        )
+    }
+
+    fn push(&mut self, tests: &[Test], t: TestId, v: bool) {
+        self.known.push((t, v));
+        self.direct.insert(t, v);
+        let test = &tests[t as usize];
+        if Self::informative(&test.check, v) {
+            self.by_path.entry(test.path).or_default().push((t, v));
+        }
+    }
+
+    fn pop(&mut self, tests: &[Test]) {
+        let Some((t, v)) = self.known.pop() else {
+            return;
+        };
+        self.direct.remove(&t);
+        let test = &tests[t as usize];
+        if Self::informative(&test.check, v) {
+            if let Some(l) = self.by_path.get_mut(&test.path) {
+                l.pop();
+            }
+        }
+    }
+
+    /// What the facts say about test `t`: `Some(result)` when settled.
+    fn implied(&self, tests: &[Test], t: TestId) -> Option<bool> {
+        if let Some(&v) = self.direct.get(&t) {
+            return Some(v);
+        }
+        let test = &tests[t as usize];
+        let on_path = self.by_path.get(&test.path)?;
+        on_path
+            .iter()
+            .find_map(|&(k, v)| implies(&tests[k as usize].check, v, &test.check))
+    }
 }
 
 /// Surviving rows and the facts known: what decides a sub-DAG.
@@ -131,7 +180,7 @@ impl Builder<'_> {
         'rows: for mut r in rows {
             let mut left = Vec::with_capacity(r.left.len());
             for &t in &r.left {
-                match implied(self.tests, &facts.known, t) {
+                match facts.implied(self.tests, t) {
                     Some(false) => continue 'rows,
                     Some(true) => {}
                     None => left.push(t),
@@ -153,13 +202,13 @@ impl Builder<'_> {
         if let Some(&n) = self.memo.get(&key) {
             return Some(n);
         }
-        facts.known.push((t, true));
+        facts.push(self.tests, t, true);
         let yes = self.build(live.clone(), facts);
-        facts.known.pop();
+        facts.pop(self.tests);
         let yes = yes?;
-        facts.known.push((t, false));
+        facts.push(self.tests, t, false);
         let no = self.build(live, facts);
-        facts.known.pop();
+        facts.pop(self.tests);
         let no = no?;
         let n = if yes == no {
             yes
@@ -190,24 +239,6 @@ fn fallback(rows: &[Row]) -> (Vec<Node>, NodeId, bool) {
         next = at;
     }
     (nodes, next, true)
-}
-
-/// What the known facts say about test `t`: `Some(result)` when settled.
-fn implied(tests: &[Test], known: &[(TestId, bool)], t: TestId) -> Option<bool> {
-    let test = &tests[t as usize];
-    for &(k, v) in known {
-        if k == t {
-            return Some(v);
-        }
-        let other = &tests[k as usize];
-        if other.path != test.path {
-            continue;
-        }
-        if let Some(r) = implies(&other.check, v, &test.check) {
-            return Some(r);
-        }
-    }
-    None
 }
 
 /// Whether knowing `a` is `av` settles `b` (both on the same path).
