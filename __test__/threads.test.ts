@@ -1,7 +1,7 @@
 // Processes on another JS thread of the same node: messages and exit
 // signals travel encoded through the native inboxes, in order.
 import test from 'ava'
-import { NotPortableError, send, spawn } from '../index.ts'
+import { NotPortableError, processCount, send, spawn } from '../index.ts'
 import { startEcho } from './helpers.ts'
 
 test('messages to a process on another thread arrive, per-sender FIFO, and answers come back', async (t) => {
@@ -61,3 +61,33 @@ test('a value that cannot leave the thread is refused at the send, naming its pa
   t.throws(() => send(pid, { x: Symbol('local') }), { instanceOf: NotPortableError })
   await worker.terminate()
 })
+
+test.serial(
+  'when a worker thread ends, its processes die with thread_exit: links and monitors elsewhere are told',
+  async (t) => {
+    const before = processCount()
+    const { worker, pid } = await startEcho()
+    t.is(processCount(), before + 2, 'the worker added its echo process and its system pid')
+    const got = await new Promise<unknown[][]>((resolve) => {
+      spawn(async (p) => {
+        p.trapExit(true)
+        p.link(pid)
+        const ref = p.monitor(pid)
+        await worker.terminate()
+        const a = (await p.receive(undefined, { timeout: 5000 })) as unknown[]
+        const b = (await p.receive(undefined, { timeout: 5000 })) as unknown[]
+        t.true(ref.equals((a[0] === 'DOWN' ? a : b)[1]))
+        resolve([a, b])
+      })
+    })
+    const exit = got.find((m) => m[0] === 'EXIT')
+    const down = got.find((m) => m[0] === 'DOWN')
+    t.truthy(exit && down)
+    t.true(pid.equals(exit?.[1]))
+    t.is(exit?.[2], 'thread_exit')
+    t.true(pid.equals(down?.[2]))
+    t.is(down?.[3], 'thread_exit')
+    await new Promise((r) => setImmediate(r)) // let the test's own process end
+    t.is(processCount(), before, 'nothing of the worker is left in the table')
+  },
+)

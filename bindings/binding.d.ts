@@ -96,8 +96,8 @@ export declare function procSpawn(): number
 export declare function procSpawnLink(): number
 
 /**
- * A new entry owned by no thread (thread 0): the system pid of a thread,
- * which never exits.
+ * The calling thread's system pid: it never exits while its thread lives,
+ * and goes with the thread.
  */
 export declare function procSpawnSystem(): number
 
@@ -112,5 +112,8 @@ export declare function threadDrain(thread: number): Drained
  * most once per batch) when deliveries from other threads are waiting; it
  * does not keep the event loop alive by itself. `args` is the thread's
  * argument block for the hot calls (at least 16 slots, kept alive by JS).
+ * When the thread's environment is torn down (a worker ends), its
+ * processes die with reason 'thread_exit', and their links and monitors on
+ * other threads are signalled (`node` names the pids in those signals).
  */
-export declare function threadRegister(wake: () => void, args: Float64Array): number
+export declare function threadRegister(wake: () => void, args: Float64Array, node: string): number

@@ -5,6 +5,7 @@ import { drainInbox } from './crossthread.js'
 import { IdTable } from './idtable.js'
 import { native } from './native.js'
 import type { Process } from './process.js'
+import { nodeName } from './values.js'
 
 /** Processes of this thread, by id. */
 export const local = new IdTable<Process>()
@@ -14,7 +15,7 @@ export const local = new IdTable<Process>()
 export const A = new Float64Array(16)
 
 /** This JS thread's id in the native thread registry. */
-export const thread = native.threadRegister(() => drainInbox(), A)
+export const thread = native.threadRegister(() => drainInbox(), A, nodeName)
 
 // A worker thread stays alive while it has live processes (others may
 // message them); the main thread's life is the program's, so it is never

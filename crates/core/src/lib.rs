@@ -5,6 +5,7 @@
 //! Pure Rust with no N-API types, so everything here is tested by
 //! `cargo test` alone. The binding crate (`crates/node`) only adapts it.
 
+pub mod departure;
 pub mod inbox;
 pub mod pattern;
 mod registry;

@@ -7,6 +7,7 @@
 use bfly_core::{Lane, ProcessTable, RegisterError, Threads};
 use napi::bindgen_prelude::{Buffer, Float64Array, Function, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::Env;
 use napi_derive::napi;
 use std::cell::Cell;
 use std::sync::LazyLock;
@@ -50,8 +51,16 @@ fn arg(i: usize) -> u64 {
 /// most once per batch) when deliveries from other threads are waiting; it
 /// does not keep the event loop alive by itself. `args` is the thread's
 /// argument block for the hot calls (at least 16 slots, kept alive by JS).
+/// When the thread's environment is torn down (a worker ends), its
+/// processes die with reason 'thread_exit', and their links and monitors on
+/// other threads are signalled (`node` names the pids in those signals).
 #[napi]
-pub fn thread_register(wake: Function<(), ()>, args: Float64Array) -> napi::Result<u32> {
+pub fn thread_register(
+    env: Env,
+    wake: Function<(), ()>,
+    args: Float64Array,
+    node: String,
+) -> napi::Result<u32> {
     if args.len() < 16 {
         return Err(napi::Error::from_reason(
             "thread_register: args needs 16 slots",
@@ -72,6 +81,9 @@ pub fn thread_register(wake: Function<(), ()>, args: Float64Array) -> napi::Resu
         })
     });
     THREAD.with(|t| t.set(id));
+    env.add_env_cleanup_hook(id, move |id| {
+        bfly_core::departure::thread_gone(&TABLE, &THREADS, id, &node, "thread_exit");
+    })?;
     Ok(id)
 }
 
@@ -117,11 +129,11 @@ pub fn proc_spawn() -> f64 {
     TABLE.spawn(THREAD.with(Cell::get)) as f64
 }
 
-/// A new entry owned by no thread (thread 0): the system pid of a thread,
-/// which never exits.
+/// The calling thread's system pid: it never exits while its thread lives,
+/// and goes with the thread.
 #[napi]
 pub fn proc_spawn_system() -> f64 {
-    TABLE.spawn(0) as f64
+    TABLE.spawn(THREAD.with(Cell::get)) as f64
 }
 
 /// A new process linked to args[0] in one step; 0 when that one is dead.
