@@ -1,7 +1,7 @@
 // Processes on another JS thread of the same node: messages and exit
 // signals travel encoded through the native inboxes, in order.
 import test from 'ava'
-import { NotPortableError, processCount, send, spawn } from '../index.ts'
+import { call, NoProcError, NotPortableError, processCount, send, spawn, TimeoutError } from '../index.ts'
 import { startEcho } from './helpers.ts'
 
 test('messages to a process on another thread arrive, per-sender FIFO, and answers come back', async (t) => {
@@ -91,3 +91,16 @@ test.serial(
     t.is(processCount(), before, 'nothing of the worker is left in the table')
   },
 )
+
+test('call works across threads, from inside and outside a process', async (t) => {
+  const { worker, pid } = await startEcho()
+  t.is(await call(pid, 'outside'), 'outside')
+  const inside = await new Promise<unknown>((resolve) => {
+    spawn(async (p) => resolve(await p.call(pid, { x: [1, 2n] })))
+  })
+  t.deepEqual(inside, { x: [1, 2n] })
+  await t.throwsAsync(call(pid, 'never', { timeout: 50 }), { instanceOf: TimeoutError })
+  await t.throwsAsync(call(pid, 'die', { timeout: 5000 }), { instanceOf: NoProcError })
+  await t.throwsAsync(call(pid, 'after death'), { instanceOf: NoProcError })
+  await worker.terminate()
+})

@@ -31,7 +31,7 @@ export declare class CompiledMatcher {
 export interface Drained {
   /** Target process ids. */
   to: Array<number>
-  /** 1 for a signal (exit signal, DOWN), 0 for a user message. */
+  /** 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a call reply. */
   lane: Array<number>
   /** Encoded payloads. */
   payload: Array<Buffer>
@@ -56,7 +56,7 @@ export declare function nameUnregister(name: string): boolean
 export declare function nameWhereis(name: string): number | null
 
 /**
- * Posts an encoded message (`lane` 0) or signal (`lane` 1) to whichever
+ * Posts an encoded message (`lane` 0), signal (1) or call reply (2) to whichever
  * thread owns `to`. False when `to` is not alive.
  */
 export declare function post(to: number, lane: number, payload: Uint8Array): boolean

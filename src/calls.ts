@@ -3,6 +3,13 @@ import { disarm, type Expiring } from './deadlines.js'
 import { TimeoutError } from './errors.js'
 import type { Process } from './process.js'
 
+/** What a call waits on: a local process, or one on another thread. */
+export interface CallTarget {
+  readonly self: { toString(): string }
+  /** The call is settled: forget it. */
+  _unwatch(c: PendingCall): void
+}
+
 /** A pending call. Linked into its target's list so the target's death
  * rejects it at once, and into its caller's so the caller's death does. */
 export class PendingCall implements Expiring {
@@ -12,7 +19,7 @@ export class PendingCall implements Expiring {
   next: PendingCall | null = null
   constructor(
     readonly caller: Process | null,
-    readonly target: Process,
+    readonly target: CallTarget,
     readonly res: (v: unknown) => void,
     readonly rej: (e: unknown) => void,
     readonly ms: number,

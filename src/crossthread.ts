@@ -5,10 +5,12 @@ import { decode, encode } from './codec.js'
 import { Encoded } from './encoded.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
-import { local, thread } from './thread.js'
+import { local, systemPid, thread } from './thread.js'
+import { onDown, onReply } from './threadcall.js'
 
 const USER = 0
 const SIGNAL = 1
+const REPLY = 2
 
 /** Posts a user message to process `id` of another thread; false when it
  * is not alive. Throws NotPortableError before anything is sent. */
@@ -33,11 +35,15 @@ export function postSignal(id: number, sig: unknown[]): void {
 export function drainInbox(): void {
   const b = native.threadDrain(thread)
   for (let i = 0; i < b.to.length; i++) {
+    const lane = b.lane[i]
+    if (lane === REPLY) {
+      onReply(b.payload[i])
+      continue
+    }
     const p = local.get(b.to[i])
-    if (p === undefined) continue
-    if (b.lane[i] !== SIGNAL) {
+    if (lane === USER) {
       // User messages stay encoded until something needs their value.
-      p._deliverEncoded(new Encoded(b.payload[i]))
+      p?._deliverEncoded(new Encoded(b.payload[i]))
       continue
     }
     let v: unknown
@@ -46,6 +52,7 @@ export function drainInbox(): void {
     } catch {
       continue
     }
-    signals.fromInbox(p, v as unknown[])
+    if (p !== undefined) signals.fromInbox(p, v as unknown[])
+    else if (b.to[i] === systemPid.id && Array.isArray(v) && v[0] === 'DOWN') onDown(v)
   }
 }

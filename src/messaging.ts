@@ -10,15 +10,14 @@ import { NoProcError, NoSuchServiceError } from './errors.js'
 import { native } from './native.js'
 import { checkPid, type Process } from './process.js'
 import { signals } from './signals.js'
-import { A, local } from './thread.js'
+import { A, local, systemPid } from './thread.js'
+import { callOnThread, replyToThread } from './threadcall.js'
 import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref } from './values.js'
 
 /** Who a call came from: pass it to `reply`. */
 export type From = readonly [Pid, Ref]
 
-/** The pid exit signals from outside any process come from, and calls
- * made outside processes are answered through: one per thread. */
-export const systemPid = new Pid(nodeName, native.procSpawnSystem())
+export { systemPid }
 
 /** Resolves `dest` to a local process, or its id when it lives on another
  * thread, or undefined when it is dead. Throws for a bad destination. */
@@ -79,10 +78,7 @@ export function callFrom<T>(
     return Promise.reject(e)
   }
   if (p === undefined) return Promise.reject(new NoProcError(`call: ${String(dest)} is not alive`))
-  if (typeof p === 'number')
-    return Promise.reject(
-      new NoProcError(`call: ${String(dest)} runs on another thread; cross-thread calls come with the threads work`),
-    )
+  if (typeof p === 'number') return callOnThread<T>(caller, p, request, ms)
   const target = p
   const answer = pending<T>()
   const c = new PendingCall(caller, target, lastResolve(), lastReject(), ms)
@@ -105,6 +101,7 @@ export function reply(from: From, value: unknown): void {
     throw new TypeError("reply(from, value): from must be the second element of a ['$call', from, request] message")
   const c = Ref.pending(from[1])
   if (c instanceof PendingCall) c.settle(value, true)
+  else replyToThread(from, value)
 }
 
 /** Sends an exit signal to `pid` (Erlang's exit/2) from the system pid;

@@ -5,7 +5,7 @@ import { drainInbox } from './crossthread.js'
 import { IdTable } from './idtable.js'
 import { native } from './native.js'
 import type { Process } from './process.js'
-import { nodeName } from './values.js'
+import { nodeName, Pid } from './values.js'
 
 /** Processes of this thread, by id. */
 export const local = new IdTable<Process>()
@@ -16,6 +16,11 @@ export const A = new Float64Array(16)
 
 /** This JS thread's id in the native thread registry. */
 export const thread = native.threadRegister(() => drainInbox(), A, nodeName)
+
+/** The pid exit signals from outside any process come from, and calls
+ * made outside processes are answered through: one per thread, owned by
+ * it (so it must be made after the thread registers). */
+export const systemPid = new Pid(nodeName, native.procSpawnSystem())
 
 // A worker thread stays alive while it has live processes (others may
 // message them); the main thread's life is the program's, so it is never

@@ -21,6 +21,8 @@ pub enum Lane {
     User = 0,
     /// An exit signal or a DOWN notification.
     Signal = 1,
+    /// The answer to a call made from another thread.
+    Reply = 2,
 }
 
 /// One encoded message or signal for process `to`.

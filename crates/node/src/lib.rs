@@ -92,7 +92,7 @@ pub fn thread_register(
 pub struct Drained {
     /// Target process ids.
     pub to: Vec<i64>,
-    /// 1 for a signal (exit signal, DOWN), 0 for a user message.
+    /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a call reply.
     pub lane: Vec<u32>,
     /// Encoded payloads.
     pub payload: Vec<Buffer>,
@@ -115,11 +115,15 @@ pub fn thread_drain(thread: u32) -> Drained {
     out
 }
 
-/// Posts an encoded message (`lane` 0) or signal (`lane` 1) to whichever
+/// Posts an encoded message (`lane` 0), signal (1) or call reply (2) to whichever
 /// thread owns `to`. False when `to` is not alive.
 #[napi]
 pub fn post(to: i64, lane: u32, payload: Uint8Array) -> bool {
-    let lane = if lane == 1 { Lane::Signal } else { Lane::User };
+    let lane = match lane {
+        1 => Lane::Signal,
+        2 => Lane::Reply,
+        _ => Lane::User,
+    };
     THREADS.post(&TABLE, to as u64, lane, payload.to_vec())
 }
 
