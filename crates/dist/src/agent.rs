@@ -62,11 +62,13 @@ pub fn node_down(peer: &str, reason: &str) -> Vec<u8> {
     out
 }
 
-/// `[false, message]`: a refused or failed request's answer body.
-pub fn failure(message: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 8);
-    let _ = e::write_array_len(&mut out, 2);
+/// `[false, code, message]`: a refused or failed request's answer body
+/// (`code` is 'refused' when the allow-list said no).
+pub fn failure(code: &str, message: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(code.len() + message.len() + 8);
+    let _ = e::write_array_len(&mut out, 3);
     let _ = e::write_bool(&mut out, false);
+    let _ = e::write_str(&mut out, code);
     let _ = e::write_str(&mut out, message);
     out
 }

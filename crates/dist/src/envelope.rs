@@ -115,6 +115,10 @@ const HELLO_ACK: u8 = 13;
 const NODES: u8 = 14;
 const REFUSED: u8 = 15;
 
+/// The `target` of a monitor on the peer node itself (Erlang's
+/// monitor_node): the peer records nothing; it fires only on loss.
+pub const NODE_TARGET: Id = u64::MAX;
+
 /// The largest string field (names, addresses, details).
 pub const MAX_STR: usize = 1024;
 

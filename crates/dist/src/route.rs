@@ -5,7 +5,7 @@
 //! fired) is dropped rather than delivered.
 
 use crate::agent;
-use crate::envelope::{BadFrame, Frame, Request};
+use crate::envelope::{BadFrame, Frame, Request, NODE_TARGET};
 use crate::node::{Dist, Local, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
 use crate::peer::Peer;
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
@@ -81,6 +81,14 @@ impl Dist {
             Frame::Unlink { from, to } => {
                 self.table.unlink_remote(to, from_node, from);
             }
+            Frame::Monitor {
+                target: NODE_TARGET,
+                ..
+            }
+            | Frame::Demonitor {
+                target: NODE_TARGET,
+                ..
+            } => {}
             Frame::Monitor {
                 origin,
                 watcher,
@@ -168,7 +176,7 @@ impl Dist {
                         "node '{}' does not allow '{word}' requests from '{}'",
                         local.name, peer.name
                     );
-                    let body = agent::failure(&msg);
+                    let body = agent::failure("refused", &msg);
                     self.send(
                         from_node,
                         Frame::Answer {
