@@ -1,4 +1,6 @@
 // `npm start`: the seed's echo service, a linked crash, a monitor's DOWN.
+import { spawn as spawnChild } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { call, type From, type Process, registerService, reply, spawn } from '../index.ts'
 
 // The seed's (register-service :ECHO (spawn #'echo-server)) and (!? :ECHO "Hello").
@@ -33,4 +35,16 @@ const done = new Promise<void>((resolve) => {
   })
 })
 await done
+
+// Distribution: the same call to a service of another node (examples/remote-echo.ts).
+const remote = spawnChild(
+  process.execPath,
+  ['--import=tsx', fileURLToPath(new URL('./remote-echo.ts', import.meta.url))],
+  {
+    stdio: 'inherit',
+  },
+)
+await new Promise<void>((resolve, reject) =>
+  remote.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`remote-echo exited with ${code}`)))),
+)
 console.log('demo finished')

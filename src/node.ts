@@ -207,7 +207,7 @@ function answer(peer: string, from: number, ref: number, link: number, body: unk
 function agent(term: unknown[]): void {
   const [tag, a, b, c, d, e, f] = term
   if (tag === 'notice') {
-    current?._note('refused', String(b), String(c))
+    current?._note('refused', String(a), String(c))
     return
   }
   if (tag === 'nodeup' || tag === 'nodedown') {

@@ -3,21 +3,20 @@
 //!
 //! - `['ask', what, peer, from, ref, flags, body]`: a request from `peer`
 //!   (`what` is 'spawn' or 'code'); answer it with an `Answer` frame.
-//! - `['notice', what, peer, detail]`: something refused, to log.
+//! - `['notice', peer, what, detail]`: something refused, to log.
 //! - `['nodeup', peer]`, `['nodedown', peer, reason]`.
 
 use crate::envelope::Request;
 use bfly_core::{Id, RefId};
 use rmp::encode as e;
 
+/// An array of `n` elements starting with `tag` and `peer`.
 fn head(n: u32, tag: &str, peer: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     // Writing into a Vec cannot fail.
     let _ = e::write_array_len(&mut out, n);
     let _ = e::write_str(&mut out, tag);
-    if n > 1 {
-        let _ = e::write_str(&mut out, peer);
-    }
+    let _ = e::write_str(&mut out, peer);
     out
 }
 
@@ -41,11 +40,10 @@ pub fn ask(what: Request, peer: &str, from: Id, r: RefId, flags: u8, body: &[u8]
     out
 }
 
-/// `['notice', what, peer, detail]`.
+/// `['notice', peer, what, detail]`.
 pub fn notice(what: &str, peer: &str, detail: &str) -> Vec<u8> {
-    let mut out = head(4, "notice", "");
+    let mut out = head(4, "notice", peer);
     let _ = e::write_str(&mut out, what);
-    let _ = e::write_str(&mut out, peer);
     let _ = e::write_str(&mut out, detail);
     out
 }
@@ -71,4 +69,28 @@ pub fn failure(code: &str, message: &str) -> Vec<u8> {
     let _ = e::write_str(&mut out, code);
     let _ = e::write_str(&mut out, message);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bfly_core::pattern::mp::Mp;
+
+    /// Each term is one complete MessagePack array of the length it declares.
+    #[test]
+    fn terms_are_well_formed() {
+        let terms = [
+            ask(Request::Spawn, "p", 1, 2, 1, &[0x90]),
+            notice("link", "p", "refused"),
+            node_up("p"),
+            node_down("p", "why"),
+            failure("refused", "no"),
+        ];
+        let lens = [7, 4, 2, 3, 3];
+        for (t, n) in terms.iter().zip(lens) {
+            let mut r = &t[..];
+            assert_eq!(rmp::decode::read_array_len(&mut r).unwrap(), n);
+            assert_eq!(Mp::new(t).bytes().len(), t.len(), "one complete value");
+        }
+    }
 }

@@ -1,0 +1,129 @@
+// Distribution under faults (API.md, Names and nodes; issue 5): SIGKILLed
+// peers, reconnects, wrong cookies, allow-lists, names through a third
+// node, a blocked event loop. Every peer is its own OS process.
+import test from 'ava'
+import {
+  call,
+  exit,
+  NoProcError,
+  type Pid,
+  RefusedError,
+  registerServer,
+  registerService,
+  remoteService,
+  spawn,
+  TIMEOUT,
+} from '../index.ts'
+import { eventually, isDown, isExitFrom, next, run } from './helpers.ts'
+import { newCookie, SERVICES, startPeer, thisNode } from './nodes.ts'
+
+const cookie = newCookie()
+const ME = 'fz@127.0.0.1'
+let me: Awaited<ReturnType<typeof thisNode>>
+
+test.before(async () => {
+  me = await thisNode(ME, cookie, { idleMs: 2000, heartbeatMs: 250 })
+})
+
+const spec = (fn: string, ...args: unknown[]) => ({ module: SERVICES, fn, args })
+const ctl = (node: string, ...cmd: unknown[]) => call(remoteService(node, { name: 'CTL' }), cmd, { timeout: 10_000 })
+
+test.serial(
+  "a SIGKILLed peer fires its links and monitors with 'noconnection' once; again after a reconnect",
+  async (t) => {
+    const name = 'fk@127.0.0.1'
+    let peer = await startPeer(name, cookie)
+    const port = Number(peer.addr.split(':')[1])
+    registerServer(name, peer.addr)
+    await run(async (p) => {
+      p.trapExit(true)
+      for (let round = 1; round <= 2; round++) {
+        const s = await spawn(spec('sleeper'), { node: name })
+        p.link(s)
+        const ref = p.monitor(s)
+        const nodedown = new Promise((r) => me.once('nodedown', r))
+        await peer.kill('SIGKILL')
+        const exitMsg = (await next(p, isExitFrom(s))) as unknown[]
+        t.is(exitMsg[2], 'noconnection', `round ${round}: the link fired`)
+        t.is(((await next(p, isDown(ref))) as unknown[])[3], 'noconnection', `round ${round}: the monitor fired`)
+        t.is(await nodedown, name)
+        t.is(await next(p, undefined, 300), TIMEOUT, `round ${round}: each fired exactly once`)
+        if (round === 1) peer = await startPeer(name, cookie, { port })
+      }
+    }, 60_000)
+    // A call to the dead node fails clearly at once.
+    const e = await t.throwsAsync(call(remoteService(name, { name: 'ECHO' }), 'x'), { instanceOf: NoProcError })
+    t.regex(e?.message ?? '', /unreachable/)
+  },
+)
+
+test.serial('a wrong-cookie node gets no answer and the caller a clear error', async (t) => {
+  const name = 'fw@127.0.0.1'
+  const peer = await startPeer(name, newCookie())
+  registerServer(name, peer.addr)
+  const e = await t.throwsAsync(call(remoteService(name, { name: 'ECHO' }), 'hello'), { instanceOf: NoProcError })
+  t.regex(e?.message ?? '', /handshake .* failed .*wrong cookie/)
+  t.is(me.peers().find((x) => x.name === name)?.state, 'down')
+  // The peer never saw this node come up.
+  const rightCookie = 'fr@127.0.0.1'
+  const other = await startPeer(rightCookie, cookie)
+  registerServer(rightCookie, other.addr)
+  t.deepEqual(await call(remoteService(rightCookie, { name: 'ECHO' }), 'ok'), 'ok')
+  await Promise.all([peer.kill(), other.kill()])
+})
+
+test.serial('the allow-list refuses spawn, link and exit with a clear error, and the peer logs it', async (t) => {
+  const name = 'fa@127.0.0.1'
+  const peer = await startPeer(name, cookie, { allow: { [ME]: [], '*': ['spawn', 'exit', 'link'] } })
+  registerServer(name, peer.addr)
+  const e = await t.throwsAsync(spawn(spec('sleeper'), { node: name }), { instanceOf: RefusedError })
+  t.regex(e?.message ?? '', /does not allow 'spawn' requests from 'fz@127\.0\.0\.1'/)
+  const echo = (await ctl(name, 'whereis', 'ECHO')) as Pid
+  await run(async (p) => {
+    p.trapExit(true)
+    p.link(echo)
+    t.is(((await next(p, isExitFrom(echo))) as unknown[])[2], 'not_allowed')
+    const refused = new Promise((r) => me.once('refused', r))
+    exit(echo, 'kill')
+    await refused
+  })
+  t.is(await call(echo, 'still alive'), 'still alive', 'the refused exit did not kill it')
+  const log = (await ctl(name, 'log')) as string[]
+  for (const what of ['spawn', 'link', 'exit'])
+    t.true(
+      log.some((l) => l.startsWith('refused') && l.includes(`'${what}'`)),
+      `the peer logged the refused ${what}: ${log}`,
+    )
+  await peer.kill()
+})
+
+test.serial("three nodes: this node calls C's service through a name registered on B", async (t) => {
+  const [b, c] = await Promise.all([startPeer('f3b@127.0.0.1', cookie), startPeer('f3c@127.0.0.1', cookie)])
+  registerServer(b.name, b.addr)
+  t.is(await ctl(b.name, 'registerServer', c.name, c.addr), 'ok')
+  t.is(await ctl(b.name, 'alias', 'VIA', c.name, 'ECHO'), 'ok')
+  registerService('THROUGH-B', remoteService(b.name, { name: 'VIA' }))
+  t.is(await call('THROUGH-B', 'Hello', { timeout: 10_000 }), 'Hello')
+  // C answered this node directly, having learned its address from B.
+  t.is(me.peers().find((x) => x.name === c.name)?.state, 'up')
+  await Promise.all([b.kill(), c.kill()])
+})
+
+test.serial(
+  'a peer whose event loop is blocked for 3 s keeps its link (heartbeats run on native threads)',
+  async (t) => {
+    const name = 'fb@127.0.0.1'
+    const peer = await startPeer(name, cookie, { idleMs: 2000, heartbeatMs: 250 })
+    registerServer(name, peer.addr)
+    t.is(await call(remoteService(name, { name: 'ECHO' }), 'before'), 'before')
+    const downs: string[] = []
+    const onDown = (n: string) => downs.push(n)
+    me.on('nodedown', onDown)
+    t.is(await ctl(name, 'block', 3000), 'unblocked')
+    t.is(await call(remoteService(name, { name: 'ECHO' }), 'after'), 'after')
+    me.off('nodedown', onDown)
+    t.deepEqual(downs, [], 'no link was lost while the peer was blocked')
+    t.true(await eventually(() => me.peers().find((x) => x.name === name)?.state === 'up'))
+    await peer.kill()
+  },
+)
