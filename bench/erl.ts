@@ -19,8 +19,14 @@ function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
 }
 
-/** `args` become `key=value` arguments of `module:main/1`. */
-export function runErlang(module: string, args: Record<string, number | string>): ErlangRun {
+/** `args` become `key=value` arguments of `module:main/1`; `flags` go to
+ * `erl` itself (e.g. a distribution protocol). */
+export function runErlang(
+  module: string,
+  args: Record<string, number | string>,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+): ErlangRun {
   if (!onPath('erl') || !onPath('erlc')) {
     console.error('  erlang: erl/erlc not on PATH, Erlang baselines are null')
     return NONE
@@ -34,11 +40,11 @@ export function runErlang(module: string, args: Record<string, number | string>)
       return NONE
     }
     const argv = Object.entries(args).map(([k, v]) => `${k}=${v}`)
-    const run = spawnSync('erl', ['-noshell', '+S', '2', '-pa', dir, '-run', module, 'main', ...argv], {
+    const run = spawnSync('erl', ['-noshell', '+S', '2', '-pa', dir, ...flags, '-run', module, 'main', ...argv], {
       encoding: 'utf8',
       maxBuffer: 16 * 1024 * 1024,
       cwd: dir,
-      env: { ...process.env, ERL_CRASH_DUMP_SECONDS: '0' },
+      env: { ...process.env, ERL_CRASH_DUMP_SECONDS: '0', ...env },
     })
     const results = new Map<string, number>()
     let release: string | null = null

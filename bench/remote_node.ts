@@ -3,7 +3,7 @@
 // output), run by bench/remote_proc.ts as its own OS process:
 //
 //   node --import=tsx bench/remote_node.ts (server|client) --transport tcp|tls
-//        --port P --size N --count C [--cert FILE --key FILE]
+//        --port P --size N --count C [--mode stream|pingpong] [--cert FILE --key FILE]
 //
 // Messages are `[len: u32 BE][payload]`; each payload is N bytes and starts
 // with its sequence number (u32 LE). The server checks every length and
@@ -13,7 +13,10 @@
 // write() says so), waits for the ack and prints {"msgs_per_s", "mb_per_s",
 // "secs"} timed from the first write to the ack. `tls` is TLS 1.3 only,
 // with TLS_AES_128_GCM_SHA256 (SL1's AEAD), and the client verifies the
-// server's self-signed certificate (IP SAN 127.0.0.1).
+// server's self-signed certificate (IP SAN 127.0.0.1). With `--mode
+// pingpong` the server writes each message back as it arrives and the
+// client sends the next one only when the previous one came back (checked):
+// the round trip of a raw socket, which is also what a `call` costs on it.
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
@@ -25,6 +28,7 @@ const TLS_OPTS = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: 'TLS_A
 
 interface Args {
   role: 'server' | 'client'
+  mode: 'stream' | 'pingpong'
   transport: 'tcp' | 'tls'
   port: number
   size: number
@@ -54,8 +58,11 @@ function parseArgs(argv: string[]): Args {
   }
   const transport = flags.get('transport')
   if (transport !== 'tcp' && transport !== 'tls') fail(`--transport must be tcp or tls`)
+  const mode = flags.get('mode') ?? 'stream'
+  if (mode !== 'stream' && mode !== 'pingpong') fail('--mode must be stream or pingpong')
   const args: Args = {
     role,
+    mode,
     transport,
     port: int('port', 0, 65535),
     size: int('size', SEQ_LEN, 64 << 20),
@@ -79,7 +86,12 @@ function report(count: number, size: number, secs: number, extra: Record<string,
  * for its bytes and each sequence number. Chunks are joined only when a
  * message spans them.
  */
-function receiver(size: number, count: number, onDone: () => void): (chunk: Buffer) => void {
+function receiver(
+  size: number,
+  count: number,
+  onDone: () => void,
+  onMessage: (m: Buffer) => void = () => {},
+): (chunk: Buffer) => void {
   let chunks: Buffer[] = []
   let have = 0
   let received = 0
@@ -101,6 +113,7 @@ function receiver(size: number, count: number, onDone: () => void): (chunk: Buff
       }
       const seq = head.readUInt32LE(4)
       if (seq !== received) fail(`message ${received} carries sequence number ${seq}`)
+      onMessage(head.subarray(0, 4 + len))
       received++
       have -= 4 + len
       if (head.length === 4 + len) chunks.shift()
@@ -121,17 +134,24 @@ async function server(a: Args): Promise<void> {
     let start: bigint | null = null
     let secs = 0
     let done = false
-    const take = receiver(a.size, a.count, () => {
-      done = true
-      secs = start === null ? 0 : Number(process.hrtime.bigint() - start) / 1e9
-      sock.off('data', onData)
-      sock.write(ACK)
-      // Wait for the client to close, so the ack is not lost to a reset.
-      sock.on('data', () => {})
-      sock.on('close', () => {
-        console.log(report(a.count, a.size, secs, { received: a.count, bytes: a.count * a.size, cipher }))
-      })
-    })
+    const echo = a.mode === 'pingpong' ? (m: Buffer) => sock.write(Buffer.from(m)) : undefined
+    const take = receiver(
+      a.size,
+      a.count,
+      () => {
+        done = true
+        secs = start === null ? 0 : Number(process.hrtime.bigint() - start) / 1e9
+        sock.off('data', onData)
+        // In pingpong the last echo is the client's answer.
+        if (a.mode === 'stream') sock.write(ACK)
+        // Wait for the client to close, so the ack is not lost to a reset.
+        sock.on('data', () => {})
+        sock.on('close', () => {
+          console.log(report(a.count, a.size, secs, { received: a.count, bytes: a.count * a.size, cipher }))
+        })
+      },
+      echo,
+    )
     const onData = (chunk: Buffer): void => {
       start ??= process.hrtime.bigint()
       take(chunk)
@@ -166,6 +186,7 @@ async function client(a: Args): Promise<void> {
   sock.on('error', (e) => fail(`client socket: ${e.message}`))
   await once(sock, a.transport === 'tcp' ? 'connect' : 'secureConnect')
   sock.setNoDelay(true)
+  if (a.mode === 'pingpong') return pingpong(sock, a)
   let got: Buffer[] = []
   const acked = new Promise<void>((resolve) => {
     sock.on('data', (chunk: Buffer) => {
@@ -188,6 +209,38 @@ async function client(a: Args): Promise<void> {
     if (!sock.write(m)) await once(sock, 'drain')
   }
   await acked
+  const secs = Number(process.hrtime.bigint() - start) / 1e9
+  console.log(report(a.count, a.size, secs, { secs }))
+  sock.end()
+}
+
+/** Round trips: one message out, its echo back (checked), then the next. */
+async function pingpong(sock: net.Socket, a: Args): Promise<void> {
+  let next: (() => void) | null = null
+  let expect = 0
+  const take = receiver(
+    a.size,
+    a.count,
+    () => {},
+    () => {
+      expect++
+      next?.()
+    },
+  )
+  sock.on('data', take)
+  const payload = Buffer.alloc(a.size, 0xa5)
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < a.count; i++) {
+    const m = Buffer.allocUnsafe(4 + a.size)
+    m.writeUInt32BE(a.size, 0)
+    payload.copy(m, 4)
+    m.writeUInt32LE(i, 4)
+    const back = new Promise<void>((r) => {
+      next = r
+    })
+    sock.write(m)
+    await back
+  }
   const secs = Number(process.hrtime.bigint() - start) / 1e9
   console.log(report(a.count, a.size, secs, { secs }))
   sock.end()
