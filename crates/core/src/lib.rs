@@ -9,6 +9,7 @@ pub mod departure;
 pub mod inbox;
 pub mod pattern;
 mod registry;
+pub mod stm;
 pub mod table;
 
 pub use inbox::{Delivery, Inbox, Lane, Threads};
