@@ -40,6 +40,22 @@ export interface Drained {
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
 
+/**
+ * Asks for every lock in `names` for JS thread `thread`: the ticket when
+ * granted at once, minus the ticket when queued (a `Lane::Wake` delivery
+ * with the ticket arrives when it is granted).
+ */
+export declare function lockAcquire(thread: number, names: Array<string>): number
+
+/**
+ * Withdraws waiting request `ticket`: 0 withdrawn (it held nothing),
+ * 1 already granted (the caller holds the locks), 2 unknown.
+ */
+export declare function lockCancel(ticket: number): number
+
+/** Frees the locks of granted request `ticket`; false when it held none. */
+export declare function lockRelease(ticket: number): boolean
+
 /** Every registered name, sorted. */
 export declare function nameList(): Array<string>
 
@@ -103,6 +119,64 @@ export declare function procSpawnSystem(): number
 
 /** Unlinks args[0] and args[1]. */
 export declare function procUnlink(): void
+
+/** Ends this thread's transaction without writing. */
+export declare function stmAbort(): void
+
+/** Starts this thread's transaction at the current time. */
+export declare function stmBegin(): void
+
+/**
+ * Commits this thread's transaction and wakes the retries it unblocks;
+ * false on a conflict (nothing was written: rerun).
+ */
+export declare function stmCommit(): boolean
+
+/**
+ * A number that differs between OS processes (with high probability), so
+ * an encoded TVar decoded in another process is recognised as foreign.
+ */
+export declare function stmInstance(): number
+
+/** The number of writes so far (an `orElse` branch point). */
+export declare function stmMark(): number
+
+/** A new TVar holding the encoded `bytes`, with one JS handle. */
+export declare function stmNew(bytes: Uint8Array): number
+
+/** `id` was encoded: keep it for the life of the process. */
+export declare function stmPin(id: number): boolean
+
+/**
+ * The encoded value of `id` in this thread's transaction; `null` on a
+ * conflict (rerun the transaction).
+ */
+export declare function stmRead(id: number): Buffer | null
+
+/** A JS handle to `id` was collected. */
+export declare function stmRelease(id: number): void
+
+/** Another JS handle to `id` (decoded on some thread); false when unknown. */
+export declare function stmRetain(id: number): boolean
+
+/** Undoes the writes made after `mark`. */
+export declare function stmRollback(mark: number): void
+
+/**
+ * Releases every lock of JS thread `thread` when its environment is torn
+ * down (a worker that ends holding locks must not block the others).
+ */
+export declare function stmThreadInit(thread: number): void
+
+/**
+ * `retry`: ends the transaction and parks a waiter for JS thread
+ * `thread` on what it read. Returns the wake token (> 0), 0 when a read
+ * TVar already changed (rerun now), -1 when nothing was read.
+ */
+export declare function stmWait(thread: number): number
+
+/** Buffers a write of the encoded `bytes` to `id`. */
+export declare function stmWrite(id: number, bytes: Uint8Array): void
 
 /** Takes everything queued for `thread` in one call. */
 export declare function threadDrain(thread: number): Drained

@@ -2,7 +2,7 @@
 //! and a model-based property test of interleaved transactions.
 
 use super::*;
-use std::sync::{Arc, Barrier};
+use std::sync::Barrier;
 
 fn num(b: &[u8]) -> u64 {
     u64::from_le_bytes(b.try_into().expect("8 bytes"))

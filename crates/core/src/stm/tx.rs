@@ -21,9 +21,10 @@ fn backoff(i: u32) {
     }
 }
 
-/// A point in a transaction's writes to roll back to (`orElse`).
+/// A point in a transaction's writes to roll back to (`orElse`): the
+/// number of writes made before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mark(usize);
+pub struct Mark(pub usize);
 
 /// What `retry` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
