@@ -32,7 +32,9 @@ test('an exception discards the writes and propagates; a non-portable write lose
       }),
     { instanceOf: RangeError, message: 'boom' },
   )
-  const err = t.throws(() => atomically((tx) => tx.write(v, { f: () => 1 })), { instanceOf: NotPortableError })
+  const err = t.throws(() => atomically((tx) => tx.write(v as TVar<unknown>, { f: () => 1 })), {
+    instanceOf: NotPortableError,
+  })
   t.is(err?.path, 'value.f')
   t.throws(() => new TVar(undefined), { instanceOf: NotPortableError })
   t.is(
@@ -229,7 +231,11 @@ test.serial('a retry parked on another thread wakes when this thread commits', a
   await run(async (p) => {
     send(pid, ['wait', p.self, flag, 2])
     atomically((tx) => tx.write(flag, 1))
-    t.is(await next(p, tagged('woke'), SHORT), (await import('../index.ts')).TIMEOUT, 'not before the change it waits for')
+    t.is(
+      await next(p, tagged('woke'), SHORT),
+      (await import('../index.ts')).TIMEOUT,
+      'not before the change it waits for',
+    )
     atomically((tx) => tx.write(flag, 2))
     got.resolve(await next(p, tagged('woke')))
   })

@@ -189,6 +189,15 @@ export function encode(value: unknown, path = 'value'): Uint8Array {
   return packr.pack(portable(value, path, new Set()))
 }
 
+// For a reused block (the STM scratch): binaries are copied out, since
+// views into the block would change under their holder.
+const copying = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, copyBuffers: true })
+
+/** Decodes the first `end` bytes of the reused `block`, copying binaries out. */
+export function decodeFrom(block: Uint8Array, end: number): unknown {
+  return copying.unpack(block, end)
+}
+
 /** Decodes bytes written by `encode` (or any MessagePack encoder). */
 export function decode(bytes: Uint8Array): unknown {
   return packr.unpack(bytes)

@@ -2,7 +2,7 @@
 // transaction itself lives in Rust, one per JS thread (bodies are
 // synchronous and cannot nest); this file runs the body, reruns it on a
 // conflict, and parks it on `retry` until a TVar it read changes.
-import { decode, encode } from './codec.js'
+import { decode, decodeFrom, encode } from './codec.js'
 import { StmError } from './errors.js'
 import { native } from './native.js'
 import { thread } from './thread.js'
@@ -25,6 +25,10 @@ export interface Tx {
   orElse<R>(first: (tx: Tx) => R, second: (tx: Tx) => R): R
 }
 
+/** Encoded values cross to and from Rust in this block (see crates/node/src/stm.rs). */
+const SCRATCH = new Uint8Array(64 * 1024)
+native.stmScratch(SCRATCH)
+
 // Thrown through the user's body to end a run; never seen by callers.
 class Signal extends Error {}
 const RERUN = new Signal('bfly internal: a concurrent commit; the transaction reruns (do not catch this)')
@@ -38,17 +42,23 @@ class Transaction implements Tx {
 
   read<T>(tv: TVar<T>): T {
     this.check()
-    const b = native.stmRead(TVar.idOf(tv))
-    if (b === null) {
+    const n = native.stmRead(TVar.idOf(tv))
+    if (n === -1) {
       this.doomed = true
       throw RERUN
     }
-    return decode(b) as T
+    return (n === -2 ? decode(native.stmReadBig()) : decodeFrom(SCRATCH, n)) as T
   }
 
   write<T>(tv: TVar<T>, value: T): void {
     this.check()
-    native.stmWrite(TVar.idOf(tv), encode(value, 'value'))
+    const id = TVar.idOf(tv)
+    const b = encode(value, 'value')
+    if (b.length > SCRATCH.length) native.stmWriteBig(id, b)
+    else {
+      SCRATCH.set(b)
+      native.stmWrite(id, b.length)
+    }
   }
 
   retry(): never {
@@ -95,7 +105,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 function attempt<R>(body: (tx: Tx) => R): Outcome<R> {
   for (;;) {
     const tx = new Transaction()
-    native.stmBegin()
+    // Every run ends in stmCommit, stmAbort or stmWait, which leave the
+    // thread's transaction begun afresh (a snapshot older than its first
+    // read only moves forward, see crates/core/src/stm/tx.rs).
     running = true
     let value: R | undefined
     let failed = false
