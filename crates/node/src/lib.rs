@@ -12,7 +12,7 @@ use napi_derive::napi;
 use std::cell::Cell;
 use std::sync::LazyLock;
 
-mod stm;
+pub mod stm;
 
 /// Process-wide: shared by every worker thread (each its own N-API env).
 static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
