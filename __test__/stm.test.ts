@@ -1,6 +1,7 @@
 // STM (API.md, STM): atomically over TVars, retry, orElse, and TVars
 // shared with processes on other threads.
 import test from 'ava'
+import { stmIncrements } from '../bench/stm_work.ts'
 import { atomically, decode, encode, NotPortableError, type Pid, StmError, send, TVar } from '../index.ts'
 import { deferred, LONG, next, run, SHORT, startFixture, tagged, within } from './helpers.ts'
 
@@ -165,17 +166,7 @@ test.serial('lost-update stress: 4 threads x 100,000 increments of shared TVars,
   const results = await run(async (p) => {
     for (const { pid } of workers) send(pid, ['inc', p.self, a, b, n])
     // The fourth thread is this one.
-    let mine = 0
-    for (let i = 0; i < n; i++) {
-      atomically((tx) => {
-        const x = tx.read(a)
-        const y = tx.read(b)
-        if (x !== y) mine++
-        tx.write(a, x + 1)
-        tx.write(b, y + 1)
-      })
-      if (i % 1000 === 0) await new Promise((r) => setImmediate(r)) // let replies in
-    }
+    const mine = stmIncrements(a, b, n)
     return [mine, ...(await answers(p, 'inc-done', workers.length)).map((m) => m[1] as number)]
   }, 120_000)
   t.deepEqual(results, [0, 0, 0, 0], 'no transaction saw a and b differ')

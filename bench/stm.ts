@@ -6,13 +6,9 @@
 // Every run checks its own result (exact totals, no inconsistent snapshot).
 import { Worker } from 'node:worker_threads'
 import { atomically, encode, TVar } from '../index.js'
-import { check, measure, now, perSecond, type Report, RUNS, type Spec, since } from './harness.js'
+import { check, measure, now, perSecond, type Report, RUNS, SCALE, type Spec, scaled, since } from './harness.js'
 import { lockLoop, PlainLocks, PlainStm, plainIncrements, plainLockLoop, stmIncrements, stmReads } from './stm_work.js'
 import type { Job } from './stm_worker.js'
-
-const SCALE = Number(process.env.BENCH_SCALE ?? '1')
-check(SCALE > 0, `BENCH_SCALE must be > 0, got ${process.env.BENCH_SCALE}`)
-const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE))
 
 export const SIZES = {
   uncontended: scaled(500_000),
