@@ -80,6 +80,20 @@ test('a timeout rejects with TimeoutError and takes nothing', async (t) => {
   t.is(await withLocks(['t-x', 't-y'], () => 'both free', { timeout: LONG }), 'both free')
 })
 
+test('the locks of a worker thread that ends are released', async (t) => {
+  const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
+    workerData: { entry: new URL('./fixtures/lock-holder.ts', import.meta.url).href, names: ['w-1', 'w-2'] },
+  })
+  await within(new Promise((r) => worker.once('message', r)), 'the worker to take its locks')
+  await t.throwsAsync(
+    withLocks(['w-2'], () => 1, { timeout: 20 }),
+    { instanceOf: TimeoutError },
+  )
+  const waiting = withLocks(['w-1', 'w-2'], () => 'released', { timeout: LONG })
+  await worker.terminate()
+  t.is(await waiting, 'released')
+})
+
 test('bad arguments are TypeErrors', async (t) => {
   await t.throwsAsync(
     withLocks('a' as unknown as string[], () => 1),
