@@ -7,6 +7,7 @@ export {
   NoSuchServiceError,
   NotPortableError,
   ProcessExit,
+  RefusedError,
   StmError,
   TimeoutError,
 } from './src/errors.js'
@@ -16,7 +17,17 @@ export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchW
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
 export { call, exit, type From, reply, send } from './src/messaging.js'
 export { registered, registerService, unregisterService, whereis } from './src/names.js'
+export {
+  type Capability,
+  Node,
+  type NodeEvent,
+  type NodeOptions,
+  type PeerInfo,
+  registerServer,
+  startNode,
+} from './src/node.js'
 export { Process } from './src/process.js'
+export { RemoteService, remoteService } from './src/remote.js'
 export { type ProcessFn, processCount, type SpawnSpec, spawn } from './src/spawn.js'
 export { atomically, type Tx } from './src/stm.js'
 export { TVar } from './src/tvar.js'

@@ -27,6 +27,91 @@ export declare class CompiledMatcher {
   testEncoded(bytes: Uint8Array): number
 }
 
+/** What a peer may ask, as `bfly-dist`'s capability bits. */
+export interface AllowList {
+  /** For peers not listed. */
+  default: number
+  peers: Array<string>
+  /** The bits of each of `peers`. */
+  caps: Array<number>
+}
+
+/**
+ * The agent's answer `[ok, value]` to request args[2] of process args[1]
+ * of node args[0]; args[3], when not 0, is a new local process linked to
+ * that requester (it is linked here before the answer leaves).
+ */
+export declare function distAnswer(body: Uint8Array): boolean
+
+/**
+ * Asks node args[0]'s agent to spawn (`kind` 1) or install code (2) for
+ * local args[1], answered with ref args[2]; args[3] are flags (1: link).
+ */
+export declare function distAsk(kind: number, body: Uint8Array): boolean
+
+/** Ends monitor args[1] of local args[0] taken on service `name`. */
+export declare function distDemonitorName(name: string): boolean
+
+/** `exit()` from args[1] to process args[2] of node args[0]. */
+export declare function distExit(reason: Uint8Array): boolean
+
+/** The id of node `name` (interned once for the life of the OS process). */
+export declare function distIntern(name: string): number
+
+/**
+ * Links local args[1] with process args[2] of node args[0]: 1 done, 0
+ * when args[1] is dead, -1 when this runtime is not a node.
+ */
+export declare function distLink(): number
+
+/**
+ * Local args[1] monitors process args[2] of node args[0]: the ref, 0 when
+ * args[1] is dead, -1 when this runtime is not a node.
+ */
+export declare function distMonitor(): number
+
+/** Local args[1] monitors service `name` of node args[0] (as `dist_monitor`). */
+export declare function distMonitorName(name: string): number
+
+/**
+ * Local args[1] monitors node args[0] itself: its DOWN comes only when the
+ * link is lost (reason 'noconnection'). As `dist_monitor`.
+ */
+export declare function distMonitorNode(): number
+
+/** This node's name, or null when it is not a node. */
+export declare function distName(): string | null
+
+/** Why the last attempt to reach node `name` failed, if it did. */
+export declare function distPeerError(name: string): string | null
+
+/** Every known peer node. */
+export declare function distPeers(): Array<PeerState>
+
+/** A call's answer `[ref, value]` for process args[1] of node args[0]. */
+export declare function distReply(msg: Uint8Array): boolean
+
+/** A message for process args[1] of node args[0]; false when not a node. */
+export declare function distSend(msg: Uint8Array): boolean
+
+/** A message for service `name` of node args[0]. */
+export declare function distSendName(name: string, msg: Uint8Array): boolean
+
+/** Where node `name` listens (seed register-server). */
+export declare function distSetAddress(name: string, addr: string): void
+
+/**
+ * Makes this runtime node `opts.name`, listening at `opts.listen`; returns
+ * the address it is reachable at. Throws with the reason otherwise.
+ */
+export declare function distStart(opts: NodeOptions): string
+
+/** Stops being a node: links close and their relations fire 'noconnection'. */
+export declare function distStop(): void
+
+/** Removes the link of local args[1] with process args[2] of node args[0]. */
+export declare function distUnlink(): void
+
 /** Deliveries waiting for a thread, in arrival order. */
 export interface Drained {
   /** Target process ids. */
@@ -56,20 +141,52 @@ export declare function lockCancel(ticket: number): number
 /** Frees the locks of granted request `ticket`; false when it held none. */
 export declare function lockRelease(ticket: number): boolean
 
-/** Every registered name, sorted. */
+/** The remote service `name` stands for: [node, remote name]. */
+export declare function nameAlias(name: string): Array<string> | null
+
+/** Every registered name (local and alias), sorted. */
 export declare function nameList(): Array<string>
 
 /**
  * Binds `name` to `id`: 0 on success, -1 when `id` is dead, -2 for an
- * empty name, otherwise the id of the live process holding the name.
+ * empty name, -3 when the name stands for a remote service, otherwise the
+ * id of the live process holding the name.
  */
 export declare function nameRegister(name: string, id: number): number
 
-/** Frees `name`; whether it was bound. */
+/** Binds `name` to service `remote` of node `node`: codes as `name_register`. */
+export declare function nameRegisterAlias(name: string, node: string, remote: string): number
+
+/** Frees `name` (local or alias); whether it was bound. */
 export declare function nameUnregister(name: string): boolean
 
 /** The process registered as `name`. */
 export declare function nameWhereis(name: string): number | null
+
+/** How to start the node. */
+export interface NodeOptions {
+  name: string
+  listen: string
+  /** Exactly 32 bytes. */
+  cookie: Uint8Array
+  allow: AllowList
+  /** The node agent's process id. */
+  agent: number
+  heartbeatMs: number
+  idleMs: number
+}
+
+/** A known peer node. */
+export interface PeerState {
+  name: string
+  addr?: string
+  /** 'down', 'connecting' or 'up'. */
+  state: string
+  /** The sending key epoch when up. */
+  epoch: number
+  /** Why the last connection attempt or link failed. */
+  error?: string
+}
 
 /**
  * Posts an encoded message (`lane` 0), signal (1) or call reply (2) to whichever
@@ -83,18 +200,28 @@ export declare function procAlive(): boolean
 /** How many processes are alive in this OS process (all threads). */
 export declare function procCount(): number
 
-/** Removes monitor args[1] of watcher args[0]; whether it was active. */
+/**
+ * Removes monitor args[1] of watcher args[0] (on a local or a remote
+ * process); whether it was active.
+ */
 export declare function procDemonitor(): boolean
 
 /**
  * Removes args[0]. Returns -1 when it was already gone, otherwise the length
  * of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1 when
- * there is nothing to notify, more when `proc_exit_effects` has them.
+ * there is nothing to notify, more when `proc_exit_effects` has them; with
+ * `REMOTE_EFFECTS` set when `proc_exit_remote` must be called.
  */
 export declare function procExit(): number
 
 /** The effects of this thread's last `proc_exit` (see there). */
 export declare function procExitEffects(): Array<number>
+
+/**
+ * Sends the remote effects of this thread's last `proc_exit`, with the
+ * exit reason encoded.
+ */
+export declare function procExitRemote(reason: Uint8Array): void
 
 /** Links args[0] and args[1]; false when either is dead. */
 export declare function procLink(): boolean

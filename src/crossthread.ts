@@ -33,6 +33,39 @@ export function postSignal(id: number, sig: unknown[]): void {
   native.post(id, SIGNAL, bytes)
 }
 
+function toAgent(bytes: Uint8Array): void {
+  let term: unknown
+  try {
+    term = decode(bytes)
+  } catch {
+    return
+  }
+  // The agent must never take the drain loop down with it.
+  try {
+    if (Array.isArray(term)) agent?.(term)
+  } catch (e) {
+    console.error('bfly: the node agent failed:', e)
+  }
+}
+
+/** An exit reason as it travels: itself when portable, else its description
+ * (a reason that cannot travel still kills). */
+export function encodeReason(reason: unknown): Uint8Array {
+  try {
+    return encode(reason, 'reason')
+  } catch {
+    return encode(String(reason))
+  }
+}
+
+/** What the node agent does with a term addressed to this thread's system
+ * pid on the user lane (set by startNode; see src/node.ts). */
+let agent: ((term: unknown[]) => void) | null = null
+
+export function setAgent(fn: ((term: unknown[]) => void) | null): void {
+  agent = fn
+}
+
 /** Takes this thread's inbox and delivers it, in arrival order. */
 export function drainInbox(): void {
   const b = native.threadDrain(thread)
@@ -49,7 +82,8 @@ export function drainInbox(): void {
     const p = local.get(b.to[i])
     if (lane === USER) {
       // User messages stay encoded until something needs their value.
-      p?._deliverEncoded(new Encoded(b.payload[i]))
+      if (p !== undefined) p._deliverEncoded(new Encoded(b.payload[i]))
+      else if (b.to[i] === systemPid.id && agent !== null) toAgent(b.payload[i])
       continue
     }
     let v: unknown

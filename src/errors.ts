@@ -18,6 +18,12 @@ export class NoSuchServiceError extends Error {
   }
 }
 
+/** A node refused a request that its allow-list does not permit (remote
+ * spawn, exit, link, code loading). */
+export class RefusedError extends Error {
+  override name = 'RefusedError'
+}
+
 /** A name is already registered to another live process. */
 export class NameTakenError extends Error {
   override name = 'NameTakenError'

@@ -9,10 +9,11 @@ import { lastReject, lastResolve, pending } from './deferred.js'
 import { NoProcError, NoSuchServiceError } from './errors.js'
 import { native } from './native.js'
 import { checkPid, type Process } from './process.js'
+import { callRemote, RemoteService, sendRemote, sendService } from './remote.js'
 import { signals } from './signals.js'
 import { A, local, systemPid } from './thread.js'
-import { callOnThread, replyToThread } from './threadcall.js'
-import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref } from './values.js'
+import { callOnThread, replyAway } from './threadcall.js'
+import { checkTimeout, type Dest, makeRef, Pid, Ref } from './values.js'
 
 /** Who a call came from: pass it to `reply`. */
 export type From = readonly [Pid, Ref]
@@ -20,12 +21,13 @@ export type From = readonly [Pid, Ref]
 export { systemPid }
 
 /** Resolves `dest` to a local process, or its id when it lives on another
- * thread, or undefined when it is dead. Throws for a bad destination. */
-function resolve(dest: Dest, what: string): Process | number | undefined {
+ * thread, or the remote pid or service, or undefined when it is dead.
+ * Throws for a bad destination or an unregistered name. */
+function resolve(dest: Dest, what: string): Process | number | Pid | RemoteService | undefined {
   if (dest instanceof Pid) {
     const p = Pid.proc(dest)
     if (p !== undefined) return p
-    if (dest.node !== nodeName) return undefined
+    if (!Pid.isLocal(dest)) return dest
     const q = local.get(dest.id)
     if (q !== undefined) return q
     A[0] = dest.id
@@ -33,9 +35,12 @@ function resolve(dest: Dest, what: string): Process | number | undefined {
   }
   if (typeof dest === 'string') {
     const id = native.nameWhereis(dest)
-    if (id === null || id === undefined) throw new NoSuchServiceError(dest)
-    return local.get(id) ?? id
+    if (id !== null && id !== undefined) return local.get(id) ?? id
+    const alias = native.nameAlias(dest)
+    if (alias !== null && alias !== undefined) return new RemoteService(alias[0], alias[1])
+    throw new NoSuchServiceError(dest)
   }
+  if (dest instanceof RemoteService) return dest
   throw new TypeError(
     `${what}: the destination must be a Pid or a registered name, got ${dest === null ? 'null' : typeof dest}`,
   )
@@ -45,9 +50,16 @@ function resolve(dest: Dest, what: string): Process | number | undefined {
  * dead pid; throws NoSuchServiceError for an unregistered name. */
 export function send(dest: Dest, msg: unknown): void {
   if (msg === undefined) throw new TypeError('send: a message cannot be undefined; send null or a value')
-  const p = (dest instanceof Pid ? Pid.proc(dest) : undefined) ?? resolve(dest, 'send')
-  if (typeof p === 'object') p._deliver(msg)
-  else if (p !== undefined) postMessage(p, msg)
+  const q = dest instanceof Pid ? Pid.proc(dest) : undefined
+  if (q !== undefined) {
+    q._deliver(msg)
+    return
+  }
+  const p = resolve(dest, 'send')
+  if (typeof p === 'number') postMessage(p, msg)
+  else if (p instanceof Pid) sendRemote(p, msg)
+  else if (p instanceof RemoteService) sendService(p, msg)
+  else if (p !== undefined) p._deliver(msg)
 }
 
 /**
@@ -69,7 +81,7 @@ export function callFrom<T>(
   opts: { timeout?: number } | undefined,
 ): Promise<T> {
   let ms: number
-  let p: Process | number | undefined
+  let p: ReturnType<typeof resolve>
   try {
     if (request === undefined) throw new TypeError('call: a request cannot be undefined; send null or a value')
     ms = opts?.timeout === undefined ? 5000 : checkTimeout(opts.timeout, 'call')
@@ -79,6 +91,7 @@ export function callFrom<T>(
   }
   if (p === undefined) return Promise.reject(new NoProcError(`call: ${String(dest)} is not alive`))
   if (typeof p === 'number') return callOnThread<T>(caller, p, request, ms)
+  if (p instanceof Pid || p instanceof RemoteService) return callRemote<T>(caller, p, request, ms)
   const target = p
   const answer = pending<T>()
   const c = new PendingCall(caller, target, lastResolve(), lastReject(), ms)
@@ -101,7 +114,7 @@ export function reply(from: From, value: unknown): void {
     throw new TypeError("reply(from, value): from must be the second element of a ['$call', from, request] message")
   const c = Ref.pending(from[1])
   if (c instanceof PendingCall) c.settle(value, true)
-  else replyToThread(from, value)
+  else replyAway(from, value)
 }
 
 /** Sends an exit signal to `pid` (Erlang's exit/2) from the system pid;

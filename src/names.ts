@@ -2,6 +2,7 @@
 import { NameTakenError, NoProcError } from './errors.js'
 import { native } from './native.js'
 import { checkPid } from './process.js'
+import { RemoteService } from './remote.js'
 import { local } from './thread.js'
 import { nodeName, Pid } from './values.js'
 
@@ -10,17 +11,34 @@ function checkName(name: unknown, what: string): asserts name is string {
     throw new TypeError(`${what}: a service name must be a non-empty string`)
 }
 
-/** Registers `pid` under `name`. The name is freed when the process exits.
- * Throws NameTakenError when another live process holds the name and
+/** Registers `pid` under `name`; the name is freed when the process exits.
+ * With a RemoteService (seed register-service of a remote-service), `name`
+ * stands for that service of another node: sends and calls to `name` go
+ * there, from this node and from nodes that reach `name` here. Throws
+ * NameTakenError when another live process holds the name (or a local
+ * process is given a name that stands for a remote service) and
  * NoProcError when `pid` is dead. */
-export function registerService(name: string, pid: Pid): void {
+export function registerService(name: string, pid: Pid | RemoteService): void {
   checkName(name, 'registerService')
+  if (pid instanceof RemoteService) {
+    taken(name, native.nameRegisterAlias(name, pid.node, pid.name))
+    return
+  }
   checkPid(pid, 'registerService')
+  if (!Pid.isLocal(pid))
+    throw new TypeError(
+      `registerService: ${pid} lives on another node; register remoteService('${pid.node}', { name }) instead`,
+    )
   const r = native.nameRegister(name, pid.id)
-  if (r === 0) return
   if (r === -1) throw new NoProcError(`registerService: ${pid} is not alive`)
+  taken(name, r)
+}
+
+function taken(name: string, r: number): void {
+  if (r === 0) return
+  const who = r === -3 ? 'a remote service' : `${new Pid(nodeName, r)}`
   throw new NameTakenError(
-    `registerService: '${name}' is already registered to ${new Pid(nodeName, r)}; unregisterService('${name}') first`,
+    `registerService: '${name}' is already registered to ${who}; unregisterService('${name}') first`,
   )
 }
 

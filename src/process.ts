@@ -1,6 +1,7 @@
 // Processes: the Process handle, spawning, and what happens when one dies.
 
 import type { PendingCall } from './calls.js'
+import { encodeReason } from './crossthread.js'
 import { arm, disarm, type Expiring } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { Encoded, encodedAware, type Test } from './encoded.js'
@@ -9,12 +10,15 @@ import { Mailbox, NONE, type Pred } from './mailbox.js'
 import type { Matcher } from './match/matcher.js'
 import { callFrom, send } from './messaging.js'
 import { native } from './native.js'
+import { linkRemote, monitorRemote, spawnRemote, unlinkRemote } from './remote.js'
 import { signals } from './signals.js'
-import { bodyOf, type ProcessFn, type SpawnSpec, start } from './spawn.js'
+import { bodyOf, type ProcessFn, type SpawnSpec, specOf, start } from './spawn.js'
 import { A, removeLocal } from './thread.js'
 import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
 
 const NO_EFFECTS: number[] = [0]
+/** Set in procExit's result when the process had relations on other nodes. */
+const REMOTE_EFFECTS = 1 << 30
 
 /** The deadline of a receive with a finite timeout. */
 class ReceiveTimer implements Expiring {
@@ -248,8 +252,9 @@ export class Process {
     if (pid.id === this.self.id && pid.node === this.self.node) return
     A[0] = this.self.id
     A[1] = pid.id
-    if (!native.procLink()) {
-      signals.exitSignal(this, pid, 'noproc', false)
+    const remote = !Pid.isLocal(pid)
+    if (remote ? !linkRemote(this, pid) : !native.procLink()) {
+      signals.exitSignal(this, pid, remote ? 'noconnection' : 'noproc', false)
       this.alive()
     }
   }
@@ -258,14 +263,23 @@ export class Process {
   unlink(pid: Pid): void {
     this.alive()
     checkPid(pid, 'unlink')
+    if (!Pid.isLocal(pid)) {
+      unlinkRemote(this, pid)
+      return
+    }
     A[0] = this.self.id
     A[1] = pid.id
     native.procUnlink()
   }
 
-  /** Spawns `fn` as a new process linked to this one, in one step. */
-  spawnLink(fn: ProcessFn | SpawnSpec): Pid {
+  /** Spawns `fn` as a new process linked to this one, in one step. With
+   * `opts.node`, spawns the spec there; the link exists before the pid
+   * arrives. */
+  spawnLink(fn: ProcessFn | SpawnSpec): Pid
+  spawnLink(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
+  spawnLink(fn: ProcessFn | SpawnSpec, opts?: { node?: string }): Pid | Promise<Pid> {
     this.alive()
+    if (opts?.node !== undefined) return spawnRemote(specOf(fn, 'spawnLink'), opts.node, this, true)
     const body = bodyOf(fn, 'spawnLink')
     A[0] = this.self.id
     return start(native.procSpawnLink(), body)
@@ -287,10 +301,12 @@ export class Process {
     checkPid(pid, 'monitor')
     A[0] = this.self.id
     A[1] = pid.id
-    const r = native.procMonitor()
-    if (r !== 0) return new Ref(nodeName, r)
+    const remote = !Pid.isLocal(pid)
+    const r = remote ? monitorRemote(this, pid) : native.procMonitor()
+    if (r instanceof Ref) return r
+    if (r !== undefined && r !== 0) return new Ref(nodeName, r)
     const ref = makeRef()
-    this._deliverSignal(['DOWN', ref, pid, 'noproc'])
+    this._deliverSignal(['DOWN', ref, pid, remote ? 'noconnection' : 'noproc'])
     return ref
   }
 
@@ -362,7 +378,11 @@ export class Process {
       c.settle(new NoProcError(`${this.self} exited (${describeReason(reason)}) before answering the call`), false)
     }
     A[0] = this.self.id
-    const n = native.procExit()
+    let n = native.procExit()
+    if (n > 0 && n & REMOTE_EFFECTS) {
+      native.procExitRemote(encodeReason(reason))
+      n &= ~REMOTE_EFFECTS
+    }
     return n > 1 ? native.procExitEffects() : n === 1 ? NO_EFFECTS : null
   }
 }

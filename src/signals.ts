@@ -3,6 +3,7 @@
 // not as 100,000 nested calls.
 import { postSignal } from './crossthread.js'
 import type { Process } from './process.js'
+import { exitRemote } from './remote.js'
 import { local } from './thread.js'
 import { nodeName, Pid, Ref } from './values.js'
 
@@ -69,9 +70,11 @@ export const signals = {
   /** `exit(pid, reason)` sent by `from`: local targets now, others through
    * their thread's inbox; a dead pid is ignored, as in Erlang. */
   sendExit(from: Pid, pid: Pid, reason: unknown): void {
-    const t = Pid.proc(pid) ?? (pid.node === nodeName ? local.get(pid.id) : undefined)
+    const here = Pid.isLocal(pid)
+    const t = Pid.proc(pid) ?? (here ? local.get(pid.id) : undefined)
     if (t !== undefined) this.exitSignal(t, from, reason, true)
-    else if (pid.node === nodeName) postSignal(pid.id, ['EXIT', from, reason, true])
+    else if (here) postSignal(pid.id, ['EXIT', from, reason, true])
+    else exitRemote(from, pid, reason)
   },
 
   /** A signal that arrived from another thread, decoded. */

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { native } from './native.js'
 import { Process } from './process.js'
+import { spawnRemote } from './remote.js'
 import { signals } from './signals.js'
 import { addLocal } from './thread.js'
 import type { Pid } from './values.js'
@@ -22,6 +23,17 @@ export interface SpawnSpec {
 function specifier(m: string): string {
   if (m.startsWith('./') || m.startsWith('../') || isAbsolute(m)) return pathToFileURL(resolve(m)).href
   return m
+}
+
+/** `fn` as a spec that can travel to another node; throws a TypeError
+ * for a function (closures cannot travel). */
+export function specOf(fn: unknown, what: string): SpawnSpec {
+  if (typeof fn === 'function')
+    throw new TypeError(`${what}: a function cannot travel to another node; pass { module, fn, args } instead`)
+  const { module, fn: name, args = [] } = (fn ?? {}) as Partial<SpawnSpec>
+  if (typeof module !== 'string' || typeof name !== 'string' || !Array.isArray(args))
+    throw new TypeError(`${what}: expected a spec { module: string, fn: string, args?: unknown[] }`)
+  return { module, fn: name, args }
 }
 
 /** The body to run for `fn`; throws a TypeError naming what is wrong. */
@@ -86,8 +98,19 @@ function run(p: Process, fn: ProcessFn): void {
   }
 }
 
-/** Starts `fn` as a new process and returns its pid at once. */
-export function spawn(fn: ProcessFn | SpawnSpec): Pid {
+/** Starts `fn` as a new process and returns its pid at once. With
+ * `opts.node`, starts the spec `{ module, fn, args }` on that node and
+ * resolves with the pid its agent answers. */
+export function spawn(fn: ProcessFn | SpawnSpec): Pid
+export function spawn(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
+export function spawn(fn: ProcessFn | SpawnSpec, opts?: { node?: string }): Pid | Promise<Pid> {
+  if (opts?.node !== undefined) {
+    try {
+      return spawnRemote(specOf(fn, 'spawn'), opts.node, null, false)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
   const body = bodyOf(fn, 'spawn')
   return start(native.procSpawn(), body)
 }

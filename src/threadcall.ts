@@ -1,15 +1,17 @@
-// `call` to a process on another thread of this node. The request travels
-// encoded like any message; the target's thread answers on the reply lane
-// to the caller's thread, where the pending call is found by its ref. A
-// native monitor held by this thread's system pid rejects the call with
-// NoProcError when the target dies first. Late replies find nothing and
-// are dropped.
+// Calls answered on this thread's reply lane: to a process of another
+// thread of this node, or of another node. The request travels encoded
+// like any message; the target answers on the reply lane to the caller's
+// thread, where the pending call is found by its ref. A native monitor
+// held by this thread's system pid rejects the call with NoProcError when
+// the target dies first (or its node becomes unreachable). Late replies
+// find nothing and are dropped.
 import { type CallTarget, PendingCall } from './calls.js'
 import { decode, encode } from './codec.js'
 import { arm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { NoProcError } from './errors.js'
 import { native } from './native.js'
+import { peerOf } from './peers.js'
 import type { Process } from './process.js'
 import { A, systemPid } from './thread.js'
 import { makeRef, nodeName, Pid, Ref } from './values.js'
@@ -17,32 +19,59 @@ import { makeRef, nodeName, Pid, Ref } from './values.js'
 const USER = 0
 const REPLY = 2
 
-/** Pending cross-thread calls by ref id, and by the id of their monitor. */
+/** Pending calls by ref id, and by the id of their monitor. */
 const byRef = new Map<number, PendingCall>()
-const byMonitor = new Map<number, PendingCall>()
+const byMonitor = new Map<number, AwayTarget>()
 
-class ThreadTarget implements CallTarget {
-  readonly self: Pid
+/** What a call waits on when the answer comes on the reply lane. */
+export class AwayTarget implements CallTarget {
+  call: PendingCall | null = null
   constructor(
-    id: number,
+    readonly self: { toString(): string },
     readonly ref: number,
     readonly monitor: number,
-  ) {
-    this.self = new Pid(nodeName, id)
-  }
+    /** Why a DOWN with `reason` fails the call. */
+    readonly why: (reason: unknown) => string,
+    /** Ends the monitor (by name monitors need the name). */
+    readonly unmonitor: (monitor: number) => void = demonitor,
+  ) {}
   _unwatch(): void {
     byRef.delete(this.ref)
     byMonitor.delete(this.monitor)
-    A[0] = systemPid.id
-    A[1] = this.monitor
-    native.procDemonitor()
+    this.unmonitor(this.monitor)
   }
+}
+
+function demonitor(monitor: number): void {
+  A[0] = systemPid.id
+  A[1] = monitor
+  native.procDemonitor()
+}
+
+/** A pending call for `target`, answered on the reply lane. `send` sends
+ * the request; it returns false when it could not. */
+export function awaitAnswer<T>(caller: Process | null, target: AwayTarget, ms: number): Promise<T> {
+  const answer = pending<T>()
+  const c = new PendingCall(caller, target, lastResolve(), lastReject(), ms)
+  target.call = c
+  byRef.set(target.ref, c)
+  byMonitor.set(target.monitor, target)
+  if (caller !== null) {
+    if (caller._calling === null) caller._calling = [c]
+    else caller._calling.push(c)
+  }
+  if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
+  return answer
+}
+
+/** The `from` of a call made by `caller` (or by nobody), with its ref. */
+export function callFromOf(caller: Process | null): [Pid, Ref] {
+  return [caller === null ? systemPid : caller.self, makeRef()]
 }
 
 /** Calls process `id` of another thread. */
 export function callOnThread<T>(caller: Process | null, id: number, request: unknown, ms: number): Promise<T> {
-  const ref = makeRef()
-  const from = [caller === null ? systemPid : caller.self, ref]
+  const from = callFromOf(caller)
   let bytes: Uint8Array
   try {
     bytes = encode(['$call', from, request], 'call')
@@ -52,27 +81,32 @@ export function callOnThread<T>(caller: Process | null, id: number, request: unk
   A[0] = systemPid.id
   A[1] = id
   const monitor = native.procMonitor()
-  if (monitor === 0) return Promise.reject(new NoProcError(`call: ${new Pid(nodeName, id)} is not alive`))
-  const answer = pending<T>()
-  const c = new PendingCall(caller, new ThreadTarget(id, ref.id, monitor), lastResolve(), lastReject(), ms)
-  byRef.set(ref.id, c)
-  byMonitor.set(monitor, c)
-  if (caller !== null) {
-    if (caller._calling === null) caller._calling = [c]
-    else caller._calling.push(c)
-  }
-  if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
-  if (!native.post(id, USER, bytes)) c.settle(new NoProcError(`call: ${new Pid(nodeName, id)} is not alive`), false)
+  const pid = new Pid(nodeName, id)
+  if (monitor === 0) return Promise.reject(new NoProcError(`call: ${pid} is not alive`))
+  const target = new AwayTarget(
+    pid,
+    from[1].id,
+    monitor,
+    (r) => `${pid} exited (${String(r)}) before answering the call`,
+  )
+  const answer = awaitAnswer<T>(caller, target, ms)
+  if (!native.post(id, USER, bytes)) target.call?.settle(new NoProcError(`call: ${pid} is not alive`), false)
   return answer
 }
 
-/** `reply` to a call that came from another thread: false when `from` is
- * not a caller on this node. */
-export function replyToThread(from: readonly [unknown, unknown], value: unknown): boolean {
+/** `reply` to a call that came from another thread or node: false when
+ * `from` is not a caller's. */
+export function replyAway(from: readonly [unknown, unknown], value: unknown): boolean {
   const [pid, ref] = from
-  if (!(pid instanceof Pid) || !(ref instanceof Ref) || pid.node !== nodeName) return false
-  native.post(pid.id, REPLY, encode([ref, value], 'reply'))
-  return true
+  if (!(pid instanceof Pid) || !(ref instanceof Ref)) return false
+  const bytes = encode([ref, value], 'reply')
+  if (Pid.isLocal(pid)) {
+    native.post(pid.id, REPLY, bytes)
+    return true
+  }
+  A[0] = peerOf(pid.node)
+  A[1] = pid.id
+  return native.distReply(bytes)
 }
 
 /** A reply arrived on this thread's reply lane. */
@@ -85,7 +119,6 @@ export function onReply(payload: Uint8Array): void {
 export function onDown(sig: unknown[]): void {
   const ref = sig[1]
   if (!(ref instanceof Ref)) return
-  const c = byMonitor.get(ref.id)
-  if (c !== undefined)
-    c.settle(new NoProcError(`${String(sig[2])} exited (${String(sig[3])}) before answering the call`), false)
+  const t = byMonitor.get(ref.id)
+  t?.call?.settle(new NoProcError(t.why(sig[3])), false)
 }

@@ -2,18 +2,43 @@
 import { native } from './native.js'
 import type { Process } from './process.js'
 
-/** This runtime's node name until `startNode` names it. */
-export const nodeName = 'nonode@nohost'
+/** The node name of a runtime that is not (yet) a node, as in Erlang. */
+export const NONODE = 'nonode@nohost'
+
+/** This runtime's node name: NONODE until `startNode` names it (a worker
+ * thread started later reads it from the native side). */
+export let nodeName: string = native.distName() ?? NONODE
+
+/** @internal Renames this runtime (startNode, node.stop). */
+export function setNodeName(name: string): void {
+  nodeName = name
+}
+
+// Pids and refs of this node keep no node name of their own: they follow
+// the runtime's, so one made before `startNode` equals its copy that came
+// back from another node after it.
+const own = (node: string): string | null => (node === nodeName || node === NONODE ? null : node)
 
 /** A process id. Equal pids name the same process, wherever they travel. */
 export class Pid {
   // The live local process while it lives: the send fast path. Private, so
   // it is invisible to equality checks and inspection.
   #p: Process | undefined = undefined
+  readonly #node: string | null
   constructor(
-    readonly node: string,
+    node: string,
     readonly id: number,
-  ) {}
+  ) {
+    this.#node = own(node)
+  }
+  /** The node this process lives on. */
+  get node(): string {
+    return this.#node ?? nodeName
+  }
+  /** @internal Whether this pid names a process of this node. */
+  static isLocal(pid: Pid): boolean {
+    return pid.#node === null
+  }
   /** @internal */
   static proc(pid: Pid): Process | undefined {
     return pid.#p
@@ -37,10 +62,17 @@ export class Pid {
 export class Ref {
   // The pending call this ref answers, for refs minted by `call` here.
   #call: unknown = undefined
+  readonly #node: string | null
   constructor(
-    readonly node: string,
+    node: string,
     readonly id: number,
-  ) {}
+  ) {
+    this.#node = own(node)
+  }
+  /** The node that made this ref. */
+  get node(): string {
+    return this.#node ?? nodeName
+  }
   /** @internal */
   static pending(r: Ref): unknown {
     return r.#call
@@ -64,8 +96,9 @@ export class Ref {
 export const TIMEOUT: unique symbol = Symbol('bfly.TIMEOUT')
 export type Timeout = typeof TIMEOUT
 
-/** A destination: a pid, or the name of a registered service. */
-export type Dest = Pid | string
+/** A destination: a pid, the name of a registered service, or a service of
+ * another node (`remoteService`). */
+export type Dest = Pid | string | { readonly node: string; readonly name: string }
 
 // Ref ids come from the native id space in blocks, so refs minted on any
 // thread never collide and minting one costs no native call.

@@ -15,6 +15,8 @@ pub enum RegisterError {
     NoProc,
     /// The name is empty.
     BadName,
+    /// The name stands for a remote service (see `register_alias`).
+    Alias,
 }
 
 impl ProcessTable {
@@ -30,15 +32,51 @@ impl ProcessTable {
             Some(&held) => return Err(RegisterError::Taken(held)),
             None => {}
         }
+        if g.aliases.contains_key(name) {
+            return Err(RegisterError::Alias);
+        }
         let e = g.procs.get_mut(&id).ok_or(RegisterError::NoProc)?;
         e.rel().names.push(name.into());
         g.names.insert(name.into(), id);
         Ok(())
     }
 
-    /// Frees `name`; returns the process it was bound to, if any.
+    /// Binds `name` to the service `remote` of node `node` (the seed's
+    /// `register-service` of a `remote-service`): sends to `name` are
+    /// forwarded there. Refused when a local process holds the name
+    /// (`Taken`); rebinding an alias replaces it.
+    pub fn register_alias(
+        &self,
+        name: &str,
+        node: &str,
+        remote: &str,
+    ) -> Result<(), RegisterError> {
+        if name.is_empty() || node.is_empty() || remote.is_empty() {
+            return Err(RegisterError::BadName);
+        }
+        let mut g = self.inner.lock();
+        if let Some(&held) = g.names.get(name) {
+            return Err(RegisterError::Taken(held));
+        }
+        g.aliases.insert(name.into(), (node.into(), remote.into()));
+        Ok(())
+    }
+
+    /// The remote service `name` stands for: (node, remote name).
+    pub fn alias(&self, name: &str) -> Option<(String, String)> {
+        let g = self.inner.lock();
+        g.aliases
+            .get(name)
+            .map(|(n, r)| (n.to_string(), r.to_string()))
+    }
+
+    /// Frees `name` (a local name or an alias); returns the process it was
+    /// bound to, if it was a local name.
     pub fn unregister(&self, name: &str) -> Option<Id> {
         let mut g = self.inner.lock();
+        if g.aliases.remove(name).is_some() {
+            return None;
+        }
         let id = g.names.remove(name)?;
         if let Some(r) = g.procs.get_mut(&id).and_then(|e| e.rel.as_mut()) {
             r.names.retain(|n| &**n != name);
@@ -49,6 +87,18 @@ impl ProcessTable {
     /// The live process registered as `name`.
     pub fn whereis(&self, name: &str) -> Option<Id> {
         self.inner.lock().names.get(name).copied()
+    }
+
+    /// Every alias with the (node, name) it stands for, sorted by name.
+    pub fn aliases(&self) -> Vec<(String, String, String)> {
+        let g = self.inner.lock();
+        let mut v: Vec<_> = g
+            .aliases
+            .iter()
+            .map(|(a, (n, r))| (a.to_string(), n.to_string(), r.to_string()))
+            .collect();
+        v.sort();
+        v
     }
 
     /// Every registered name with its process, sorted by name.

@@ -6,8 +6,9 @@
 //! removed either sees the new link in its exit effects, or the caller is
 //! told the target is gone (`NoProc`). Nothing is ever half-linked.
 
+use crate::remote::{NodeId, RemoteRel};
 use parking_lot::Mutex;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A process id, unique for the life of the OS process (never reused).
@@ -31,6 +32,8 @@ pub struct Exited {
     pub monitors: Vec<(RefId, Id)>,
     /// Names that were registered to it and are now free.
     pub names: Vec<Box<str>>,
+    /// Its relations with processes on other nodes, if it had any.
+    pub remote: Option<Box<RemoteRel>>,
 }
 
 #[derive(Default)]
@@ -41,6 +44,7 @@ pub(crate) struct Relations {
     /// Monitors this process holds on others: (ref, target).
     pub(crate) watching: Vec<(RefId, Id)>,
     pub(crate) names: Vec<Box<str>>,
+    pub(crate) remote: Option<Box<RemoteRel>>,
 }
 
 pub(crate) struct Entry {
@@ -59,6 +63,10 @@ impl Entry {
 pub(crate) struct Inner {
     pub(crate) procs: FxHashMap<Id, Entry>,
     pub(crate) names: FxHashMap<Box<str>, Id>,
+    /// Local names that stand for a service on another node: (node, name).
+    pub(crate) aliases: FxHashMap<Box<str>, (Box<str>, Box<str>)>,
+    /// For each remote node, the local processes with relations to it.
+    pub(crate) by_node: FxHashMap<NodeId, FxHashSet<Id>>,
 }
 
 /// The table of every live process of this OS process, across all threads.
@@ -80,6 +88,8 @@ impl ProcessTable {
             inner: Mutex::new(Inner {
                 procs: FxHashMap::default(),
                 names: FxHashMap::default(),
+                aliases: FxHashMap::default(),
+                by_node: FxHashMap::default(),
             }),
             next_id: AtomicU64::new(1),
         }
@@ -203,6 +213,7 @@ impl ProcessTable {
             monitored_by,
             watching,
             names,
+            remote,
         } = *rel;
         for &l in &links {
             if let Some(r) = g.procs.get_mut(&l).and_then(|e| e.rel.as_mut()) {
@@ -222,10 +233,14 @@ impl ProcessTable {
         for n in &names {
             g.names.remove(n);
         }
+        if let Some(r) = &remote {
+            g.forget_remote(id, r);
+        }
         Some(Exited {
             links,
             monitors: monitored_by,
             names,
+            remote,
         })
     }
 

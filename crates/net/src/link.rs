@@ -183,6 +183,35 @@ impl Listener {
     }
 }
 
+/// Queues messages on a link without waiting, from any thread (the
+/// distribution layer sends from JS threads). Messages from one handle
+/// keep their order. Sending fails once the link is broken or closed.
+#[derive(Clone)]
+pub struct LinkSender {
+    out: Arc<Outbox>,
+    max: usize,
+}
+
+impl LinkSender {
+    /// Seals and queues `msg` (fragmented as needed) for the writer task.
+    pub fn send_now(&self, msg: &[u8]) -> Result<(), Fail> {
+        if msg.len() > self.max {
+            return Err(Fail("message over the size limit"));
+        }
+        self.out.send_now(msg)
+    }
+
+    /// Flushes what is queued, then closes the connection.
+    pub fn close(&self) {
+        self.out.close();
+    }
+
+    /// The sending key epoch.
+    pub fn epoch(&self) -> u32 {
+        self.out.epoch()
+    }
+}
+
 /// An established SL1 link.
 pub struct Link {
     out: Arc<Outbox>,
@@ -225,6 +254,14 @@ impl Link {
             return Err(Fail("message over the size limit"));
         }
         self.out.send(msg).await
+    }
+
+    /// A handle that queues messages on this link from any thread.
+    pub fn sender(&self) -> LinkSender {
+        LinkSender {
+            out: self.out.clone(),
+            max: self.limits.max_message,
+        }
     }
 
     /// The epoch of each direction (sending, receiving).

@@ -56,6 +56,9 @@ impl Outbox {
         if st.failed {
             return Err(Fail("connection lost"));
         }
+        if st.closing && control.is_none() {
+            return Err(Fail("link closed"));
+        }
         let was_empty = st.buf.is_empty();
         let State {
             buf, sealer, last, ..
@@ -72,6 +75,11 @@ impl Outbox {
             self.wake.notify_one();
         }
         Ok(queued)
+    }
+
+    /// Queues one message without waiting (the caller bounds what it sends).
+    pub(crate) fn send_now(&self, msg: &[u8]) -> Result<(), Fail> {
+        self.push(msg, None).map(|_| ())
     }
 
     /// Queues one message; waits while more than HIGH_WATER bytes are queued.

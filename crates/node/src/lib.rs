@@ -15,8 +15,10 @@ use std::sync::LazyLock;
 pub mod stm;
 
 /// Process-wide: shared by every worker thread (each its own N-API env).
-static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
-static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
+pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
+pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
+
+mod dist;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
 /// that JS fills before the call: converting one JS number argument costs
@@ -33,7 +35,7 @@ thread_local! {
 }
 
 /// Argument `i` of the current hot call, 0 when unset or out of range.
-fn arg(i: usize) -> u64 {
+pub(crate) fn arg(i: usize) -> u64 {
     let v = ARGS.with(Cell::get);
     let x = if i < v.len && !v.ptr.is_null() {
         // SAFETY: `ptr`/`len` describe the data of the Float64Array that
@@ -84,7 +86,16 @@ pub fn thread_register(
     });
     THREAD.with(|t| t.set(id));
     env.add_env_cleanup_hook(id, move |id| {
-        bfly_core::departure::thread_gone(&TABLE, &THREADS, id, &node, "thread_exit");
+        let node = dist::node_name().unwrap_or_else(|| node.clone());
+        let reason = bfly_core::departure::str_term("thread_exit");
+        bfly_core::departure::thread_gone(
+            &TABLE,
+            &THREADS,
+            id,
+            &node,
+            "thread_exit",
+            &|pid, rel| dist::exited(pid, rel, &reason),
+        );
     })?;
     Ok(id)
 }
@@ -157,27 +168,41 @@ thread_local! {
     static EFFECTS: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Set in `proc_exit`'s result when the process had relations on other
+/// nodes: call `proc_exit_remote` with the encoded reason.
+const REMOTE_EFFECTS: i32 = 1 << 30;
+
 /// Removes args[0]. Returns -1 when it was already gone, otherwise the length
 /// of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1 when
-/// there is nothing to notify, more when `proc_exit_effects` has them.
+/// there is nothing to notify, more when `proc_exit_effects` has them; with
+/// `REMOTE_EFFECTS` set when `proc_exit_remote` must be called.
 #[napi]
 pub fn proc_exit() -> i32 {
-    let Some(x) = TABLE.exit(arg(0)) else {
+    let id = arg(0);
+    let Some(mut x) = TABLE.exit(id) else {
         return -1;
     };
-    if x.links.is_empty() && x.monitors.is_empty() {
-        return 1;
-    }
-    EFFECTS.with_borrow_mut(|v| {
-        v.clear();
-        v.push(x.links.len() as i64);
-        v.extend(x.links.iter().map(|&l| l as i64));
-        for (r, w) in x.monitors {
-            v.push(r as i64);
-            v.push(w as i64);
+    let remote = match x.remote.take() {
+        Some(r) => {
+            dist::stash_exit(id, r);
+            REMOTE_EFFECTS
         }
-        v.len() as i32
-    })
+        None => 0,
+    };
+    if x.links.is_empty() && x.monitors.is_empty() {
+        return 1 | remote;
+    }
+    remote
+        | EFFECTS.with_borrow_mut(|v| {
+            v.clear();
+            v.push(x.links.len() as i64);
+            v.extend(x.links.iter().map(|&l| l as i64));
+            for (r, w) in x.monitors {
+                v.push(r as i64);
+                v.push(w as i64);
+            }
+            v.len() as i32
+        })
 }
 
 /// The effects of this thread's last `proc_exit` (see there).
@@ -204,10 +229,11 @@ pub fn proc_monitor() -> f64 {
     TABLE.monitor(arg(0), arg(1)).map_or(0.0, |r| r as f64)
 }
 
-/// Removes monitor args[1] of watcher args[0]; whether it was active.
+/// Removes monitor args[1] of watcher args[0] (on a local or a remote
+/// process); whether it was active.
 #[napi]
 pub fn proc_demonitor() -> bool {
-    TABLE.demonitor(arg(0), arg(1))
+    TABLE.demonitor(arg(0), arg(1)) || dist::demonitor(arg(0), arg(1), None)
 }
 
 /// Whether args[0] is alive.
@@ -238,22 +264,40 @@ pub fn ids_reserve(n: u32) -> i64 {
     TABLE.reserve(n as u64) as i64
 }
 
-/// Binds `name` to `id`: 0 on success, -1 when `id` is dead, -2 for an
-/// empty name, otherwise the id of the live process holding the name.
-#[napi]
-pub fn name_register(name: String, id: i64) -> i64 {
-    match TABLE.register(&name, id as u64) {
+fn register_code(r: Result<(), RegisterError>) -> i64 {
+    match r {
         Ok(()) => 0,
         Err(RegisterError::NoProc) => -1,
         Err(RegisterError::BadName) => -2,
+        Err(RegisterError::Alias) => -3,
         Err(RegisterError::Taken(h)) => h as i64,
     }
 }
 
-/// Frees `name`; whether it was bound.
+/// Binds `name` to `id`: 0 on success, -1 when `id` is dead, -2 for an
+/// empty name, -3 when the name stands for a remote service, otherwise the
+/// id of the live process holding the name.
+#[napi]
+pub fn name_register(name: String, id: i64) -> i64 {
+    register_code(TABLE.register(&name, id as u64))
+}
+
+/// Binds `name` to service `remote` of node `node`: codes as `name_register`.
+#[napi]
+pub fn name_register_alias(name: String, node: String, remote: String) -> i64 {
+    register_code(TABLE.register_alias(&name, &node, &remote))
+}
+
+/// The remote service `name` stands for: [node, remote name].
+#[napi]
+pub fn name_alias(name: String) -> Option<Vec<String>> {
+    TABLE.alias(&name).map(|(n, r)| vec![n, r])
+}
+
+/// Frees `name` (local or alias); whether it was bound.
 #[napi]
 pub fn name_unregister(name: String) -> bool {
-    TABLE.unregister(&name).is_some()
+    TABLE.alias(&name).is_some() | TABLE.unregister(&name).is_some()
 }
 
 /// The process registered as `name`.
@@ -262,10 +306,13 @@ pub fn name_whereis(name: String) -> Option<i64> {
     TABLE.whereis(&name).map(|id| id as i64)
 }
 
-/// Every registered name, sorted.
+/// Every registered name (local and alias), sorted.
 #[napi]
 pub fn name_list() -> Vec<String> {
-    TABLE.registered().into_iter().map(|(n, _)| n).collect()
+    let mut v: Vec<String> = TABLE.registered().into_iter().map(|(n, _)| n).collect();
+    v.extend(TABLE.aliases().into_iter().map(|(a, _, _)| a));
+    v.sort();
+    v
 }
 
 /// A matcher compiled by the core: its DAG for the JS back ends, its

@@ -1,0 +1,407 @@
+//! The distribution frames that travel inside SL1 messages (one frame per
+//! message), specified in docs/PROTOCOL.md ("Distribution").
+//!
+//! A frame is an op byte, fixed fields (ids as u64 little-endian, strings
+//! as a u16 little-endian length and UTF-8), then for some ops a tail of
+//! bytes that is a MessagePack term written by the codec (a message, a
+//! reason, a request). Decoding borrows from the input, checks every
+//! length before reading, and refuses trailing bytes where no tail is
+//! defined: a peer that sends a malformed frame loses its link.
+
+use bfly_core::{Id, RefId};
+
+/// Why a frame was refused. Carries no data from the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadFrame(pub &'static str);
+
+/// What a request asks the peer's node agent to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// Spawn `module[fn](p, ...args)`; flag 1 links it to the requester.
+    Spawn = 1,
+    /// Install a module's source (hot code loading).
+    Code = 2,
+}
+
+/// One distribution frame. Ids are those of the node they live on: `to`
+/// is the receiver's, `from` the sender's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// A user message for process `to`.
+    Send { to: Id, msg: &'a [u8] },
+    /// A user message for the service registered as `name` on the receiver.
+    SendName { name: &'a str, msg: &'a [u8] },
+    /// An exit signal: from `exit()` when `via_exit`, otherwise carried by a link.
+    Exit {
+        from: Id,
+        to: Id,
+        via_exit: bool,
+        reason: &'a [u8],
+    },
+    /// `from` links itself to `to`.
+    Link { from: Id, to: Id },
+    /// `from` removes its link with `to`.
+    Unlink { from: Id, to: Id },
+    /// `watcher` (of node `origin`, or of the sender when empty) monitors
+    /// `target`, or the service `name` when `target` is 0; `r` is its ref.
+    Monitor {
+        origin: &'a str,
+        watcher: Id,
+        r: RefId,
+        target: Id,
+        name: &'a str,
+    },
+    /// The monitor `r` of a watcher of `origin` (or the sender) on `target`
+    /// (or service `name`) ends.
+    Demonitor {
+        origin: &'a str,
+        r: RefId,
+        target: Id,
+        name: &'a str,
+    },
+    /// Monitor `r` of `watcher` fired: `target` exited with `reason`.
+    Down {
+        watcher: Id,
+        r: RefId,
+        target: Id,
+        reason: &'a [u8],
+    },
+    /// A call's answer for process `to`: the term `[ref, value]`.
+    Reply { to: Id, msg: &'a [u8] },
+    /// A request to the node agent from `from`, answered by `Answer` with `r`.
+    Ask {
+        what: Request,
+        from: Id,
+        r: RefId,
+        flags: u8,
+        body: &'a [u8],
+    },
+    /// The answer to request `r` of `to`: the term `[ok, value]`. `link`,
+    /// when not 0, is a process the receiver must link `to` with.
+    Answer {
+        to: Id,
+        r: RefId,
+        link: Id,
+        body: &'a [u8],
+    },
+    /// The first frame of a link, from the side that connected.
+    Hello { name: &'a str, addr: &'a str },
+    /// The reply to `Hello`: whether this link is kept (simultaneous
+    /// connects keep one), and the accepting node's identity.
+    HelloAck {
+        ok: bool,
+        name: &'a str,
+        addr: &'a str,
+    },
+    /// Nodes the sender knows how to reach: (name, "host:port").
+    Nodes { list: Vec<(&'a str, &'a str)> },
+    /// A request of the receiver was refused by the sender's allow-list.
+    Refused { what: &'a str, detail: &'a str },
+}
+
+const SEND: u8 = 1;
+const SEND_NAME: u8 = 2;
+const EXIT: u8 = 3;
+const LINK: u8 = 4;
+const UNLINK: u8 = 5;
+const MONITOR: u8 = 6;
+const DEMONITOR: u8 = 7;
+const DOWN: u8 = 8;
+const REPLY: u8 = 9;
+const ASK: u8 = 10;
+const ANSWER: u8 = 11;
+const HELLO: u8 = 12;
+const HELLO_ACK: u8 = 13;
+const NODES: u8 = 14;
+const REFUSED: u8 = 15;
+
+/// The `target` of a monitor on the peer node itself (Erlang's
+/// monitor_node): the peer records nothing; it fires only on loss.
+pub const NODE_TARGET: Id = u64::MAX;
+
+/// The largest string field (names, addresses, details).
+pub const MAX_STR: usize = 1024;
+
+struct W(Vec<u8>);
+
+impl W {
+    fn new(op: u8, cap: usize) -> Self {
+        let mut v = Vec::with_capacity(cap + 1);
+        v.push(op);
+        W(v)
+    }
+    fn id(mut self, x: u64) -> Self {
+        self.0.extend_from_slice(&x.to_le_bytes());
+        self
+    }
+    fn byte(mut self, b: u8) -> Self {
+        self.0.push(b);
+        self
+    }
+    fn str(mut self, s: &str) -> Self {
+        // Longer strings are cut at a char boundary (names are checked
+        // before they get here; details are informative).
+        let mut n = s.len().min(MAX_STR);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.0.extend_from_slice(&(n as u16).to_le_bytes());
+        self.0.extend_from_slice(&s.as_bytes()[..n]);
+        self
+    }
+    fn tail(mut self, t: &[u8]) -> Vec<u8> {
+        self.0.extend_from_slice(t);
+        self.0
+    }
+}
+
+impl Frame<'_> {
+    /// The frame's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        match *self {
+            Frame::Send { to, msg } => W::new(SEND, 8 + msg.len()).id(to).tail(msg),
+            Frame::SendName { name, msg } => W::new(SEND_NAME, 2 + name.len() + msg.len())
+                .str(name)
+                .tail(msg),
+            Frame::Exit {
+                from,
+                to,
+                via_exit,
+                reason,
+            } => W::new(EXIT, 17 + reason.len())
+                .id(from)
+                .id(to)
+                .byte(via_exit as u8)
+                .tail(reason),
+            Frame::Link { from, to } => W::new(LINK, 16).id(from).id(to).0,
+            Frame::Unlink { from, to } => W::new(UNLINK, 16).id(from).id(to).0,
+            Frame::Monitor {
+                origin,
+                watcher,
+                r,
+                target,
+                name,
+            } => {
+                W::new(MONITOR, 28 + name.len() + origin.len())
+                    .str(origin)
+                    .id(watcher)
+                    .id(r)
+                    .id(target)
+                    .str(name)
+                    .0
+            }
+            Frame::Demonitor {
+                origin,
+                r,
+                target,
+                name,
+            } => {
+                W::new(DEMONITOR, 20 + name.len() + origin.len())
+                    .str(origin)
+                    .id(r)
+                    .id(target)
+                    .str(name)
+                    .0
+            }
+            Frame::Down {
+                watcher,
+                r,
+                target,
+                reason,
+            } => W::new(DOWN, 24 + reason.len())
+                .id(watcher)
+                .id(r)
+                .id(target)
+                .tail(reason),
+            Frame::Reply { to, msg } => W::new(REPLY, 8 + msg.len()).id(to).tail(msg),
+            Frame::Ask {
+                what,
+                from,
+                r,
+                flags,
+                body,
+            } => W::new(ASK, 18 + body.len())
+                .byte(what as u8)
+                .id(from)
+                .id(r)
+                .byte(flags)
+                .tail(body),
+            Frame::Answer { to, r, link, body } => W::new(ANSWER, 24 + body.len())
+                .id(to)
+                .id(r)
+                .id(link)
+                .tail(body),
+            Frame::Hello { name, addr } => {
+                W::new(HELLO, 4 + name.len() + addr.len())
+                    .str(name)
+                    .str(addr)
+                    .0
+            }
+            Frame::HelloAck { ok, name, addr } => {
+                W::new(HELLO_ACK, 5 + name.len() + addr.len())
+                    .byte(ok as u8)
+                    .str(name)
+                    .str(addr)
+                    .0
+            }
+            Frame::Nodes { ref list } => {
+                let mut w = W::new(NODES, 2 + list.len() * 32);
+                w.0.extend_from_slice(&(list.len() as u16).to_le_bytes());
+                for (n, a) in list {
+                    w = w.str(n).str(a);
+                }
+                w.0
+            }
+            Frame::Refused { what, detail } => {
+                W::new(REFUSED, 4 + what.len() + detail.len())
+                    .str(what)
+                    .str(detail)
+                    .0
+            }
+        }
+    }
+
+    /// Parses one frame; refuses anything malformed.
+    pub fn decode(b: &[u8]) -> Result<Frame<'_>, BadFrame> {
+        let (&op, rest) = b.split_first().ok_or(BadFrame("empty frame"))?;
+        let mut r = R(rest);
+        let f = match op {
+            SEND => Frame::Send {
+                to: r.id()?,
+                msg: r.tail()?,
+            },
+            SEND_NAME => Frame::SendName {
+                name: r.str()?,
+                msg: r.tail()?,
+            },
+            EXIT => Frame::Exit {
+                from: r.id()?,
+                to: r.id()?,
+                via_exit: r.flag()?,
+                reason: r.tail()?,
+            },
+            LINK => Frame::Link {
+                from: r.id()?,
+                to: r.id()?,
+            },
+            UNLINK => Frame::Unlink {
+                from: r.id()?,
+                to: r.id()?,
+            },
+            MONITOR => Frame::Monitor {
+                origin: r.str()?,
+                watcher: r.id()?,
+                r: r.id()?,
+                target: r.id()?,
+                name: r.str()?,
+            },
+            DEMONITOR => Frame::Demonitor {
+                origin: r.str()?,
+                r: r.id()?,
+                target: r.id()?,
+                name: r.str()?,
+            },
+            DOWN => Frame::Down {
+                watcher: r.id()?,
+                r: r.id()?,
+                target: r.id()?,
+                reason: r.tail()?,
+            },
+            REPLY => Frame::Reply {
+                to: r.id()?,
+                msg: r.tail()?,
+            },
+            ASK => Frame::Ask {
+                what: match r.byte()? {
+                    1 => Request::Spawn,
+                    2 => Request::Code,
+                    _ => return Err(BadFrame("unknown request")),
+                },
+                from: r.id()?,
+                r: r.id()?,
+                flags: r.byte()?,
+                body: r.tail()?,
+            },
+            ANSWER => Frame::Answer {
+                to: r.id()?,
+                r: r.id()?,
+                link: r.id()?,
+                body: r.tail()?,
+            },
+            HELLO => Frame::Hello {
+                name: r.str()?,
+                addr: r.str()?,
+            },
+            HELLO_ACK => Frame::HelloAck {
+                ok: r.flag()?,
+                name: r.str()?,
+                addr: r.str()?,
+            },
+            NODES => {
+                let n = u16::from_le_bytes(r.take(2)?.try_into().map_err(|_| BadFrame("short"))?)
+                    as usize;
+                let mut list = Vec::with_capacity(n.min(256));
+                for _ in 0..n {
+                    list.push((r.str()?, r.str()?));
+                }
+                Frame::Nodes { list }
+            }
+            REFUSED => Frame::Refused {
+                what: r.str()?,
+                detail: r.str()?,
+            },
+            _ => return Err(BadFrame("unknown op")),
+        };
+        if !r.0.is_empty() {
+            return Err(BadFrame("trailing bytes"));
+        }
+        Ok(f)
+    }
+}
+
+struct R<'a>(&'a [u8]);
+
+impl<'a> R<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], BadFrame> {
+        if self.0.len() < n {
+            return Err(BadFrame("frame cut short"));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    fn id(&mut self) -> Result<u64, BadFrame> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+    fn byte(&mut self) -> Result<u8, BadFrame> {
+        Ok(self.take(1)?[0])
+    }
+    fn flag(&mut self) -> Result<bool, BadFrame> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(BadFrame("flag not 0 or 1")),
+        }
+    }
+    fn str(&mut self) -> Result<&'a str, BadFrame> {
+        let b = self.take(2)?;
+        let n = u16::from_le_bytes([b[0], b[1]]) as usize;
+        if n > MAX_STR {
+            return Err(BadFrame("string too long"));
+        }
+        std::str::from_utf8(self.take(n)?).map_err(|_| BadFrame("string not UTF-8"))
+    }
+    /// The rest: a term, which must not be empty.
+    fn tail(&mut self) -> Result<&'a [u8], BadFrame> {
+        if self.0.is_empty() {
+            return Err(BadFrame("missing term"));
+        }
+        Ok(std::mem::take(&mut self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,23 @@
+//! Butterfly's distribution layer: what makes a pid on another node work
+//! like a local one (specified in docs/PROTOCOL.md, "Distribution").
+//!
+//! - [`envelope`]: the frames inside SL1 messages.
+//! - [`Dist`]: this node's identity, the listener, one SL1 link per peer
+//!   node (connected on first use; simultaneous connects keep one), and the
+//!   routing of what arrives into the core's per-thread inboxes, on tokio
+//!   threads, so a busy JS thread never makes a healthy peer look dead.
+//! - Relations across nodes live in the core's process table
+//!   (`bfly_core::remote`); when a link is lost, each fires once with
+//!   reason `'noconnection'`.
+//!
+//! Work that only JS can do (spawning a process from a module, installing
+//! code) goes to the node agent: a system process of the thread that
+//! started the node, which gets [`agent`] terms in its inbox.
+
+pub mod agent;
+pub mod envelope;
+mod node;
+mod peer;
+mod route;
+
+pub use node::{Allow, Config, Dist, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};

@@ -1,0 +1,63 @@
+//! One remote node as this node sees it: its name, how to reach it, and
+//! the state of the one link to it.
+
+use bfly_core::NodeId;
+use bfly_net::link::LinkSender;
+use parking_lot::Mutex;
+
+/// The link to a peer.
+pub(crate) enum Conn {
+    /// No link; the next send connects.
+    Down,
+    /// Connecting (or waiting for the peer's own link to win); frames wait
+    /// here in send order and go out first once a link is up.
+    Connecting { gen: u64, queue: Vec<Vec<u8>> },
+    /// Linked. `gen` tells this link from later ones; `instance` is the
+    /// peer process's random id (a restarted peer has a new one).
+    Up {
+        gen: u64,
+        tx: LinkSender,
+        instance: [u8; 16],
+    },
+}
+
+/// A remote node. Interned by name for the life of the OS process, so a
+/// `NodeId` in the process table always means the same node.
+pub(crate) struct Peer {
+    pub(crate) id: NodeId,
+    pub(crate) name: String,
+    /// "host:port", from `registerServer` or learned from the node itself
+    /// or from gossip.
+    pub(crate) addr: Mutex<Option<String>>,
+    pub(crate) conn: Mutex<Conn>,
+    /// Why the last connection attempt or link failed.
+    pub(crate) error: Mutex<Option<String>>,
+}
+
+impl Peer {
+    pub(crate) fn new(id: NodeId, name: &str) -> Self {
+        Peer {
+            id,
+            name: name.to_string(),
+            addr: Mutex::new(None),
+            conn: Mutex::new(Conn::Down),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// The state's name, for `PeerInfo`.
+    pub(crate) fn state(&self) -> (&'static str, u32) {
+        match &*self.conn.lock() {
+            Conn::Down => ("down", 0),
+            Conn::Connecting { .. } => ("connecting", 0),
+            Conn::Up { tx, .. } => ("up", tx.epoch()),
+        }
+    }
+}
+
+/// Whether `name` can name a node: 1 to 255 bytes, printable, no spaces.
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name.chars().all(|c| c.is_ascii_graphic() || !c.is_ascii())
+}

@@ -1,0 +1,244 @@
+// Making this runtime a named node (startNode), reaching others
+// (registerServer), and the node agent: the system process that does, on
+// this node, what peers ask of it (the seed's agents on the remote side):
+// spawn a process from a module, install code.
+import { EventEmitter } from 'node:events'
+import { encode } from './codec.js'
+import { setAgent } from './crossthread.js'
+import { native } from './native.js'
+import { peerOf } from './peers.js'
+import { bodyOf, start } from './spawn.js'
+import { A, systemPid } from './thread.js'
+import { NONODE, nodeName, Pid, setNodeName } from './values.js'
+
+/** What a peer node may ask of this one. Sends, calls and monitors are
+ * always allowed to holders of the cookie. */
+export type Capability = 'spawn' | 'exit' | 'link' | 'code'
+
+const CAPS: Record<Capability, number> = { spawn: 1, exit: 2, link: 4, code: 8 }
+
+export interface NodeOptions {
+  /** This node's name, e.g. 'a@127.0.0.1'. */
+  name: string
+  /** 'host:port' to accept links on (port 0 picks a free one). */
+  listen: string
+  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex characters. */
+  cookie: string | Uint8Array
+  /** What peers may ask: one list for every peer, or lists per peer node
+   * name with '*' for the others. Default: everything. */
+  allow?: readonly Capability[] | Readonly<Record<string, readonly Capability[]>>
+  /** A heartbeat is sent after this long without traffic (default 1000 ms). */
+  heartbeatMs?: number
+  /** A link silent this long is lost (default 15000 ms). */
+  idleMs?: number
+  /** Do not print refusals on stderr (they are still in `node.log`). */
+  quiet?: boolean
+}
+
+/** One thing the node noticed: a refused request, a peer up or down. */
+export interface NodeEvent {
+  time: number
+  kind: 'refused' | 'nodeup' | 'nodedown'
+  peer: string
+  detail: string
+}
+
+/** A known peer node and its link. */
+export interface PeerInfo {
+  name: string
+  addr: string | null
+  state: 'down' | 'connecting' | 'up'
+  /** The sending key epoch when up. */
+  epoch: number
+  /** Why the last attempt or link failed. */
+  error: string | null
+}
+
+const LOG_MAX = 1000
+
+/** This runtime as a named node. Emits 'nodeup' (peer), 'nodedown' (peer,
+ * reason) and 'refused' (NodeEvent). Keeps the process alive until
+ * `stop()` (or `unref()`), as a listening server does. */
+export class Node extends EventEmitter {
+  /** Recent events, newest last (at most 1000). */
+  readonly log: NodeEvent[] = []
+  #hold: NodeJS.Timeout | null
+  constructor(
+    readonly name: string,
+    /** Where peers reach this node ('host:port'). */
+    readonly address: string,
+    private readonly quiet: boolean,
+  ) {
+    super()
+    this.#hold = setInterval(() => {}, 2 ** 30)
+  }
+
+  /** Closes the node: links close (their links and monitors fire
+   * 'noconnection'), the listener stops, and the name reverts. */
+  stop(): void {
+    if (current !== this) return
+    current = null
+    native.distStop()
+    setAgent(null)
+    setNodeName(NONODE)
+    this.unref()
+  }
+
+  /** Lets the program end while the node is up. */
+  unref(): this {
+    if (this.#hold !== null) clearInterval(this.#hold)
+    this.#hold = null
+    return this
+  }
+
+  /** Every peer node this node knows of. */
+  peers(): PeerInfo[] {
+    return native.distPeers() as PeerInfo[]
+  }
+
+  /** @internal */
+  _note(kind: NodeEvent['kind'], peer: string, detail: string): void {
+    const e: NodeEvent = { time: Date.now(), kind, peer, detail }
+    this.log.push(e)
+    if (this.log.length > LOG_MAX) this.log.shift()
+    if (kind === 'refused') {
+      if (!this.quiet) console.error(`bfly[${this.name}]: ${detail}`)
+      this.emit('refused', e)
+    } else if (kind === 'nodeup') this.emit('nodeup', peer)
+    else this.emit('nodedown', peer, detail)
+  }
+}
+
+let current: Node | null = null
+
+function cookieBytes(c: unknown): Uint8Array {
+  if (c instanceof Uint8Array && c.length === 32) return c
+  if (typeof c === 'string' && /^[0-9a-fA-F]{64}$/.test(c)) return Buffer.from(c, 'hex')
+  throw new TypeError(
+    'startNode: cookie must be 32 bytes, as a Uint8Array(32) or 64 hex characters (e.g. crypto.randomBytes(32).toString("hex"))',
+  )
+}
+
+function allowList(allow: NodeOptions['allow']): { default: number; peers: string[]; caps: number[] } {
+  const bits = (list: readonly Capability[], who: string): number => {
+    if (!Array.isArray(list)) throw new TypeError(`startNode: allow${who} must be a list of capabilities`)
+    let b = 0
+    for (const c of list) {
+      if (!(c in CAPS))
+        throw new TypeError(`startNode: unknown capability '${String(c)}'${who}; use 'spawn', 'exit', 'link' or 'code'`)
+      b |= CAPS[c as Capability]
+    }
+    return b
+  }
+  if (allow === undefined) return { default: 15, peers: [], caps: [] }
+  if (Array.isArray(allow)) return { default: bits(allow, ''), peers: [], caps: [] }
+  const per = allow as Readonly<Record<string, readonly Capability[]>>
+  const peers = Object.keys(per).filter((k) => k !== '*')
+  return {
+    default: per['*'] === undefined ? 15 : bits(per['*'], " for '*'"),
+    peers,
+    caps: peers.map((p) => bits(per[p], ` for '${p}'`)),
+  }
+}
+
+function checkAddress(addr: unknown, what: string): asserts addr is string {
+  if (typeof addr !== 'string' || !/^.+:\d{1,5}$/.test(addr))
+    throw new TypeError(`${what}: the address must be 'host:port', got ${JSON.stringify(addr)}`)
+}
+
+/**
+ * Makes this runtime the node `name`, accepting encrypted (SL1) links at
+ * `listen`. Resolves once listening. Pids made before keep working: they
+ * take the node's name. Rejects when already a node, on a bad option, or
+ * when the address cannot be bound.
+ */
+export async function startNode(opts: NodeOptions): Promise<Node> {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('startNode({ name, listen, cookie })')
+  if (typeof opts.name !== 'string') throw new TypeError('startNode: name must be a string such as "a@127.0.0.1"')
+  checkAddress(opts.listen, 'startNode')
+  if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
+  const address = native.distStart({
+    name: opts.name,
+    listen: opts.listen,
+    cookie: cookieBytes(opts.cookie),
+    allow: allowList(opts.allow),
+    agent: systemPid.id,
+    heartbeatMs: opts.heartbeatMs ?? 0,
+    idleMs: opts.idleMs ?? 0,
+  })
+  const node = new Node(opts.name, address, opts.quiet === true)
+  current = node
+  setNodeName(opts.name)
+  setAgent(agent)
+  return node
+}
+
+/** Where node `name` accepts links (seed register-server). Links are made
+ * on first use. */
+export function registerServer(name: string, address: string): void {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('registerServer(name, address): name must be a node name')
+  checkAddress(address, 'registerServer')
+  native.distSetAddress(name, address)
+}
+
+/** Installs code for a peer: set by the server module (hot loading). */
+let installer: ((spec: { name: string; source: string }) => Promise<unknown>) | null = null
+
+export function setCodeInstaller(fn: typeof installer): void {
+  installer = fn
+}
+
+/** Answers request `ref` of process `from` of node `peer`. */
+function answer(peer: string, from: number, ref: number, link: number, body: unknown[]): void {
+  let bytes: Uint8Array
+  try {
+    bytes = encode(body, 'answer')
+  } catch (e) {
+    bytes = encode([false, 'error', e instanceof Error ? e.message : String(e)])
+  }
+  A[0] = peerOf(peer)
+  A[1] = from
+  A[2] = ref
+  A[3] = link
+  native.distAnswer(bytes)
+}
+
+function agent(term: unknown[]): void {
+  const [tag, a, b, c, d, e, f] = term
+  if (tag === 'notice') {
+    current?._note('refused', String(b), String(c))
+    return
+  }
+  if (tag === 'nodeup' || tag === 'nodedown') {
+    current?._note(tag, String(a), String(b ?? ''))
+    return
+  }
+  if (tag !== 'ask') return
+  const [peer, from, ref, flags] = [String(b), Number(c), Number(d), Number(e)]
+  if (a === 'spawn') {
+    const [module, fn, args] = Array.isArray(f) ? f : []
+    let body: ReturnType<typeof bodyOf>
+    try {
+      body = bodyOf({ module, fn, args }, 'spawn')
+    } catch (err) {
+      answer(peer, from, ref, 0, [false, 'badarg', (err as Error).message])
+      return
+    }
+    const id = native.procSpawn()
+    // The link (when asked) is made before the answer leaves, and the body
+    // starts after it, so the caller hears of the pid before any exit.
+    answer(peer, from, ref, flags & 1 ? id : 0, [true, new Pid(nodeName, id)])
+    start(id, body)
+  } else if (a === 'code') {
+    const spec = f as { name: string; source: string }
+    if (installer === null) {
+      answer(peer, from, ref, 0, [false, 'error', `node '${nodeName}' cannot install code (no installer)`])
+      return
+    }
+    installer(spec).then(
+      (v) => answer(peer, from, ref, 0, [true, v ?? null]),
+      (err: unknown) => answer(peer, from, ref, 0, [false, 'error', err instanceof Error ? err.message : String(err)]),
+    )
+  }
+}

@@ -1,0 +1,190 @@
+// Processes and services of other nodes: the remote half of send, call,
+// link, unlink, monitor, exit and spawn. Each is one native call that
+// updates the relations (in the process table) and queues a frame on the
+// link to that node (crates/dist); the node connects on first use.
+import { encode } from './codec.js'
+import { encodeReason } from './crossthread.js'
+import { NoProcError, RefusedError } from './errors.js'
+import { native } from './native.js'
+import { peerOf } from './peers.js'
+import type { Process } from './process.js'
+import { A, systemPid } from './thread.js'
+import { AwayTarget, awaitAnswer, callFromOf } from './threadcall.js'
+import { nodeName, type Pid, Ref } from './values.js'
+
+/** A service registered under `name` on node `node` (seed remote-service).
+ * Register it locally with `registerService(alias, rs)`, or use it as a
+ * destination directly. */
+export class RemoteService {
+  constructor(
+    readonly node: string,
+    readonly name: string,
+  ) {}
+  toString(): string {
+    return `${this.name}@${this.node}`
+  }
+}
+
+/** `remoteService(nodeName, { name })` (seed remote-service). */
+export function remoteService(node: string, opts: { name: string }): RemoteService {
+  if (typeof node !== 'string' || node.length === 0) throw new TypeError('remoteService: node must be a node name')
+  if (typeof opts?.name !== 'string' || opts.name.length === 0)
+    throw new TypeError('remoteService(node, { name }): name must be a non-empty string')
+  return new RemoteService(node, opts.name)
+}
+
+function notANode(what: string, node: string): Error {
+  return new NoProcError(
+    `${what}: this runtime is not a node, so '${node}' is unreachable; call startNode({ name, listen, cookie }) first`,
+  )
+}
+
+/** Why node `node` is unreachable, for error messages. */
+export function unreachable(node: string): string {
+  const why = native.distPeerError(node)
+  return `node '${node}' is unreachable${why ? ` (${why})` : ''}`
+}
+
+/** A message to a process of another node; dropped when this runtime is
+ * not a node (as a send to a dead pid is). */
+export function sendRemote(pid: Pid, msg: unknown): void {
+  const bytes = encode(msg, 'msg')
+  A[0] = peerOf(pid.node)
+  A[1] = pid.id
+  native.distSend(bytes)
+}
+
+/** A message to a service of another node. */
+export function sendService(rs: RemoteService, msg: unknown): void {
+  const bytes = encode(msg, 'msg')
+  A[0] = peerOf(rs.node)
+  if (!native.distSendName(rs.name, bytes)) throw notANode('send', rs.node)
+}
+
+/** `call` to a process or service of another node: monitored, so the
+ * target's death or its node's loss rejects it with NoProcError. */
+export function callRemote<T>(
+  caller: Process | null,
+  dest: Pid | RemoteService,
+  request: unknown,
+  ms: number,
+): Promise<T> {
+  const from = callFromOf(caller)
+  let bytes: Uint8Array
+  try {
+    bytes = encode(['$call', from, request], 'call')
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  const byName = dest instanceof RemoteService
+  const node = dest.node
+  A[0] = peerOf(node)
+  A[1] = systemPid.id
+  A[2] = byName ? 0 : dest.id
+  const monitor = byName ? native.distMonitorName(dest.name) : native.distMonitor()
+  if (monitor < 0) return Promise.reject(notANode('call', node))
+  const why = (r: unknown): string =>
+    r === 'noconnection'
+      ? `${unreachable(node)}; the call to ${dest} got no answer`
+      : `${dest} ${r === 'noproc' ? 'is not alive' : `exited (${String(r)})`} before answering the call`
+  const unmonitor = byName
+    ? (m: number) => {
+        A[0] = systemPid.id
+        A[1] = m
+        native.distDemonitorName(dest.name)
+      }
+    : undefined
+  const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
+  const answer = awaitAnswer<T>(caller, target, ms)
+  A[0] = peerOf(node)
+  if (byName) native.distSendName(dest.name, bytes)
+  else {
+    A[1] = dest.id
+    native.distSend(bytes)
+  }
+  return answer
+}
+
+/** Links `p` with remote `pid`. Returns false when this runtime is not a
+ * node (the caller then signals 'noconnection', as Erlang does). */
+export function linkRemote(p: Process, pid: Pid): boolean {
+  A[0] = peerOf(pid.node)
+  A[1] = p.self.id
+  A[2] = pid.id
+  return native.distLink() === 1
+}
+
+export function unlinkRemote(p: Process, pid: Pid): void {
+  A[0] = peerOf(pid.node)
+  A[1] = p.self.id
+  A[2] = pid.id
+  native.distUnlink()
+}
+
+/** `p` monitors remote `pid`: the ref, or undefined when this runtime is
+ * not a node (the caller delivers DOWN 'noconnection'). */
+export function monitorRemote(p: Process, pid: Pid): Ref | undefined {
+  A[0] = peerOf(pid.node)
+  A[1] = p.self.id
+  A[2] = pid.id
+  const r = native.distMonitor()
+  return r > 0 ? new Ref(nodeName, r) : undefined
+}
+
+/** An exit signal from `from` to remote `pid`. */
+export function exitRemote(from: Pid, pid: Pid, reason: unknown): void {
+  A[0] = peerOf(pid.node)
+  A[1] = from.id
+  A[2] = pid.id
+  native.distExit(encodeReason(reason))
+}
+
+const SPAWN = 1
+export const CODE = 2
+
+/** Asks node `node`'s agent for `what` (spawn or code) on behalf of
+ * `caller` (or the system pid); resolves with the agent's value, rejects
+ * with RefusedError when the peer's allow-list forbids it. `link` links
+ * the spawned process to `caller` before the pid arrives. */
+export function ask<T>(
+  what: typeof SPAWN | typeof CODE,
+  node: string,
+  body: unknown,
+  opts: { caller?: Process | null; link?: boolean; timeout?: number },
+): Promise<T> {
+  const caller = opts.caller ?? null
+  let bytes: Uint8Array
+  try {
+    bytes = encode(body, what === SPAWN ? 'spawn' : 'loadCode')
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  const ref = callFromOf(null)[1]
+  A[0] = peerOf(node)
+  A[1] = systemPid.id
+  const monitor = native.distMonitorNode()
+  if (monitor < 0) return Promise.reject(notANode(what === SPAWN ? 'spawn' : 'loadCode', node))
+  const target = new AwayTarget(node, ref.id, monitor, () => unreachable(node))
+  const answer = awaitAnswer<[boolean, unknown, string?]>(caller, target, opts.timeout ?? 5000)
+  A[0] = peerOf(node)
+  A[1] = opts.link && caller !== null ? caller.self.id : systemPid.id
+  A[2] = ref.id
+  A[3] = opts.link ? 1 : 0
+  native.distAsk(what, bytes)
+  return answer.then(([ok, a, b]) => {
+    if (ok) return a as T
+    if (a === 'refused') throw new RefusedError(String(b))
+    if (a === 'badarg') throw new TypeError(String(b))
+    throw new Error(String(b ?? a))
+  })
+}
+
+/** Spawns `module[fn](p, ...args)` on node `node`; resolves with its pid. */
+export function spawnRemote(
+  spec: { module: string; fn: string; args?: unknown[] },
+  node: string,
+  caller: Process | null,
+  link: boolean,
+): Promise<Pid> {
+  return ask<Pid>(SPAWN, node, [spec.module, spec.fn, spec.args ?? []], { caller, link })
+}
