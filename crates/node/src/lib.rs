@@ -18,7 +18,7 @@ pub mod stm;
 pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
-mod dist;
+pub mod dist;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
 /// that JS fills before the call: converting one JS number argument costs
