@@ -8,8 +8,10 @@ export {
   NotPortableError,
   ProcessExit,
   RefusedError,
+  StmError,
   TimeoutError,
 } from './src/errors.js'
+export { type LockOptions, withLocks } from './src/locks.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
@@ -27,4 +29,6 @@ export {
 export { Process } from './src/process.js'
 export { RemoteService, remoteService } from './src/remote.js'
 export { type ProcessFn, processCount, type SpawnSpec, spawn } from './src/spawn.js'
+export { atomically, type Tx } from './src/stm.js'
+export { TVar } from './src/tvar.js'
 export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/values.js'

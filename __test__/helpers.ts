@@ -157,11 +157,12 @@ export async function eventually(cond: () => boolean, ms = LONG): Promise<boolea
   return true
 }
 
-/** Starts a worker thread running the echo process of
- * fixtures/thread-echo.ts and returns it with the echo's pid. */
-export async function startEcho(): Promise<{ worker: Worker; pid: Pid }> {
+/** Starts a worker thread running the fixture `fixtures/<name>.ts` (under
+ * tsx, with `data` in its workerData) and returns it with the pid the
+ * fixture posts back encoded. */
+export async function startFixture(name: string, data: object = {}): Promise<{ worker: Worker; pid: Pid }> {
   const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
-    workerData: { entry: new URL('./fixtures/thread-echo.ts', import.meta.url).href },
+    workerData: { ...data, entry: new URL(`./fixtures/${name}.ts`, import.meta.url).href },
   })
   const bytes = await new Promise<Uint8Array>((resolve, reject) => {
     worker.once('message', resolve)
@@ -170,4 +171,10 @@ export async function startEcho(): Promise<{ worker: Worker; pid: Pid }> {
   const pid = decode(bytes)
   if (!(pid instanceof Pid)) throw new Error('the worker did not send a pid')
   return { worker, pid }
+}
+
+/** Starts a worker thread running the echo process of
+ * fixtures/thread-echo.ts and returns it with the echo's pid. */
+export function startEcho(): Promise<{ worker: Worker; pid: Pid }> {
+  return startFixture('thread-echo')
 }

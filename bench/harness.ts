@@ -37,11 +37,25 @@ export interface Report {
   results: Result[]
 }
 
+/** BENCH_SCALE: smoke runs scale their counts by it (use 1 for real numbers). */
+export const SCALE = positiveNumber(process.env.BENCH_SCALE, 1)
+
+/** `n` scaled by BENCH_SCALE, at least 1. */
+export function scaled(n: number): number {
+  return Math.max(1, Math.round(n * SCALE))
+}
+
 /** Timed runs per measurement (the best one is kept), after one warm-up. */
 export const RUNS = positiveInt(process.env.BENCH_RUNS, 3)
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 export const REPO_DIR = dirname(BENCH_DIR)
+
+function positiveNumber(text: string | undefined, fallback: number): number {
+  const n = text === undefined || text === '' ? fallback : Number(text)
+  if (!(n > 0)) throw new Error(`BENCH_SCALE must be > 0, got ${text}`)
+  return n
+}
 
 function positiveInt(text: string | undefined, fallback: number): number {
   if (text === undefined || text === '') return fallback

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR, printTable, type SuiteModule, writeReport } from './harness.js'
 
-const SUITES = ['local', 'match', 'remote', 'threads', 'otp']
+const SUITES = ['local', 'match', 'remote', 'threads', 'otp', 'stm']
 const present = SUITES.filter((s) => existsSync(join(BENCH_DIR, `${s}.ts`)))
 const asked = process.argv.slice(2)
 for (const s of asked) {

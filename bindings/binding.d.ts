@@ -125,6 +125,22 @@ export interface Drained {
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
 
+/**
+ * Asks for every lock in `names` for JS thread `thread`: the ticket when
+ * granted at once, minus the ticket when queued (a `Lane::Wake` delivery
+ * with the ticket arrives when it is granted).
+ */
+export declare function lockAcquire(thread: number, names: Array<string>): number
+
+/**
+ * Withdraws waiting request `ticket`: 0 withdrawn (it held nothing),
+ * 1 already granted (the caller holds the locks), 2 unknown.
+ */
+export declare function lockCancel(ticket: number): number
+
+/** Frees the locks of granted request `ticket`; false when it held none. */
+export declare function lockRelease(ticket: number): boolean
+
 /** The remote service `name` stands for: [node, remote name]. */
 export declare function nameAlias(name: string): Array<string> | null
 
@@ -230,6 +246,74 @@ export declare function procSpawnSystem(): number
 
 /** Unlinks args[0] and args[1]. */
 export declare function procUnlink(): void
+
+/** Ends this thread's transaction without writing. */
+export declare function stmAbort(): void
+
+/**
+ * Commits this thread's transaction and wakes the retries it unblocks;
+ * false on a conflict (nothing was written: rerun).
+ */
+export declare function stmCommit(): boolean
+
+/**
+ * A number that differs between OS processes (with high probability), so
+ * an encoded TVar decoded in another process is recognised as foreign.
+ */
+export declare function stmInstance(): number
+
+/** The number of writes so far (an `orElse` branch point). */
+export declare function stmMark(): number
+
+/** A new TVar holding the encoded `bytes`, with one JS handle. */
+export declare function stmNew(bytes: Uint8Array): number
+
+/** `id` was encoded: keep it for the life of the process. */
+export declare function stmPin(id: number): boolean
+
+/**
+ * Reads `id` in this thread's transaction into the scratch block: the
+ * encoded length, -1 on a conflict (rerun the transaction), -2 when the
+ * value is larger than the block (take it with `stm_read_big`).
+ */
+export declare function stmRead(id: number): number
+
+/** The value of the last `stm_read` that returned -2. */
+export declare function stmReadBig(): Buffer
+
+/** A JS handle to `id` was collected. */
+export declare function stmRelease(id: number): void
+
+/** Another JS handle to `id` (decoded on some thread); false when unknown. */
+export declare function stmRetain(id: number): boolean
+
+/** Undoes the writes made after `mark`. */
+export declare function stmRollback(mark: number): void
+
+/**
+ * Registers the calling thread's scratch block: encoded values cross in
+ * it (a Buffer per read cost ~3 us through N-API here, a copy ~0.1).
+ */
+export declare function stmScratch(block: Uint8Array): void
+
+/**
+ * Releases every lock of JS thread `thread` when its environment is torn
+ * down (a worker that ends holding locks must not block the others).
+ */
+export declare function stmThreadInit(thread: number): void
+
+/**
+ * `retry`: ends the transaction and parks a waiter for JS thread
+ * `thread` on what it read. Returns the wake token (> 0), 0 when a read
+ * TVar already changed (rerun now), -1 when nothing was read.
+ */
+export declare function stmWait(thread: number): number
+
+/** Buffers a write to `id` of the first `len` bytes of the scratch block. */
+export declare function stmWrite(id: number, len: number): void
+
+/** Buffers a write of `bytes` (too large for the scratch block) to `id`. */
+export declare function stmWriteBig(id: number, bytes: Uint8Array): void
 
 /** Takes everything queued for `thread` in one call. */
 export declare function threadDrain(thread: number): Drained

@@ -7,6 +7,7 @@
 //   1 Pid [node, id]   2 Ref [node, id]   3 Symbol key (Symbol.for)
 //   4 Error [name, message, stack]   5 Map [k0, v0, k1, v1, ...]
 //   6 Set [e0, e1, ...]   7 BigInt (decimal string)
+//   8 TVar [instance, id] (src/tvar.ts; registered with portableClass)
 // Date uses MessagePack's standard timestamp extension (-1); -0 is a float64.
 import { addExtension, Packr } from 'msgpackr'
 import { NotPortableError } from './errors.js'
@@ -107,6 +108,22 @@ addExtension({
   unpack: () => -0,
 })
 
+// Classes other modules make portable (portableClass), passed through
+// `portable` as they are and packed by their own extension.
+const registered: (abstract new (...a: never[]) => unknown)[] = []
+
+/** Makes instances of `Class` portable as extension `type` (see the table
+ * above): `write` gives the payload, `read` makes the value back. */
+export function portableClass<C>(
+  Class: abstract new (...a: never[]) => C,
+  type: number,
+  write: (v: C) => unknown,
+  read: (d: never) => unknown,
+): void {
+  registered.push(Class)
+  ext(Class, type, write, read)
+}
+
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
 
 /** Checks `v` is portable and boxes the types MessagePack lacks. */
@@ -151,6 +168,10 @@ function portable(v: unknown, path: string, seen: Set<object>): unknown {
   } else {
     const proto = Object.getPrototypeOf(o)
     if (proto !== Object.prototype && proto !== null) {
+      if (registered.some((C) => o instanceof C)) {
+        seen.delete(o)
+        return o
+      }
       const name = (proto?.constructor as { name?: string } | undefined)?.name ?? 'an unknown class'
       throw new NotPortableError(path, `an instance of ${name}`)
     }
@@ -166,6 +187,15 @@ function portable(v: unknown, path: string, seen: Set<object>): unknown {
  * the first value that cannot travel. */
 export function encode(value: unknown, path = 'value'): Uint8Array {
   return packr.pack(portable(value, path, new Set()))
+}
+
+// For a reused block (the STM scratch): binaries are copied out, since
+// views into the block would change under their holder.
+const copying = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, copyBuffers: true })
+
+/** Decodes the first `end` bytes of the reused `block`, copying binaries out. */
+export function decodeFrom(block: Uint8Array, end: number): unknown {
+  return copying.unpack(block, end)
 }
 
 /** Decodes bytes written by `encode` (or any MessagePack encoder). */

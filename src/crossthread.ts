@@ -7,10 +7,12 @@ import { native } from './native.js'
 import { signals } from './signals.js'
 import { local, systemPid, thread } from './thread.js'
 import { onDown, onReply } from './threadcall.js'
+import { wake } from './wakeups.js'
 
 const USER = 0
 const SIGNAL = 1
 const REPLY = 2
+const WAKE = 3
 
 /** Posts a user message to process `id` of another thread; false when it
  * is not alive. Throws NotPortableError before anything is sent. */
@@ -69,6 +71,10 @@ export function drainInbox(): void {
   const b = native.threadDrain(thread)
   for (let i = 0; i < b.to.length; i++) {
     const lane = b.lane[i]
+    if (lane === WAKE) {
+      wake(b.to[i])
+      continue
+    }
     if (lane === REPLY) {
       onReply(b.payload[i])
       continue

@@ -71,3 +71,10 @@ export function describe(v: unknown): string {
   } catch {}
   return String(v)
 }
+
+/** A transaction or lock was used wrongly (nested `atomically`, an async
+ * body, a transaction used after it ended, a `retry` that nothing could
+ * wake, a foreign TVar). Nothing the transaction wrote is visible. */
+export class StmError extends Error {
+  override name = 'StmError'
+}

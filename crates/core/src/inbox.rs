@@ -23,6 +23,9 @@ pub enum Lane {
     Signal = 1,
     /// The answer to a call made from another thread.
     Reply = 2,
+    /// A wake-up for the thread itself (`to` is a token, no payload): an
+    /// STM retry to rerun or a multi-lock request that was granted.
+    Wake = 3,
 }
 
 /// One encoded message or signal for process `to`.

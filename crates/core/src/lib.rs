@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod pattern;
 mod registry;
 pub mod remote;
+pub mod stm;
 pub mod table;
 
 pub use inbox::{Delivery, Inbox, Lane, Threads};

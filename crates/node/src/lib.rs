@@ -12,6 +12,8 @@ use napi_derive::napi;
 use std::cell::Cell;
 use std::sync::LazyLock;
 
+pub mod stm;
+
 /// Process-wide: shared by every worker thread (each its own N-API env).
 pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
