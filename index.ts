@@ -9,11 +9,38 @@ export {
   ProcessExit,
   TimeoutError,
 } from './src/errors.js'
+export { type Clock, RestartWindow } from './src/intensity.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
 export { call, exit, type From, reply, send } from './src/messaging.js'
 export { registered, registerService, unregisterService, whereis } from './src/names.js'
 export { Process } from './src/process.js'
+export {
+  BadReturnError,
+  type CodeSpec,
+  cast,
+  type HandlerResult,
+  makeServer,
+  type ServerHandlers,
+  type ServerOptions,
+  type StateResult,
+  stopServer,
+  UpgradeError,
+  upgrade,
+} from './src/server.js'
+export { type ExitQuery, type ExitRecord, exitLog, watchExits } from './src/services/exitmonitor.js'
+export { ensureServices } from './src/services/index.js'
+export { forgetKeepAlive, type KeepAliveOptions, keepAlive } from './src/services/keepalive.js'
+export { configureLog, flushLog, type Level, type LogConfig, log, logFile, logPrint } from './src/services/syslog.js'
 export { type ProcessFn, processCount, type SpawnSpec, spawn } from './src/spawn.js'
+export {
+  type ChildInfo,
+  type ChildSpec,
+  type RestartType,
+  type Strategy,
+  type SupervisorSpec,
+  supervisor,
+  whichChildren,
+} from './src/supervisor.js'
 export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/values.js'
