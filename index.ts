@@ -31,7 +31,7 @@ export {
 } from './src/server.js'
 export { type ExitQuery, type ExitRecord, exitLog, watchExits } from './src/services/exitmonitor.js'
 export { ensureServices } from './src/services/index.js'
-export { forgetKeepAlive, type KeepAliveOptions, keepAlive } from './src/services/keepalive.js'
+export { forgetKeepAlive, type KeepAliveOptions, keepAlive, keepAliveStatus } from './src/services/keepalive.js'
 export { configureLog, flushLog, type Level, type LogConfig, log, logFile, logPrint } from './src/services/syslog.js'
 export { type ProcessFn, processCount, type SpawnSpec, spawn } from './src/spawn.js'
 export {

@@ -176,7 +176,7 @@ function serverLoop(first: ServerHandlers, opts: ServerOptions): (p: Process) =>
           const reason = stop instanceof Stop ? stop.reason : stop
           await finish(h, reason, state)
           if (reason === 'normal') return
-          throw reason
+          throw new Stopped(reason)
         }
       }
     } catch (e) {
@@ -190,7 +190,7 @@ function serverLoop(first: ServerHandlers, opts: ServerOptions): (p: Process) =>
   }
 }
 
-/** Thrown by `finish` so the catch above does not run terminate twice. */
+/** Ends the loop with `reason` once terminate has run (so the catch does not run it twice). */
 class Stopped {
   constructor(readonly reason: unknown) {}
 }

@@ -47,7 +47,7 @@ function add(s: ExitMonitorState, r: ExitRecord): void {
   else s.ring[s.next] = r
   s.next = (s.next + 1) % EXIT_LOG_CAPACITY
   const normal = r.reason === 'normal' || r.reason === 'shutdown'
-  log(normal ? 'info' : 'warn', `exit ${r.pid} (${r.child ?? '-'}): ${describe(r.reason)}`)
+  log(normal ? 'info' : 'warn', `exit ${r.pid} (${r.child ?? '-'}):`, r.reason)
 }
 
 function select(s: ExitMonitorState, q: ExitQuery): ExitRecord[] {

@@ -104,6 +104,10 @@ export const keepAliveHandlers = {
       }
       return { answer: k !== undefined, state: s }
     }
+    if (Array.isArray(req) && req[0] === 'status') {
+      const k = s.get(req[1] as string)
+      return { answer: k === undefined ? null : { pid: k.pid, failures: k.window.count }, state: s }
+    }
     return { answer: new TypeError(`KEEP-ALIVE: unknown request ${describe(req)}`), state: s }
   },
   async info(msg: unknown, s: KeepAliveState, self: Process) {
@@ -136,4 +140,11 @@ export async function keepAlive(name: string, start: Start, opts: KeepAliveOptio
 /** Stops keeping `name` alive (the service keeps running). Resolves to whether it was kept. */
 export function forgetKeepAlive(name: string): Promise<boolean> {
   return call<boolean>(KEEP_ALIVE, ['forget', name])
+}
+
+/** A kept service's current pid and the failures counted in its window,
+ * or null when `name` is not (or no longer) kept alive. Answered after
+ * every exit KEEP-ALIVE has already seen is handled. */
+export function keepAliveStatus(name: string): Promise<{ pid: Pid; failures: number } | null> {
+  return call(KEEP_ALIVE, ['status', name])
 }
