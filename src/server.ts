@@ -2,7 +2,7 @@
 // handlers, the server loop owns the message protocol. Written on the
 // public primitives only (spawn, receive, reply, send, call, names).
 import { specifier } from './code.js'
-import { describe, NameTakenError, ProcessExit } from './errors.js'
+import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from './errors.js'
 import { call, exit, type From, reply, send } from './messaging.js'
 import { registerService, whereis } from './names.js'
 import { Process } from './process.js'
@@ -325,7 +325,22 @@ export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { ti
 }
 
 /** Stops a server: `terminate(reason, state)` runs, then it exits with
- * `reason` (default 'normal'). Resolves once the server has accepted. */
+ * `reason` (default 'normal'). Resolves once it has exited (its links
+ * and monitors have been told); rejects as `call` does when it is not running. */
 export function stopServer(dest: Dest, reason: unknown = 'normal', opts?: { timeout?: number }): Promise<void> {
-  return sysCall(dest, [SYS, 'stop', reason], 'stopServer', opts?.timeout)
+  return new Promise<void>((resolve, reject) => {
+    // A helper process monitors the server, so the promise waits for its DOWN.
+    spawn(async (p) => {
+      try {
+        const pid = typeof dest === 'string' ? whereis(dest) : dest
+        if (pid === undefined) throw new NoSuchServiceError(dest as string)
+        const ref = p.monitor(pid)
+        await sysCall(pid, [SYS, 'stop', reason], 'stopServer', opts?.timeout)
+        await p.receive((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
+        resolve()
+      } catch (e) {
+        reject(e)
+      }
+    })
+  })
 }
