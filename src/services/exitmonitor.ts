@@ -5,7 +5,7 @@
 import { describe } from '../errors.js'
 import { call } from '../messaging.js'
 import { whereis } from '../names.js'
-import type { Process } from '../process.js'
+import { checkPid, type Process } from '../process.js'
 import { cast } from '../server.js'
 import type { Pid } from '../values.js'
 import { log } from './syslog.js'
@@ -64,13 +64,16 @@ function select(s: ExitMonitorState, q: ExitQuery): ExitRecord[] {
 /** The EXIT-MONITOR server's handlers. */
 export const exitMonitorHandlers = {
   init: (): ExitMonitorState => ({ ring: [], next: 0 }),
-  handle(req: unknown, s: ExitMonitorState) {
+  handle(req: unknown, s: ExitMonitorState, _from: unknown, self: Process) {
     if (Array.isArray(req) && req[0] === 'query') return { answer: select(s, (req[1] ?? {}) as ExitQuery), state: s }
+    if (Array.isArray(req) && req[0] === 'watch') {
+      self.monitor(req[1] as Pid)
+      return { answer: true, state: s }
+    }
     return { answer: new TypeError(`EXIT-MONITOR: unknown request ${describe(req)}`), state: s }
   },
-  cast(msg: unknown, s: ExitMonitorState, self: Process) {
+  cast(msg: unknown, s: ExitMonitorState) {
     if (Array.isArray(msg) && msg[0] === 'exit') add(s, msg[1] as ExitRecord)
-    else if (Array.isArray(msg) && msg[0] === 'watch') self.monitor(msg[1] as Pid)
     return { state: s }
   },
   info(msg: unknown, s: ExitMonitorState) {
@@ -85,9 +88,12 @@ export function noteExit(pid: Pid, reason: unknown, where: { supervisor?: Pid; c
   cast(EXIT_MONITOR, ['exit', { pid, reason, time: Date.now(), ...where }])
 }
 
-/** Has the EXIT-MONITOR record `pid`'s exit (it monitors the pid). */
-export function watchExits(pid: Pid): void {
-  cast(EXIT_MONITOR, ['watch', pid])
+/** Has the EXIT-MONITOR record `pid`'s exit (it monitors the pid);
+ * resolves once the monitor is in place ('noproc' is recorded for a pid
+ * already gone). */
+export async function watchExits(pid: Pid, opts?: { timeout?: number }): Promise<void> {
+  checkPid(pid, 'watchExits')
+  await call(EXIT_MONITOR, ['watch', pid], opts)
 }
 
 /** The recorded exits matching `q`, oldest first. */
