@@ -74,7 +74,7 @@ function open(): Sink {
       write(line: string) {
         written = new Promise<void>((res) => file.write(line, () => res()))
         if (config.print) {
-          pretty ??= prettyFactory({ colorize: process.stderr.isTTY === true })
+          pretty ??= prettyFactory({ colorize: process.stderr.isTTY === true, ignore: 'node' })
           process.stderr.write(pretty(line))
         }
       },

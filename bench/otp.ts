@@ -1,0 +1,112 @@
+// The `otp` suite: the standard server (makeServer) against raw call/reply,
+// a hand-written server loop in plain JS, and Erlang's gen_server:call, in
+// one run. Every (result, implementation) pair runs in a fresh child.
+import { PlainRuntime } from './baselines/plain.js'
+import { runErlang } from './erl.js'
+import {
+  type Baseline,
+  check,
+  latch,
+  measure,
+  now,
+  perSecond,
+  type Report,
+  RUNS,
+  type Spec,
+  since,
+  tick,
+} from './harness.js'
+import type { Proc, Runtime } from './runtime.js'
+import { call as rawCall } from './workloads.js'
+
+const SCALE = Number(process.env.BENCH_SCALE ?? '1')
+check(SCALE > 0, `BENCH_SCALE must be > 0, got ${process.env.BENCH_SCALE}`)
+const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE))
+
+export const SIZES = { server_call: scaled(200_000), raw_call: scaled(200_000) }
+
+const KEYS: readonly Baseline[] = ['plain_js', 'erlang']
+
+/** The server's one handler, the same in every implementation: answer i + 1. */
+const handle = (i: number, state: null) => ({ answer: i + 1, state })
+
+/** Round trips/s: a client process calls `server` `n` times, in sequence,
+ * checking every answer; `stop` ends the server. */
+async function clientLoop<P>(rt: Runtime<P>, server: P, n: number, stop: () => void): Promise<number> {
+  const base = rt.processCount() - 1
+  const done = latch<number>()
+  rt.spawn(async (p: Proc<P>) => {
+    try {
+      const t0 = now()
+      for (let i = 0; i < n; i++) {
+        const r = await p.call(server, i)
+        check(r === i + 1, `server_call: expected ${i + 1}, got ${String(r)}`)
+      }
+      done.resolve(since(t0))
+    } catch (e) {
+      done.reject(e)
+    }
+  })
+  const ns = await done.promise
+  stop()
+  while (rt.processCount() > base) await tick()
+  return perSecond(n, ns)
+}
+
+/** bfly: makeServer with `handle`, stopped by stopServer. */
+async function bflyServerCall(n: number): Promise<number> {
+  const { bfly } = await import('./bfly.js')
+  const { makeServer, stopServer } = await import('../index.js')
+  const server = makeServer({ handle })
+  return clientLoop(bfly, server, n, () => void stopServer(server))
+}
+
+/** plain_js: the same protocol written by hand on the plain runtime: a
+ * loop that takes ['$call', from, req], runs the handler, checks its
+ * result and replies. */
+async function plainServerCall(n: number): Promise<number> {
+  const rt = new PlainRuntime()
+  const server = rt.spawn(async (p) => {
+    let state = null
+    for (;;) {
+      const m = (await p.receive()) as ['$call', unknown, number] | 'stop'
+      if (m === 'stop') return
+      const r = handle(m[2], state)
+      if (r === null || typeof r !== 'object' || !('state' in r)) throw new TypeError('bad return')
+      state = r.state
+      if (r.answer !== undefined) rt.reply(m[1], r.answer)
+    }
+  })
+  return clientLoop(rt, server, n, () => rt.send(server, 'stop'))
+}
+
+export async function run(): Promise<Report> {
+  console.error(`otp: erlang (erl -noshell +S 2), best of ${RUNS}`)
+  const erl = runErlang('bfly_otp', { runs: RUNS, ...SIZES })
+  return measure(
+    'otp',
+    erl.release,
+    specs((name) => erl.results.get(name) ?? null),
+    KEYS,
+  )
+}
+
+/** The results. `erlang` gives the Erlang value of a result (parent side only). */
+export function specs(erlang: (name: string) => number | null = () => null): Spec[] {
+  return [
+    {
+      name: 'server_call',
+      unit: 'roundtrips/s',
+      higher_is_better: true,
+      bfly: () => bflyServerCall(SIZES.server_call),
+      baselines: { plain_js: () => plainServerCall(SIZES.server_call), erlang: erlang('server_call') },
+    },
+    {
+      name: 'raw_call',
+      unit: 'roundtrips/s',
+      higher_is_better: true,
+      bfly: async () => rawCall((await import('./bfly.js')).bfly, SIZES.raw_call),
+      baselines: { plain_js: () => rawCall(new PlainRuntime(), SIZES.raw_call), erlang: erlang('raw_call') },
+    },
+  ]
+}
