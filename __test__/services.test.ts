@@ -162,8 +162,8 @@ test('keepAlive refuses bad arguments and a start that does not return a pid', a
 
 test.serial('log rotation: many lines over small files, every line intact and present once', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bfly-rotate-test-'))
-  configureLog({ dir, size: '4K', maxFiles: 1000 })
-  const N = 3000
+  configureLog({ dir, size: '8K', maxFiles: 1000 })
+  const N = 2000
   for (let i = 0; i < N; i++) log('info', 'line', i, { pad: 'x'.repeat(i % 50) })
   await flushLog()
   const files = readdirSync(dir)

@@ -247,6 +247,13 @@ test('a child failing to start stops the ones started and ends the supervisor wi
   t.deepEqual(events, ['start a', 'stop a'])
 })
 
+test('a supervisor answers an unknown call with a TypeError value', async (t) => {
+  const sup = supervisor({ children: [] })
+  const r = await call(sup, 'ping')
+  t.true(r instanceof TypeError)
+  exit(sup, 'shutdown')
+})
+
 test('bad specs are refused at once, starting nothing', (t) => {
   const before = processCount()
   const ok = worker('a', [])

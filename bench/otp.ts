@@ -1,6 +1,7 @@
 // The `otp` suite: the standard server (makeServer) against raw call/reply,
 // a hand-written server loop in plain JS, and Erlang's gen_server:call, in
-// one run. Every (result, implementation) pair runs in a fresh child.
+// one run (bench/erlang/bfly_local.erl's `call` and `raw_call`). Every
+// (result, implementation) pair runs in a fresh child.
 import { PlainRuntime } from './baselines/plain.js'
 import { runErlang } from './erl.js'
 import {
@@ -82,11 +83,17 @@ async function plainServerCall(n: number): Promise<number> {
 
 export async function run(): Promise<Report> {
   console.error(`otp: erlang (erl -noshell +S 2), best of ${RUNS}`)
-  const erl = runErlang('bfly_otp', { runs: RUNS, ...SIZES })
+  // bfly_local.erl's gen_server `call` (the same as the local suite's) and its raw_call, one VM each.
+  const gen = runErlang('bfly_local', { runs: RUNS, call: SIZES.server_call, only: 'call' })
+  const raw = runErlang('bfly_local', { runs: RUNS, raw_call: SIZES.raw_call, only: 'raw_call' })
+  const erl = new Map([
+    ['server_call', gen.results.get('call') ?? null],
+    ['raw_call', raw.results.get('raw_call') ?? null],
+  ])
   return measure(
     'otp',
-    erl.release,
-    specs((name) => erl.results.get(name) ?? null),
+    gen.release ?? raw.release,
+    specs((name) => erl.get(name) ?? null),
     KEYS,
   )
 }

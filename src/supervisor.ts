@@ -222,8 +222,9 @@ function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise
           await s.stopAll()
           throw reason
         }
-      } else if (m[0] === '$call' && Array.isArray(m[2]) && m[2][0] === SYS && m[2][1] === 'which_children') {
-        reply(m[1] as From, s.info())
+      } else if (m[0] === '$call' && m.length === 3) {
+        const which = Array.isArray(m[2]) && m[2][0] === SYS && m[2][1] === 'which_children'
+        reply(m[1] as From, which ? s.info() : new TypeError(`supervisor ${p.self}: unknown request ${describe(m[2])}`))
       }
     }
   }

@@ -22,7 +22,8 @@ main(Args) ->
         {idle_process_bytes, lo, fun() -> idle(Get(idle)) end},
         {selective_receive_10k, lo,
          fun() -> selective(Get(selective_noise), Get(selective_iters)) end},
-        {call, hi, fun() -> call(Get(call)) end}
+        {call, hi, fun() -> call(Get(call)) end},
+        {raw_call, hi, fun() -> raw_call(maps:get(raw_call, Opts, maps:get(call, Opts, 0))) end}
     ],
     Only = maps:get(only, Opts, all),
     [report(Name, best(Runs, Dir, F))
@@ -206,3 +207,27 @@ call_loop(S, I, N) ->
 init([]) -> {ok, nostate}.
 handle_call(I, _From, St) -> {reply, I + 1, St}.
 handle_cast(_, St) -> {noreply, St}.
+
+%% Raw call/reply round trips/s (the otp suite's raw_call): a tagged request
+%% with a fresh ref, answered by a plain receive loop (gen_server:call minus
+%% its monitor and the behaviour's dispatch).
+raw_call(N) ->
+    S = spawn_link(fun raw_server/0),
+    T0 = now_ns(),
+    raw_loop(S, 0, N),
+    Ns = now_ns() - T0,
+    S ! stop,
+    per_second(N, Ns).
+
+raw_loop(_, N, N) -> ok;
+raw_loop(S, I, N) ->
+    Ref = make_ref(),
+    S ! {call, self(), Ref, I},
+    receive {Ref, R} -> check(R =:= I + 1, raw_answer) end,
+    raw_loop(S, I + 1, N).
+
+raw_server() ->
+    receive
+        {call, From, Ref, I} -> From ! {Ref, I + 1}, raw_server();
+        stop -> ok
+    end.
