@@ -1,13 +1,17 @@
 // makeServer, cast, stopServer and upgrade (API.md "Servers, supervisors and system services").
+import { Worker } from 'node:worker_threads'
 import test from 'ava'
 import {
   BadReturnError,
   call,
   cast,
+  decode,
   type From,
   makeServer,
   NameTakenError,
   NoProcError,
+  NotPortableError,
+  type Pid,
   processCount,
   reply,
   type ServerHandlers,
@@ -225,6 +229,21 @@ test('upgrade to a { module, export } spec imports the handlers', async (t) => {
   const pid = makeServer(counter, { args: 1 })
   await upgrade(pid, { module: new URL('./fixtures/server-v2.ts', import.meta.url).href, export: 'doubler' })
   t.deepEqual(await call(pid, 5), ['v2', 10, 1])
+})
+
+test('a server on another thread is upgraded by { module, export }; handlers objects cannot travel', async (t) => {
+  const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
+    workerData: { entry: new URL('./fixtures/thread-server.ts', import.meta.url).href },
+  })
+  try {
+    const pid = decode(await new Promise<Uint8Array>((res) => worker.once('message', res))) as Pid
+    t.is(await call(pid, 2), 3)
+    await t.throwsAsync(upgrade(pid, counter), { instanceOf: NotPortableError })
+    await upgrade(pid, { module: new URL('./fixtures/server-v2.ts', import.meta.url).href, export: 'doubler' })
+    t.deepEqual(await call(pid, 5), ['v2', 10, 1])
+  } finally {
+    await worker.terminate()
+  }
 })
 
 test('installCode writes versioned files and upgrade switches a server to them', async (t) => {
