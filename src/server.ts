@@ -244,15 +244,33 @@ function isCodeSpec(code: unknown): code is CodeSpec {
 }
 
 /**
- * Starts a server (seed make-server) and returns its pid at once. The
- * server runs `handlers.init(opts.args)`, then handles its mailbox in
- * arrival order: `['$call', from, req]` (from `call`) goes to `handle`,
- * `['$cast', msg]` (from `cast`) to `cast`, anything else to `info`.
- * A handler that throws, or returns a malformed result (BadReturnError,
- * naming the handler), ends the server with that error as its reason:
- * linked processes get it, pending callers get NoProcError carrying it.
- * With `opts.name` the name is registered before `init` runs; a name
- * already taken throws NameTakenError and starts nothing.
+ * Starts a server (seed make-server) and returns its pid at once.
+ *
+ * Start: with `opts.name` the name is registered before anything runs (a
+ * name already taken throws NameTakenError and starts nothing); with
+ * `opts.link` the server is spawned linked to that process in one step.
+ * Then `init(opts.args)` gives the state; a throw there ends the server
+ * with that error. Messages are handled one at a time in arrival order,
+ * each after the previous handler has settled:
+ *
+ * - `['$call', from, request]` (from `call`): `handle(request, state, from)`;
+ *   `{ answer, state }` replies now, `{ state }` leaves the reply to a later
+ *   `reply(from, v)`. A late reply to a caller that timed out is dropped.
+ *   Without a `handle`, a call ends the server with a TypeError.
+ * - `['$cast', msg]` (from `cast`): `cast(msg, state)` -> `{ state }`; dropped without one.
+ * - An EXIT from the `link` parent (with `opts.trapExit`): the server stops
+ *   with the parent's reason, running `terminate`.
+ * - Anything else (EXIT and DOWN included): `info(msg, state)` -> `{ state }`;
+ *   dropped without one.
+ * - System requests (`upgrade`, `stopServer`): see those functions.
+ *
+ * Ending: a result with `stop: reason` ends the server with `reason` after
+ * replying; a handler that throws, or returns a malformed result
+ * (BadReturnError, naming the handler), ends it with that error. In every
+ * such case `terminate(reason, state)` runs first, and its own throw
+ * replaces the reason. Linked processes get the reason; pending callers get
+ * NoProcError carrying it. An untrappable kill (or any exit signal without
+ * `trapExit`) ends it at once, without `terminate`.
  */
 export function makeServer<S, Req = unknown, Ans = unknown, Args = unknown>(
   handlers: ServerHandlers<S, Req, Ans, Args>,

@@ -231,18 +231,40 @@ function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise
 }
 
 /**
- * Starts a supervisor (OTP supervisor) and returns its pid at once. It
- * traps exits and starts `children` in order, linking each. When a child
- * exits, the exit goes to the EXIT-MONITOR; then, if its restart type says
- * so, the strategy restarts it (others are stopped in reverse start order
- * first). More than `intensity` restarts within `period` ms stop every
- * child (reverse start order) and then the supervisor, with reason
- * 'shutdown' (logged to SYSTEM-LOG). A child whose start throws at
- * startup stops the children already started and ends the supervisor with
- * that error. An exit signal from a linked non-child (its parent, or
- * `exit(sup, reason)`) with a reason other than 'normal' stops the children
- * and ends the supervisor with that reason. Nest trees by starting a child
- * with `(sup) => supervisor({ ..., link: sup })`.
+ * Starts a supervisor (OTP supervisor) and returns its pid at once.
+ *
+ * Start: the supervisor traps exits and calls each child's `start(sup)` in
+ * order, linking the pid it returns. A start that throws (or returns no
+ * Pid) stops the children already started, in reverse order, and ends the
+ * supervisor with that error.
+ *
+ * A child exits (its EXIT arrives): the exit goes to the EXIT-MONITOR. If
+ * its restart type says so (`permanent` always; `transient` unless the
+ * reason is 'normal' or 'shutdown'; `temporary` never, and it is dropped
+ * from the children), the restart counts against the intensity, then:
+ * `one_for_one` starts that child again; `one_for_all` stops every other
+ * running child (reverse start order) and starts them all again in order;
+ * `rest_for_one` does that for the children started after it. A restart
+ * that fails to start counts as another restart and is retried.
+ *
+ * More than `intensity` restarts within `period` ms: every child is stopped
+ * in reverse start order, the reason is logged to SYSTEM-LOG, and the
+ * supervisor exits with reason 'shutdown' (so a transient parent entry does
+ * not restart it; a permanent one does).
+ *
+ * An EXIT from a linked process that is not a child (its parent, or
+ * `exit(sup, reason)`): reason 'normal' is ignored; any other stops every
+ * child in reverse start order and ends the supervisor with that reason.
+ * Stopping a child is `exit(child, 'shutdown')`, then `exit(child, 'kill')`
+ * after its `shutdown` ms (default 5000; 'brutal_kill' kills at once);
+ * the supervisor waits for each child's EXIT before the next.
+ *
+ * A call `whichChildren(sup)` is answered with the children in start order;
+ * any other call with a TypeError value; other messages are ignored.
+ * Nest trees by starting a child with `(sup) => supervisor({ ..., link: sup })`.
+ * A child that registers a name (e.g. `makeServer(h, { link: sup, name })`)
+ * is reachable by that name again as soon as the supervisor has handled
+ * its exit: the restart registers the name anew.
  */
 export function supervisor(spec: SupervisorSpec): Pid {
   const kids = checkSpec(spec)
