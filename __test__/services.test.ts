@@ -176,6 +176,24 @@ test.serial('log rotation: many lines over small files, every line intact and pr
   configureLog({ dir: logDir, size: '10M' })
 })
 
+test.serial('log rotation by time: an interval rotates the file, keeping every line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bfly-rotate-time-test-'))
+  configureLog({ dir, interval: '1s' })
+  log('info', 'before rotation')
+  await flushLog()
+  const rotated = () => readdirSync(dir).filter((f) => f.endsWith('.log')).length > 1
+  t.true(await eventually(rotated, 10_000), 'a rotated file appeared')
+  log('info', 'after rotation')
+  await flushLog()
+  t.deepEqual(
+    lines(dir)
+      .map((l) => l.msg)
+      .sort(),
+    ['after rotation', 'before rotation'],
+  )
+  configureLog({ dir: logDir, interval: '1d' })
+})
+
 test.serial('log writes errors with their stack; a bad level is a TypeError', async (t) => {
   const tag = uniqueName('err')
   log('error', tag, new RangeError('out of range'))
