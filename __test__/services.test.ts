@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import test from 'ava'
 import {
   configureLog,
@@ -192,6 +193,27 @@ test.serial('log rotation by time: an interval rotates the file, keeping every l
     ['after rotation', 'before rotation'],
   )
   configureLog({ dir: logDir, interval: '1d' })
+})
+
+test.serial('log from a worker thread reaches the main thread SYSTEM-LOG; workers start no services', async (t) => {
+  const worker = new Worker(new URL('./fixtures/tsx-worker.mjs', import.meta.url), {
+    workerData: { entry: new URL('./fixtures/thread-log.ts', import.meta.url).href },
+  })
+  try {
+    t.is(await new Promise((res) => worker.once('message', res)), 1, 'one SYSTEM-LOG in the node')
+    const found = async () => {
+      await flushLog()
+      return lines(logDir).some((l) => l.msg === 'from a worker thread { n: 1 }')
+    }
+    let ok = await found()
+    for (let i = 0; !ok && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+      ok = await found()
+    }
+    t.true(ok)
+  } finally {
+    await worker.terminate()
+  }
 })
 
 test.serial('log writes errors with their stack; a bad level is a TypeError', async (t) => {
