@@ -1,6 +1,6 @@
 // The `otp` suite: the standard server (makeServer) against raw call/reply,
 // a hand-written server loop in plain JS, and Erlang's gen_server:call, in
-// one run (bench/erlang/bfly_local.erl's `call` and `raw_call`). Every
+// one run (bench/erlang/bfly_local.erl's `call`, `raw_call` and `server_cast`). Every
 // (result, implementation) pair runs in a fresh child.
 import { PlainRuntime } from './baselines/plain.js'
 import { runErlang } from './erl.js'
@@ -24,7 +24,7 @@ const SCALE = Number(process.env.BENCH_SCALE ?? '1')
 check(SCALE > 0, `BENCH_SCALE must be > 0, got ${process.env.BENCH_SCALE}`)
 const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE))
 
-export const SIZES = { server_call: scaled(200_000), raw_call: scaled(200_000) }
+export const SIZES = { server_call: scaled(200_000), raw_call: scaled(200_000), server_cast: scaled(1_000_000) }
 
 const KEYS: readonly Baseline[] = ['plain_js', 'erlang']
 
@@ -81,14 +81,42 @@ async function plainServerCall(n: number): Promise<number> {
   return clientLoop(rt, server, n, () => rt.send(server, 'stop'))
 }
 
+/** Casts/s: a client casts `n` numbers, then one call answers how many
+ * the server counted (all of them, or the run is invalid). */
+async function bflyServerCast(n: number): Promise<number> {
+  const { cast, makeServer, spawn, stopServer } = await import('../index.js')
+  const server = makeServer({
+    init: () => 0,
+    cast: (_m, s: number) => ({ state: s + 1 }),
+    handle: (_r, s: number) => ({ answer: s, state: s }),
+  })
+  const done = latch<number>()
+  spawn(async (p) => {
+    try {
+      const t0 = now()
+      for (let i = 0; i < n; i++) cast(server, i)
+      const count = await p.call(server, 'count', { timeout: 60_000 })
+      check(count === n, `server_cast: the server counted ${String(count)} of ${n}`)
+      done.resolve(since(t0))
+    } catch (e) {
+      done.reject(e)
+    }
+  })
+  const ns = await done.promise
+  await stopServer(server)
+  return perSecond(n, ns)
+}
+
 export async function run(): Promise<Report> {
   console.error(`otp: erlang (erl -noshell +S 2), best of ${RUNS}`)
   // bfly_local.erl's gen_server `call` (the same as the local suite's) and its raw_call, one VM each.
   const gen = runErlang('bfly_local', { runs: RUNS, call: SIZES.server_call, only: 'call' })
   const raw = runErlang('bfly_local', { runs: RUNS, raw_call: SIZES.raw_call, only: 'raw_call' })
+  const cast = runErlang('bfly_local', { runs: RUNS, server_cast: SIZES.server_cast, only: 'server_cast' })
   const erl = new Map([
     ['server_call', gen.results.get('call') ?? null],
     ['raw_call', raw.results.get('raw_call') ?? null],
+    ['server_cast', cast.results.get('server_cast') ?? null],
   ])
   return measure(
     'otp',
@@ -107,6 +135,13 @@ export function specs(erlang: (name: string) => number | null = () => null): Spe
       higher_is_better: true,
       bfly: () => bflyServerCall(SIZES.server_call),
       baselines: { plain_js: () => plainServerCall(SIZES.server_call), erlang: erlang('server_call') },
+    },
+    {
+      name: 'server_cast',
+      unit: 'casts/s',
+      higher_is_better: true,
+      bfly: () => bflyServerCast(SIZES.server_cast),
+      baselines: { erlang: erlang('server_cast') },
     },
     {
       name: 'raw_call',

@@ -23,7 +23,8 @@ main(Args) ->
         {selective_receive_10k, lo,
          fun() -> selective(Get(selective_noise), Get(selective_iters)) end},
         {call, hi, fun() -> call(Get(call)) end},
-        {raw_call, hi, fun() -> raw_call(maps:get(raw_call, Opts, maps:get(call, Opts, 0))) end}
+        {raw_call, hi, fun() -> raw_call(maps:get(raw_call, Opts, maps:get(call, Opts, 0))) end},
+        {server_cast, hi, fun() -> server_cast(maps:get(server_cast, Opts, maps:get(call, Opts, 0))) end}
     ],
     Only = maps:get(only, Opts, all),
     [report(Name, best(Runs, Dir, F))
@@ -204,9 +205,24 @@ call_loop(S, I, N) ->
     check(R =:= I + 1, call_answer),
     call_loop(S, I + 1, N).
 
-init([]) -> {ok, nostate}.
+%% The state counts casts (the otp suite's server_cast); calls answer I + 1.
+init([]) -> {ok, 0}.
+handle_call(count, _From, St) -> {reply, St, St};
 handle_call(I, _From, St) -> {reply, I + 1, St}.
-handle_cast(_, St) -> {noreply, St}.
+handle_cast(_, St) -> {noreply, St + 1}.
+
+%% Casts/s: N gen_server:cast, then one call that sees them all counted.
+server_cast(N) ->
+    {ok, S} = gen_server:start_link(?MODULE, [], []),
+    T0 = now_ns(),
+    cast_loop(S, N),
+    check(gen_server:call(S, count, infinity) =:= N, cast_count),
+    Ns = now_ns() - T0,
+    ok = gen_server:stop(S),
+    per_second(N, Ns).
+
+cast_loop(_, 0) -> ok;
+cast_loop(S, K) -> gen_server:cast(S, K), cast_loop(S, K - 1).
 
 %% Raw call/reply round trips/s (the otp suite's raw_call): a tagged request
 %% with a fresh ref, answered by a plain receive loop (gen_server:call minus
