@@ -69,7 +69,8 @@ function open(): Sink {
   // pino formats; this destination tees each whole line to the file and,
   // when printing is on, to the terminal.
   const logger = pino(
-    { level: 'trace', base: { node: nodeName }, timestamp: false },
+    // The node's name is read per line: startNode may rename the node after the first line.
+    { level: 'trace', base: null, mixin: () => ({ node: nodeName }), timestamp: false },
     {
       write(line: string) {
         written = new Promise<void>((res) => file.write(line, () => res()))
