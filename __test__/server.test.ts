@@ -1,4 +1,7 @@
 // makeServer, cast, stopServer and upgrade (API.md "Servers, supervisors and system services").
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import test from 'ava'
 import {
@@ -25,6 +28,11 @@ import {
 } from '../index.ts'
 import { installCode } from '../src/code.ts'
 import { deferred, isDown, isExitFrom, next, reasonOf, run, SHORT, uniqueName } from './helpers.ts'
+
+// installCode writes under BFLY_CODE_DIR: a temp directory of this test run.
+const codeDir = mkdtempSync(join(tmpdir(), 'bfly-code-test-'))
+process.env.BFLY_CODE_DIR = codeDir
+test.after.always(() => rmSync(codeDir, { recursive: true, force: true }))
 
 const counter: ServerHandlers<number, number, number, number> = {
   init: (start) => start,

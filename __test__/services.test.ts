@@ -1,6 +1,6 @@
 // The system services: EXIT-MONITOR, KEEP-ALIVE, SYSTEM-LOG.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -24,7 +24,18 @@ import {
 } from '../index.ts'
 import { eventually, run, uniqueName } from './helpers.ts'
 
-const logDir = mkdtempSync(join(tmpdir(), 'bfly-services-test-'))
+const made: string[] = []
+/** A fresh temp directory, removed after the tests. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  made.push(d)
+  return d
+}
+test.after.always(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true })
+})
+
+const logDir = tempDir('bfly-services-test-')
 configureLog({ dir: logDir })
 
 /** Every JSON line of every file in `dir`. */
@@ -162,7 +173,7 @@ test('keepAlive refuses bad arguments and a start that does not return a pid', a
 })
 
 test.serial('log rotation: many lines over small files, every line intact and present once', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bfly-rotate-test-'))
+  const dir = tempDir('bfly-rotate-test-')
   configureLog({ dir, size: '8K', maxFiles: 1000 })
   const N = 2000
   for (let i = 0; i < N; i++) log('info', 'line', i, { pad: 'x'.repeat(i % 50) })
@@ -178,7 +189,7 @@ test.serial('log rotation: many lines over small files, every line intact and pr
 })
 
 test.serial('log rotation by time: an interval rotates the file, keeping every line', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bfly-rotate-time-test-'))
+  const dir = tempDir('bfly-rotate-time-test-')
   configureLog({ dir, interval: '1s' })
   log('info', 'before rotation')
   await flushLog()
@@ -253,7 +264,7 @@ test.serial('background printing is off unless switched on, and can be switched 
 })
 
 test('the services never keep Node running: a program that uses them exits by itself', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bfly-exit-test-'))
+  const dir = tempDir('bfly-exit-test-')
   const program = `
     import { keepAlive, log, makeServer, supervisor, whereis } from './index.ts'
     log('info', 'hello from a child')
