@@ -7,7 +7,7 @@ import { call, exit, type From, reply, send } from './messaging.js'
 import { registerService, whereis } from './names.js'
 import { Process } from './process.js'
 import { spawn } from './spawn.js'
-import type { Dest, Pid } from './values.js'
+import { type Dest, Pid } from './values.js'
 
 type MaybePromise<T> = T | PromiseLike<T>
 
@@ -352,9 +352,10 @@ export function stopServer(dest: Dest, reason: unknown = 'normal', opts?: { time
       try {
         const pid = typeof dest === 'string' ? whereis(dest) : dest
         if (pid === undefined) throw new NoSuchServiceError(dest as string)
-        const ref = p.monitor(pid)
+        // A { node, name } destination has no pid here to monitor: its acknowledgement is all there is.
+        const ref = pid instanceof Pid ? p.monitor(pid) : undefined
         await sysCall(pid, [SYS, 'stop', reason], 'stopServer', opts?.timeout)
-        await p.receive((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
+        if (ref !== undefined) await p.receive((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
         resolve()
       } catch (e) {
         reject(e)
