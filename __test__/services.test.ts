@@ -51,6 +51,37 @@ test('the three services run from the start, registered by name', (t) => {
   for (const name of ['EXIT-MONITOR', 'KEEP-ALIVE', 'SYSTEM-LOG']) t.truthy(whereis(name), name)
 })
 
+test.serial('a service that was killed is started again by its next client', async (t) => {
+  for (const name of ['SYSTEM-LOG', 'EXIT-MONITOR']) {
+    const old = whereis(name) as Pid
+    await run(async (p) => {
+      const ref = p.monitor(old)
+      p.exit(old, 'kill')
+      await p.receive((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
+    })
+    t.is(whereis(name), undefined)
+  }
+  const tag = uniqueName('revived')
+  log('info', tag)
+  await flushLog()
+  t.true(
+    lines(logDir).some((l) => l.msg === tag),
+    'the new SYSTEM-LOG wrote the line to the same file',
+  )
+  const victim = spawn(async (p) => {
+    await p.receive()
+  })
+  await watchExits(victim)
+  exit(victim, 'gone')
+  t.true(await eventually(() => whereis('EXIT-MONITOR') !== undefined))
+  let recs = await exitLog({ pid: victim })
+  for (let i = 0; recs.length === 0 && i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 10))
+    recs = await exitLog({ pid: victim })
+  }
+  t.is(recs[0]?.reason, 'gone')
+})
+
 test('RestartWindow: the default heuristic allows 5 failures a minute and refuses the 6th (fake clock)', (t) => {
   let now = 0
   const w = new RestartWindow(5, 60_000, () => now)

@@ -4,10 +4,10 @@
 // into the core: only what is reported or monitored is recorded.
 import { describe } from '../errors.js'
 import { call } from '../messaging.js'
-import { whereis } from '../names.js'
 import { checkPid, type Process } from '../process.js'
 import { cast } from '../server.js'
 import type { Pid } from '../values.js'
+import { running } from './revive.js'
 import { log } from './syslog.js'
 
 export const EXIT_MONITOR = 'EXIT-MONITOR'
@@ -82,10 +82,9 @@ export const exitMonitorHandlers = {
   },
 }
 
-/** Reports an exit to the EXIT-MONITOR (dropped when it is not running). */
+/** Reports an exit to the EXIT-MONITOR (restarted if it was stopped; dropped on a worker with none). */
 export function noteExit(pid: Pid, reason: unknown, where: { supervisor?: Pid; child?: string } = {}): void {
-  if (whereis(EXIT_MONITOR) === undefined) return
-  cast(EXIT_MONITOR, ['exit', { pid, reason, time: Date.now(), ...where }])
+  if (running(EXIT_MONITOR)) cast(EXIT_MONITOR, ['exit', { pid, reason, time: Date.now(), ...where }])
 }
 
 /** Has the EXIT-MONITOR record `pid`'s exit (it monitors the pid);
@@ -93,10 +92,12 @@ export function noteExit(pid: Pid, reason: unknown, where: { supervisor?: Pid; c
  * already gone). */
 export async function watchExits(pid: Pid, opts?: { timeout?: number }): Promise<void> {
   checkPid(pid, 'watchExits')
+  running(EXIT_MONITOR)
   await call(EXIT_MONITOR, ['watch', pid], opts)
 }
 
 /** The recorded exits matching `q`, oldest first. */
 export function exitLog(q: ExitQuery = {}, opts?: { timeout?: number }): Promise<ExitRecord[]> {
+  running(EXIT_MONITOR)
   return call<ExitRecord[]>(EXIT_MONITOR, ['query', q], opts)
 }

@@ -1,12 +1,13 @@
 // The system services, started with the runtime on the main thread (the
 // node's services; worker threads reach them by name). Each is a
-// makeServer server; one that was stopped or killed is started again the
-// next time services are ensured (every import of bfly, and `ensureServices()`).
+// makeServer server; one that was stopped or killed is started again when
+// a client (log, noteExit, keepAlive...) finds it gone, or by `ensureServices()`.
 import { isMainThread } from 'node:worker_threads'
 import { whereis } from '../names.js'
 import { makeServer, type ServerHandlers } from '../server.js'
 import { EXIT_MONITOR, exitMonitorHandlers } from './exitmonitor.js'
 import { KEEP_ALIVE, keepAliveHandlers } from './keepalive.js'
+import { setRevive } from './revive.js'
 import { SYSTEM_LOG, systemLogHandlers } from './syslog.js'
 
 const SERVICES = [
@@ -26,4 +27,5 @@ export function ensureServices(): void {
     if (whereis(name) === undefined) makeServer(handlers as ServerHandlers, { name })
 }
 
+setRevive(ensureServices)
 ensureServices()

@@ -9,6 +9,7 @@ import { registerService, whereis } from '../names.js'
 import type { Process } from '../process.js'
 import { Pid } from '../values.js'
 import { noteExit } from './exitmonitor.js'
+import { running } from './revive.js'
 import { log } from './syslog.js'
 
 export const KEEP_ALIVE = 'KEEP-ALIVE'
@@ -132,6 +133,7 @@ export async function keepAlive(name: string, start: Start, opts: KeepAliveOptio
   if (typeof name !== 'string' || name === '') throw new TypeError('keepAlive: name must be a non-empty string')
   if (typeof start !== 'function') throw new TypeError('keepAlive: start must be a function () => Pid')
   new RestartWindow(opts.maxRestarts ?? 5, opts.withinMs ?? 60_000) // validates the heuristic now
+  running(KEEP_ALIVE)
   const r = await call(KEEP_ALIVE, ['keep', name, start, opts], { timeout: Number.POSITIVE_INFINITY })
   if (r instanceof Error) throw r
   return r as Pid

@@ -12,6 +12,7 @@ import { call } from '../messaging.js'
 import { whereis } from '../names.js'
 import { cast } from '../server.js'
 import { nodeName } from '../values.js'
+import { running } from './revive.js'
 
 export const SYSTEM_LOG = 'SYSTEM-LOG'
 
@@ -136,18 +137,19 @@ export const systemLogHandlers = {
  * line `{ level, time, node, msg, err? }` (pino's numeric level; `msg` is
  * the args rendered and joined by spaces; `err` the first Error, with its
  * stack) to the rotating file, and prints it pretty when printing is on.
- * Returns at once. Throws a TypeError for an unknown level. Dropped when
- * SYSTEM-LOG is not running.
+ * Returns at once. Throws a TypeError for an unknown level. A SYSTEM-LOG
+ * that was stopped is started again (on a worker with none running, the
+ * line is dropped).
  */
 export function log(level: Level, ...args: unknown[]): void {
   if (!LEVELS.includes(level))
     throw new TypeError(`log: level must be one of ${LEVELS.join(', ')}, got ${String(level)}`)
-  if (whereis(SYSTEM_LOG) === undefined) return
-  cast(SYSTEM_LOG, [level, Date.now(), args])
+  if (running(SYSTEM_LOG)) cast(SYSTEM_LOG, [level, Date.now(), args])
 }
 
 /** Resolves once every line logged before this call is in the file. */
 export async function flushLog(opts?: { timeout?: number }): Promise<void> {
+  running(SYSTEM_LOG)
   await call(SYSTEM_LOG, 'flush', opts)
 }
 
