@@ -118,6 +118,26 @@ test('restart types: permanent always, transient on abnormal exit, temporary nev
   exit(sup2, 'shutdown')
 })
 
+test('one_for_all stops a temporary sibling and does not restart it', async (t) => {
+  const events: string[] = []
+  const sup = supervisor({
+    strategy: 'one_for_all',
+    intensity: 5,
+    children: [worker('a', events), worker('tmp', events, 'temporary'), worker('c', events)],
+  })
+  await crash((await whichChildren(sup))[0].pid)
+  const after = await whichChildren(sup)
+  t.deepEqual(
+    after.map((c) => [c.id, c.pid !== null]),
+    [
+      ['a', true],
+      ['c', true],
+    ],
+  )
+  t.deepEqual(events.slice(3), ['stop c', 'stop tmp', 'start a', 'start c'])
+  exit(sup, 'shutdown')
+})
+
 test('more than intensity restarts within period stop the children, then the supervisor with reason shutdown', async (t) => {
   const events: string[] = []
   const reason = await run(async (p) => {

@@ -150,8 +150,15 @@ class Sup {
     if (this.strategy === 'one_for_one') group.push(this.kids[i])
     else {
       const from = this.strategy === 'one_for_all' ? 0 : i
-      for (let j = from; j < this.kids.length; j++) if (j === i || this.kids[j].pid !== null) group.push(this.kids[j])
+      const kid = this.kids[i]
+      // Running siblings come back, except temporary ones, which are stopped and forgotten (as in OTP).
+      for (let j = from; j < this.kids.length; j++) {
+        const k = this.kids[j]
+        if (j === i || (k.pid !== null && k.restart !== 'temporary')) group.push(k)
+      }
       for (let j = this.kids.length - 1; j >= from; j--) if (j !== i) await this.stopChild(this.kids[j])
+      for (let j = this.kids.length - 1; j >= from; j--)
+        if (this.kids[j] !== kid && this.kids[j].restart === 'temporary') this.kids.splice(j, 1)
     }
     for (const k of group) {
       for (;;) {
@@ -244,7 +251,8 @@ function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise
  * from the children), the restart counts against the intensity, then:
  * `one_for_one` starts that child again; `one_for_all` stops every other
  * running child (reverse start order) and starts them all again in order;
- * `rest_for_one` does that for the children started after it. A restart
+ * `rest_for_one` does that for the children started after it (temporary
+ * siblings are stopped and forgotten, not restarted). A restart
  * that fails to start counts as another restart and is retried.
  *
  * More than `intensity` restarts within `period` ms: every child is stopped
