@@ -11,6 +11,7 @@ export {
   StmError,
   TimeoutError,
 } from './src/errors.js'
+export { type Clock, RestartWindow } from './src/intensity.js'
 export { type LockOptions, withLocks } from './src/locks.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
@@ -28,7 +29,33 @@ export {
 } from './src/node.js'
 export { Process } from './src/process.js'
 export { RemoteService, remoteService } from './src/remote.js'
+export {
+  BadReturnError,
+  type CodeSpec,
+  cast,
+  type HandlerResult,
+  makeServer,
+  type ServerHandlers,
+  type ServerOptions,
+  type StateResult,
+  stopServer,
+  UpgradeError,
+  upgrade,
+} from './src/server.js'
+export { type ExitQuery, type ExitRecord, exitLog, watchExits } from './src/services/exitmonitor.js'
+export { ensureServices } from './src/services/index.js'
+export { forgetKeepAlive, type KeepAliveOptions, keepAlive, keepAliveStatus } from './src/services/keepalive.js'
+export { configureLog, flushLog, type Level, type LogConfig, log, logFile, logPrint } from './src/services/syslog.js'
 export { type ProcessFn, processCount, type SpawnSpec, spawn } from './src/spawn.js'
 export { atomically, type Tx } from './src/stm.js'
+export {
+  type ChildInfo,
+  type ChildSpec,
+  type RestartType,
+  type Strategy,
+  type SupervisorSpec,
+  supervisor,
+  whichChildren,
+} from './src/supervisor.js'
 export { TVar } from './src/tvar.js'
 export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/values.js'

@@ -1,7 +1,9 @@
 // `npm start`: the seed's echo service, a linked crash, a monitor's DOWN.
 import { spawn as spawnChild } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { call, type From, type Process, registerService, reply, spawn } from '../index.ts'
+import { call, type From, flushLog, logPrint, type Process, registerService, reply, spawn } from '../index.ts'
+import { startEcho } from './echo.ts'
+import { supervisionDemo } from './supervision.ts'
 
 // The seed's (register-service :ECHO (spawn #'echo-server)) and (!? :ECHO "Hello").
 async function echoServer(p: Process): Promise<void> {
@@ -36,6 +38,14 @@ const done = new Promise<void>((resolve) => {
 })
 await done
 
+// The standard server (seed make-server) and a supervision tree that
+// restarts a crashing worker, with the EXIT-MONITOR's record of it.
+console.log(`standard server: (!? :STD-ECHO "Hello") -> ${await call(startEcho('STD-ECHO'), 'Hello')}`)
+// SYSTEM-LOG prints in the background while printing is switched on.
+logPrint(true)
+await supervisionDemo()
+await flushLog()
+logPrint(false)
 // Distribution: the same call to a service of another node (examples/remote-echo.ts).
 const remote = spawnChild(
   process.execPath,

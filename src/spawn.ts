@@ -20,7 +20,8 @@ export interface SpawnSpec {
   args?: unknown[]
 }
 
-function specifier(m: string): string {
+/** An import specifier for `m`: relative and absolute paths become file URLs. */
+export function specifier(m: string): string {
   if (m.startsWith('./') || m.startsWith('../') || isAbsolute(m)) return pathToFileURL(resolve(m)).href
   return m
 }

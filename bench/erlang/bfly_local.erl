@@ -22,7 +22,9 @@ main(Args) ->
         {idle_process_bytes, lo, fun() -> idle(Get(idle)) end},
         {selective_receive_10k, lo,
          fun() -> selective(Get(selective_noise), Get(selective_iters)) end},
-        {call, hi, fun() -> call(Get(call)) end}
+        {call, hi, fun() -> call(Get(call)) end},
+        {raw_call, hi, fun() -> raw_call(maps:get(raw_call, Opts, maps:get(call, Opts, 0))) end},
+        {server_cast, hi, fun() -> server_cast(maps:get(server_cast, Opts, maps:get(call, Opts, 0))) end}
     ],
     Only = maps:get(only, Opts, all),
     [report(Name, best(Runs, Dir, F))
@@ -203,6 +205,45 @@ call_loop(S, I, N) ->
     check(R =:= I + 1, call_answer),
     call_loop(S, I + 1, N).
 
-init([]) -> {ok, nostate}.
+%% The state counts casts (the otp suite's server_cast); calls answer I + 1.
+init([]) -> {ok, 0}.
+handle_call(count, _From, St) -> {reply, St, St};
 handle_call(I, _From, St) -> {reply, I + 1, St}.
-handle_cast(_, St) -> {noreply, St}.
+handle_cast(_, St) -> {noreply, St + 1}.
+
+%% Casts/s: N gen_server:cast, then one call that sees them all counted.
+server_cast(N) ->
+    {ok, S} = gen_server:start_link(?MODULE, [], []),
+    T0 = now_ns(),
+    cast_loop(S, N),
+    check(gen_server:call(S, count, infinity) =:= N, cast_count),
+    Ns = now_ns() - T0,
+    ok = gen_server:stop(S),
+    per_second(N, Ns).
+
+cast_loop(_, 0) -> ok;
+cast_loop(S, K) -> gen_server:cast(S, K), cast_loop(S, K - 1).
+
+%% Raw call/reply round trips/s (the otp suite's raw_call): a tagged request
+%% with a fresh ref, answered by a plain receive loop (gen_server:call minus
+%% its monitor and the behaviour's dispatch).
+raw_call(N) ->
+    S = spawn_link(fun raw_server/0),
+    T0 = now_ns(),
+    raw_loop(S, 0, N),
+    Ns = now_ns() - T0,
+    S ! stop,
+    per_second(N, Ns).
+
+raw_loop(_, N, N) -> ok;
+raw_loop(S, I, N) ->
+    Ref = make_ref(),
+    S ! {call, self(), Ref, I},
+    receive {Ref, R} -> check(R =:= I + 1, raw_answer) end,
+    raw_loop(S, I + 1, N).
+
+raw_server() ->
+    receive
+        {call, From, Ref, I} -> From ! {Ref, I + 1}, raw_server();
+        stop -> ok
+    end.
