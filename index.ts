@@ -28,7 +28,7 @@ export {
   startNode,
 } from './src/node.js'
 export { Process } from './src/process.js'
-export { RemoteService, remoteService } from './src/remote.js'
+export { type LoadedCode, loadCode, RemoteService, remoteService } from './src/remote.js'
 export {
   BadReturnError,
   type CodeSpec,

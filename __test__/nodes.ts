@@ -70,11 +70,12 @@ export function startPeer(name: string, cookie: string, opts: PeerOptions = {}):
   })
 }
 
-/** Makes this test process node `name` on 127.0.0.1 (once per process). */
+/** Makes this test process node `name` on 127.0.0.1 (once per process).
+ * Unref'd, so the test process ends when its tests do. */
 export async function thisNode(
   name: string,
   cookie: string,
   extra: { idleMs?: number; heartbeatMs?: number } = {},
 ): Promise<Node> {
-  return startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, ...extra })
+  return (await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, ...extra })).unref()
 }

@@ -5,6 +5,7 @@ import test from 'ava'
 import {
   call,
   exit,
+  loadCode,
   NoProcError,
   type Pid,
   RefusedError,
@@ -13,6 +14,7 @@ import {
   remoteService,
   spawn,
   TIMEOUT,
+  upgrade,
 } from '../index.ts'
 import { eventually, isDown, isExitFrom, next, run } from './helpers.ts'
 import { newCookie, SERVICES, startPeer, thisNode } from './nodes.ts'
@@ -127,3 +129,38 @@ test.serial(
     await peer.kill()
   },
 )
+
+test.serial(
+  "loadCode ships a module to a peer; upgrade switches the peer's server to it, keeping its state",
+  async (t) => {
+    const name = 'fc@127.0.0.1'
+    const peer = await startPeer(name, cookie)
+    registerServer(name, peer.addr)
+    const counter = remoteService(name, { name: 'COUNTER' })
+    t.deepEqual(await call(counter, 'x'), ['v1', 1])
+    const source = 'export const v2 = { handle: (_req, n) => ({ answer: ["v2", n + 1], state: n + 1 }) }'
+    const info = await loadCode(name, { name: 'counter', source })
+    t.is(info.version, 1)
+    t.deepEqual(info.exports, ['v2'])
+    t.regex(info.url, /^file:.*counter/)
+    await upgrade(counter, { module: info.url, export: 'v2' })
+    t.deepEqual(await call(counter, 'x'), ['v2', 2], 'new code, old state')
+    t.is((await loadCode(name, { name: 'counter', source })).version, 2, 'a second load is a new version')
+    const bad = await t.throwsAsync(loadCode(name, { name: 'broken', source: 'export const = 1' }))
+    t.regex(bad?.message ?? '', /Unexpected|Syntax/)
+    t.deepEqual(await call(counter, 'x'), ['v2', 3], 'a failed load changes nothing')
+    await peer.kill()
+  },
+)
+
+test.serial("loadCode is refused when the peer's allow-list lacks 'code'", async (t) => {
+  const name = 'fd@127.0.0.1'
+  const peer = await startPeer(name, cookie, { allow: { [ME]: ['spawn'] } })
+  registerServer(name, peer.addr)
+  const e = await t.throwsAsync(loadCode(name, { name: 'm', source: 'export const x = 1' }), {
+    instanceOf: RefusedError,
+  })
+  t.regex(e?.message ?? '', /does not allow 'code'/)
+  t.true(((await ctl(name, 'log')) as string[]).some((l) => l.includes("refused 'code'")))
+  await peer.kill()
+})

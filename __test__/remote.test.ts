@@ -202,9 +202,10 @@ test('a non-portable message to a remote pid throws NotPortableError naming the 
 
 test('remote spawn of a missing export: the process dies with a clear reason', async (t) => {
   await run(async (p) => {
-    const pid = await spawn(spec('nope'), { node: A })
-    const ref = p.monitor(pid)
-    const reason = ((await next(p, isDown(ref))) as unknown[])[3]
+    // Linked at spawn, so the reason arrives even though it dies at once.
+    p.trapExit(true)
+    const pid = await p.spawnLink(spec('nope'), { node: A })
+    const reason = ((await next(p, isExitFrom(pid))) as unknown[])[2]
     t.true(reason instanceof Error, `reason was ${String(reason)}`)
     t.regex((reason as Error).message, /no exported function 'nope'/)
   })

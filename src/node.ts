@@ -3,10 +3,12 @@
 // this node, what peers ask of it (the seed's agents on the remote side):
 // spawn a process from a module, install code.
 import { EventEmitter } from 'node:events'
+import { installCode } from './code.js'
 import { encode } from './codec.js'
 import { setAgent } from './crossthread.js'
 import { native } from './native.js'
 import { peerOf } from './peers.js'
+import type { LoadedCode } from './remote.js'
 import { bodyOf, start } from './spawn.js'
 import { A, systemPid } from './thread.js'
 import { NONODE, nodeName, Pid, setNodeName } from './values.js'
@@ -182,11 +184,11 @@ export function registerServer(name: string, address: string): void {
   native.distSetAddress(name, address)
 }
 
-/** Installs code for a peer: set by the server module (hot loading). */
-let installer: ((spec: { name: string; source: string }) => Promise<unknown>) | null = null
-
-export function setCodeInstaller(fn: typeof installer): void {
-  installer = fn
+/** Installs code for a peer (loadCode), answering with what the peer
+ * needs to `upgrade` to it. */
+async function installer(spec: { name: string; source: string }): Promise<LoadedCode> {
+  const { url, version, exports } = await installCode(spec)
+  return { url, version, exports: Object.keys(exports) }
 }
 
 /** Answers request `ref` of process `from` of node `peer`. */
@@ -232,10 +234,6 @@ function agent(term: unknown[]): void {
     start(id, body)
   } else if (a === 'code') {
     const spec = f as { name: string; source: string }
-    if (installer === null) {
-      answer(peer, from, ref, 0, [false, 'error', `node '${nodeName}' cannot install code (no installer)`])
-      return
-    }
     installer(spec).then(
       (v) => answer(peer, from, ref, 0, [true, v ?? null]),
       (err: unknown) => answer(peer, from, ref, 0, [false, 'error', err instanceof Error ? err.message : String(err)]),

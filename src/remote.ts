@@ -179,6 +179,33 @@ export function ask<T>(
   })
 }
 
+/** What `loadCode` installed on the remote node. */
+export interface LoadedCode {
+  /** The module's file URL there: name it in `upgrade(dest, { module: url, export })`. */
+  url: string
+  /** Its version under that name (1, 2, ...). */
+  version: number
+  /** The names it exports. */
+  exports: string[]
+}
+
+/**
+ * Installs the ES module `source` as `name` on node `node` (seed FRU): the
+ * peer writes it to a new versioned file and imports it, so a syntax
+ * error rejects here. Resolves with its URL there, for `upgrade` of a
+ * server on that node. Rejects with RefusedError when the peer's
+ * allow-list does not grant this node 'code'.
+ */
+export function loadCode(
+  node: string,
+  code: { name: string; source: string },
+  opts?: { timeout?: number },
+): Promise<LoadedCode> {
+  if (typeof code?.name !== 'string' || typeof code.source !== 'string')
+    return Promise.reject(new TypeError('loadCode(node, { name, source }): name and source must be strings'))
+  return ask<LoadedCode>(CODE, node, { name: code.name, source: code.source }, { timeout: opts?.timeout ?? 30_000 })
+}
+
 /** Spawns `module[fn](p, ...args)` on node `node`; resolves with its pid. */
 export function spawnRemote(
   spec: { module: string; fn: string; args?: unknown[] },
