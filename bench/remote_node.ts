@@ -201,17 +201,21 @@ async function client(a: Args): Promise<void> {
   const payload = Buffer.alloc(a.size, 0xa5)
   const start = process.hrtime.bigint()
   for (let i = 0; i < a.count; i++) {
-    // A fresh buffer per message: write() keeps it until it is sent.
-    const m = Buffer.allocUnsafe(4 + a.size)
-    m.writeUInt32BE(a.size, 0)
-    payload.copy(m, 4)
-    m.writeUInt32LE(i, 4)
-    if (!sock.write(m)) await once(sock, 'drain')
+    if (!sock.write(frame(payload, i))) await once(sock, 'drain')
   }
   await acked
   const secs = Number(process.hrtime.bigint() - start) / 1e9
   console.log(report(a.count, a.size, secs, { secs }))
   sock.end()
+}
+
+/** Message `i`: a fresh buffer each (write() keeps it until it is sent). */
+function frame(payload: Buffer, i: number): Buffer {
+  const m = Buffer.allocUnsafe(4 + payload.length)
+  m.writeUInt32BE(payload.length, 0)
+  payload.copy(m, 4)
+  m.writeUInt32LE(i, 4)
+  return m
 }
 
 /** Round trips: one message out, its echo back (checked), then the next. */
@@ -228,14 +232,10 @@ async function pingpong(sock: net.Socket, a: Args): Promise<void> {
   const payload = Buffer.alloc(a.size, 0xa5)
   const start = process.hrtime.bigint()
   for (let i = 0; i < a.count; i++) {
-    const m = Buffer.allocUnsafe(4 + a.size)
-    m.writeUInt32BE(a.size, 0)
-    payload.copy(m, 4)
-    m.writeUInt32LE(i, 4)
     const back = new Promise<void>((r) => {
       next = r
     })
-    sock.write(m)
+    sock.write(frame(payload, i))
     await back
   }
   const secs = Number(process.hrtime.bigint() - start) / 1e9

@@ -9,7 +9,7 @@ import { native } from './native.js'
 import { peerOf } from './peers.js'
 import type { Process } from './process.js'
 import { A, systemPid } from './thread.js'
-import { AwayTarget, awaitAnswer, callFromOf } from './threadcall.js'
+import { AwayTarget, awaitAnswer, callFromOf, callRequest } from './threadcall.js'
 import { nodeName, type Pid, Ref } from './values.js'
 
 /** A service registered under `name` on node `node` (seed remote-service).
@@ -69,10 +69,10 @@ export function callRemote<T>(
   request: unknown,
   ms: number,
 ): Promise<T> {
-  const from = callFromOf(caller)
+  let from: [Pid, Ref]
   let bytes: Uint8Array
   try {
-    bytes = encode(['$call', from, request], 'call')
+    ;[from, bytes] = callRequest(caller, request)
   } catch (e) {
     return Promise.reject(e)
   }

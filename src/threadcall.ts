@@ -69,12 +69,18 @@ export function callFromOf(caller: Process | null): [Pid, Ref] {
   return [caller === null ? systemPid : caller.self, makeRef()]
 }
 
+/** A call's `from` and its request as it travels; throws NotPortableError. */
+export function callRequest(caller: Process | null, request: unknown): [[Pid, Ref], Uint8Array] {
+  const from = callFromOf(caller)
+  return [from, encode(['$call', from, request], 'call')]
+}
+
 /** Calls process `id` of another thread. */
 export function callOnThread<T>(caller: Process | null, id: number, request: unknown, ms: number): Promise<T> {
-  const from = callFromOf(caller)
+  let from: [Pid, Ref]
   let bytes: Uint8Array
   try {
-    bytes = encode(['$call', from, request], 'call')
+    ;[from, bytes] = callRequest(caller, request)
   } catch (e) {
     return Promise.reject(e)
   }
