@@ -55,6 +55,12 @@ export declare function distDemonitorName(name: string): boolean
 /** `exit()` from args[1] to process args[2] of node args[0]. */
 export declare function distExit(reason: Uint8Array): boolean
 
+/**
+ * Writes what this thread's remote sends queued (JS calls it once per
+ * tick after sending).
+ */
+export declare function distFlush(): void
+
 /** The id of node `name` (interned once for the life of the OS process). */
 export declare function distIntern(name: string): number
 
@@ -112,14 +118,20 @@ export declare function distStop(): void
 /** Removes the link of local args[1] with process args[2] of node args[0]. */
 export declare function distUnlink(): void
 
-/** Deliveries waiting for a thread, in arrival order. */
+/**
+ * Deliveries waiting for a thread, in arrival order. The payloads are
+ * one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
+ * payload cost ~3 us each through N-API here; a view costs next to nothing).
+ */
 export interface Drained {
   /** Target process ids. */
   to: Array<number>
   /** 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a call reply. */
   lane: Array<number>
-  /** Encoded payloads. */
-  payload: Array<Buffer>
+  /** Where each payload ends in `bytes`. */
+  ends: Array<number>
+  /** The encoded payloads, back to back. */
+  bytes: Buffer
 }
 
 /** Reserves `n` fresh ids (for refs) and returns the first. */

@@ -840,6 +840,7 @@ module.exports.distAnswer = nativeBinding.distAnswer
 module.exports.distAsk = nativeBinding.distAsk
 module.exports.distDemonitorName = nativeBinding.distDemonitorName
 module.exports.distExit = nativeBinding.distExit
+module.exports.distFlush = nativeBinding.distFlush
 module.exports.distIntern = nativeBinding.distIntern
 module.exports.distLink = nativeBinding.distLink
 module.exports.distMonitor = nativeBinding.distMonitor

@@ -69,26 +69,34 @@ export function setAgent(fn: ((term: unknown[]) => void) | null): void {
 /** Takes this thread's inbox and delivers it, in arrival order. */
 export function drainInbox(): void {
   const b = native.threadDrain(thread)
+  const all = b.bytes
+  // Views into one batch buffer; a large batch is copied out instead, so a
+  // message left queued does not keep the whole batch alive.
+  const copy = all.length > 256 * 1024
+  let start = 0
   for (let i = 0; i < b.to.length; i++) {
+    const end = b.ends[i]
+    const bytes = copy ? new Uint8Array(all.subarray(start, end)) : all.subarray(start, end)
+    start = end
     const lane = b.lane[i]
     if (lane === WAKE) {
       wake(b.to[i])
       continue
     }
     if (lane === REPLY) {
-      onReply(b.payload[i])
+      onReply(bytes)
       continue
     }
     const p = local.get(b.to[i])
     if (lane === USER) {
       // User messages stay encoded until something needs their value.
-      if (p !== undefined) p._deliverEncoded(new Encoded(b.payload[i]))
-      else if (b.to[i] === systemPid.id && agent !== null) toAgent(b.payload[i])
+      if (p !== undefined) p._deliverEncoded(new Encoded(bytes))
+      else if (b.to[i] === systemPid.id && agent !== null) toAgent(bytes)
       continue
     }
     let v: unknown
     try {
-      v = decode(b.payload[i])
+      v = decode(bytes)
     } catch {
       continue
     }

@@ -7,7 +7,7 @@ import { installCode } from './code.js'
 import { encode } from './codec.js'
 import { setAgent } from './crossthread.js'
 import { native } from './native.js'
-import { peerOf } from './peers.js'
+import { sendingTo } from './peers.js'
 import type { LoadedCode } from './remote.js'
 import { bodyOf, start } from './spawn.js'
 import { A, systemPid } from './thread.js'
@@ -199,7 +199,7 @@ function answer(peer: string, from: number, ref: number, link: number, body: unk
   } catch (e) {
     bytes = encode([false, 'error', e instanceof Error ? e.message : String(e)])
   }
-  A[0] = peerOf(peer)
+  A[0] = sendingTo(peer)
   A[1] = from
   A[2] = ref
   A[3] = link

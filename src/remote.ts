@@ -6,7 +6,7 @@ import { encode } from './codec.js'
 import { encodeReason } from './crossthread.js'
 import { NoProcError, RefusedError } from './errors.js'
 import { native } from './native.js'
-import { peerOf } from './peers.js'
+import { sendingTo } from './peers.js'
 import type { Process } from './process.js'
 import { A, systemPid } from './thread.js'
 import { AwayTarget, awaitAnswer, callFromOf, callRequest } from './threadcall.js'
@@ -49,7 +49,7 @@ export function unreachable(node: string): string {
  * not a node (as a send to a dead pid is). */
 export function sendRemote(pid: Pid, msg: unknown): void {
   const bytes = encode(msg, 'msg')
-  A[0] = peerOf(pid.node)
+  A[0] = sendingTo(pid.node)
   A[1] = pid.id
   native.distSend(bytes)
 }
@@ -57,7 +57,7 @@ export function sendRemote(pid: Pid, msg: unknown): void {
 /** A message to a service of another node. */
 export function sendService(rs: RemoteService, msg: unknown): void {
   const bytes = encode(msg, 'msg')
-  A[0] = peerOf(rs.node)
+  A[0] = sendingTo(rs.node)
   if (!native.distSendName(rs.name, bytes)) throw notANode('send', rs.node)
 }
 
@@ -78,7 +78,7 @@ export function callRemote<T>(
   }
   const byName = dest instanceof RemoteService
   const node = dest.node
-  A[0] = peerOf(node)
+  A[0] = sendingTo(node)
   A[1] = systemPid.id
   A[2] = byName ? 0 : dest.id
   const monitor = byName ? native.distMonitorName(dest.name) : native.distMonitor()
@@ -96,7 +96,7 @@ export function callRemote<T>(
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
   const answer = awaitAnswer<T>(caller, target, ms)
-  A[0] = peerOf(node)
+  A[0] = sendingTo(node)
   if (byName) native.distSendName(dest.name, bytes)
   else {
     A[1] = dest.id
@@ -108,14 +108,14 @@ export function callRemote<T>(
 /** Links `p` with remote `pid`. Returns false when this runtime is not a
  * node (the caller then signals 'noconnection', as Erlang does). */
 export function linkRemote(p: Process, pid: Pid): boolean {
-  A[0] = peerOf(pid.node)
+  A[0] = sendingTo(pid.node)
   A[1] = p.self.id
   A[2] = pid.id
   return native.distLink() === 1
 }
 
 export function unlinkRemote(p: Process, pid: Pid): void {
-  A[0] = peerOf(pid.node)
+  A[0] = sendingTo(pid.node)
   A[1] = p.self.id
   A[2] = pid.id
   native.distUnlink()
@@ -124,7 +124,7 @@ export function unlinkRemote(p: Process, pid: Pid): void {
 /** `p` monitors remote `pid`: the ref, or undefined when this runtime is
  * not a node (the caller delivers DOWN 'noconnection'). */
 export function monitorRemote(p: Process, pid: Pid): Ref | undefined {
-  A[0] = peerOf(pid.node)
+  A[0] = sendingTo(pid.node)
   A[1] = p.self.id
   A[2] = pid.id
   const r = native.distMonitor()
@@ -133,7 +133,7 @@ export function monitorRemote(p: Process, pid: Pid): Ref | undefined {
 
 /** An exit signal from `from` to remote `pid`. */
 export function exitRemote(from: Pid, pid: Pid, reason: unknown): void {
-  A[0] = peerOf(pid.node)
+  A[0] = sendingTo(pid.node)
   A[1] = from.id
   A[2] = pid.id
   native.distExit(encodeReason(reason))
@@ -160,13 +160,13 @@ export function ask<T>(
     return Promise.reject(e)
   }
   const ref = callFromOf(null)[1]
-  A[0] = peerOf(node)
+  A[0] = sendingTo(node)
   A[1] = systemPid.id
   const monitor = native.distMonitorNode()
   if (monitor < 0) return Promise.reject(notANode(what === SPAWN ? 'spawn' : 'loadCode', node))
   const target = new AwayTarget(node, ref.id, monitor, () => unreachable(node))
   const answer = awaitAnswer<[boolean, unknown, string?]>(caller, target, opts.timeout ?? 5000)
-  A[0] = peerOf(node)
+  A[0] = sendingTo(node)
   A[1] = opts.link && caller !== null ? caller.self.id : systemPid.id
   A[2] = ref.id
   A[3] = opts.link ? 1 : 0

@@ -11,7 +11,7 @@ import { arm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { NoProcError } from './errors.js'
 import { native } from './native.js'
-import { peerOf } from './peers.js'
+import { sendingTo } from './peers.js'
 import type { Process } from './process.js'
 import { A, systemPid } from './thread.js'
 import { makeRef, nodeName, Pid, Ref } from './values.js'
@@ -110,7 +110,7 @@ export function replyAway(from: readonly [unknown, unknown], value: unknown): bo
     native.post(pid.id, REPLY, bytes)
     return true
   }
-  A[0] = peerOf(pid.node)
+  A[0] = sendingTo(pid.node)
   A[1] = pid.id
   return native.distReply(bytes)
 }

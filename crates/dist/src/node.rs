@@ -17,6 +17,11 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio::time::timeout;
 
+thread_local! {
+    /// Links this thread has deferred sends on, for `flush_thread`.
+    static DIRTY: std::cell::RefCell<Vec<LinkSender>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A peer may ask this node to spawn processes.
 pub const CAP_SPAWN: u8 = 1;
 /// A peer may send exit signals with `exit()`.
@@ -250,13 +255,47 @@ impl Dist {
     /// one node leave in call order. False when this runtime is not a node
     /// (or `node` is unknown): nothing can be sent.
     pub fn send(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
+        self.send_as(node, frame, false)
+    }
+
+    /// `send` from a JS thread: the frame waits for that thread's
+    /// `flush_thread` (at the end of its tick), so a burst leaves in one
+    /// write and a lone message without a hand-off to the writer task.
+    pub fn send_deferred(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
+        self.send_as(node, frame, true)
+    }
+
+    /// Writes what this thread's deferred sends queued.
+    pub fn flush_thread(&self) {
+        let dirty = DIRTY.with_borrow_mut(std::mem::take);
+        for tx in &dirty {
+            tx.flush();
+        }
+        DIRTY.with_borrow_mut(|d| {
+            if d.is_empty() {
+                *d = dirty;
+                d.clear();
+            }
+        });
+    }
+
+    fn send_as(&'static self, node: NodeId, frame: Vec<u8>, deferred: bool) -> bool {
         let (Some(local), Some(peer)) = (self.local(), self.peer(node)) else {
             return false;
         };
         let mut c = peer.conn.lock();
         match &mut *c {
+            // A broken link fails here and is noticed by its reader.
+            Conn::Up { tx, .. } if deferred => {
+                if tx.send_deferred(&frame).is_ok() {
+                    DIRTY.with_borrow_mut(|d| {
+                        if !d.iter().any(|x| x.same(tx)) {
+                            d.push(tx.clone());
+                        }
+                    });
+                }
+            }
             Conn::Up { tx, .. } => {
-                // A broken link fails here and is noticed by its reader.
                 let _ = tx.send_now(&frame);
             }
             Conn::Connecting { queue, .. } => queue.push(frame),

@@ -201,6 +201,26 @@ impl LinkSender {
         self.out.send_now(msg)
     }
 
+    /// Seals and queues `msg` for the next `flush` from this thread
+    /// (the writer task takes over once a burst grows large).
+    pub fn send_deferred(&self, msg: &[u8]) -> Result<(), Fail> {
+        if msg.len() > self.max {
+            return Err(Fail("message over the size limit"));
+        }
+        self.out.send_deferred(msg)
+    }
+
+    /// Writes what is queued from the calling thread, without blocking;
+    /// the rest is left to the writer task.
+    pub fn flush(&self) {
+        self.out.flush();
+    }
+
+    /// Whether `other` is a handle of the same link.
+    pub fn same(&self, other: &LinkSender) -> bool {
+        Arc::ptr_eq(&self.out, &other.out)
+    }
+
     /// Flushes what is queued, then closes the connection.
     pub fn close(&self) {
         self.out.close();
@@ -234,7 +254,8 @@ impl Drop for Link {
 impl Link {
     fn new(s: TcpStream, session: Session, limits: Limits) -> Self {
         let (r, w) = s.into_split();
-        let out = Outbox::new(session.tx.with_limits(limits.keys));
+        let w = Arc::new(w);
+        let out = Outbox::new(session.tx.with_limits(limits.keys), w.clone());
         tokio::spawn(out.clone().run(w, limits.heartbeat));
         Link {
             out,

@@ -199,10 +199,20 @@ pub fn dist_peer_error(name: String) -> Option<String> {
         .error
 }
 
+/// A frame from JS to node args[0]: it leaves at the thread's `dist_flush`.
 fn send(f: Frame<'_>) -> bool {
     match DIST.get() {
-        Some(d) => d.send(arg(0) as u32, f.encode()),
+        Some(d) => d.send_deferred(arg(0) as u32, f.encode()),
         None => false,
+    }
+}
+
+/// Writes what this thread's remote sends queued (JS calls it once per
+/// tick after sending).
+#[napi]
+pub fn dist_flush() {
+    if let Some(d) = DIST.get() {
+        d.flush_thread();
     }
 }
 

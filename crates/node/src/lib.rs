@@ -100,31 +100,40 @@ pub fn thread_register(
     Ok(id)
 }
 
-/// Deliveries waiting for a thread, in arrival order.
+/// Deliveries waiting for a thread, in arrival order. The payloads are
+/// one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
+/// payload cost ~3 us each through N-API here; a view costs next to nothing).
 #[napi(object)]
 pub struct Drained {
     /// Target process ids.
     pub to: Vec<i64>,
     /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a call reply.
     pub lane: Vec<u32>,
-    /// Encoded payloads.
-    pub payload: Vec<Buffer>,
+    /// Where each payload ends in `bytes`.
+    pub ends: Vec<u32>,
+    /// The encoded payloads, back to back.
+    pub bytes: Buffer,
 }
 
 /// Takes everything queued for `thread` in one call.
 #[napi]
 pub fn thread_drain(thread: u32) -> Drained {
     let batch = THREADS.inbox(thread).map(|i| i.drain()).unwrap_or_default();
+    let total = batch.iter().map(|d| d.payload.len()).sum();
+    let mut bytes = Vec::with_capacity(total);
     let mut out = Drained {
         to: Vec::with_capacity(batch.len()),
         lane: Vec::with_capacity(batch.len()),
-        payload: Vec::with_capacity(batch.len()),
+        ends: Vec::with_capacity(batch.len()),
+        bytes: Buffer::from(Vec::new()),
     };
     for d in batch {
         out.to.push(d.to as i64);
         out.lane.push(d.lane as u32);
-        out.payload.push(d.payload.into());
+        bytes.extend_from_slice(&d.payload);
+        out.ends.push(bytes.len() as u32);
     }
+    out.bytes = bytes.into();
     out
 }
 
