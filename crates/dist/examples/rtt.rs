@@ -88,7 +88,7 @@ fn main() {
     let pb = a.d.intern("b@rtt");
     let msg = vec![0xc4u8, 100]
         .into_iter()
-        .chain(std::iter::repeat(0xa5).take(100))
+        .chain(std::iter::repeat_n(0xa5, 100))
         .collect::<Vec<_>>();
     let (bpid, apid) = (b.pid, a.pid);
     let pa_from_b = b.d.intern("a@rtt");
