@@ -23,7 +23,14 @@ function loads() {
 function run(cmd, args) {
   console.log(`bfly: ${cmd} ${args.join(' ')}`)
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
-  if (r.error) throw r.error
+  if (r.error) {
+    const what = r.error.code === 'ENOENT' ? `${cmd} is not installed` : r.error.message
+    console.error(
+      `bfly: no prebuilt native addon fits ${process.platform}-${process.arch}, and building it from source failed: ${what}. ` +
+        'Install Rust (rustup.rs) and run `npm rebuild bfly`, or use a platform with a prebuilt package (bfly-<platform>).',
+    )
+    process.exit(1)
+  }
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
@@ -31,6 +38,7 @@ if (!force && loads()) {
   console.log('bfly: native addon present and loadable, not rebuilding')
   process.exit(0)
 }
+console.log(`bfly: no prebuilt native addon loads on ${process.platform}-${process.arch}; building it from source`)
 // Plain cargo keeps the generated loader and types (committed in bindings/)
 // untouched; `npm run build:bindings` regenerates those with @napi-rs/cli.
 run('cargo', ['build', '--release', '-p', 'bfly-node'])
