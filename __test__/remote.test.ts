@@ -214,3 +214,11 @@ test('remote spawn of a missing export: the process dies with a clear reason', a
 test('spawn with { node } needs a spec, not a closure', async (t) => {
   await t.throwsAsync(spawn((() => {}) as never, { node: A }), { instanceOf: TypeError, message: /cannot travel/ })
 })
+
+test('a message over the link limit is refused at the send with a RangeError', async (t) => {
+  const s = await spawn(spec('sleeper'), { node: A })
+  const huge = new Uint8Array(65 << 20)
+  t.throws(() => send(s, huge), { instanceOf: RangeError, message: /over the .* bytes a node link carries/ })
+  await t.throwsAsync(call(s, huge), { instanceOf: RangeError })
+  exit(s, 'kill')
+})

@@ -33,6 +33,20 @@ export function remoteService(node: string, opts: { name: string }): RemoteServi
   return new RemoteService(node, opts.name)
 }
 
+/** The largest encoded message a link carries (SL1's 64 MiB, less room
+ * for the frame's own fields). */
+export const MAX_REMOTE_MESSAGE = (64 << 20) - 4096
+
+/** `msg` encoded for another node; throws when it is over the link's limit. */
+function encodeFor(msg: unknown, what: string): Uint8Array {
+  const bytes = encode(msg, what)
+  if (bytes.length > MAX_REMOTE_MESSAGE)
+    throw new RangeError(
+      `${what} is ${bytes.length} bytes encoded, over the ${MAX_REMOTE_MESSAGE} bytes a node link carries; send it in parts`,
+    )
+  return bytes
+}
+
 function notANode(what: string, node: string): Error {
   return new NoProcError(
     `${what}: this runtime is not a node, so '${node}' is unreachable; call startNode({ name, listen, cookie }) first`,
@@ -48,7 +62,7 @@ export function unreachable(node: string): string {
 /** A message to a process of another node; dropped when this runtime is
  * not a node (as a send to a dead pid is). */
 export function sendRemote(pid: Pid, msg: unknown): void {
-  const bytes = encode(msg, 'msg')
+  const bytes = encodeFor(msg, 'msg')
   A[0] = sendingTo(pid.node)
   A[1] = pid.id
   native.distSend(bytes)
@@ -56,7 +70,7 @@ export function sendRemote(pid: Pid, msg: unknown): void {
 
 /** A message to a service of another node. */
 export function sendService(rs: RemoteService, msg: unknown): void {
-  const bytes = encode(msg, 'msg')
+  const bytes = encodeFor(msg, 'msg')
   A[0] = sendingTo(rs.node)
   if (!native.distSendName(rs.name, bytes)) throw notANode('send', rs.node)
 }
@@ -73,6 +87,7 @@ export function callRemote<T>(
   let bytes: Uint8Array
   try {
     ;[from, bytes] = callRequest(caller, request)
+    if (bytes.length > MAX_REMOTE_MESSAGE) encodeFor(request, 'call')
   } catch (e) {
     return Promise.reject(e)
   }
@@ -155,7 +170,7 @@ export function ask<T>(
   const caller = opts.caller ?? null
   let bytes: Uint8Array
   try {
-    bytes = encode(body, what === SPAWN ? 'spawn' : 'loadCode')
+    bytes = encodeFor(body, what === SPAWN ? 'spawn' : 'loadCode')
   } catch (e) {
     return Promise.reject(e)
   }
