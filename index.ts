@@ -1,6 +1,7 @@
 // bfly: Butterfly for Node.js. The public surface (see API.md).
 export { decode, encode } from './src/codec.js'
 export {
+  MailboxFullError,
   MatchError,
   NameTakenError,
   NoProcError,

@@ -24,6 +24,12 @@ export class RefusedError extends Error {
   override name = 'RefusedError'
 }
 
+/** A local send found the target's mailbox at its limit, and the target
+ * chose to refuse rather than make senders wait (`p.limitMailbox`). */
+export class MailboxFullError extends Error {
+  override name = 'MailboxFullError'
+}
+
 /** A name is already registered to another live process. */
 export class NameTakenError extends Error {
   override name = 'NameTakenError'

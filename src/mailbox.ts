@@ -14,6 +14,7 @@
 
 /** Returned by `take` when nothing matches. */
 import { Encoded } from './encoded.js'
+import { MailboxFullError } from './errors.js'
 
 export const NONE: unique symbol = Symbol('bfly.none')
 const HOLE: unique symbol = Symbol('bfly.hole')
@@ -30,6 +31,13 @@ export class Mailbox {
   encoded = 0
   private saveKey: object | null = null
   private saveAt = 0
+  /** The bound on user messages that local senders respect (limitMailbox). */
+  limit = Number.POSITIVE_INFINITY
+  /** At the limit, local sends throw instead of waiting. */
+  refuseWhenFull = false
+  /** Local senders waiting for room, oldest first; each one's message is
+   * already queued (so order holds and a receive can still take it). */
+  private waiters: (() => void)[] | null = null
 
   get size(): number {
     return this.q.length - this.head - this.holes + (this.sys?.length ?? 0)
@@ -37,6 +45,32 @@ export class Mailbox {
 
   pushUser(msg: unknown): void {
     this.q.push(msg)
+  }
+
+  /** User messages queued. */
+  get users(): number {
+    return this.q.length - this.head - this.holes
+  }
+
+  /** Admits a local sender's message at the limit: nothing to wait for
+   * below it; at it, a promise that resolves when the message is within
+   * the limit, or a MailboxFullError when the process refuses. */
+  admit(who: string): Promise<void> | undefined {
+    if (this.users < this.limit) return undefined
+    if (this.refuseWhenFull)
+      throw new MailboxFullError(`${who}'s mailbox is at its limit of ${this.limit} messages; try again later`)
+    return new Promise<void>((resolve) => {
+      if (this.waiters === null) this.waiters = [resolve]
+      else this.waiters.push(resolve)
+    })
+  }
+
+  /** Lets go the waiting senders whose messages are now within the limit. */
+  private release(): void {
+    const w = this.waiters
+    if (w === null) return
+    while (w.length > 0 && w.length > this.users - this.limit) w.shift()?.()
+    if (w.length === 0) this.waiters = null
   }
 
   pushEncoded(e: Encoded): void {
@@ -72,6 +106,7 @@ export class Mailbox {
         if (m !== HOLE) {
           this.settle()
           if (this.encoded > 0 && m instanceof Encoded) this.encoded--
+          if (this.waiters !== null) this.release()
           return m
         }
         this.holes--
@@ -90,6 +125,7 @@ export class Mailbox {
       }
       this.remove(i)
       if (this.encoded > 0 && m instanceof Encoded) this.encoded--
+      if (this.waiters !== null) this.release()
       return m
     }
     if (key !== undefined) {
@@ -99,8 +135,11 @@ export class Mailbox {
     return NONE
   }
 
-  /** Drops everything (the process is gone). */
+  /** Drops everything (the process is gone); waiting senders go on. */
   clear(): void {
+    const w = this.waiters
+    this.waiters = null
+    if (w !== null) for (const r of w) r()
     this.q = []
     this.head = this.holes = this.saveAt = this.encoded = 0
     this.sys = null

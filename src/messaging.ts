@@ -47,19 +47,19 @@ function resolve(dest: Dest, what: string): Process | number | Pid | RemoteServi
 }
 
 /** Sends `msg` to `dest` (seed `!`). Never blocks and never throws for a
- * dead pid; throws NoSuchServiceError for an unregistered name. */
-export function send(dest: Dest, msg: unknown): void {
+ * dead pid; throws NoSuchServiceError for an unregistered name. To a local
+ * process whose mailbox is at its limit (`p.limitMailbox`) it returns a
+ * promise to await before sending more, or throws MailboxFullError. */
+export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
   if (msg === undefined) throw new TypeError('send: a message cannot be undefined; send null or a value')
   const q = dest instanceof Pid ? Pid.proc(dest) : undefined
-  if (q !== undefined) {
-    q._deliver(msg)
-    return
-  }
+  if (q !== undefined) return q._deliver(msg)
   const p = resolve(dest, 'send')
   if (typeof p === 'number') postMessage(p, msg)
   else if (p instanceof Pid) sendRemote(p, msg)
   else if (p instanceof RemoteService) sendService(p, msg)
-  else if (p !== undefined) p._deliver(msg)
+  else if (p !== undefined) return p._deliver(msg)
+  return undefined
 }
 
 /**
@@ -103,7 +103,11 @@ export function callFrom<T>(
   Ref.setPending(ref, c)
   target._watch(c)
   if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
-  target._deliver(['$call', [caller === null ? systemPid : caller.self, ref], request])
+  try {
+    target._deliver(['$call', [caller === null ? systemPid : caller.self, ref], request])
+  } catch (e) {
+    c.settle(e, false)
+  }
   return answer
 }
 

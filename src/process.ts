@@ -2,14 +2,15 @@
 
 import type { PendingCall } from './calls.js'
 import { encodeReason } from './crossthread.js'
-import { arm, disarm, type Expiring } from './deadlines.js'
+import { arm, disarm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { Encoded, encodedAware, type Test } from './encoded.js'
-import { NoProcError, ProcessExit } from './errors.js'
+import { describe, NoProcError, ProcessExit } from './errors.js'
 import { Mailbox, NONE, type Pred } from './mailbox.js'
 import type { Matcher } from './match/matcher.js'
 import { callFrom, send } from './messaging.js'
 import { native } from './native.js'
+import { ReceiveTimer } from './receive-timer.js'
 import { linkRemote, monitorRemote, spawnRemote, unlinkRemote } from './remote.js'
 import { signals } from './signals.js'
 import { bodyOf, type ProcessFn, type SpawnSpec, specOf, start } from './spawn.js'
@@ -19,23 +20,6 @@ import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Tim
 const NO_EFFECTS: number[] = [0]
 /** Set in procExit's result when the process had relations on other nodes. */
 const REMOTE_EFFECTS = 1 << 30
-
-/** The deadline of a receive with a finite timeout. */
-class ReceiveTimer implements Expiring {
-  done = false
-  at = 0
-  constructor(
-    readonly p: Process,
-    readonly ms: number,
-  ) {}
-  expire(): void {
-    const res = this.p._res
-    if (res === null) return
-    this.p._timer = null
-    this.p._unwait()
-    res(TIMEOUT)
-  }
-}
 
 /** The handle a process body receives: its pid and its operations. */
 export class Process {
@@ -154,20 +138,38 @@ export class Process {
     return p
   }
 
-  /** @internal Delivers a user message (same thread, by reference). */
-  _deliver(msg: unknown): void {
+  /** @internal Delivers a user message (same thread, by reference). At
+   * the mailbox's limit: a promise to wait on, or a MailboxFullError. */
+  _deliver(msg: unknown): Promise<void> | undefined {
     const res = this._res
-    if (res === null) {
-      this.mailbox().pushUser(msg)
-      return
-    }
-    const pred = this._pred
-    if (pred === undefined || this.test(pred, msg)) {
+    if (res !== null && (this._pred === undefined || this.test(this._pred, msg))) {
       this._unwait()
       res(msg)
-      return
+      return undefined
     }
-    this.mailbox().pushUser(msg)
+    const mb = this.mailbox()
+    const wait = mb.limit === Number.POSITIVE_INFINITY ? undefined : mb.admit(String(this.self))
+    mb.pushUser(msg)
+    return wait
+  }
+
+  /**
+   * Bounds this process's mailbox to `limit` user messages (Infinity: no
+   * bound). At the limit, a local `send` returns a promise that resolves
+   * once its message is within the limit (`full: 'wait'`, the default; the
+   * message is queued at once, so order holds and `receive` can take it),
+   * or throws MailboxFullError (`full: 'error'`). Exit signals and DOWNs are
+   * never bounded, and messages from other threads and nodes are queued.
+   */
+  limitMailbox(limit: number, opts?: { full?: 'wait' | 'error' }): void {
+    this.alive()
+    if (!(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit > 0)))
+      throw new RangeError(`limitMailbox: limit must be a positive integer or Infinity, got ${limit}`)
+    const full = opts?.full ?? 'wait'
+    if (full !== 'wait' && full !== 'error') throw new TypeError("limitMailbox: full must be 'wait' or 'error'")
+    const mb = this.mailbox()
+    mb.limit = limit
+    mb.refuseWhenFull = full === 'error'
   }
 
   /** @internal Delivers a message that arrived encoded from another
@@ -323,9 +325,9 @@ export class Process {
   }
 
   /** `send` from this process; throws ProcessExit once it has exited. */
-  send(dest: Dest, msg: unknown): void {
+  send(dest: Dest, msg: unknown): Promise<void> | undefined {
     this.alive()
-    send(dest, msg)
+    return send(dest, msg)
   }
 
   /** `call` from this process. If the process is killed while waiting,
@@ -368,6 +370,7 @@ export class Process {
       this._unwait()
       rej(new ProcessExit(reason))
     }
+    this._mb?.clear()
     this._mb = null
     const calling = this._calling
     if (calling !== null) {
@@ -375,7 +378,7 @@ export class Process {
       for (const c of calling) c.settle(new ProcessExit(reason), false)
     }
     for (let c = this._calls; c !== null; c = this._calls) {
-      c.settle(new NoProcError(`${this.self} exited (${describeReason(reason)}) before answering the call`), false)
+      c.settle(new NoProcError(`${this.self} exited (${describe(reason)}) before answering the call`), false)
     }
     A[0] = this.self.id
     let n = native.procExit()
@@ -385,10 +388,6 @@ export class Process {
     }
     return n > 1 ? native.procExitEffects() : n === 1 ? NO_EFFECTS : null
   }
-}
-
-function describeReason(r: unknown): string {
-  return r instanceof Error ? `${r.name}: ${r.message}` : String(r)
 }
 
 /** Throws a TypeError unless `pid` is a Pid. */
