@@ -393,13 +393,14 @@ impl Dist {
         let gen = {
             let mut c = peer.conn.lock();
             let ok = match &*c {
-                Conn::Up { instance, .. } if *instance == link.peer => false,
-                Conn::Up { tx: old, .. } => {
-                    // The peer restarted: its old link is dead even if no
-                    // read has failed yet.
+                Conn::Up { tx: old, instance, .. } => {
+                    // The peer dials only when it has no link to us: it
+                    // restarted, or it found the old link dead (it was
+                    // stopped, or the path was cut) before this side did.
                     old.close();
+                    let why = if *instance == link.peer { "peer reconnected" } else { "peer restarted" };
                     *c = Conn::Down;
-                    self.fire_down(&local, &peer, "peer restarted");
+                    self.fire_down(&local, &peer, why);
                     true
                 }
                 // Both sides connected at once: the link opened by the
