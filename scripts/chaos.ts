@@ -34,7 +34,7 @@ const opts = { idleMs: IDLE, heartbeatMs: 250 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A TCP proxy that can cut its connections or stop forwarding (blackhole). */
-class Proxy {
+class TcpProxy {
   readonly pairs = new Set<[net.Socket, net.Socket]>()
   holed = false
   private server: net.Server
@@ -80,7 +80,7 @@ const me = await thisNode('chaos@127.0.0.1', cookie, opts)
 const names = ['c1@127.0.0.1', 'c2@127.0.0.1', 'c3@127.0.0.1']
 const peers: Peer[] = await Promise.all(names.map((n) => startPeer(n, cookie, opts)))
 const ports = peers.map((p) => Number(p.addr.split(':')[1]))
-const proxy = new Proxy(ports[2])
+const proxy = new TcpProxy(ports[2])
 const proxyPort = await proxy.listen()
 registerServer(names[0], peers[0].addr)
 registerServer(names[1], peers[1].addr)
