@@ -3,9 +3,16 @@
 //! per batch, so a burst of small messages costs a few syscalls instead of
 //! one each (a syscall costs ~1.3 µs here, sealing 100 bytes ~0.3 µs). The
 //! same task sends heartbeats when idle and rotates keys on time.
+//!
+//! The queue is bounded: a message pushed while more than `max_queued`
+//! bytes wait for the socket (a peer that reads nothing, or reads slower
+//! than this node sends) declares the link lost instead of growing without
+//! end. Callers cannot be suspended (JS senders never block), so losing the
+//! link, which fires every relation with 'noconnection', is the bound.
 
 use crate::frame::{Kind, Sealer};
 use crate::Fail;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -14,6 +21,9 @@ use tokio::sync::Notify;
 
 /// Bytes queued beyond which `send` waits for the writer (backpressure).
 const HIGH_WATER: usize = 1 << 20;
+
+/// Why a link whose peer does not read is lost.
+const OVER_LIMIT: &str = "peer not reading: send queue over its limit";
 
 struct State {
     buf: Vec<u8>,
@@ -29,10 +39,16 @@ pub(crate) struct Outbox {
     state: Mutex<State>,
     wake: Notify,
     drained: Notify,
+    /// Set once the link is lost for good (write failed or queue over the
+    /// bound); `lost_wake` wakes the reader and the writer.
+    lost: AtomicBool,
+    lost_why: Mutex<&'static str>,
+    lost_wake: Notify,
+    max_queued: usize,
 }
 
 impl Outbox {
-    pub(crate) fn new(sealer: Sealer) -> Arc<Self> {
+    pub(crate) fn new(sealer: Sealer, max_queued: usize) -> Arc<Self> {
         Arc::new(Outbox {
             state: Mutex::new(State {
                 buf: Vec::new(),
@@ -43,6 +59,10 @@ impl Outbox {
             }),
             wake: Notify::new(),
             drained: Notify::new(),
+            lost: AtomicBool::new(false),
+            lost_why: Mutex::new("connection lost"),
+            lost_wake: Notify::new(),
+            max_queued,
         })
     }
 
@@ -58,6 +78,12 @@ impl Outbox {
         }
         if st.closing && control.is_none() {
             return Err(Fail("link closed"));
+        }
+        if st.buf.len() > self.max_queued && control.is_none() {
+            st.failed = true;
+            drop(st);
+            self.declare_lost(OVER_LIMIT);
+            return Err(Fail(OVER_LIMIT));
         }
         let was_empty = st.buf.is_empty();
         let State {
@@ -110,6 +136,30 @@ impl Outbox {
         self.wake.notify_one();
     }
 
+    fn declare_lost(&self, why: &'static str) {
+        if let Ok(mut w) = self.lost_why.lock() {
+            if !self.lost.load(Ordering::Acquire) {
+                *w = why;
+            }
+        }
+        self.lost.store(true, Ordering::Release);
+        self.lost_wake.notify_waiters();
+        self.drained.notify_waiters();
+    }
+
+    /// Resolves once the link is lost for good (never before), with why.
+    pub(crate) async fn lost(&self) -> Fail {
+        loop {
+            let woken = self.lost_wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if self.lost.load(Ordering::Acquire) {
+                return Fail(self.lost_why.lock().map_or("connection lost", |w| *w));
+            }
+            woken.await;
+        }
+    }
+
     /// The sending epoch.
     pub(crate) fn epoch(&self) -> u32 {
         self.lock().map(|s| s.sealer.epoch()).unwrap_or(0)
@@ -151,11 +201,17 @@ impl Outbox {
                 spare = batch;
                 continue;
             }
-            if w.write_all(&batch).await.is_err() {
+            // A peer that reads nothing blocks this write; losing the link
+            // (queue over its bound) ends it, and dropping `w` closes the socket.
+            let wrote = tokio::select! {
+                r = w.write_all(&batch) => r.is_ok(),
+                _ = self.lost() => false,
+            };
+            if !wrote {
                 if let Ok(mut st) = self.lock() {
                     st.failed = true;
                 }
-                self.drained.notify_waiters();
+                self.declare_lost("connection lost");
                 return;
             }
             spare = batch;
