@@ -101,45 +101,48 @@ test.serial('2,000 connections at once: the excess is refused and the node keeps
   }
 })
 
-test.serial("a peer that reads nothing loses its link at the write bound ('noconnection'); memory stays bounded", async (t) => {
-  const deaf = await startPeer('hd@127.0.0.1', cookie)
-  registerServer(deaf.name, deaf.addr)
-  try {
-    await run(async (p) => {
-      const target = (await spawn({ module: SERVICES, fn: 'sleeper', args: [] }, { node: deaf.name })) as Pid
-      const ref = p.monitor(target)
-      const echo = spawn({ module: SERVICES, fn: 'echo', args: [] })
-      deaf.proc.kill('SIGSTOP')
-      const chunk = new Uint8Array(64 << 10).fill(7)
-      const rss0 = process.memoryUsage().rss
-      let sent = 0
-      let down: unknown = null
-      // Flood until the link is lost; 1 GiB would mean there is no bound.
-      while (down === null && sent < 1 << 30) {
-        for (let i = 0; i < 16; i++) send(target, chunk)
-        sent += 16 * chunk.length
-        const m = await p.receive(isDown(ref), { timeout: 0 })
-        if (m !== TIMEOUT) down = m
-        if (sent % (1 << 20) === 0) await new Promise((r) => setTimeout(r, 1))
-        if (sent === BOUND / 2) {
-          // Mid-flood: this node still calls its healthy peer and itself.
-          const t0 = performance.now()
-          t.is(await call(remoteService(healthy.name, { name: 'ECHO' }), 'mid', { timeout: 20_000 }), 'mid')
-          t.is(await call(echo, 'local', { timeout: 20_000 }), 'local')
-          t.log(`mid-flood: a call out and a local call in ${(performance.now() - t0).toFixed(1)} ms`)
+test.serial(
+  "a peer that reads nothing loses its link at the write bound ('noconnection'); memory stays bounded",
+  async (t) => {
+    const deaf = await startPeer('hd@127.0.0.1', cookie)
+    registerServer(deaf.name, deaf.addr)
+    try {
+      await run(async (p) => {
+        const target = (await spawn({ module: SERVICES, fn: 'sleeper', args: [] }, { node: deaf.name })) as Pid
+        const ref = p.monitor(target)
+        const echo = spawn({ module: SERVICES, fn: 'echo', args: [] })
+        deaf.proc.kill('SIGSTOP')
+        const chunk = new Uint8Array(64 << 10).fill(7)
+        const rss0 = process.memoryUsage().rss
+        let sent = 0
+        let down: unknown = null
+        // Flood until the link is lost; 1 GiB would mean there is no bound.
+        while (down === null && sent < 1 << 30) {
+          for (let i = 0; i < 16; i++) send(target, chunk)
+          sent += 16 * chunk.length
+          const m = await p.receive(isDown(ref), { timeout: 0 })
+          if (m !== TIMEOUT) down = m
+          if (sent % (1 << 20) === 0) await new Promise((r) => setTimeout(r, 1))
+          if (sent === BOUND / 2) {
+            // Mid-flood: this node still calls its healthy peer and itself.
+            const t0 = performance.now()
+            t.is(await call(remoteService(healthy.name, { name: 'ECHO' }), 'mid', { timeout: 20_000 }), 'mid')
+            t.is(await call(echo, 'local', { timeout: 20_000 }), 'local')
+            t.log(`mid-flood: a call out and a local call in ${(performance.now() - t0).toFixed(1)} ms`)
+          }
         }
-      }
-      const rss1 = process.memoryUsage().rss
-      t.log(`sent ${sent >> 20} MiB before the link was lost; RSS +${((rss1 - rss0) / 2 ** 20).toFixed(1)} MiB`)
-      t.truthy(down, 'the link was lost before 1 GiB was sent')
-      t.true(Array.isArray(down))
-      t.is((down as unknown[])[3], 'noconnection')
-      t.regex(me.peers().find((x) => x.name === deaf.name)?.error ?? '', /peer not reading/)
-      await responsive(t, 'after the deaf peer was cut off')
-      t.is(await next(p, isDown(ref), 300), TIMEOUT, "'noconnection' fired once")
-    }, 90_000)
-  } finally {
-    deaf.proc.kill('SIGCONT')
-    await deaf.kill()
-  }
-})
+        const rss1 = process.memoryUsage().rss
+        t.log(`sent ${sent >> 20} MiB before the link was lost; RSS +${((rss1 - rss0) / 2 ** 20).toFixed(1)} MiB`)
+        t.truthy(down, 'the link was lost before 1 GiB was sent')
+        t.true(Array.isArray(down))
+        t.is((down as unknown[])[3], 'noconnection')
+        t.regex(me.peers().find((x) => x.name === deaf.name)?.error ?? '', /peer not reading/)
+        await responsive(t, 'after the deaf peer was cut off')
+        t.is(await next(p, isDown(ref), 300), TIMEOUT, "'noconnection' fired once")
+      }, 90_000)
+    } finally {
+      deaf.proc.kill('SIGCONT')
+      await deaf.kill()
+    }
+  },
+)
