@@ -17,6 +17,10 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio::time::timeout;
 
+/// Why frames for a peer that takes none are dropped (the link's own
+/// bound says the same).
+const QUEUE_FULL: &str = "peer not reading: send queue over its limit";
+
 /// A peer may ask this node to spawn processes.
 pub const CAP_SPAWN: u8 = 1;
 /// A peer may send exit signals with `exit()`.
@@ -259,11 +263,23 @@ impl Dist {
                 // A broken link fails here and is noticed by its reader.
                 let _ = tx.send_now(&frame);
             }
-            Conn::Connecting { queue, .. } => queue.push(frame),
+            Conn::Connecting { gen, queue, bytes } => {
+                if *bytes <= local.limits.max_queued {
+                    *bytes += frame.len();
+                    queue.push(frame);
+                } else {
+                    // A peer that accepts but never completes the handshake
+                    // meets the same bound as one that stops reading a link.
+                    let gen = *gen;
+                    drop(c);
+                    self.failed(&local, &peer, gen, QUEUE_FULL);
+                }
+            }
             Conn::Down => {
                 let gen = self.gen.fetch_add(1, Ordering::Relaxed);
                 *c = Conn::Connecting {
                     gen,
+                    bytes: frame.len(),
                     queue: vec![frame],
                 };
                 drop(c);
