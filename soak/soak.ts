@@ -8,9 +8,9 @@
 // reordered, and that the sending key epoch advanced as SL1 requires.
 // Prints a summary as JSON; exits 1 when a check fails.
 import { fileURLToPath } from 'node:url'
-import { call, type Pid, registerServer, remoteService, send, spawn, startNode, TIMEOUT } from '../index.ts'
 import { run } from '../__test__/helpers.ts'
 import { newCookie, startPeer } from '../__test__/nodes.ts'
+import { call, type Pid, registerServer, remoteService, send, spawn, startNode, TIMEOUT } from '../index.ts'
 
 const TOTAL = Number(process.env.BFLY_SOAK_MESSAGES ?? 10_000_000)
 const WINDOW = 100_000

@@ -41,7 +41,11 @@ fn frames_for_a_peer_that_never_answers_are_bounded() {
     for _ in 0..256 {
         assert!(d.send(id, frame.clone()));
     }
-    let p = d.peers().into_iter().find(|p| p.name == "deaf@127.0.0.1").unwrap();
+    let p = d
+        .peers()
+        .into_iter()
+        .find(|p| p.name == "deaf@127.0.0.1")
+        .unwrap();
     assert_eq!(
         p.error.as_deref(),
         Some("peer not reading: send queue over its limit"),

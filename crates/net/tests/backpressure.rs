@@ -42,7 +42,7 @@ async fn a_peer_that_reads_nothing_loses_its_link_at_the_queue_bound() {
             Err(f) => break f,
         }
         // Give the writer a chance to fill the socket buffers first.
-        if accepted % (1 << 20) == 0 {
+        if accepted.is_multiple_of(1 << 20) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         assert!(
