@@ -58,6 +58,11 @@ async function sample(): Promise<void> {
     epochAB: me.peers().find((x) => x.name === peer.name)?.epoch ?? -1,
     epochBA: theirs.find((x) => x.name === me.name)?.epoch ?? -1,
   })
+  const s = samples[samples.length - 1]
+  if (samples.length % 10 === 1)
+    process.stderr.write(
+      `soak: ${s.sent} sent at ${s.t} ms, RSS ${(s.rssA / 2 ** 20).toFixed(0)}/${(s.rssB / 2 ** 20).toFixed(0)} MiB, epochs ${s.epochAB}/${s.epochBA}\n`,
+    )
 }
 
 await run(async (p) => {
