@@ -75,7 +75,7 @@ export function startPeer(name: string, cookie: string, opts: PeerOptions = {}):
 export async function thisNode(
   name: string,
   cookie: string,
-  extra: { idleMs?: number; heartbeatMs?: number } = {},
+  extra: { idleMs?: number; heartbeatMs?: number; maxQueuedBytes?: number } = {},
 ): Promise<Node> {
   return (await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, ...extra })).unref()
 }

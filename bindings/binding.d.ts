@@ -186,6 +186,8 @@ export interface NodeOptions {
   agent: number
   heartbeatMs: number
   idleMs: number
+  /** Bytes that may wait unsent for one peer before its link is lost (0: default). */
+  maxQueuedBytes: number
 }
 
 /** A known peer node. */

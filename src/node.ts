@@ -33,6 +33,10 @@ export interface NodeOptions {
   heartbeatMs?: number
   /** A link silent this long is lost (default 15000 ms). */
   idleMs?: number
+  /** Bytes that may wait unsent for one peer (a peer that reads nothing or
+   * too slowly); a send past this loses the link, which fires its links and
+   * monitors with 'noconnection' (default 64 MiB). */
+  maxQueuedBytes?: number
   /** Do not print refusals on stderr (they are still in `node.log`). */
   quiet?: boolean
 }
@@ -143,6 +147,13 @@ function allowList(allow: NodeOptions['allow']): { default: number; peers: strin
   }
 }
 
+function queuedBound(n: unknown): number {
+  if (n === undefined) return 0
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+    throw new TypeError(`startNode: maxQueuedBytes must be a positive integer, got ${String(n)}`)
+  return n
+}
+
 function checkAddress(addr: unknown, what: string): asserts addr is string {
   if (typeof addr !== 'string' || !/^.+:\d{1,5}$/.test(addr))
     throw new TypeError(`${what}: the address must be 'host:port', got ${JSON.stringify(addr)}`)
@@ -167,6 +178,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     agent: systemPid.id,
     heartbeatMs: opts.heartbeatMs ?? 0,
     idleMs: opts.idleMs ?? 0,
+    maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
   })
   const node = new Node(opts.name, address, opts.quiet === true)
   current = node

@@ -22,6 +22,10 @@ thread_local! {
     static DIRTY: std::cell::RefCell<Vec<LinkSender>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Why frames for a peer that takes none are dropped (the link's own
+/// bound says the same).
+const QUEUE_FULL: &str = "peer not reading: send queue over its limit";
+
 /// A peer may ask this node to spawn processes.
 pub const CAP_SPAWN: u8 = 1;
 /// A peer may send exit signals with `exit()`.
@@ -298,11 +302,23 @@ impl Dist {
             Conn::Up { tx, .. } => {
                 let _ = tx.send_now(&frame);
             }
-            Conn::Connecting { queue, .. } => queue.push(frame),
+            Conn::Connecting { gen, queue, bytes } => {
+                if *bytes <= local.limits.max_queued {
+                    *bytes += frame.len();
+                    queue.push(frame);
+                } else {
+                    // A peer that accepts but never completes the handshake
+                    // meets the same bound as one that stops reading a link.
+                    let gen = *gen;
+                    drop(c);
+                    self.failed(&local, &peer, gen, QUEUE_FULL);
+                }
+            }
             Conn::Down => {
                 let gen = self.gen.fetch_add(1, Ordering::Relaxed);
                 *c = Conn::Connecting {
                     gen,
+                    bytes: frame.len(),
                     queue: vec![frame],
                 };
                 drop(c);
@@ -393,12 +409,18 @@ impl Dist {
         let gen = {
             let mut c = peer.conn.lock();
             let ok = match &*c {
-                Conn::Up { tx: old, instance, .. } => {
+                Conn::Up {
+                    tx: old, instance, ..
+                } => {
                     // The peer dials only when it has no link to us: it
                     // restarted, or it found the old link dead (it was
                     // stopped, or the path was cut) before this side did.
                     old.close();
-                    let why = if *instance == link.peer { "peer reconnected" } else { "peer restarted" };
+                    let why = if *instance == link.peer {
+                        "peer reconnected"
+                    } else {
+                        "peer restarted"
+                    };
                     *c = Conn::Down;
                     self.fire_down(&local, &peer, why);
                     true

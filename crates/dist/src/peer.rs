@@ -10,8 +10,13 @@ pub(crate) enum Conn {
     /// No link; the next send connects.
     Down,
     /// Connecting (or waiting for the peer's own link to win); frames wait
-    /// here in send order and go out first once a link is up.
-    Connecting { gen: u64, queue: Vec<Vec<u8>> },
+    /// here in send order and go out first once a link is up; `bytes` of
+    /// them, bounded like a link's queue (`Limits::max_queued`).
+    Connecting {
+        gen: u64,
+        queue: Vec<Vec<u8>>,
+        bytes: usize,
+    },
     /// Linked. `gen` tells this link from later ones; `instance` is the
     /// peer process's random id (a restarted peer has a new one).
     Up {

@@ -29,6 +29,9 @@ pub struct Limits {
     pub max_pending: usize,
     /// Key rotation limits (both what this side does and what it demands).
     pub keys: KeyLimits,
+    /// Bytes that may wait for a peer's socket; a message sent while more
+    /// wait loses the link (see docs/PROTOCOL.md, write-side bound).
+    pub max_queued: usize,
 }
 
 impl Default for Limits {
@@ -40,6 +43,7 @@ impl Default for Limits {
             max_message: 64 << 20,
             max_pending: 256,
             keys: KeyLimits::default(),
+            max_queued: 64 << 20,
         }
     }
 }
@@ -255,7 +259,11 @@ impl Link {
     fn new(s: TcpStream, session: Session, limits: Limits) -> Self {
         let (r, w) = s.into_split();
         let w = Arc::new(w);
-        let out = Outbox::new(session.tx.with_limits(limits.keys), w.clone());
+        let out = Outbox::new(
+            session.tx.with_limits(limits.keys),
+            w.clone(),
+            limits.max_queued,
+        );
         tokio::spawn(out.clone().run(w, limits.heartbeat));
         Link {
             out,
@@ -291,8 +299,18 @@ impl Link {
     }
 
     /// The next message. Fails (and the link is unusable) on any bad frame,
-    /// on silence longer than the idle limit, or when the peer closes.
+    /// on silence longer than the idle limit, when the peer closes, or once
+    /// the sending side is lost (the peer let too much queue up unread).
     pub async fn recv(&mut self) -> Result<Vec<u8>, Fail> {
+        let out = self.out.clone();
+        tokio::select! {
+            biased;
+            r = self.read_message() => r,
+            why = out.lost() => Err(why),
+        }
+    }
+
+    async fn read_message(&mut self) -> Result<Vec<u8>, Fail> {
         loop {
             let mut header = [0u8; 4];
             timeout(self.limits.idle, self.r.read_exact(&mut header))

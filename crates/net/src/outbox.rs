@@ -13,10 +13,17 @@
 //!
 //! A syscall costs ~1.3 µs here, sealing 100 bytes ~0.3 µs, a wake-up of
 //! another thread tens of µs on a loaded machine.
+//!
+//! The queue is bounded: a message pushed while more than `max_queued`
+//! bytes wait for the socket (a peer that reads nothing, or reads slower
+//! than this node sends) declares the link lost instead of growing without
+//! end. Callers cannot be suspended (JS senders never block), so losing the
+//! link, which fires every relation with 'noconnection', is the bound.
 
 use crate::frame::{Kind, Sealer};
 use crate::Fail;
 use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::tcp::OwnedWriteHalf;
@@ -26,6 +33,8 @@ use tokio::sync::Notify;
 const HIGH_WATER: usize = 1 << 20;
 /// Bytes a deferred burst may queue before the writer task starts on it.
 const DEFER_LIMIT: usize = 64 << 10;
+/// Why a link whose peer does not read is lost.
+const OVER_LIMIT: &str = "peer not reading: send queue over its limit";
 
 struct State {
     buf: Vec<u8>,
@@ -45,10 +54,16 @@ pub(crate) struct Outbox {
     state: Mutex<State>,
     wake: Notify,
     drained: Notify,
+    /// Set once the link is lost for good (write failed or queue over the
+    /// bound); `lost_wake` wakes the reader and the writer.
+    lost: AtomicBool,
+    lost_why: Mutex<&'static str>,
+    lost_wake: Notify,
+    max_queued: usize,
 }
 
 impl Outbox {
-    pub(crate) fn new(sealer: Sealer, w: Arc<OwnedWriteHalf>) -> Arc<Self> {
+    pub(crate) fn new(sealer: Sealer, w: Arc<OwnedWriteHalf>, max_queued: usize) -> Arc<Self> {
         Arc::new(Outbox {
             state: Mutex::new(State {
                 buf: Vec::new(),
@@ -61,6 +76,10 @@ impl Outbox {
             }),
             wake: Notify::new(),
             drained: Notify::new(),
+            lost: AtomicBool::new(false),
+            lost_why: Mutex::new("connection lost"),
+            lost_wake: Notify::new(),
+            max_queued,
         })
     }
 
@@ -77,6 +96,13 @@ impl Outbox {
         }
         if st.closing && control.is_none() {
             return Err(Fail("link closed"));
+        }
+        if st.buf.len() > self.max_queued && control.is_none() {
+            st.failed = true;
+            st.w = None;
+            drop(st);
+            self.declare_lost(OVER_LIMIT);
+            return Err(Fail(OVER_LIMIT));
         }
         let was_empty = st.buf.is_empty();
         let State {
@@ -125,8 +151,9 @@ impl Outbox {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => {
                     st.failed = true;
+                    st.w = None;
                     drop(st);
-                    self.drained.notify_waiters();
+                    self.declare_lost("connection lost");
                     self.wake.notify_one();
                     return;
                 }
@@ -185,7 +212,31 @@ impl Outbox {
             st.writing = false;
             st.w = None;
         }
+        self.declare_lost("connection lost");
+    }
+
+    fn declare_lost(&self, why: &'static str) {
+        if let Ok(mut w) = self.lost_why.lock() {
+            if !self.lost.load(Ordering::Acquire) {
+                *w = why;
+            }
+        }
+        self.lost.store(true, Ordering::Release);
+        self.lost_wake.notify_waiters();
         self.drained.notify_waiters();
+    }
+
+    /// Resolves once the link is lost for good (never before), with why.
+    pub(crate) async fn lost(&self) -> Fail {
+        loop {
+            let woken = self.lost_wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if self.lost.load(Ordering::Acquire) {
+                return Fail(self.lost_why.lock().map_or("connection lost", |w| *w));
+            }
+            woken.await;
+        }
     }
 
     /// The writer task: drains batches, heartbeats when idle, rotates on
@@ -234,7 +285,13 @@ impl Outbox {
                     }
                     break;
                 };
-                if write_all(&w, &batch).await.is_err() {
+                // A peer that reads nothing blocks this write; losing the link
+                // (queue over its bound) ends it, and dropping `w` closes the socket.
+                let wrote = tokio::select! {
+                    r = write_all(&w, &batch) => r.is_ok(),
+                    _ = self.lost() => false,
+                };
+                if !wrote {
                     self.fail();
                     return;
                 }

@@ -98,6 +98,8 @@ pub struct NodeOptions {
     pub agent: f64,
     pub heartbeat_ms: u32,
     pub idle_ms: u32,
+    /// Bytes that may wait unsent for one peer before its link is lost (0: default).
+    pub max_queued_bytes: f64,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -119,6 +121,9 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
     }
     if opts.idle_ms > 0 {
         limits.idle = Duration::from_millis(opts.idle_ms as u64);
+    }
+    if opts.max_queued_bytes >= 1.0 {
+        limits.max_queued = opts.max_queued_bytes as usize;
     }
     let cfg = Config {
         name: opts.name,
