@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
+import { complete } from '../src/cli/shell.ts'
 
 const BIN = fileURLToPath(new URL('../bin/bfly.mjs', import.meta.url))
 const SERVICES = fileURLToPath(new URL('./fixtures/cli-services.ts', import.meta.url))
@@ -44,7 +45,8 @@ interface Running {
 }
 
 const started = new Set<ChildProcess>()
-process.on('exit', () => {
+// The shared node runs until every test is done (its pipes would keep this process alive).
+test.after.always(() => {
   for (const p of started) p.kill('SIGKILL')
 })
 
@@ -195,6 +197,8 @@ test('bfly shell evaluates in the node: arithmetic, API calls, top-level await, 
     "const x = 40; console.log('printed', x + 2)",
     'x',
     'nope()',
+    '[10,',
+    '20].length',
     '',
   ].join('\n')
   const r = await bfly(['shell', ...target], input)
@@ -206,7 +210,14 @@ test('bfly shell evaluates in the node: arithmetic, API calls, top-level await, 
   t.true(out.includes(`'${(await node).name}'\n`))
   t.true(out.includes('printed 42\n'))
   t.true(out.includes('40\n'))
-  t.true(out.includes('Uncaught ReferenceError: nope is not defined'))
+  t.true(out.includes('Uncaught ReferenceError: nope is not defined\n    at shell:1:1\n'))
+  t.true(out.includes('... 2\n'), 'a line continued on the next is evaluated whole')
+})
+
+test('the shell completes API names', (t) => {
+  t.deepEqual(complete('await spawn')[0], ['spawn'])
+  t.deepEqual(complete('x = registerSe'), [['registerServer', 'registerService'], 'registerSe'])
+  t.true(complete('')[0].includes('startNode'))
 })
 
 test('SIGTERM stops bfly node cleanly: exit code 0, the log flushed', async (t) => {

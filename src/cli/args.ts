@@ -55,7 +55,7 @@ export function parse(c: Command, argv: string[]): { values: Values; positionals
       positionals: string[]
     }
   } catch (e) {
-    throw new UsageError(`${(e as Error).message} (see bfly ${c.name} --help)`)
+    throw new UsageError(`${(e as Error).message.split('. ')[0]} (see bfly ${c.name} --help)`)
   }
   if (r.values.help) return r
   const [min, max] = c.positionals

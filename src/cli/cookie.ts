@@ -1,22 +1,11 @@
 // `bfly cookie`: a new cluster cookie, printed or written to a private file.
 import { randomBytes } from 'node:crypto'
 import { rmSync, writeFileSync } from 'node:fs'
-import { type Command, parse, UsageError } from './args.js'
-
-export const cookieCommand: Command = {
-  name: 'cookie',
-  usage: 'bfly cookie [--out FILE [--force]]',
-  summary: 'Makes a new cluster cookie: 32 random bytes as 64 hex characters.',
-  details: `  --out FILE           write it to FILE (mode 0600) instead of printing it
-  --force              replace FILE if it exists`,
-  options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' } },
-  positionals: [0, 0],
-}
+import { UsageError, type Values } from './args.js'
 
 /** Prints a new cookie, or writes it to --out with mode 0600 (created
  * so: never readable by others, not even for an instant). */
-export function cookie(argv: string[]): number {
-  const { values } = parse(cookieCommand, argv)
+export function cookie(values: Values): number {
   const hex = randomBytes(32).toString('hex')
   const out = values.out
   if (typeof out !== 'string') {

@@ -1,34 +1,30 @@
 // The `bfly` command (bin/bfly.mjs runs this under tsx): picks the
 // subcommand, prints its help, and turns every failure into one line on
-// stderr and a non-zero exit (2 for usage, 1 otherwise); --verbose adds the stack.
+// stderr and a non-zero exit (2 for usage, 1 otherwise); --verbose adds the
+// stack. A command's code is imported only when it runs.
 import { type Command, helpText, parse, UsageError, type Values } from './args.js'
-import { cookie, cookieCommand } from './cookie.js'
-import { nodeCommand, runNode } from './nodecmd.js'
 import {
-  callCmd,
   callCommand,
-  connect,
-  killCmd,
+  cookieCommand,
   killCommand,
-  ps,
+  nodeCommand,
   psCommand,
-  type Session,
-  sendCmd,
   sendCommand,
-} from './remotecmds.js'
-import { shell, shellCommand } from './shell.js'
+  shellCommand,
+} from './commands.js'
+import type { Session } from './remotecmds.js'
 
 type Remote = (s: Session, values: Values, positionals: string[]) => Promise<number>
 
-const REMOTES: [Command, Remote][] = [
-  [psCommand, ps],
-  [callCommand, callCmd],
-  [sendCommand, sendCmd],
-  [killCommand, killCmd],
-  [shellCommand, shell],
-]
+const REMOTES = new Map<Command, () => Promise<Remote>>([
+  [psCommand, async () => (await import('./remotecmds.js')).ps],
+  [callCommand, async () => (await import('./remotecmds.js')).callCmd],
+  [sendCommand, async () => (await import('./remotecmds.js')).sendCmd],
+  [killCommand, async () => (await import('./remotecmds.js')).killCmd],
+  [shellCommand, async () => (await import('./shell.js')).shell],
+])
 
-const ALL: Command[] = [cookieCommand, nodeCommand, ...REMOTES.map(([c]) => c)]
+const ALL: Command[] = [cookieCommand, nodeCommand, ...REMOTES.keys()]
 
 const USAGE = `Usage: bfly COMMAND [OPTIONS]   (bfly COMMAND --help for each)
 
@@ -44,14 +40,15 @@ async function run(argv: string[]): Promise<number> {
   }
   const command = ALL.find((c) => c.name === name)
   if (command === undefined) throw new UsageError(`unknown command '${name}' (see bfly --help)`)
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const { values, positionals } = parse(command, rest)
+  if (values.help) {
     process.stdout.write(helpText(command))
     return 0
   }
-  if (command === cookieCommand) return cookie(rest)
-  if (command === nodeCommand) return runNode(rest)
-  const remote = REMOTES.find(([c]) => c === command)?.[1] as Remote
-  const { values, positionals } = parse(command, rest)
+  if (command === cookieCommand) return (await import('./cookie.js')).cookie(values)
+  if (command === nodeCommand) return (await import('./nodecmd.js')).runNode(values)
+  const remote = await (REMOTES.get(command) as () => Promise<Remote>)()
+  const { connect } = await import('./remotecmds.js')
   const session = await connect(values, positionals[0])
   try {
     return await remote(session, values, positionals)

@@ -4,32 +4,9 @@
 import { specifier } from '../code.js'
 import { type Node, startNode } from '../node.js'
 import { configureLog, flushLog, log } from '../services/syslog.js'
-import { type Command, parse, readCookie, UsageError } from './args.js'
+import { readCookie, UsageError, type Values } from './args.js'
 import { startNodeInfo } from './nodeinfo.js'
 import { startShell } from './shellservice.js'
-
-export const nodeCommand: Command = {
-  name: 'node',
-  usage: 'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--services MODULE]',
-  summary:
-    'Runs a node with the system services (SYSTEM-LOG, EXIT-MONITOR, KEEP-ALIVE), NODE-INFO and SHELL.\n' +
-    'Prints where it listens; stops cleanly (links closed, log flushed, exit code 0) on SIGINT or SIGTERM.',
-  details: `  --name NAME          the node's name, e.g. a@127.0.0.1
-  --listen HOST:PORT   where it accepts encrypted links (port 0 picks a free one)
-  --cookie-file FILE   the cluster cookie (default $BFLY_COOKIE_FILE)
-  --services MODULE    an ES module to import; its export start(node) (or default) is called and awaited
-  --log-dir DIR        where SYSTEM-LOG writes (default $BFLY_LOG_DIR, else ./log)
-  --no-shell           do not start SHELL (which runs any cookie holder's code)`,
-  options: {
-    name: { type: 'string', short: 'n' },
-    listen: { type: 'string', short: 'l' },
-    'cookie-file': { type: 'string' },
-    services: { type: 'string' },
-    'log-dir': { type: 'string' },
-    'no-shell': { type: 'boolean' },
-  },
-  positionals: [0, 0],
-}
 
 /** Imports `module` and runs its `start(node)` (or default export). */
 async function startServices(module: string, node: Node): Promise<void> {
@@ -45,8 +22,7 @@ async function startServices(module: string, node: Node): Promise<void> {
 }
 
 /** Runs the node; resolves with the exit code once it has been stopped by a signal. */
-export async function runNode(argv: string[]): Promise<number> {
-  const { values } = parse(nodeCommand, argv)
+export async function runNode(values: Values): Promise<number> {
   const name = values.name
   const listen = values.listen
   if (typeof name !== 'string' || name === '') throw new UsageError('--name NAME is required')
@@ -70,6 +46,7 @@ export async function runNode(argv: string[]): Promise<number> {
   process.stdout.write(`bfly node ${name} listening on ${node.address}\n`)
   const signal = await stopped
   log('info', `node ${name} stopping on ${signal}`)
+  await flushLog()
   node.stop()
   await flushLog()
   return 0

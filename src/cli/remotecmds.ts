@@ -8,18 +8,7 @@ import { type Node, registerServer, startNode } from '../node.js'
 import { remoteService, unreachable } from '../remote.js'
 import { spawn } from '../spawn.js'
 import { Pid, TIMEOUT } from '../values.js'
-import {
-  type Command,
-  message,
-  millis,
-  REMOTE,
-  REMOTE_DETAILS,
-  readCookie,
-  type Target,
-  target,
-  UsageError,
-  type Values,
-} from './args.js'
+import { message, millis, readCookie, type Target, target, UsageError, type Values } from './args.js'
 import { NODE_INFO, type NodeInfo } from './nodeinfo.js'
 
 /** A link to the node a command operates. */
@@ -56,17 +45,6 @@ function show(v: unknown, json: boolean): string {
   return json ? toJson(v) : inspect(v, { depth: null, colors: process.stdout.isTTY === true })
 }
 
-const json = { json: { type: 'boolean' } } as const
-
-export const psCommand: Command = {
-  name: 'ps',
-  usage: 'bfly ps NODE [--addr HOST:PORT] [--cookie-file FILE] [--json]',
-  summary: "Lists a running node's registered processes, its process count, names and connected nodes.",
-  details: `${REMOTE_DETAILS}\n  --json               print NODE-INFO's answer as JSON`,
-  options: { ...REMOTE, ...json },
-  positionals: [1, 1],
-}
-
 function table(info: NodeInfo): string {
   const rows = info.processes.map((p) => `  ${p.pid.toString().padEnd(14)} ${p.names.join(', ')}`)
   const peers = info.peers.map(
@@ -88,31 +66,11 @@ export async function ps(s: Session, values: Values): Promise<number> {
   return 0
 }
 
-export const callCommand: Command = {
-  name: 'call',
-  usage: 'bfly call NODE SERVICE MSG [--addr HOST:PORT] [--cookie-file FILE] [--json]',
-  summary:
-    'Calls service SERVICE of NODE with MSG (JSON, or else plain text) and prints the answer.\nAn Error answer is printed as the error, with exit code 1.',
-  details: `${REMOTE_DETAILS}\n  --json               print the answer as JSON (default: util.inspect)`,
-  options: { ...REMOTE, ...json },
-  positionals: [3, 3],
-}
-
 export async function callCmd(s: Session, values: Values, [, service, msg]: string[]): Promise<number> {
   const answer = await callService<unknown>(s, service, message(msg))
   if (answer instanceof Error) throw new Error(`${service} answered ${answer.name}: ${answer.message}`)
   process.stdout.write(`${show(answer, values.json === true)}\n`)
   return 0
-}
-
-export const sendCommand: Command = {
-  name: 'send',
-  usage: 'bfly send NODE SERVICE MSG [--addr HOST:PORT] [--cookie-file FILE]',
-  summary:
-    'Sends MSG (JSON, or else plain text) to service SERVICE of NODE. Returns once the message has reached\nthe node; fails when SERVICE is not registered there.',
-  details: REMOTE_DETAILS,
-  options: REMOTE,
-  positionals: [3, 3],
 }
 
 export async function sendCmd(s: Session, _values: Values, [, service, msg]: string[]): Promise<number> {
@@ -123,16 +81,6 @@ export async function sendCmd(s: Session, _values: Values, [, service, msg]: str
   // Frames on one link arrive in order: this answer comes after the message is delivered.
   await callService<boolean>(s, NODE_INFO, ['registered', service])
   return 0
-}
-
-export const killCommand: Command = {
-  name: 'kill',
-  usage: 'bfly kill NODE PID [--reason REASON] [--addr HOST:PORT] [--cookie-file FILE]',
-  summary:
-    "Sends process PID of NODE an exit signal (default reason 'kill', which even a trapping process\ncannot ignore) and waits for it to die. Exit code 1 when no such process is alive.",
-  details: `${REMOTE_DETAILS}\n  PID                  <node.id> as ps prints it, or the id alone\n  --reason REASON      the exit reason (JSON or text; default kill)`,
-  options: { ...REMOTE, reason: { type: 'string' } },
-  positionals: [2, 2],
 }
 
 /** PID as `<node.id>` or a bare id, on the target node. */

@@ -4,22 +4,13 @@
 import { randomBytes } from 'node:crypto'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import repl from 'node:repl'
+import { PassThrough } from 'node:stream'
 import * as bfly from '../../index.js'
-import { type Command, REMOTE, REMOTE_DETAILS, type Values } from './args.js'
+import type { Values } from './args.js'
 import { callService, type Session } from './remotecmds.js'
 import { type EvalAnswer, SHELL } from './shellservice.js'
-
-export const shellCommand: Command = {
-  name: 'shell',
-  usage: 'bfly shell NODE [--addr HOST:PORT] [--cookie-file FILE]',
-  summary:
-    'An interactive shell evaluating in NODE (its SHELL service), with the bfly API and `node` in scope.\n' +
-    'Top-level await works. History in ~/.bfly_history (or $BFLY_HISTORY); Tab completes API names.',
-  details: `${REMOTE_DETAILS.replace('(default 5000)', 'per evaluation (default 60000)')}`,
-  options: REMOTE,
-  positionals: [1, 1],
-}
 
 /** The names Tab completes: the bfly API and the shell's own globals. */
 export const COMPLETIONS = [...Object.keys(bfly), 'node', 'console'].sort()
@@ -38,16 +29,19 @@ export async function shell(s: Session, values: Values): Promise<number> {
   const colors = process.stdout.isTTY === true
   // Probe first, so a wrong cookie or a node without SHELL fails before the prompt.
   await evalRemote(s, session, 'undefined', colors)
-  // Inputs are evaluated one at a time, in order, even when piped in faster.
+  const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true
+  const input = terminal ? process.stdin : new PassThrough()
   let chain: Promise<unknown> = Promise.resolve()
   const r = repl.start({
     prompt: `${s.target.name}> `,
-    input: process.stdin,
+    input,
     output: process.stdout,
-    terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    terminal,
     completer: complete,
     writer: (text: unknown) => String(text),
+    ignoreUndefined: true,
     eval(source, _context, _file, done) {
+      if (source.trim() === '') return done(null, undefined)
       chain = chain.then(async () => {
         try {
           const a = await evalRemote(s, session, source, colors)
@@ -60,12 +54,50 @@ export async function shell(s: Session, values: Values): Promise<number> {
       })
     },
   })
+  if (input instanceof PassThrough) feedLines(r, input)
   const history = process.env.BFLY_HISTORY || join(homedir(), '.bfly_history')
   r.setupHistory(history, () => {})
   await new Promise<void>((resolve) => r.once('exit', () => resolve()))
   await chain
   await callService(s, SHELL, ['close', session]).catch(() => {})
   return 0
+}
+
+/**
+ * Piped input: node:repl reads every line of a chunk at once, before an
+ * asynchronous eval has said whether the line before was complete, so the
+ * lines go in one at a time, each after the REPL shows its next prompt
+ * (which it does after an answer, an incomplete line, a blank or a dot command).
+ */
+function feedLines(r: repl.REPLServer, input: PassThrough): void {
+  const queue: string[] = []
+  let ready = false
+  let ended = false
+  const feed = () => {
+    if (!ready) return
+    const line = queue.shift()
+    if (line !== undefined) {
+      ready = false
+      input.write(`${line}\n`)
+    } else if (ended) input.end()
+  }
+  const prompt = r.displayPrompt.bind(r)
+  r.displayPrompt = (preserveCursor?: boolean) => {
+    prompt(preserveCursor)
+    ready = true
+    feed()
+  }
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })
+  lines.on('line', (line) => {
+    queue.push(line)
+    feed()
+  })
+  lines.on('close', () => {
+    ended = true
+    feed()
+  })
+  ready = true
+  feed()
 }
 
 function evalRemote(s: Session, session: string, source: string, colors: boolean): Promise<EvalAnswer> {

@@ -2,7 +2,7 @@
 // remsh), with the whole bfly API in scope, and answers the result's
 // inspection. Any cookie holder may call it, so it gives them what the
 // 'code' capability gives (run code here): `bfly node --no-shell` leaves it out.
-import { inspect } from 'node:util'
+import { inspect, types } from 'node:util'
 import vm from 'node:vm'
 import * as bfly from '../../index.js'
 import type { Node } from '../node.js'
@@ -43,7 +43,8 @@ function newSession(node: Node): Session {
 
 function incomplete(e: unknown): boolean {
   return (
-    e instanceof SyntaxError &&
+    types.isNativeError(e) &&
+    e.name === 'SyntaxError' &&
     /Unexpected end of input|Unterminated (template|string)|missing \) after/.test(e.message)
   )
 }
@@ -64,6 +65,20 @@ function compile(source: string): vm.Script {
   }
 }
 
+// Frames of the shell's own machinery, cut from the stacks it shows.
+const OWN_FRAME = /node:vm|node:internal|\/src\/cli\/|\/src\/server\.ts/
+
+/** A thrown value as the shell shows it: an error's stack without the shell's frames. */
+function shown(e: unknown, colors: boolean): string {
+  // Errors made in the shell's context are of its realm, not instances of this Error.
+  const stack = types.isNativeError(e) ? e.stack : undefined
+  if (stack === undefined) return inspect(e, { colors })
+  return stack
+    .split('\n')
+    .filter((line) => !OWN_FRAME.test(line))
+    .join('\n')
+}
+
 async function evaluate(s: Session, source: string, colors: boolean): Promise<EvalAnswer> {
   s.output.length = 0
   let script: vm.Script
@@ -71,14 +86,18 @@ async function evaluate(s: Session, source: string, colors: boolean): Promise<Ev
     script = compile(source)
   } catch (e) {
     if (incomplete(e)) return { incomplete: true }
-    return { ok: false, text: `Uncaught ${inspect(e, { colors })}`, output: '' }
+    return {
+      ok: false,
+      text: `Uncaught ${types.isNativeError(e) ? `${e.name}: ${e.message}` : inspect(e)}`,
+      output: '',
+    }
   }
   try {
     let value = script.runInContext(s.context, { displayErrors: false })
     if (value instanceof Promise || (value !== null && typeof value?.then === 'function')) value = await value
     return { ok: true, text: inspect(value, { colors, depth: 4 }), output: s.output.join('') }
   } catch (e) {
-    return { ok: false, text: `Uncaught ${inspect(e, { colors })}`, output: s.output.join('') }
+    return { ok: false, text: `Uncaught ${shown(e, colors)}`, output: s.output.join('') }
   }
 }
 
