@@ -13,6 +13,8 @@ export const SHELL = 'SHELL'
 
 /** SHELL's answer to ['eval', session, source, opts]. */
 export type EvalAnswer =
+  /** `output`: what the session's console printed since the last answer (a process it
+   * spawned may print later; that comes with the next answer). */
   | { ok: true; text: string; output: string }
   | { ok: false; text: string; output: string }
   /** The source is the start of a longer one (the REPL asks for more lines). */
@@ -80,7 +82,6 @@ function shown(e: unknown, colors: boolean): string {
 }
 
 async function evaluate(s: Session, source: string, colors: boolean): Promise<EvalAnswer> {
-  s.output.length = 0
   let script: vm.Script
   try {
     script = compile(source)
@@ -89,15 +90,15 @@ async function evaluate(s: Session, source: string, colors: boolean): Promise<Ev
     return {
       ok: false,
       text: `Uncaught ${types.isNativeError(e) ? `${e.name}: ${e.message}` : inspect(e)}`,
-      output: '',
+      output: s.output.splice(0).join(''),
     }
   }
   try {
     let value = script.runInContext(s.context, { displayErrors: false })
     if (value instanceof Promise || (value !== null && typeof value?.then === 'function')) value = await value
-    return { ok: true, text: inspect(value, { colors, depth: 4 }), output: s.output.join('') }
+    return { ok: true, text: inspect(value, { colors, depth: 4 }), output: s.output.splice(0).join('') }
   } catch (e) {
-    return { ok: false, text: `Uncaught ${shown(e, colors)}`, output: s.output.join('') }
+    return { ok: false, text: `Uncaught ${shown(e, colors)}`, output: s.output.splice(0).join('') }
   }
 }
 
