@@ -21,7 +21,7 @@ export const nodeCommand: Command = {
   summary:
     'Runs a node until SIGINT or SIGTERM.\n' +
     'It starts the system services (SYSTEM-LOG, EXIT-MONITOR, KEEP-ALIVE), NODE-INFO and SHELL.\n' +
-    'Prints where it listens; stops cleanly (links closed, log flushed, exit code 0) on SIGINT or SIGTERM.',
+    'Prints where it listens; on a signal it stops cleanly: links closed, log flushed, exit code 0.',
   details: `  --name NAME          the node's name, e.g. a@127.0.0.1
   --listen HOST:PORT   where it accepts encrypted links (port 0 picks a free one)
   --cookie-file FILE   the cluster cookie (default $BFLY_COOKIE_FILE)

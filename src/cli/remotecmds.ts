@@ -46,13 +46,14 @@ function show(v: unknown, json: boolean): string {
 }
 
 function table(info: NodeInfo): string {
-  const rows = info.processes.map((p) => `  ${p.pid.toString().padEnd(14)} ${p.names.join(', ')}`)
+  const width = Math.max(3, ...info.processes.map((p) => p.pid.toString().length))
+  const rows = info.processes.map((p) => `  ${p.pid.toString().padEnd(width)}  ${p.names.join(', ')}`)
   const peers = info.peers.map(
     (p) => `  ${p.name.padEnd(30)} ${p.state.padEnd(10)} ${p.addr ?? '-'}${p.error ? `  (${p.error})` : ''}`,
   )
   return [
     `node ${info.node} at ${info.address}: ${info.processCount} processes, ${info.processes.length} registered`,
-    `  ${'PID'.padEnd(14)} NAMES`,
+    `  ${'PID'.padEnd(width)}  NAMES`,
     ...rows,
     ...(info.aliases.length > 0 ? [`remote services: ${info.aliases.join(', ')}`] : []),
     `nodes (${info.peers.length}):`,
