@@ -28,7 +28,11 @@ export async function shell(s: Session, values: Values): Promise<number> {
   const session = randomBytes(8).toString('hex')
   const colors = process.stdout.isTTY === true
   // Probe first, so a wrong cookie or a node without SHELL fails before the prompt.
-  await evalRemote(s, session, 'undefined', colors)
+  await evalRemote(s, session, 'undefined', colors).catch((e: unknown) => {
+    if (e instanceof bfly.NoProcError && / is not alive /.test(e.message))
+      throw new Error(`${s.target.name} runs no SHELL service (bfly node starts one unless --no-shell)`)
+    throw e
+  })
   const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true
   const input = terminal ? process.stdin : new PassThrough()
   let chain: Promise<unknown> = Promise.resolve()
