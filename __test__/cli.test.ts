@@ -119,18 +119,20 @@ test('--help works for bfly and each subcommand', async (t) => {
 })
 
 test('a bad invocation is one line on stderr and exit code 2', async (t) => {
-  const [unknown, option, missing] = await Promise.all([
+  const [unknown, option, missing, listen] = await Promise.all([
     bfly(['frobnicate']),
     bfly(['cookie', '--bogus']),
     bfly(['call', 'x@127.0.0.1:1', 'ECHO']),
+    cookieFile.then((f) => bfly(['node', '--name', 'x', '--listen', 'nowhere', '--cookie-file', f])),
   ])
-  for (const r of [unknown, option, missing]) {
+  for (const r of [unknown, option, missing, listen]) {
     t.is(r.code, 2)
     t.is(r.stderr.split('\n').length, 2, r.stderr)
   }
   t.is(unknown.stderr, "bfly: unknown command 'frobnicate' (see bfly --help)\n")
   t.regex(option.stderr, /^bfly cookie: Unknown option '--bogus'/)
   t.regex(missing.stderr, /^bfly call: expected 3 arguments, got 2/)
+  t.regex(listen.stderr, /^bfly node: cannot start node x on nowhere: .*host:port/)
 })
 
 test('bfly node prints where it listens; call, send and ps reach it', async (t) => {
