@@ -1,0 +1,131 @@
+// What every `bfly` subcommand shares: its option parsing (Node's
+// util.parseArgs, strict), its help text, the NODE argument and the
+// cookie file. Errors here are UsageError: one line, exit code 2.
+import { readFileSync, statSync } from 'node:fs'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
+
+/** A mistake in how a command was invoked: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/** A command's description: its options (parseArgs's), positionals and help. */
+export interface Command {
+  name: string
+  /** One line: `bfly NAME ARGS...`. */
+  usage: string
+  summary: string
+  /** Lines describing each option and positional, already aligned. */
+  details: string
+  options: NonNullable<ParseArgsConfig['options']>
+  /** How many positionals it takes: [min, max]. */
+  positionals: [number, number]
+}
+
+/** The options every command accepts. */
+export const COMMON = {
+  help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const
+
+/** The options of the commands that reach a running node. */
+export const REMOTE = {
+  addr: { type: 'string' },
+  'cookie-file': { type: 'string' },
+  timeout: { type: 'string' },
+} as const
+
+export const REMOTE_DETAILS = `  NODE                 the node's name, or name@host:port (then --addr is not needed)
+  --addr host:port     where NODE listens
+  --cookie-file FILE   the cluster cookie (default $BFLY_COOKIE_FILE)
+  --timeout MS         how long to wait for the node (default 5000)`
+
+export function helpText(c: Command): string {
+  return `Usage: ${c.usage}\n\n${c.summary}\n\n${c.details}\n  -v, --verbose        print stack traces of errors\n  -h, --help           this help\n`
+}
+
+export type Values = Record<string, string | boolean | undefined>
+
+/** Parses `argv` for `c`; throws UsageError naming the problem. */
+export function parse(c: Command, argv: string[]): { values: Values; positionals: string[] } {
+  let r: { values: Values; positionals: string[] }
+  try {
+    r = parseArgs({ args: argv, options: { ...COMMON, ...c.options }, allowPositionals: true, strict: true }) as {
+      values: Values
+      positionals: string[]
+    }
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('. ')[0]} (see bfly ${c.name} --help)`)
+  }
+  if (r.values.help) return r
+  const [min, max] = c.positionals
+  const n = r.positionals.length
+  if (n < min || n > max)
+    throw new UsageError(
+      `expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${n}: ${c.usage}`,
+    )
+  return r
+}
+
+/** A node to reach: its name and where it listens. */
+export interface Target {
+  name: string
+  addr: string
+}
+
+const ADDR = /^(?:\[[^\]]+\]|[^:@\s]+):\d{1,5}$/
+
+/** NODE as name@host:port (split at the last '@'), or a name with --addr. */
+export function target(node: string, addr: string | undefined): Target {
+  const at = node.lastIndexOf('@')
+  if (addr !== undefined) {
+    if (!ADDR.test(addr)) throw new UsageError(`--addr must be host:port, got '${addr}'`)
+    return { name: node, addr }
+  }
+  if (at > 0 && ADDR.test(node.slice(at + 1))) return { name: node.slice(0, at), addr: node.slice(at + 1) }
+  throw new UsageError(`where does '${node}' listen? Give NODE as name@host:port or add --addr host:port`)
+}
+
+/** A positive number of milliseconds from an option, or `dflt`. */
+export function millis(v: string | boolean | undefined, dflt: number, what = '--timeout'): number {
+  if (v === undefined) return dflt
+  const n = Number(v)
+  if (typeof v !== 'string' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${what} must be a positive number of milliseconds, got '${String(v)}'`)
+  return n
+}
+
+/**
+ * The cookie in `file` (64 hex characters, surrounding whitespace
+ * ignored). Refuses a file others can read, as Erlang refuses a readable
+ * .erlang.cookie: whoever has the cookie can run code on every node.
+ */
+export function readCookie(file: string | boolean | undefined): string {
+  const path = typeof file === 'string' ? file : process.env.BFLY_COOKIE_FILE
+  if (path === undefined || path === '')
+    throw new UsageError('no cookie: pass --cookie-file FILE (make one with `bfly cookie --out FILE`)')
+  let mode: number
+  let text: string
+  try {
+    mode = statSync(path).mode
+    text = readFileSync(path, 'utf8').trim()
+  } catch (e) {
+    throw new UsageError(`cannot read the cookie file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`)
+  }
+  if ((mode & 0o077) !== 0)
+    throw new UsageError(
+      `the cookie file ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
+    )
+  if (!/^[0-9a-fA-F]{64}$/.test(text))
+    throw new UsageError(`the cookie file ${path} must hold 64 hex characters (a 32-byte cookie)`)
+  return text
+}
+
+/** MSG on the command line: JSON, or else the text itself as a string. */
+export function message(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}

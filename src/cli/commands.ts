@@ -1,0 +1,93 @@
+// Every `bfly` subcommand's options and help text, apart from the code
+// that runs it, so `--help` and a usage error load nothing heavy (the
+// addon, the services, tsx-compiled modules of the commands).
+import { type Command, REMOTE, REMOTE_DETAILS } from './args.js'
+
+const json = { json: { type: 'boolean' } } as const
+
+export const cookieCommand: Command = {
+  name: 'cookie',
+  usage: 'bfly cookie [--out FILE [--force]]',
+  summary: 'Makes a new cluster cookie: 32 random bytes as 64 hex characters.',
+  details: `  --out FILE           write it to FILE (mode 0600) instead of printing it
+  --force              replace FILE if it exists`,
+  options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' } },
+  positionals: [0, 0],
+}
+
+export const nodeCommand: Command = {
+  name: 'node',
+  usage: 'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--services MODULE]',
+  summary:
+    'Runs a node until SIGINT or SIGTERM.\n' +
+    'It starts the system services (SYSTEM-LOG, EXIT-MONITOR, KEEP-ALIVE), NODE-INFO and SHELL.\n' +
+    'Prints where it listens; on a signal it stops cleanly: links closed, log flushed, exit code 0.',
+  details: `  --name NAME          the node's name, e.g. a@127.0.0.1
+  --listen HOST:PORT   where it accepts encrypted links (port 0 picks a free one)
+  --cookie-file FILE   the cluster cookie (default $BFLY_COOKIE_FILE)
+  --services MODULE    an ES module to import; its export start(node) (or default) is called and awaited
+  --log-dir DIR        where SYSTEM-LOG writes (default $BFLY_LOG_DIR, else ./log)
+  --no-shell           do not start SHELL (which runs any cookie holder's code)`,
+  options: {
+    name: { type: 'string', short: 'n' },
+    listen: { type: 'string', short: 'l' },
+    'cookie-file': { type: 'string' },
+    services: { type: 'string' },
+    'log-dir': { type: 'string' },
+    'no-shell': { type: 'boolean' },
+  },
+  positionals: [0, 0],
+}
+
+export const psCommand: Command = {
+  name: 'ps',
+  usage: 'bfly ps NODE [--addr HOST:PORT] [--cookie-file FILE] [--json]',
+  summary: "Lists a running node's registered processes, its process count, names and connected nodes.",
+  details: `${REMOTE_DETAILS}\n  --json               print NODE-INFO's answer as JSON`,
+  options: { ...REMOTE, ...json },
+  positionals: [1, 1],
+}
+
+export const callCommand: Command = {
+  name: 'call',
+  usage: 'bfly call NODE SERVICE MSG [--addr HOST:PORT] [--cookie-file FILE] [--json]',
+  summary:
+    'Calls service SERVICE of NODE with MSG (JSON, or else plain text) and prints the answer.\nAn Error answer is printed as the error, with exit code 1.',
+  details: `${REMOTE_DETAILS}\n  --json               print the answer as JSON (default: util.inspect)`,
+  options: { ...REMOTE, ...json },
+  positionals: [3, 3],
+}
+
+export const sendCommand: Command = {
+  name: 'send',
+  usage: 'bfly send NODE SERVICE MSG [--addr HOST:PORT] [--cookie-file FILE]',
+  summary:
+    'Sends MSG (JSON, or else plain text) to service SERVICE of NODE.\n' +
+    'Returns once the message has reached the node; fails when SERVICE is not registered there.',
+  details: REMOTE_DETAILS,
+  options: REMOTE,
+  positionals: [3, 3],
+}
+
+export const killCommand: Command = {
+  name: 'kill',
+  usage: 'bfly kill NODE PID [--reason REASON] [--addr HOST:PORT] [--cookie-file FILE]',
+  summary:
+    'Sends process PID of NODE an exit signal and waits for it to die.\n' +
+    "The default reason 'kill' ends even a process that traps exits. Exit code 1 when no such process is alive.",
+  details: `${REMOTE_DETAILS}\n  PID                  <node.id> as ps prints it, or the id alone\n  --reason REASON      the exit reason (JSON or text; default kill)`,
+  options: { ...REMOTE, reason: { type: 'string' } },
+  positionals: [2, 2],
+}
+
+export const shellCommand: Command = {
+  name: 'shell',
+  usage: 'bfly shell NODE [--addr HOST:PORT] [--cookie-file FILE]',
+  summary:
+    'An interactive shell evaluating in NODE.\n' +
+    'Input runs in its SHELL service with the bfly API and `node` in scope.\n' +
+    'Top-level await works. History in ~/.bfly_history (or $BFLY_HISTORY); Tab completes API names.',
+  details: `${REMOTE_DETAILS.replace('(default 5000)', 'per evaluation (default 60000)')}`,
+  options: REMOTE,
+  positionals: [1, 1],
+}
