@@ -45,6 +45,9 @@ test('npm pack gives tarballs that a fresh project installs and uses with plain 
     npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...tgz.map((f) => join(dir, f))], proj)
     const out = execFileSync(process.execPath, ['smoke.mjs'], { cwd: proj, encoding: 'utf8', timeout: 60_000 })
     t.deepEqual(JSON.parse(out.trim().split('\n').pop() ?? ''), { local: 'local hello', remote: 'remote hello' })
+    // The installed `bfly` command runs the compiled CLI (no tsx, no sources).
+    const cookie = execFileSync(join(proj, 'node_modules', '.bin', 'bfly'), ['cookie'], { encoding: 'utf8' })
+    t.regex(cookie.trim(), /^[0-9a-f]{64}$/)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
