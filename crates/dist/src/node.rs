@@ -409,12 +409,19 @@ impl Dist {
         let gen = {
             let mut c = peer.conn.lock();
             let ok = match &*c {
+                // Our own link crossed the peer's dial (both connected at
+                // once, and ours came up first): the peer keeps ours.
+                Conn::Up {
+                    instance,
+                    incoming: false,
+                    ..
+                } if *instance == link.peer => false,
                 Conn::Up {
                     tx: old, instance, ..
                 } => {
-                    // The peer dials only when it has no link to us: it
-                    // restarted, or it found the old link dead (it was
-                    // stopped, or the path was cut) before this side did.
+                    // The peer opened the link we have, and dials only when
+                    // it has none: it restarted, or found that link dead
+                    // (it was stopped, or the path cut) before this side did.
                     old.close();
                     let why = if *instance == link.peer {
                         "peer reconnected"
@@ -438,7 +445,7 @@ impl Dist {
             if tx.send_now(&ack.encode()).is_err() || !ok {
                 return;
             }
-            self.up(&local, &peer, &mut c, tx, link.peer)
+            self.up(&local, &peer, &mut c, tx, link.peer, true)
         };
         self.serve(local, peer, link, gen).await;
     }
@@ -515,7 +522,7 @@ impl Dist {
         if !matches!(&*c, Conn::Connecting { gen: g, .. } if *g == gen) {
             return Ok(None);
         }
-        self.up(local, peer, &mut c, link.sender(), link.peer);
+        self.up(local, peer, &mut c, link.sender(), link.peer, false);
         Ok(Some(link))
     }
 
@@ -528,6 +535,7 @@ impl Dist {
         c: &mut Conn,
         tx: LinkSender,
         instance: [u8; 16],
+        incoming: bool,
     ) -> u64 {
         let gen = match c {
             Conn::Connecting { gen, .. } => *gen,
@@ -550,7 +558,12 @@ impl Dist {
                 let _ = tx.send_now(&f);
             }
         }
-        *c = Conn::Up { gen, tx, instance };
+        *c = Conn::Up {
+            gen,
+            tx,
+            instance,
+            incoming,
+        };
         *peer.error.lock() = None;
         self.notify(local, agent::node_up(&peer.name));
         if let Some(addr) = peer.addr.lock().clone() {

@@ -18,11 +18,13 @@ pub(crate) enum Conn {
         bytes: usize,
     },
     /// Linked. `gen` tells this link from later ones; `instance` is the
-    /// peer process's random id (a restarted peer has a new one).
+    /// peer process's random id (a restarted peer has a new one);
+    /// `incoming` when the peer opened this link.
     Up {
         gen: u64,
         tx: LinkSender,
         instance: [u8; 16],
+        incoming: bool,
     },
 }
 
