@@ -41,17 +41,25 @@ function ext<C>(
   })
 }
 
+/** A pid's or ref's payload, checked: bytes from a peer may hold anything
+ * (found by fuzz/codec.ts: a string payload made a Pid of its letters). */
+function idPair(what: string, d: unknown): [string, number] {
+  if (!Array.isArray(d) || d.length !== 2 || typeof d[0] !== 'string' || !Number.isSafeInteger(d[1]) || d[1] < 0)
+    throw new TypeError(`decode: a malformed ${what} (its payload must be [node, id])`)
+  return d as [string, number]
+}
+
 ext(
   Pid,
   1,
   (p) => [p.node, p.id],
-  ([n, i]: [string, number]) => new Pid(n, i),
+  (d: unknown) => new Pid(...idPair('pid', d)),
 )
 ext(
   Ref,
   2,
   (r) => [r.node, r.id],
-  ([n, i]: [string, number]) => new Ref(n, i),
+  (d: unknown) => new Ref(...idPair('ref', d)),
 )
 ext(
   SymBox,
