@@ -16,12 +16,27 @@ import {
   type SpawnSpec,
   send,
   spawn,
+  stopPool,
   TVar,
   whereis,
 } from '../index.ts'
 import { deadPid, isDown, isExitFrom, next, reasonOf, run, SHORT, samePid, tagged, uniqueName } from './helpers.ts'
 
 configurePool({ size: 2 })
+
+// Both workers are started before the tests (a worker's start under a
+// loaded machine can outlast a test's call timeout), and stopped after
+// them so no process left by a failed test holds the test process open.
+test.before(async () => {
+  await run(async (p) => {
+    for (let i = 0; i < 2; i++) {
+      const e = spawn(body('echo'), { thread: 'pool' })
+      await p.call(e, 'warm', { timeout: 60_000 })
+      send(e, 'stop')
+    }
+  }, 90_000)
+})
+test.after.always(() => stopPool())
 
 const BODIES = new URL('./fixtures/pool-bodies.ts', import.meta.url).href
 const body = (fn: string, ...args: unknown[]): SpawnSpec => ({ module: BODIES, fn, args })
