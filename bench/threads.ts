@@ -96,13 +96,20 @@ async function pmPingpong(): Promise<number> {
   const [w] = plain(1)
   const n = SIZES.pingpong
   w.ref()
+  // One listener for the whole run (a once() per round trip would pile up 'error' listeners).
+  let answer: (m: { seq: number }) => void = () => {}
+  const onMessage = (m: { seq: number }) => answer(m)
+  w.on('message', onMessage)
   const start = now()
   for (let i = 0; i < n; i++) {
-    const answer = nextFrom<{ seq: number }>(w)
-    w.postMessage({ cmd: 'echo', x: item(i) })
-    if ((await answer).seq !== i) check(false, `round trip ${i} wrong`)
+    const m = await new Promise<{ seq: number }>((resolve) => {
+      answer = resolve
+      w.postMessage({ cmd: 'echo', x: item(i) })
+    })
+    if (m.seq !== i) check(false, `round trip ${i} wrong`)
   }
   const ns = since(start)
+  w.off('message', onMessage)
   w.unref()
   return perSecond(n, ns)
 }
