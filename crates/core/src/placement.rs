@@ -58,24 +58,55 @@ mod tests {
     use super::*;
     use crate::departure::exit_signal;
 
-    #[test]
-    fn a_placed_process_is_owned_by_the_target_and_its_spawn_comes_first() {
+    /// A table and threads with a running main thread, a reserved pool
+    /// thread, a parent process on main and a child placed on the pool
+    /// (linked to it, `spec` as its payload).
+    struct World {
+        table: ProcessTable,
+        threads: Threads,
+        main: ThreadId,
+        pool: ThreadId,
+        parent: Id,
+        child: Id,
+    }
+
+    fn world(spec: Vec<u8>) -> World {
         let table = ProcessTable::new();
         let threads = Threads::new();
         let main = threads.add(Box::new(|| {}));
         let pool = threads.reserve();
         let parent = table.spawn(main);
-        let id = spawn_on(
+        let child = spawn_on(
             &table,
             &threads,
             pool,
             Some(parent),
-            vec![7],
+            spec,
             "n",
-            "x",
+            "thread_exit",
             &|_, _| {},
         )
         .unwrap();
+        World {
+            table,
+            threads,
+            main,
+            pool,
+            parent,
+            child,
+        }
+    }
+
+    #[test]
+    fn a_placed_process_is_owned_by_the_target_and_its_spawn_comes_first() {
+        let World {
+            table,
+            threads,
+            pool,
+            parent,
+            child: id,
+            ..
+        } = world(vec![7]);
         assert_eq!(table.owner(id), Some(pool));
         assert_eq!(table.links_of(parent), vec![id]);
         assert!(threads.post(&table, id, Lane::User, vec![1]));
@@ -137,22 +168,14 @@ mod tests {
 
     #[test]
     fn a_thread_that_never_started_takes_its_placed_processes_down() {
-        let table = ProcessTable::new();
-        let threads = Threads::new();
-        let main = threads.add(Box::new(|| {}));
-        let pool = threads.reserve();
-        let parent = table.spawn(main);
-        let id = spawn_on(
-            &table,
-            &threads,
+        let World {
+            table,
+            threads,
+            main,
             pool,
-            Some(parent),
-            vec![],
-            "n",
-            "thread_exit",
-            &|_, _| {},
-        )
-        .unwrap();
+            child: id,
+            ..
+        } = world(vec![]);
         assert_eq!(
             thread_gone(&table, &threads, pool, "n", "thread_exit", &|_, _| {}),
             1
