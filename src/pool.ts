@@ -93,7 +93,14 @@ export function poolInfo(): { size: number; started: number } {
 export async function stopPool(): Promise<void> {
   const all = slots.filter((s): s is Slot => s !== undefined)
   slots.length = 0
-  await Promise.all(all.map((s) => s.worker.terminate()))
+  // A timer holds the event loop until they are gone: a worker's exit
+  // alone did not keep it up (seen under ava: the promise was left pending).
+  const hold = setInterval(() => {}, 2 ** 30)
+  try {
+    await Promise.all(all.map((s) => s.worker.terminate()))
+  } finally {
+    clearInterval(hold)
+  }
 }
 
 function pick(): number {
