@@ -28,6 +28,7 @@ export {
   registerServer,
   startNode,
 } from './src/node.js'
+export { configurePool, type PoolOptions, poolInfo, stopPool } from './src/pool.js'
 export { Process } from './src/process.js'
 export { type LoadedCode, loadCode, RemoteService, remoteService } from './src/remote.js'
 export {
@@ -47,7 +48,7 @@ export { type ExitQuery, type ExitRecord, exitLog, watchExits } from './src/serv
 export { ensureServices } from './src/services/index.js'
 export { forgetKeepAlive, type KeepAliveOptions, keepAlive, keepAliveStatus } from './src/services/keepalive.js'
 export { configureLog, flushLog, type Level, type LogConfig, log, logFile, logPrint } from './src/services/syslog.js'
-export { type ProcessFn, processCount, type SpawnSpec, spawn } from './src/spawn.js'
+export { type ProcessFn, processCount, type SpawnOptions, type SpawnSpec, spawn } from './src/spawn.js'
 export { atomically, type Tx } from './src/stm.js'
 export {
   type ChildInfo,

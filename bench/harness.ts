@@ -17,6 +17,7 @@ export type Baseline =
   | 'node_tls'
   | 'erlang_tcp'
   | 'erlang_tls'
+  | 'post_message'
 /** The default baseline keys of a report (local's; a suite may pass its own to `measure`). */
 export const BASELINES: readonly Baseline[] = ['plain_js', 'erlang', 'nact', 'moleculer']
 

@@ -126,7 +126,10 @@ export declare function distUnlink(): void
 export interface Drained {
   /** Target process ids. */
   to: Array<number>
-  /** 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a call reply. */
+  /**
+   * 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a
+   * call reply, 3 for a wake-up, 4 for a spawn (see `proc_spawn_on`).
+   */
   lane: Array<number>
   /** Where each payload ends in `bytes`. */
   ends: Array<number>
@@ -253,6 +256,14 @@ export declare function procSpawn(): number
 export declare function procSpawnLink(): number
 
 /**
+ * A new process owned by thread args[0], linked to args[1] unless that is
+ * 0, whose `Spawn` delivery (the encoded spec) is queued there before
+ * anything else can be sent to it. Returns its id; 0 when the parent is
+ * dead, -1 when the thread is gone (nothing created in either case).
+ */
+export declare function procSpawnOn(spec: Uint8Array, node: string): number
+
+/**
  * The calling thread's system pid: it never exits while its thread lives,
  * and goes with the thread.
  */
@@ -333,6 +344,12 @@ export declare function stmWriteBig(id: number, bytes: Uint8Array): void
 export declare function threadDrain(thread: number): Drained
 
 /**
+ * Thread `thread` is gone (its worker exited, perhaps before it ever
+ * registered): its processes die with 'thread_exit'. Idempotent.
+ */
+export declare function threadForget(thread: number, node: string): void
+
+/**
  * Registers the calling JS thread. `wake` is called (on that thread, at
  * most once per batch) when deliveries from other threads are waiting; it
  * does not keep the event loop alive by itself. `args` is the thread's
@@ -341,4 +358,10 @@ export declare function threadDrain(thread: number): Drained
  * processes die with reason 'thread_exit', and their links and monitors on
  * other threads are signalled (`node` names the pids in those signals).
  */
-export declare function threadRegister(wake: () => void, args: Float64Array, node: string): number
+export declare function threadRegister(wake: () => void, args: Float64Array, node: string, reserved?: number | undefined | null): number
+
+/**
+ * A thread id for a worker that is about to start: deliveries to its
+ * processes queue until it registers with this id.
+ */
+export declare function threadReserve(): number

@@ -5,7 +5,7 @@ import { decode, encode } from './codec.js'
 import { Encoded } from './encoded.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
-import { local, systemPid, thread } from './thread.js'
+import { local, poolThread, systemPid, thread } from './thread.js'
 import { onDown, onReply } from './threadcall.js'
 import { wake } from './wakeups.js'
 
@@ -13,6 +13,7 @@ const USER = 0
 const SIGNAL = 1
 const REPLY = 2
 const WAKE = 3
+const SPAWN = 4
 
 /** Posts a user message to process `id` of another thread; false when it
  * is not alive. Throws NotPortableError before anything is sent. */
@@ -66,8 +67,19 @@ export function setAgent(fn: ((term: unknown[]) => void) | null): void {
   agent = fn
 }
 
+/** What a pool worker does with a Spawn delivery: start process `id` from
+ * its encoded spec (set by src/poolworker.ts). */
+let spawner: ((id: number, spec: Uint8Array) => void) | null = null
+
+export function setSpawner(fn: ((id: number, spec: Uint8Array) => void) | null): void {
+  spawner = fn
+  drainInbox()
+}
+
 /** Takes this thread's inbox and delivers it, in arrival order. */
 export function drainInbox(): void {
+  // A pool worker drains once it can start what it is sent (setSpawner).
+  if (poolThread !== undefined && spawner === null) return
   const b = native.threadDrain(thread)
   const all = b.bytes
   // Views into one batch buffer; a large batch is copied out instead, so a
@@ -85,6 +97,10 @@ export function drainInbox(): void {
     }
     if (lane === REPLY) {
       onReply(bytes)
+      continue
+    }
+    if (lane === SPAWN) {
+      spawner?.(b.to[i], bytes)
       continue
     }
     const p = local.get(b.to[i])

@@ -54,6 +54,18 @@ export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
   if (msg === undefined) throw new TypeError('send: a message cannot be undefined; send null or a value')
   const q = dest instanceof Pid ? Pid.proc(dest) : undefined
   if (q !== undefined) return q._deliver(msg)
+  // A pid of another thread: post without asking first whether it is alive
+  // (the post itself drops it for a dead pid); only a value that cannot
+  // travel needs to know, since a dead pid must never make send throw.
+  if (dest instanceof Pid && Pid.isLocal(dest) && local.get(dest.id) === undefined) {
+    try {
+      postMessage(dest.id, msg)
+    } catch (e) {
+      A[0] = dest.id
+      if (native.procAlive()) throw e
+    }
+    return undefined
+  }
   const p = resolve(dest, 'send')
   if (typeof p === 'number') postMessage(p, msg)
   else if (p instanceof Pid) sendRemote(p, msg)

@@ -11,9 +11,9 @@ import type { Matcher } from './match/matcher.js'
 import { callFrom, send } from './messaging.js'
 import { native } from './native.js'
 import { ReceiveTimer } from './receive-timer.js'
-import { linkRemote, monitorRemote, spawnRemote, unlinkRemote } from './remote.js'
+import { linkRemote, monitorRemote, unlinkRemote } from './remote.js'
 import { signals } from './signals.js'
-import { bodyOf, type ProcessFn, type SpawnSpec, specOf, start } from './spawn.js'
+import { type ProcessFn, type SpawnOptions, type SpawnSpec, spawnVia } from './spawn.js'
 import { A, removeLocal } from './thread.js'
 import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
 
@@ -275,16 +275,14 @@ export class Process {
   }
 
   /** Spawns `fn` as a new process linked to this one, in one step. With
-   * `opts.node`, spawns the spec there; the link exists before the pid
-   * arrives. */
+   * `opts.node` or `opts.thread: 'pool'`, spawns the spec there; the link
+   * exists before the pid arrives and before the body runs. */
   spawnLink(fn: ProcessFn | SpawnSpec): Pid
+  spawnLink(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
   spawnLink(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
-  spawnLink(fn: ProcessFn | SpawnSpec, opts?: { node?: string }): Pid | Promise<Pid> {
+  spawnLink(fn: ProcessFn | SpawnSpec, opts?: SpawnOptions): Pid | Promise<Pid> {
     this.alive()
-    if (opts?.node !== undefined) return spawnRemote(specOf(fn, 'spawnLink'), opts.node, this, true)
-    const body = bodyOf(fn, 'spawnLink')
-    A[0] = this.self.id
-    return start(native.procSpawnLink(), body)
+    return spawnVia(this, fn, opts, 'spawnLink')
   }
 
   /** Sets whether exit signals arrive as ['EXIT', pid, reason] messages

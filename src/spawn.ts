@@ -3,10 +3,11 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { native } from './native.js'
+import { poolSpawn } from './pool.js'
 import { Process } from './process.js'
 import { spawnRemote } from './remote.js'
 import { signals } from './signals.js'
-import { addLocal } from './thread.js'
+import { A, addLocal } from './thread.js'
 import type { Pid } from './values.js'
 
 /** A process body. It ends with reason 'normal' when it returns. */
@@ -26,11 +27,18 @@ export function specifier(m: string): string {
   return m
 }
 
-/** `fn` as a spec that can travel to another node; throws a TypeError
- * for a function (closures cannot travel). */
-export function specOf(fn: unknown, what: string): SpawnSpec {
+/** Where `spawn` and `spawnLink` start the process: on this thread by
+ * default, on a remote `node`, or on a worker of the `thread: 'pool'`. */
+export interface SpawnOptions {
+  node?: string
+  thread?: 'pool'
+}
+
+/** `fn` as a spec that can travel to another node or thread; throws a
+ * TypeError for a function (closures cannot travel). */
+export function specOf(fn: unknown, what: string, where = 'another node'): SpawnSpec {
   if (typeof fn === 'function')
-    throw new TypeError(`${what}: a function cannot travel to another node; pass { module, fn, args } instead`)
+    throw new TypeError(`${what}: a function cannot travel to ${where}; pass { module, fn, args } instead`)
   const { module, fn: name, args = [] } = (fn ?? {}) as Partial<SpawnSpec>
   if (typeof module !== 'string' || typeof name !== 'string' || !Array.isArray(args))
     throw new TypeError(`${what}: expected a spec { module: string, fn: string, args?: unknown[] }`)
@@ -101,19 +109,41 @@ function run(p: Process, fn: ProcessFn): void {
 
 /** Starts `fn` as a new process and returns its pid at once. With
  * `opts.node`, starts the spec `{ module, fn, args }` on that node and
- * resolves with the pid its agent answers. */
+ * resolves with the pid its agent answers. With `opts.thread: 'pool'`,
+ * starts the spec on a pool worker thread (see `configurePool`) and
+ * returns its pid at once; what is sent to it meanwhile waits for it. */
 export function spawn(fn: ProcessFn | SpawnSpec): Pid
+export function spawn(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
 export function spawn(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
-export function spawn(fn: ProcessFn | SpawnSpec, opts?: { node?: string }): Pid | Promise<Pid> {
+export function spawn(fn: ProcessFn | SpawnSpec, opts?: SpawnOptions): Pid | Promise<Pid> {
+  return spawnVia(null, fn, opts, 'spawn')
+}
+
+/** `spawn` (no `parent`) or `parent.spawnLink` (the link made in the same
+ * step as the process). */
+export function spawnVia(
+  parent: Process | null,
+  fn: ProcessFn | SpawnSpec,
+  opts: SpawnOptions | undefined,
+  what: string,
+): Pid | Promise<Pid> {
   if (opts?.node !== undefined) {
     try {
-      return spawnRemote(specOf(fn, 'spawn'), opts.node, null, false)
+      return spawnRemote(specOf(fn, what), opts.node, parent, parent !== null)
     } catch (e) {
+      if (parent !== null) throw e
       return Promise.reject(e)
     }
   }
-  const body = bodyOf(fn, 'spawn')
-  return start(native.procSpawn(), body)
+  if (opts?.thread !== undefined) {
+    if (opts.thread !== 'pool')
+      throw new TypeError(`${what}: opts.thread must be 'pool', got ${JSON.stringify(opts.thread)}`)
+    return poolSpawn(specOf(fn, what, 'a pool thread'), parent, what)
+  }
+  const body = bodyOf(fn, what)
+  if (parent === null) return start(native.procSpawn(), body)
+  A[0] = parent.self.id
+  return start(native.procSpawnLink(), body)
 }
 
 /** How many processes are alive in this OS process (all threads). */

@@ -1,6 +1,6 @@
 // Per-JS-thread state: the local process map, the native argument block
 // and the thread's registration with the native inboxes.
-import { isMainThread } from 'node:worker_threads'
+import { isMainThread, workerData } from 'node:worker_threads'
 import { drainInbox } from './crossthread.js'
 import { IdTable } from './idtable.js'
 import { native } from './native.js'
@@ -14,8 +14,17 @@ export const local = new IdTable<Process>()
  * then call. Kept referenced here for the life of this thread. */
 export const A = new Float64Array(16)
 
+/** The workerData key under which the pool (src/pool.ts) hands a worker
+ * the thread id it reserved for it. */
+export const POOL_THREAD = 'bfly.poolThread'
+
+/** The reserved thread id when this thread is a pool worker. */
+export const poolThread: number | undefined = isMainThread
+  ? undefined
+  : ((workerData as Record<string, unknown> | null)?.[POOL_THREAD] as number | undefined)
+
 /** This JS thread's id in the native thread registry. */
-export const thread = native.threadRegister(() => drainInbox(), A, nodeName)
+export const thread = native.threadRegister(() => drainInbox(), A, nodeName, poolThread)
 
 /** The pid exit signals from outside any process come from, and calls
  * made outside processes are answered through: one per thread, owned by
@@ -34,7 +43,18 @@ export function addLocal(p: Process): void {
   if (holdOpen !== null && local.size === 1) holdOpen.ref()
 }
 
+/** Called when this thread's last process ends (a pool worker tells its
+ * spawner it is idle). */
+let onIdle: (() => void) | null = null
+
+export function setOnIdle(fn: (() => void) | null): void {
+  onIdle = fn
+}
+
 export function removeLocal(id: number): void {
   local.delete(id)
-  if (holdOpen !== null && local.size === 0) holdOpen.unref()
+  if (local.size === 0) {
+    holdOpen?.unref()
+    onIdle?.()
+  }
 }

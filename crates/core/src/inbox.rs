@@ -10,7 +10,7 @@ use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Which lane a delivery travels on. Signals (exit signals, DOWN) are
 /// handled before user messages that were drained in the same batch, and
@@ -26,6 +26,11 @@ pub enum Lane {
     /// A wake-up for the thread itself (`to` is a token, no payload): an
     /// STM retry to rerun or a multi-lock request that was granted.
     Wake = 3,
+    /// Start process `to` (already in the table, owned by this thread)
+    /// from the encoded spec in the payload: a spawn on a pool thread.
+    /// It is queued before anything sent to the new pid, so nothing sent
+    /// to it can arrive before it exists.
+    Spawn = 4,
 }
 
 /// One encoded message or signal for process `to`.
@@ -40,24 +45,51 @@ pub struct Delivery {
 pub struct Inbox {
     queue: Mutex<VecDeque<Delivery>>,
     wake_pending: AtomicBool,
-    waker: Box<dyn Fn() + Send + Sync>,
+    /// Set once: at creation, or when the thread of a reserved inbox
+    /// registers (until then deliveries only queue).
+    waker: OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl Inbox {
     /// An inbox that calls `waker` when it goes from drained to non-empty.
     pub fn new(waker: Box<dyn Fn() + Send + Sync>) -> Self {
+        let i = Self::unattached();
+        let _ = i.waker.set(waker);
+        i
+    }
+
+    /// An inbox whose thread is not running yet: deliveries queue until
+    /// `attach`.
+    pub fn unattached() -> Self {
         Inbox {
             queue: Mutex::new(VecDeque::new()),
             wake_pending: AtomicBool::new(false),
-            waker,
+            waker: OnceLock::new(),
         }
+    }
+
+    /// Gives an unattached inbox its waker and wakes it once, so what was
+    /// queued meanwhile is drained. False when it already had one.
+    pub fn attach(&self, waker: Box<dyn Fn() + Send + Sync>) -> bool {
+        if self.waker.set(waker).is_err() {
+            return false;
+        }
+        // A post that found no waker left wake_pending set: this wake-up
+        // is the one it could not make.
+        self.wake_pending.store(true, Ordering::Release);
+        if let Some(w) = self.waker.get() {
+            w();
+        }
+        true
     }
 
     /// Queues `d`; wakes the thread unless a wake-up is already pending.
     pub fn post(&self, d: Delivery) {
         self.queue.lock().push_back(d);
         if !self.wake_pending.swap(true, Ordering::AcqRel) {
-            (self.waker)();
+            if let Some(w) = self.waker.get() {
+                w();
+            }
         }
     }
 
@@ -98,6 +130,22 @@ impl Threads {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.inboxes.write().insert(id, Arc::new(Inbox::new(waker)));
         id
+    }
+
+    /// Reserves a thread id whose inbox queues deliveries until the thread
+    /// registers with `attach` (a pool worker that is still starting).
+    pub fn reserve(&self) -> ThreadId {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        self.inboxes
+            .write()
+            .insert(id, Arc::new(Inbox::unattached()));
+        id
+    }
+
+    /// Attaches the registering thread to reserved id `id`: false when `id`
+    /// was not reserved, is gone, or already has its thread.
+    pub fn attach(&self, id: ThreadId, waker: Box<dyn Fn() + Send + Sync>) -> bool {
+        self.inbox(id).is_some_and(|i| i.attach(waker))
     }
 
     /// Forgets a thread; what was queued for it is dropped.

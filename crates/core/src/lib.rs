@@ -8,12 +8,14 @@
 pub mod departure;
 pub mod inbox;
 pub mod pattern;
+pub mod placement;
 mod registry;
 pub mod remote;
 pub mod stm;
 pub mod table;
 
 pub use inbox::{Delivery, Inbox, Lane, Threads};
+pub use placement::{spawn_on, PlaceError};
 pub use registry::RegisterError;
 pub use remote::{NodeId, NodeLoss, RemoteRel};
 pub use table::{Exited, Id, NoProc, ProcessTable, RefId, ThreadId};

@@ -12,6 +12,7 @@ use napi_derive::napi;
 use std::cell::Cell;
 use std::sync::LazyLock;
 
+pub mod pool;
 pub mod stm;
 
 /// Process-wide: shared by every worker thread (each its own N-API env).
@@ -64,6 +65,7 @@ pub fn thread_register(
     wake: Function<(), ()>,
     args: Float64Array,
     node: String,
+    reserved: Option<u32>,
 ) -> napi::Result<u32> {
     if args.len() < 16 {
         return Err(napi::Error::from_reason(
@@ -75,9 +77,21 @@ pub fn thread_register(
         .weak::<true>()
         .callee_handled::<false>()
         .build()?;
-    let id = THREADS.add(Box::new(move || {
+    let waker: Box<dyn Fn() + Send + Sync> = Box::new(move || {
         tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
-    }));
+    });
+    let id = match reserved {
+        // A pool worker takes the id its spawner reserved (see pool.rs).
+        Some(id) => {
+            if !THREADS.attach(id, waker) {
+                return Err(napi::Error::from_reason(format!(
+                    "thread_register: thread {id} is not a reserved, unattached thread"
+                )));
+            }
+            id
+        }
+        None => THREADS.add(waker),
+    };
     ARGS.with(|a| {
         a.set(Args {
             ptr: args.as_ptr(),
@@ -86,16 +100,7 @@ pub fn thread_register(
     });
     THREAD.with(|t| t.set(id));
     env.add_env_cleanup_hook(id, move |id| {
-        let node = dist::node_name().unwrap_or_else(|| node.clone());
-        let reason = bfly_core::departure::str_term("thread_exit");
-        bfly_core::departure::thread_gone(
-            &TABLE,
-            &THREADS,
-            id,
-            &node,
-            "thread_exit",
-            &|pid, rel| dist::exited(pid, rel, &reason),
-        );
+        pool::depart(id, &node);
     })?;
     Ok(id)
 }
@@ -107,7 +112,8 @@ pub fn thread_register(
 pub struct Drained {
     /// Target process ids.
     pub to: Vec<i64>,
-    /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a call reply.
+    /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a
+    /// call reply, 3 for a wake-up, 4 for a spawn (see `proc_spawn_on`).
     pub lane: Vec<u32>,
     /// Where each payload ends in `bytes`.
     pub ends: Vec<u32>,
