@@ -1,4 +1,4 @@
-// `npm run chaos [-- --seconds 60]`: a cluster of 4 nodes (this one and three
+// `npm run chaos [-- --seconds 60] [--faults N]`: a cluster of 4 nodes (this one and three
 // node processes on 127.0.0.1, the third reached through a TCP proxy this
 // script controls) under steady traffic and injected faults: SIGKILL and
 // restart, SIGSTOP past the idle limit, a cut link, a blackholed link.
@@ -27,8 +27,11 @@ import {
   TIMEOUT,
 } from '../index.ts'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } })
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, faults: { type: 'string', default: '1000000' } },
+})
 const SECONDS = Number(values.seconds)
+const MAX_FAULTS = Number(values.faults)
 const IDLE = 2000
 const opts = { idleMs: IDLE, heartbeatMs: 250 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -233,7 +236,7 @@ const faults: [string, number, () => Promise<void>][] = [
 const end = Date.now() + SECONDS * 1000
 await sleep(1000)
 for (const n of names) await recovered(n, Date.now())
-while (Date.now() < end) {
+while (Date.now() < end && fault < MAX_FAULTS) {
   const [what, i, inject] = faults[fault % faults.length]
   fault++
   // Every sink's counts so far (a killed sink takes its own with it).
