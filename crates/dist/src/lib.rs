@@ -15,9 +15,12 @@
 //! started the node, which gets [`agent`] terms in its inbox.
 
 pub mod agent;
+mod config;
 pub mod envelope;
+mod links;
 mod node;
 mod peer;
 mod route;
 
-pub use node::{Allow, Config, Dist, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
+pub use config::{Allow, Config, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
+pub use node::Dist;

@@ -5,8 +5,9 @@
 //! fired) is dropped rather than delivered.
 
 use crate::agent;
+use crate::config::{CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
 use crate::envelope::{BadFrame, Frame, Request, NODE_TARGET};
-use crate::node::{Dist, Local, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
+use crate::node::{Dist, Local};
 use crate::peer::Peer;
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
 use bfly_core::{Id, Lane, NodeId};
