@@ -1,0 +1,65 @@
+//! What a node is started with, and what each peer may ask of it.
+
+use bfly_core::Id;
+use bfly_net::keys::Cookie;
+use bfly_net::link::Limits;
+use rustc_hash::FxHashMap;
+
+/// A peer may ask this node to spawn processes.
+pub const CAP_SPAWN: u8 = 1;
+/// A peer may send exit signals with `exit()`.
+pub const CAP_EXIT: u8 = 2;
+/// A peer may link to this node's processes.
+pub const CAP_LINK: u8 = 4;
+/// A peer may install code (hot loading).
+pub const CAP_CODE: u8 = 8;
+
+/// What each peer may ask of this node (sends, calls and monitors are
+/// always allowed to cookie holders).
+#[derive(Debug, Clone)]
+pub struct Allow {
+    /// For peers not listed.
+    pub default: u8,
+    /// Per peer node name.
+    pub peers: FxHashMap<String, u8>,
+}
+
+impl Default for Allow {
+    fn default() -> Self {
+        Allow {
+            default: CAP_SPAWN | CAP_EXIT | CAP_LINK | CAP_CODE,
+            peers: FxHashMap::default(),
+        }
+    }
+}
+
+impl Allow {
+    pub(crate) fn permits(&self, peer: &str, cap: u8) -> bool {
+        self.peers.get(peer).copied().unwrap_or(self.default) & cap != 0
+    }
+}
+
+/// How to start a node.
+pub struct Config {
+    pub name: String,
+    /// "host:port" to listen on (port 0 picks one).
+    pub listen: String,
+    pub cookie: Cookie,
+    pub allow: Allow,
+    pub limits: Limits,
+    /// The node agent's process id (see the crate docs).
+    pub agent: Id,
+}
+
+/// A peer as `Dist::peers` reports it.
+#[derive(Debug, Clone)]
+pub struct PeerInfo {
+    pub name: String,
+    pub addr: Option<String>,
+    /// "down", "connecting" or "up".
+    pub state: &'static str,
+    /// The sending key epoch of the link when up.
+    pub epoch: u32,
+    /// Why the last attempt or link failed.
+    pub error: Option<String>,
+}

@@ -1,0 +1,83 @@
+//! The field encodings of distribution frames: ids as u64 little-endian,
+//! strings as a u16 little-endian length and UTF-8 (at most `MAX_STR`
+//! bytes), and a tail that is the rest of the frame. Reads check every
+//! length before they take bytes.
+
+use super::{BadFrame, MAX_STR};
+
+pub(super) struct W(pub(super) Vec<u8>);
+
+impl W {
+    pub(super) fn new(op: u8, cap: usize) -> Self {
+        let mut v = Vec::with_capacity(cap + 1);
+        v.push(op);
+        W(v)
+    }
+    pub(super) fn id(mut self, x: u64) -> Self {
+        self.0.extend_from_slice(&x.to_le_bytes());
+        self
+    }
+    pub(super) fn byte(mut self, b: u8) -> Self {
+        self.0.push(b);
+        self
+    }
+    pub(super) fn str(mut self, s: &str) -> Self {
+        // Longer strings are cut at a char boundary (names are checked
+        // before they get here; details are informative).
+        let mut n = s.len().min(MAX_STR);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.0.extend_from_slice(&(n as u16).to_le_bytes());
+        self.0.extend_from_slice(&s.as_bytes()[..n]);
+        self
+    }
+    pub(super) fn tail(mut self, t: &[u8]) -> Vec<u8> {
+        self.0.extend_from_slice(t);
+        self.0
+    }
+}
+
+pub(super) struct R<'a>(pub(super) &'a [u8]);
+
+impl<'a> R<'a> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], BadFrame> {
+        if self.0.len() < n {
+            return Err(BadFrame("frame cut short"));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    pub(super) fn id(&mut self) -> Result<u64, BadFrame> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+    pub(super) fn byte(&mut self) -> Result<u8, BadFrame> {
+        Ok(self.take(1)?[0])
+    }
+    pub(super) fn flag(&mut self) -> Result<bool, BadFrame> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(BadFrame("flag not 0 or 1")),
+        }
+    }
+    pub(super) fn str(&mut self) -> Result<&'a str, BadFrame> {
+        let b = self.take(2)?;
+        let n = u16::from_le_bytes([b[0], b[1]]) as usize;
+        if n > MAX_STR {
+            return Err(BadFrame("string too long"));
+        }
+        std::str::from_utf8(self.take(n)?).map_err(|_| BadFrame("string not UTF-8"))
+    }
+    /// The rest: a term, which must not be empty.
+    pub(super) fn tail(&mut self) -> Result<&'a [u8], BadFrame> {
+        if self.0.is_empty() {
+            return Err(BadFrame("missing term"));
+        }
+        Ok(std::mem::take(&mut self.0))
+    }
+}
