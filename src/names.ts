@@ -6,7 +6,8 @@ import { RemoteService } from './remote.js'
 import { local } from './thread.js'
 import { nodeName, Pid } from './values.js'
 
-function checkName(name: unknown, what: string): asserts name is string {
+/** Throws a TypeError unless `name` can name a service. */
+export function checkName(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string' || name.length === 0)
     throw new TypeError(`${what}: a service name must be a non-empty string`)
 }
@@ -48,11 +49,18 @@ export function unregisterService(name: string): boolean {
   return native.nameUnregister(name)
 }
 
-/** The pid registered as `name`, or undefined. */
+/** The pid registered as `name`, or undefined: the committed state of the
+ * registry (an STM table shared by every thread; see `tx.whereis` to read
+ * it inside a transaction). */
 export function whereis(name: string): Pid | undefined {
   checkName(name, 'whereis')
   const id = native.nameWhereis(name)
   if (id === null || id === undefined) return undefined
+  return localPid(id)
+}
+
+/** The Pid of local process `id` (this thread's own object when it runs here). */
+export function localPid(id: number): Pid {
   return local.get(id)?.self ?? new Pid(nodeName, id)
 }
 

@@ -277,7 +277,7 @@ export class Process {
   /** Spawns `fn` as a new process linked to this one, in one step. With
    * `opts.node` or `opts.thread: 'pool'`, spawns the spec there; the link
    * exists before the pid arrives and before the body runs. */
-  spawnLink(fn: ProcessFn | SpawnSpec): Pid
+  spawnLink(fn: ProcessFn | SpawnSpec, opts?: { name: string }): Pid
   spawnLink(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
   spawnLink(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
   spawnLink(fn: ProcessFn | SpawnSpec, opts?: SpawnOptions): Pid | Promise<Pid> {

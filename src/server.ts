@@ -3,8 +3,8 @@
 // public primitives only (spawn, receive, reply, send, call, names).
 import { specifier } from './code.js'
 import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from './errors.js'
-import { call, exit, type From, reply, send } from './messaging.js'
-import { registerService, whereis } from './names.js'
+import { call, type From, reply, send } from './messaging.js'
+import { whereis } from './names.js'
 import { Process } from './process.js'
 import { spawn } from './spawn.js'
 import { type Dest, Pid } from './values.js'
@@ -290,21 +290,11 @@ export function makeServer<S, Req = unknown, Ans = unknown, Args = unknown>(
   return spawnNamed(serverLoop(handlers as ServerHandlers, opts as ServerOptions), name, link)
 }
 
-/** Spawns `body` (linked to `link` when given) and registers it as `name`
- * before it runs; if the name is refused, the new process is killed
- * (unlinked first, so `link` is not hit) and the error thrown. */
+/** Spawns `body` (linked to `link` when given), registered as `name` in
+ * the same step when given: a refused name creates nothing. */
 export function spawnNamed(body: (p: Process) => unknown, name: string | undefined, link: Process | undefined): Pid {
-  const pid = link === undefined ? spawn(body) : link.spawnLink(body)
-  if (name !== undefined) {
-    try {
-      registerService(name, pid)
-    } catch (e) {
-      link?.unlink(pid)
-      exit(pid, 'kill')
-      throw e
-    }
-  }
-  return pid
+  const opts = name === undefined ? undefined : { name }
+  return link === undefined ? spawn(body, opts) : link.spawnLink(body, opts)
 }
 
 /** Sends `msg` to a server's `cast` handler; one-way, never blocks (as `send`). */

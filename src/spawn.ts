@@ -2,6 +2,8 @@
 // also travels to other threads and nodes), started in a microtask.
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { NameTakenError, NoProcError } from './errors.js'
+import { whereis } from './names.js'
 import { native } from './native.js'
 import { poolSpawn } from './pool.js'
 import { Process } from './process.js'
@@ -32,6 +34,10 @@ export function specifier(m: string): string {
 export interface SpawnOptions {
   node?: string
   thread?: 'pool'
+  /** Registers the new process as `name` in the same step as the spawn
+   * (and the link, for spawnLink): if the name is taken nothing is
+   * created and NameTakenError is thrown. Local spawns only. */
+  name?: string
 }
 
 /** `fn` as a spec that can travel to another node or thread; throws a
@@ -112,7 +118,7 @@ function run(p: Process, fn: ProcessFn): void {
  * resolves with the pid its agent answers. With `opts.thread: 'pool'`,
  * starts the spec on a pool worker thread (see `configurePool`) and
  * returns its pid at once; what is sent to it meanwhile waits for it. */
-export function spawn(fn: ProcessFn | SpawnSpec): Pid
+export function spawn(fn: ProcessFn | SpawnSpec, opts?: { name: string }): Pid
 export function spawn(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
 export function spawn(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
 export function spawn(fn: ProcessFn | SpawnSpec, opts?: SpawnOptions): Pid | Promise<Pid> {
@@ -127,6 +133,8 @@ export function spawnVia(
   opts: SpawnOptions | undefined,
   what: string,
 ): Pid | Promise<Pid> {
+  if (opts?.name !== undefined && (opts.node !== undefined || opts.thread !== undefined))
+    throw new TypeError(`${what}: opts.name applies to a local spawn; register the process where it runs`)
   if (opts?.node !== undefined) {
     try {
       return spawnRemote(specOf(fn, what), opts.node, parent, parent !== null)
@@ -141,9 +149,23 @@ export function spawnVia(
     return poolSpawn(specOf(fn, what, 'a pool thread'), parent, what)
   }
   const body = bodyOf(fn, what)
+  if (opts?.name !== undefined) return spawnRegistered(parent, body, opts.name, what)
   if (parent === null) return start(native.procSpawn(), body)
   A[0] = parent.self.id
   return start(native.procSpawnLink(), body)
+}
+
+/** Spawns `body` registered as `name` (linked to `parent` when given) in
+ * one step of the process table: refused, it creates nothing. */
+function spawnRegistered(parent: Process | null, body: ProcessFn, name: string, what: string): Pid {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`${what}: opts.name must be a non-empty string`)
+  A[0] = parent === null ? 0 : parent.self.id
+  const r = native.procSpawnNamed(name)
+  if (r > 0) return start(r, body)
+  if (r === -1) throw new NoProcError(`${what}: the spawning process ${parent?.self} is not alive`)
+  const holder = r === -3 ? 'a remote service' : String(whereis(name) ?? 'another process')
+  throw new NameTakenError(`${what}: '${name}' is already registered to ${holder}`)
 }
 
 /** How many processes are alive in this OS process (all threads). */

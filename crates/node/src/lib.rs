@@ -16,7 +16,13 @@ pub mod pool;
 pub mod stm;
 
 /// Process-wide: shared by every worker thread (each its own N-API env).
-pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
+/// Its system tables (names, nodes) live in the STM that user transactions
+/// use, so `tx.whereis` reads them with the user's TVars.
+pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
+    let t = ProcessTable::new();
+    t.set_waker(stm::wake_all);
+    t
+});
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod dist;
@@ -176,6 +182,19 @@ pub fn proc_spawn_link() -> f64 {
         .map_or(0.0, |id| id as f64)
 }
 
+/// A new process registered as `name` (linked to args[0] unless it is 0)
+/// in one step: its id, or a `name_register` code (-1 the parent is dead,
+/// -2 an empty name, -3 an alias holds it, -4 a process holds it).
+#[napi]
+pub fn proc_spawn_named(name: String) -> f64 {
+    let parent = Some(arg(0)).filter(|&p| p != 0);
+    match TABLE.spawn_named(THREAD.with(Cell::get), parent, &name) {
+        Ok(id) => id as f64,
+        Err(RegisterError::Taken(_)) => -4.0,
+        Err(e) => register_code(Err(e)) as f64,
+    }
+}
+
 thread_local! {
     /// The effects of the last `proc_exit` on this thread, fetched by
     /// `proc_exit_effects` only when there are any (most processes have
@@ -312,7 +331,7 @@ pub fn name_alias(name: String) -> Option<Vec<String>> {
 /// Frees `name` (local or alias); whether it was bound.
 #[napi]
 pub fn name_unregister(name: String) -> bool {
-    TABLE.alias(&name).is_some() | TABLE.unregister(&name).is_some()
+    TABLE.unregister(&name).is_some()
 }
 
 /// The process registered as `name`.
@@ -324,10 +343,7 @@ pub fn name_whereis(name: String) -> Option<i64> {
 /// Every registered name (local and alias), sorted.
 #[napi]
 pub fn name_list() -> Vec<String> {
-    let mut v: Vec<String> = TABLE.registered().into_iter().map(|(n, _)| n).collect();
-    v.extend(TABLE.aliases().into_iter().map(|(a, _, _)| a));
-    v.sort();
-    v
+    TABLE.bindings().into_iter().map(|(n, _)| n).collect()
 }
 
 /// A matcher compiled by the core: its DAG for the JS back ends, its
