@@ -75,7 +75,7 @@ impl ProcessTable {
 
     /// What `name` is bound to, committed.
     pub fn resolve(&self, name: &str) -> Option<Bound> {
-        self.names.get(name).and_then(|b| Bound::decode(&b))
+        self.names.get_with(name, Bound::decode).flatten()
     }
 
     /// What `name` is bound to in transaction `tx`.
@@ -204,10 +204,13 @@ impl ProcessTable {
 
     /// The live process registered as `name`.
     pub fn whereis(&self, name: &str) -> Option<Id> {
-        match self.resolve(name)? {
-            Bound::Pid(id) => Some(id),
-            Bound::Alias(..) => None,
-        }
+        // Decodes only a pid (the hot case: a send by name), never an alias's strings.
+        self.names
+            .get_with(name, |b| match b.split_first() {
+                Some((0, id)) => id.try_into().ok().map(u64::from_le_bytes),
+                _ => None,
+            })
+            .flatten()
     }
 
     /// Every name with what it is bound to, sorted by name, from one

@@ -64,7 +64,12 @@ impl SysTable {
 
     /// The committed value of `key`.
     pub fn get(&self, key: &str) -> Option<Vec<u8>> {
-        lookup(&self.bucket(key).current(), key).map(<[u8]>::to_vec)
+        self.get_with(key, <[u8]>::to_vec)
+    }
+
+    /// `f` of the committed value of `key`, without copying it.
+    pub fn get_with<T>(&self, key: &str, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+        lookup(&self.bucket(key).current(), key).map(f)
     }
 
     /// The value of `key` in transaction `tx` (recorded in its read set, so
