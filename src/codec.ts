@@ -192,7 +192,9 @@ function portable(v: unknown, path: string, seen: Set<object>): unknown {
 }
 
 /** Encodes a portable value; throws NotPortableError naming the path of
- * the first value that cannot travel. */
+ * the first value that cannot travel.
+ * @throws {@link NotPortableError} for a function, a non-plain object, a non-registered symbol, `undefined` in
+ * an array... (see API.md, Values); its `path` names where, starting at `path`. */
 export function encode(value: unknown, path = 'value'): Uint8Array {
   return packr.pack(portable(value, path, new Set()))
 }
@@ -206,7 +208,9 @@ export function decodeFrom(block: Uint8Array, end: number): unknown {
   return copying.unpack(block, end)
 }
 
-/** Decodes bytes written by `encode` (or any MessagePack encoder). */
+/** Decodes bytes written by `encode` (or any MessagePack encoder).
+ * @throws the MessagePack decoder's Error for truncated bytes or bytes left over after one value; decode only
+ * what `encode` (or another MessagePack encoder) wrote, since other bytes may still decode to something. */
 export function decode(bytes: Uint8Array): unknown {
   return packr.unpack(bytes)
 }

@@ -18,7 +18,9 @@ export function checkName(name: unknown, what: string): asserts name is string {
  * there, from this node and from nodes that reach `name` here. Throws
  * NameTakenError when another live process holds the name (or a local
  * process is given a name that stands for a remote service) and
- * NoProcError when `pid` is dead. */
+ * NoProcError when `pid` is dead.
+ * @throws {@link NameTakenError} or {@link NoProcError} as above (the name is unchanged); a TypeError for an
+ * empty name, a non-pid, or a pid of another node (register a `remoteService` instead). */
 export function registerService(name: string, pid: Pid | RemoteService): void {
   checkName(name, 'registerService')
   if (pid instanceof RemoteService) {

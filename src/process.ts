@@ -23,6 +23,7 @@ const REMOTE_EFFECTS = 1 << 30
 
 /** The handle a process body receives: its pid and its operations. */
 export class Process {
+  /** This process's pid, the same for its whole life (and never reused for another process). */
   readonly self: Pid
   /** @internal */ _mb: Mailbox | null = null
   // The pending receive, inline rather than in an object of its own: an
@@ -55,6 +56,16 @@ export class Process {
    * message without `pred`); the others stay queued in order. Resolves to
    * TIMEOUT when `timeout` ms pass first (`0` polls). Exit signals and DOWN
    * messages are looked at before user messages.
+   * @throws (rejects) {@link ProcessExit} when the process has exited or is killed while it waits; an Error when
+   * it is already waiting in another receive; a TypeError or RangeError for a bad `pred` or `timeout`; whatever
+   * `pred` throws (that message stays queued).
+   * @example
+   * ```ts
+   * spawn(async (p) => {
+   *   const m = await p.receive((m) => Array.isArray(m) && m[0] === 'job', { timeout: 1000 })
+   *   if (m === TIMEOUT) return // nothing came; other messages are still queued, in order
+   * })
+   * ```
    */
   receive<T = unknown>(pred?: (msg: unknown) => unknown, opts?: { timeout?: number }): Promise<T | Timeout> {
     if (pred !== undefined && typeof pred !== 'function')
@@ -69,6 +80,8 @@ export class Process {
    * `after()` (TIMEOUT without `after`). A matcher without guards keeps a
    * save position: messages it already rejected are not tested again, and
    * messages that arrived encoded are tested on their bytes, in Rust.
+   * @throws (rejects) as `receive` does, a TypeError for a `matcher` not made by `match`, and whatever the
+   * clause's handler or `after` throws.
    */
   recv<R, A = Timeout>(matcher: Matcher<R>, opts?: { timeout?: number; after?: () => A }): Promise<R | A> {
     const core = (matcher as Partial<Matcher<R>> | undefined)?.core

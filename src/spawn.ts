@@ -18,8 +18,11 @@ export type ProcessFn = (p: Process) => unknown
 /** A process body named by module and export: runs `module[fn](p, ...args)`.
  * A relative `module` path is resolved against the current directory. */
 export interface SpawnSpec {
+  /** A module specifier, or a path (`./`, `../` or absolute) resolved against the current directory. */
   module: string
+  /** The name of the exported function `(p, ...args) => unknown` to run as the body. */
   fn: string
+  /** Passed after `p` (default none); to another thread or node they must be portable. */
   args?: unknown[]
 }
 
@@ -32,7 +35,9 @@ export function specifier(m: string): string {
 /** Where `spawn` and `spawnLink` start the process: on this thread by
  * default, on a remote `node`, or on a worker of the `thread: 'pool'`. */
 export interface SpawnOptions {
+  /** Start the spec on this node (its agent spawns it; needs `startNode` here and the 'spawn' capability there). */
   node?: string
+  /** `'pool'`: start the spec on a worker thread of the pool (`configurePool`). */
   thread?: 'pool'
   /** Registers the new process as `name` in the same step as the spawn
    * (and the link, for spawnLink): if the name is taken nothing is
@@ -117,7 +122,32 @@ function run(p: Process, fn: ProcessFn): void {
  * `opts.node`, starts the spec `{ module, fn, args }` on that node and
  * resolves with the pid its agent answers. With `opts.thread: 'pool'`,
  * starts the spec on a pool worker thread (see `configurePool`) and
- * returns its pid at once; what is sent to it meanwhile waits for it. */
+ * returns its pid at once; what is sent to it meanwhile waits for it. With
+ * `opts.name`, registers the new process as that name in the same step
+ * (a taken name creates nothing: NameTakenError).
+ *
+ * The body runs in a microtask, never inside `spawn`. When it returns (or its promise resolves) the process
+ * exits with reason 'normal'; when it throws (or rejects), with the thrown value as reason, which its links
+ * and monitors receive. A `{ module, fn }` that cannot be imported, or has no such function, ends the
+ * process with that TypeError as reason.
+ * @throws a TypeError for a body that is neither a function nor a spec, a function with `opts.node` or
+ * `opts.thread` (closures cannot travel), or a bad `opts.thread`; {@link NotPortableError} when `args` cannot
+ * travel to a pool thread. With `opts.node` these reject instead, as do {@link RefusedError} (the node's
+ * `allow` has no 'spawn'), {@link NoProcError} (the node is unreachable or this runtime is not a node) and
+ * {@link TimeoutError} (no answer within 5 s).
+ * @example
+ * ```ts
+ * const echo = spawn(async (p: Process) => {
+ *   for (;;) {
+ *     const m = await p.receive()
+ *     if (Array.isArray(m) && m[0] === '$call') reply(m[1], m[2])
+ *   }
+ * })
+ * await call(echo, 'Hello') // 'Hello'
+ * const worker = spawn({ module: './jobs.ts', fn: 'resize', args: [image] }, { thread: 'pool' })
+ * const remote = await spawn({ module: '/srv/workers.js', fn: 'worker', args: [1] }, { node: 'a@host' })
+ * ```
+ */
 export function spawn(fn: ProcessFn | SpawnSpec, opts?: { name: string }): Pid
 export function spawn(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
 export function spawn(spec: SpawnSpec, opts: { node: string }): Promise<Pid>

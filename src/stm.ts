@@ -204,6 +204,10 @@ function parked<R>(body: (tx: Tx) => R, token: number): Promise<R> {
  * propagates. If the body calls `tx.retry()`, `atomically` returns a
  * Promise that settles when a rerun, started by a change to a TVar the body
  * read, commits. Throws StmError when nested or when the body is async.
+ * @throws {@link StmError} (nothing written) when nested in another `atomically`, when the body returns a
+ * promise, when `tx` is used after the body returned, when `tx.retry()` is called having read no TVar, or for a
+ * TVar of another OS process; {@link NotPortableError} for a `tx.write` value that is not portable; and
+ * whatever the body throws (its writes discarded).
  */
 export function atomically<R>(body: (tx: Tx) => R): R | Promise<R> {
   if (typeof body !== 'function') throw new TypeError('atomically(body): body must be a function (tx) => result')
