@@ -867,6 +867,7 @@ module.exports.nameRegisterAlias = nativeBinding.nameRegisterAlias
 module.exports.nameUnregister = nativeBinding.nameUnregister
 module.exports.nameWhereis = nativeBinding.nameWhereis
 module.exports.post = nativeBinding.post
+module.exports.postBatch = nativeBinding.postBatch
 module.exports.procAlive = nativeBinding.procAlive
 module.exports.procCount = nativeBinding.procCount
 module.exports.procDemonitor = nativeBinding.procDemonitor

@@ -1,7 +1,7 @@
 // Processes: the Process handle, spawning, and what happens when one dies.
 
 import type { PendingCall } from './calls.js'
-import { encodeReason } from './crossthread.js'
+import { encodeReason, flushPosts } from './crossthread.js'
 import { arm, disarm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { Encoded, encodedAware, type Test } from './encoded.js'
@@ -391,6 +391,8 @@ export class Process {
     for (let c = this._calls; c !== null; c = this._calls) {
       c.settle(new NoProcError(`${this.self} exited (${describe(reason)}) before answering the call`), false)
     }
+    // Its exit signals to other threads are posted natively: after what it sent them.
+    flushPosts()
     A[0] = this.self.id
     let n = native.procExit()
     if (n > 0 && n & REMOTE_EFFECTS) {

@@ -294,6 +294,12 @@ impl ProcessTable {
         self.inner.lock().procs.get(&id).map(|e| e.owner)
     }
 
+    /// The owner of each of `ids` (None for a dead one), under one lock.
+    pub fn owners(&self, ids: impl Iterator<Item = Id>) -> Vec<Option<ThreadId>> {
+        let g = self.inner.lock();
+        ids.map(|id| g.procs.get(&id).map(|e| e.owner)).collect()
+    }
+
     /// Whether `id` is alive.
     pub fn alive(&self, id: Id) -> bool {
         self.inner.lock().procs.contains_key(&id)
