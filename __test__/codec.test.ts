@@ -81,7 +81,11 @@ test('a non-portable value is refused with the path of the offending part', (t) 
   for (let i = 0; i < 200; i++) deep = { d: [deep] }
   t.deepEqual(decode(encode(deep)), deep)
   const shared = { x: -0 }
-  t.deepEqual(decode(encode([shared, shared, { shared }])), [shared, shared, { shared }], 'a shared object is not a cycle')
+  t.deepEqual(
+    decode(encode([shared, shared, { shared }])),
+    [shared, shared, { shared }],
+    'a shared object is not a cycle',
+  )
   t.true(Object.is((decode(encode([shared])) as [{ x: number }])[0].x, -0))
 })
 
