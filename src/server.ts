@@ -3,6 +3,7 @@
 // public primitives only (spawn, receive, reply, send, call, names).
 import { specifier } from './code.js'
 import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from './errors.js'
+import { markKind } from './introspect.js'
 import { call, exit, type From, reply, send } from './messaging.js'
 import { registerService, whereis } from './names.js'
 import { Process } from './process.js'
@@ -287,7 +288,7 @@ export function makeServer<S, Req = unknown, Ans = unknown, Args = unknown>(
     const holder = whereis(name)
     if (holder !== undefined) throw new NameTakenError(`makeServer: '${name}' is already registered to ${holder}`)
   }
-  return spawnNamed(serverLoop(handlers as ServerHandlers, opts as ServerOptions), name, link)
+  return markKind(spawnNamed(serverLoop(handlers as ServerHandlers, opts as ServerOptions), name, link), 'server')
 }
 
 /** Spawns `body` (linked to `link` when given) and registers it as `name`

@@ -291,5 +291,8 @@ impl ProcessTable {
     }
 }
 
+mod introspect;
+pub use introspect::RelationsView;
+
 #[cfg(test)]
 mod tests;
