@@ -6,13 +6,15 @@
 import { type ChildProcess, execFile, spawn as spawnChild } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { chromium } from 'playwright-core'
+import { type NodeOptions, startNode } from '../index.ts'
 
 const BIN = fileURLToPath(new URL('../bin/bfly.mjs', import.meta.url))
 const OBSERVED = fileURLToPath(new URL('./fixtures/observed.ts', import.meta.url))
@@ -189,4 +191,33 @@ test('bfly observer attaches to a bfly node over the link; bfly ps shows the per
   const ended = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)))
   proc.kill('SIGTERM')
   t.is(await ended, 0)
+})
+
+test('startNode({ observer }): bad options and a taken port reject and leave no node; stop frees the port', async (t) => {
+  const cookie = randomBytes(32).toString('hex')
+  const opts = { name: `obs-local-${process.pid}@127.0.0.1`, listen: '127.0.0.1:0', cookie, quiet: true }
+  for (const observer of [null, { port: -1 }, { port: 1.5 }, { port: 70000 }])
+    await t.throwsAsync(startNode({ ...opts, observer } as NodeOptions), { instanceOf: TypeError, message: /observer/ })
+  const taken = createServer()
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()))
+  const port = (taken.address() as AddressInfo).port
+  await t.throwsAsync(startNode({ ...opts, observer: { port } }), { message: /EADDRINUSE/ })
+  taken.close()
+  const node = await startNode({ ...opts, observer: { port: 0 } })
+  const url = node.observer?.url ?? ''
+  t.regex(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=/)
+  const snap = await get(url, '/snapshot', { authorization: `Bearer ${tokenOf(url)}` })
+  t.is(snap.status, 200, 'a Bearer header is accepted too')
+  t.is((JSON.parse(snap.body) as { node: string }).node, opts.name)
+  node.stop()
+  // The port is closed as the node stops; poll for the refusal rather than assume when.
+  let refused = false
+  for (const end = Date.now() + WAIT; !refused && Date.now() < end; ) {
+    refused = await get(url, '/snapshot').then(
+      () => false,
+      (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
+    )
+    if (!refused) await new Promise((r) => setTimeout(r, 50))
+  }
+  t.true(refused, 'nothing listens on the observer port once the node stopped')
 })

@@ -34,11 +34,11 @@ export interface ProcessInfo {
    * readings give a rate. */
   handled: number
   /**
-   * Approximate bytes it holds: a fixed estimate of its own objects
-   * (PROCESS_BYTES: the Process, its pid and its table entry), its mailbox
-   * arrays, and the estimated size of its queued messages. Not what its
-   * body's closures and pending promises hold: V8 cannot attribute heap
-   * to a process.
+   * Approximate bytes it holds: a fixed 1100 for the process itself (what
+   * an idle process waiting in receive measures: its Process, pid, table
+   * entry, pending receive and suspended body), plus its mailbox arrays
+   * and the estimated size of its queued messages. Not what its body's
+   * own data and closures hold: V8 cannot attribute heap to a process.
    */
   memory: number
   /** Linked processes, local and remote. */

@@ -5,9 +5,11 @@
 import { Encoded } from './encoded.js'
 import type { Mailbox } from './mailbox.js'
 
-/** The fixed estimate for one idle process: its Process object and pid
- * (about 15 fields) and its native table entry. */
-export const PROCESS_BYTES = 200
+/** The fixed estimate for one process: what an idle one waiting in
+ * receive costs as measured by `npm run bench local` (idle_process_bytes:
+ * about 1070 B of JS heap and 60 B native): its Process, pid, table entry,
+ * pending receive and its body's suspended async frame. */
+export const PROCESS_BYTES = 1100
 
 /** Queued messages walked per process; the rest are counted at the
  * average of those walked. */
