@@ -76,6 +76,17 @@ test('a non-portable value is refused with the path of the offending part', (t) 
   const cyclic: Record<string, unknown> = {}
   cyclic.self = cyclic
   t.throws(() => encode(cyclic), { instanceOf: NotPortableError })
+  // A deep value is not a cycle (the fast walk gives up on depth; the checked walk decides).
+  let deep: unknown = [1n]
+  for (let i = 0; i < 200; i++) deep = { d: [deep] }
+  t.deepEqual(decode(encode(deep)), deep)
+  const shared = { x: -0 }
+  t.deepEqual(
+    decode(encode([shared, shared, { shared }])),
+    [shared, shared, { shared }],
+    'a shared object is not a cycle',
+  )
+  t.true(Object.is((decode(encode([shared])) as [{ x: number }])[0].x, -0))
 })
 
 test('plain values use only standard MessagePack, and extensions are well-formed for any decoder', (t) => {

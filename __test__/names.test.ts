@@ -3,8 +3,10 @@ import test from 'ava'
 import {
   call,
   exit,
+  NameTakenError,
   NoSuchServiceError,
   type Pid,
+  processCount,
   registerService,
   reply,
   send,
@@ -140,4 +142,45 @@ test('a process can register itself and be found by name from outside', async (t
   await within(registered.promise, 'the process to register')
   t.true(whereis(name)?.equals(pid) === true)
   t.is(await call(name, 'who'), 'me')
+})
+
+test('spawn with opts.name registers in the same step; a taken name creates nothing', async (t) => {
+  const name = uniqueName('born-named')
+  await run(async (p) => {
+    const a = spawn(
+      async (q) => {
+        await q.receive()
+      },
+      { name },
+    )
+    t.is(whereis(name), a, 'registered before spawn returned')
+    const before = processCount()
+    let ran = false
+    const err = t.throws(
+      () =>
+        p.spawnLink(
+          () => {
+            ran = true
+          },
+          { name },
+        ),
+      { instanceOf: NameTakenError },
+    )
+    t.regex(err?.message ?? '', new RegExp(`'${name}' is already registered to ${a}`))
+    t.is(processCount(), before, 'the refused spawn left no process')
+    await new Promise((r) => setTimeout(r, 10))
+    t.false(ran, 'its body never ran')
+    t.throws(() => spawn(() => {}, { name: '' }), { instanceOf: TypeError })
+    t.throws(() => spawn({ module: 'm', fn: 'f' }, { name, thread: 'pool' } as never), { instanceOf: TypeError })
+    exit(a, 'kill')
+    const b = p.spawnLink(
+      async (q) => {
+        await q.receive()
+      },
+      { name },
+    )
+    t.is(whereis(name), b, 'the name was free again after the exit')
+    p.unlink(b)
+    exit(b, 'kill')
+  })
 })

@@ -211,6 +211,13 @@ export interface PeerState {
  */
 export declare function post(to: number, lane: number, payload: Uint8Array): boolean
 
+/**
+ * Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
+ * for process `ids[i]` (one N-API call per batch instead of one per
+ * message; see `src/crossthread.ts`).
+ */
+export declare function postBatch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array): void
+
 /** Whether args[0] is alive. */
 export declare function procAlive(): boolean
 
@@ -274,6 +281,13 @@ export declare function procSpawn(): number
 export declare function procSpawnLink(): number
 
 /**
+ * A new process registered as `name` (linked to args[0] unless it is 0)
+ * in one step: its id, or a `name_register` code (-1 the parent is dead,
+ * -2 an empty name, -3 an alias holds it, -4 a process holds it).
+ */
+export declare function procSpawnNamed(name: string): number
+
+/**
  * A new process owned by thread args[0], linked to args[1] unless that is
  * 0, whose `Spawn` delivery (the encoded spec) is queued there before
  * anything else can be sent to it. Returns its id; 0 when the parent is
@@ -317,6 +331,13 @@ export declare function stmMark(): number
 /** A new TVar holding the encoded `bytes`, with one JS handle. */
 export declare function stmNew(bytes: Uint8Array): number
 
+/**
+ * Reads the node table in this thread's transaction: 1 when the link to
+ * node `name` is up, 2 when it is down, 0 for a node never linked, -1 on
+ * a conflict (rerun).
+ */
+export declare function stmNode(name: string): number
+
 /** `id` was encoded: keep it for the life of the process. */
 export declare function stmPin(id: number): boolean
 
@@ -357,6 +378,13 @@ export declare function stmThreadInit(thread: number): void
  * TVar already changed (rerun now), -1 when nothing was read.
  */
 export declare function stmWait(thread: number): number
+
+/**
+ * Reads the names table in this thread's transaction: the id of the
+ * process registered as `name`, 0 when none is (or it names a remote
+ * service), -1 on a conflict (rerun).
+ */
+export declare function stmWhereis(name: string): number
 
 /** Buffers a write to `id` of the first `len` bytes of the scratch block. */
 export declare function stmWrite(id: number, len: number): void

@@ -191,10 +191,77 @@ function portable(v: unknown, path: string, seen: Set<object>): unknown {
   return out
 }
 
+// The fast walk: the same checks and boxes as `portable`, without paths or
+// a seen-set, and without copying what needs no box (most messages are
+// plain objects, arrays, strings and numbers, and go to the packer as they
+// are). Anything it cannot settle (an error to report with its path, a
+// cycle, which shows as depth, a hole, a null-prototype object) makes it
+// bail, and `portable` redoes the value with paths.
+const BAIL: unique symbol = Symbol('bail')
+const FAST_DEPTH = 64
+
+function fast(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'number':
+      return v === 0 && 1 / v < 0 ? NEG_ZERO : v
+    case 'string':
+    case 'boolean':
+      return v
+    case 'bigint':
+      return new BigBox(v.toString())
+    case 'symbol': {
+      const k = Symbol.keyFor(v)
+      if (k === undefined) throw BAIL
+      return new SymBox(k)
+    }
+    case 'undefined':
+    case 'function':
+      throw BAIL
+  }
+  if (v === null || v instanceof Pid || v instanceof Ref || v instanceof Date || v instanceof Uint8Array) return v
+  if (depth > FAST_DEPTH) throw BAIL
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) throw BAIL
+      const x = v[i]
+      const y = fast(x, depth + 1)
+      if (out === undefined && y !== x) out = v.slice(0, i)
+      out?.push(y)
+    }
+    return out ?? v
+  }
+  const proto = Object.getPrototypeOf(v)
+  if (proto !== Object.prototype) throw BAIL
+  const o = v as Record<string, unknown>
+  const keys = Object.keys(o)
+  let out: Record<string, unknown> | undefined
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string
+    const x = o[k]
+    const y = fast(x, depth + 1)
+    if (out === undefined && y !== x) {
+      out = {}
+      for (let j = 0; j < i; j++) out[keys[j] as string] = o[keys[j] as string]
+    }
+    if (out !== undefined) out[k] = y
+  }
+  return out ?? v
+}
+
 /** Encodes a portable value; throws NotPortableError naming the path of
- * the first value that cannot travel. */
+ * the first value that cannot travel.
+ * @throws {@link NotPortableError} for a function, a non-plain object, a non-registered symbol, `undefined` in
+ * an array... (see API.md, Values); its `path` names where, starting at `path`. */
 export function encode(value: unknown, path = 'value'): Uint8Array {
-  return packr.pack(portable(value, path, new Set()))
+  let boxed: unknown
+  try {
+    boxed = fast(value, 0)
+  } catch (e) {
+    if (e !== BAIL) throw e
+    boxed = portable(value, path, new Set())
+  }
+  return packr.pack(boxed)
 }
 
 // For a reused block (the STM scratch): binaries are copied out, since
@@ -206,7 +273,16 @@ export function decodeFrom(block: Uint8Array, end: number): unknown {
   return copying.unpack(block, end)
 }
 
-/** Decodes bytes written by `encode` (or any MessagePack encoder). */
+/** Decodes bytes written by `encode` (or any MessagePack encoder).
+ * @throws the MessagePack decoder's Error for truncated bytes or bytes left over after one value; decode only
+ * what `encode` (or another MessagePack encoder) wrote, since other bytes may still decode to something. */
 export function decode(bytes: Uint8Array): unknown {
   return packr.unpack(bytes)
+}
+
+/** Decodes `src[start..end)`, which must hold exactly one value. Decoding
+ * ranges of one batch reuses the batch's DataView (msgpackr caches it on
+ * the source; a fresh subarray per message made a DataView each time). */
+export function decodeRange(src: Uint8Array, start: number, end: number): unknown {
+  return packr.unpack(src, { start, end })
 }

@@ -1,16 +1,25 @@
 // A message that arrived encoded (from another thread or node). It stays
 // encoded in the mailbox until something needs its value, so a compiled
 // matcher can decide on the bytes in Rust and skip decoding what it rejects.
-import { decode } from './codec.js'
+import { decodeRange } from './codec.js'
 
 const UNDECODED: unique symbol = Symbol('undecoded')
 
 export class Encoded {
   #value: unknown = UNDECODED
-  constructor(readonly bytes: Uint8Array) {}
+  /** `src[start..end)` holds the message (a range of a drained batch). */
+  constructor(
+    private readonly src: Uint8Array,
+    private readonly start = 0,
+    private readonly end = src.length,
+  ) {}
+  /** The message's bytes (a view; made on demand, for compiled matchers). */
+  get bytes(): Uint8Array {
+    return this.start === 0 && this.end === this.src.length ? this.src : this.src.subarray(this.start, this.end)
+  }
   /** The decoded value (decoded once). */
   value(): unknown {
-    if (this.#value === UNDECODED) this.#value = decode(this.bytes)
+    if (this.#value === UNDECODED) this.#value = decodeRange(this.src, this.start, this.end)
     return this.#value
   }
 }

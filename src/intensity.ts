@@ -10,6 +10,12 @@ export type Clock = () => number
  * `withinMs` window is refused (OTP's MaxR/MaxT rule). */
 export class RestartWindow {
   private times: number[] = []
+  /**
+   * @param max Restarts allowed within any window (an integer, 0 or more).
+   * @param withinMs The window, in ms (more than 0).
+   * @param now The clock; `Date.now` unless a test injects a fake one.
+   * @throws RangeError for a `max` or `withinMs` out of range.
+   */
   constructor(
     readonly max: number,
     readonly withinMs: number,

@@ -44,6 +44,8 @@ async function holding<R>(ticket: number, fn: () => R | Promise<R>): Promise<Awa
  * Locks are not reentrant: asking again for a lock you hold waits for
  * yourself (use a timeout). With `timeout`, rejects with TimeoutError when
  * the locks were not all free in time.
+ * @throws (rejects) {@link TimeoutError} when `opts.timeout` passes first (no lock was taken); a TypeError for
+ * bad `resources`, `fn` or `timeout`; and whatever `fn` throws or rejects with (the locks are released first).
  */
 export async function withLocks<R>(
   resources: readonly string[],

@@ -49,7 +49,21 @@ function resolve(dest: Dest, what: string): Process | number | Pid | RemoteServi
 /** Sends `msg` to `dest` (seed `!`). Never blocks and never throws for a
  * dead pid; throws NoSuchServiceError for an unregistered name. To a local
  * process whose mailbox is at its limit (`p.limitMailbox`) it returns a
- * promise to await before sending more, or throws MailboxFullError. */
+ * promise to await before sending more, or throws MailboxFullError.
+ *
+ * Messages from one sender to one receiver arrive in send order, on one thread, across threads and across
+ * nodes. A message to a dead pid (or a process of an unreachable node) is dropped silently, as in Erlang:
+ * use `call` or a monitor to know it was handled.
+ * @throws {@link NoSuchServiceError} for a name nothing is registered under; {@link MailboxFullError} (see
+ * above); {@link NotPortableError} when `msg` must leave the thread and cannot (nothing is sent); a RangeError
+ * for a message over a node link's 64 MiB; a TypeError for an `undefined` message or a bad `dest`.
+ * @example
+ * ```ts
+ * send(pid, ['job', 42]) // undefined: queued, the receiver takes it with p.receive()
+ * send('LOGGER', 'hello') // to a registered name, here or (through remoteService) on another node
+ * await send(bounded, big) // a promise only when bounded's mailbox is full and it asked senders to wait
+ * ```
+ */
 export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
   if (msg === undefined) throw new TypeError('send: a message cannot be undefined; send null or a value')
   const q = dest instanceof Pid ? Pid.proc(dest) : undefined
@@ -80,6 +94,16 @@ export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
  * Rejects with TimeoutError after `timeout` ms (default 5000), and with
  * NoProcError when the target is dead or dies before answering. A reply
  * that comes after the timeout is dropped.
+ * @throws (rejects) {@link TimeoutError} after `timeout` ms; {@link NoProcError} when the target is dead, dies
+ * before answering, or is on a node that cannot be reached (or whose link is lost); {@link NoSuchServiceError}
+ * for an unregistered name; {@link NotPortableError} for a request that cannot travel; a TypeError or
+ * RangeError for an `undefined` request, a bad `dest` or a bad `timeout`.
+ * @example
+ * ```ts
+ * registerService('ECHO', spawn(echoServer)) // echoServer answers each ['$call', from, req] with reply(from, req)
+ * await call('ECHO', 'Hello') // 'Hello'
+ * await call('ECHO', 'Hello', { timeout: 100 }) // or TimeoutError after 100 ms
+ * ```
  */
 export function call<T = unknown>(dest: Dest, request: unknown, opts?: { timeout?: number }): Promise<T> {
   return callFrom<T>(null, dest, request, opts)

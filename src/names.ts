@@ -6,7 +6,8 @@ import { RemoteService } from './remote.js'
 import { local } from './thread.js'
 import { nodeName, Pid } from './values.js'
 
-function checkName(name: unknown, what: string): asserts name is string {
+/** Throws a TypeError unless `name` can name a service. */
+export function checkName(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string' || name.length === 0)
     throw new TypeError(`${what}: a service name must be a non-empty string`)
 }
@@ -17,7 +18,9 @@ function checkName(name: unknown, what: string): asserts name is string {
  * there, from this node and from nodes that reach `name` here. Throws
  * NameTakenError when another live process holds the name (or a local
  * process is given a name that stands for a remote service) and
- * NoProcError when `pid` is dead. */
+ * NoProcError when `pid` is dead.
+ * @throws {@link NameTakenError} or {@link NoProcError} as above (the name is unchanged); a TypeError for an
+ * empty name, a non-pid, or a pid of another node (register a `remoteService` instead). */
 export function registerService(name: string, pid: Pid | RemoteService): void {
   checkName(name, 'registerService')
   if (pid instanceof RemoteService) {
@@ -48,11 +51,18 @@ export function unregisterService(name: string): boolean {
   return native.nameUnregister(name)
 }
 
-/** The pid registered as `name`, or undefined. */
+/** The pid registered as `name`, or undefined: the committed state of the
+ * registry (an STM table shared by every thread; see `tx.whereis` to read
+ * it inside a transaction). */
 export function whereis(name: string): Pid | undefined {
   checkName(name, 'whereis')
   const id = native.nameWhereis(name)
   if (id === null || id === undefined) return undefined
+  return localPid(id)
+}
+
+/** The Pid of local process `id` (this thread's own object when it runs here). */
+export function localPid(id: number): Pid {
   return local.get(id)?.self ?? new Pid(nodeName, id)
 }
 

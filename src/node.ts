@@ -20,6 +20,8 @@ export type Capability = 'spawn' | 'exit' | 'link' | 'code'
 
 const CAPS: Record<Capability, number> = { spawn: 1, exit: 2, link: 4, code: 8 }
 
+/** What `startNode` needs to make this runtime a node. Every field is checked before anything starts: a bad
+ * one is a TypeError and leaves the runtime as it was. */
 export interface NodeOptions {
   /** This node's name, e.g. 'a@127.0.0.1'. */
   name: string
@@ -47,16 +49,25 @@ export interface NodeOptions {
 
 /** One thing the node noticed: a refused request, a peer up or down. */
 export interface NodeEvent {
+  /** When it was noticed, in ms since the epoch (`Date.now()`). */
   time: number
+  /** 'refused': a peer asked for what `allow` does not grant; 'nodeup'/'nodedown': a link to `peer` came up or
+   * was lost. */
   kind: 'refused' | 'nodeup' | 'nodedown'
+  /** The peer node's name. */
   peer: string
+  /** For 'refused', what was asked and refused; for 'nodedown', why the link was lost; '' for 'nodeup'. */
   detail: string
 }
 
 /** A known peer node and its link. */
 export interface PeerInfo {
+  /** The peer node's name. */
   name: string
+  /** Its 'host:port' as given to `registerServer` or learnt from its link; null when only its name is known. */
   addr: string | null
+  /** 'up': a link is established; 'connecting': a dial or handshake is under way; 'down': no link (the next
+   * send or call to it dials again). */
   state: 'down' | 'connecting' | 'up'
   /** The sending key epoch when up. */
   epoch: number
@@ -76,6 +87,7 @@ export class Node extends EventEmitter {
   observer: Observer | undefined = undefined
   #hold: NodeJS.Timeout | null
   constructor(
+    /** This node's name, as given to `startNode`. */
     readonly name: string,
     /** Where peers reach this node ('host:port'). */
     readonly address: string,
@@ -172,8 +184,19 @@ function checkAddress(addr: unknown, what: string): asserts addr is string {
  * take the node's name. Rejects when already a node, on a bad option, or
  * when the address cannot be bound. With `observer`, also starts the
  * OBSERVER service and serves the observer page on 127.0.0.1 (its URL, with
- * the token, is `node.observer.url`); if that port cannot be bound, the
- * node is stopped again and the promise rejects.
+ * the token, is `node.observer.url`).
+ * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `maxQueuedBytes`, `observer`),
+ * an Error when this runtime is already a node, and the listener's error when `listen` or the observer's port
+ * cannot be bound. Nothing has started then (a node whose observer port is taken is stopped again).
+ * @example
+ * ```ts
+ * const cookie = randomBytes(32) // the same 32 bytes on every node of the cluster
+ * const node = await startNode({ name: 'b@127.0.0.1', listen: '127.0.0.1:0', cookie })
+ * registerServer('a@127.0.0.1', '127.0.0.1:12010') // where node a listens; linked on first use
+ * registerService('ECHO', remoteService('a@127.0.0.1', { name: 'ECHO' }))
+ * await call('ECHO', 'Hello') // answered by node a over SL1
+ * node.stop()
+ * ```
  */
 export async function startNode(opts: NodeOptions): Promise<Node> {
   if (opts === null || typeof opts !== 'object') throw new TypeError('startNode({ name, listen, cookie })')

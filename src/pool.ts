@@ -75,7 +75,8 @@ const slots: (Slot | undefined)[] = []
 let turn = 0
 
 /** Sets the pool's size. Workers already started beyond the new size get
- * no new processes; the ones they run keep running. */
+ * no new processes; the ones they run keep running.
+ * @throws a TypeError for a size that is not an integer >= 1 (the size is unchanged). */
 export function configurePool(opts: PoolOptions): void {
   const n = opts?.size
   if (n !== undefined && (!Number.isInteger(n) || n < 1))
@@ -84,7 +85,12 @@ export function configurePool(opts: PoolOptions): void {
 }
 
 /** The pool's size and how many of its workers are running. */
-export function poolInfo(): { size: number; started: number } {
+export function poolInfo(): {
+  /** How many workers the pool may start (`configurePool`'s size, or the number of cores). */
+  size: number
+  /** How many workers are running now (started lazily, by the spawns that need them). */
+  started: number
+} {
   return { size, started: slots.filter((s) => s !== undefined).length }
 }
 

@@ -1,7 +1,7 @@
 // Processes: the Process handle, spawning, and what happens when one dies.
 
 import type { PendingCall } from './calls.js'
-import { encodeReason } from './crossthread.js'
+import { encodeReason, flushPosts } from './crossthread.js'
 import { arm, disarm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { Encoded, encodedAware, type Test } from './encoded.js'
@@ -23,6 +23,7 @@ const REMOTE_EFFECTS = 1 << 30
 
 /** The handle a process body receives: its pid and its operations. */
 export class Process {
+  /** This process's pid, the same for its whole life (and never reused for another process). */
   readonly self: Pid
   /** @internal */ _mb: Mailbox | null = null
   // The pending receive, inline rather than in an object of its own: an
@@ -56,6 +57,16 @@ export class Process {
    * message without `pred`); the others stay queued in order. Resolves to
    * TIMEOUT when `timeout` ms pass first (`0` polls). Exit signals and DOWN
    * messages are looked at before user messages.
+   * @throws (rejects) {@link ProcessExit} when the process has exited or is killed while it waits; an Error when
+   * it is already waiting in another receive; a TypeError or RangeError for a bad `pred` or `timeout`; whatever
+   * `pred` throws (that message stays queued).
+   * @example
+   * ```ts
+   * spawn(async (p) => {
+   *   const m = await p.receive((m) => Array.isArray(m) && m[0] === 'job', { timeout: 1000 })
+   *   if (m === TIMEOUT) return // nothing came; other messages are still queued, in order
+   * })
+   * ```
    */
   receive<T = unknown>(pred?: (msg: unknown) => unknown, opts?: { timeout?: number }): Promise<T | Timeout> {
     if (pred !== undefined && typeof pred !== 'function')
@@ -70,6 +81,8 @@ export class Process {
    * `after()` (TIMEOUT without `after`). A matcher without guards keeps a
    * save position: messages it already rejected are not tested again, and
    * messages that arrived encoded are tested on their bytes, in Rust.
+   * @throws (rejects) as `receive` does, a TypeError for a `matcher` not made by `match`, and whatever the
+   * clause's handler or `after` throws.
    */
   recv<R, A = Timeout>(matcher: Matcher<R>, opts?: { timeout?: number; after?: () => A }): Promise<R | A> {
     const core = (matcher as Partial<Matcher<R>> | undefined)?.core
@@ -284,7 +297,7 @@ export class Process {
   /** Spawns `fn` as a new process linked to this one, in one step. With
    * `opts.node` or `opts.thread: 'pool'`, spawns the spec there; the link
    * exists before the pid arrives and before the body runs. */
-  spawnLink(fn: ProcessFn | SpawnSpec): Pid
+  spawnLink(fn: ProcessFn | SpawnSpec, opts?: { name: string }): Pid
   spawnLink(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
   spawnLink(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
   spawnLink(fn: ProcessFn | SpawnSpec, opts?: SpawnOptions): Pid | Promise<Pid> {
@@ -385,6 +398,8 @@ export class Process {
     for (let c = this._calls; c !== null; c = this._calls) {
       c.settle(new NoProcError(`${this.self} exited (${describe(reason)}) before answering the call`), false)
     }
+    // Its exit signals to other threads are posted natively: after what it sent them.
+    flushPosts()
     A[0] = this.self.id
     let n = native.procExit()
     if (n > 0 && n & REMOTE_EFFECTS) {

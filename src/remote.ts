@@ -17,15 +17,21 @@ import { nodeName, type Pid, Ref } from './values.js'
  * destination directly. */
 export class RemoteService {
   constructor(
+    /** The node the service is registered on. */
     readonly node: string,
+    /** The name it is registered under on that node. */
     readonly name: string,
   ) {}
+  /** `name@node`; for logs only. */
   toString(): string {
     return `${this.name}@${this.node}`
   }
 }
 
-/** `remoteService(nodeName, { name })` (seed remote-service). */
+/** `remoteService(nodeName, { name })` (seed remote-service): a destination for `send`, `call`, `cast` and
+ * `registerService` that reaches the process registered as `name` on `node` when each message is sent (the
+ * name is looked up there, so a restarted service is found again). Nothing is checked or connected now.
+ * @throws a TypeError for an empty `node` or `name`. */
 export function remoteService(node: string, opts: { name: string }): RemoteService {
   if (typeof node !== 'string' || node.length === 0) throw new TypeError('remoteService: node must be a node name')
   if (typeof opts?.name !== 'string' || opts.name.length === 0)

@@ -4,8 +4,8 @@
 import { specifier } from './code.js'
 import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from './errors.js'
 import { markKind } from './introspect.js'
-import { call, exit, type From, reply, send } from './messaging.js'
-import { registerService, whereis } from './names.js'
+import { call, type From, reply, send } from './messaging.js'
+import { whereis } from './names.js'
 import { Process } from './process.js'
 import { spawn } from './spawn.js'
 import { type Dest, Pid } from './values.js'
@@ -17,14 +17,20 @@ type MaybePromise<T> = T | PromiseLike<T>
  * the server answers later with `reply(from, value)`. With `stop`, the
  * server ends with that reason after answering. */
 export interface HandlerResult<S, A = unknown> {
+  /** The reply to the caller, sent at once; omitted (or `undefined`): no reply now, answer with `reply(from, v)`. */
   answer?: A
+  /** The state the next message is handled with. */
   state: S
+  /** When present (any value but `undefined`), the server ends with this reason after replying: `terminate` runs,
+   * then linked processes get the reason ('normal' ends it quietly). */
   stop?: unknown
 }
 
 /** What `cast` and `info` return: the next state, and optionally a reason to stop. */
 export interface StateResult<S> {
+  /** The state the next message is handled with. */
   state: S
+  /** When present, the server ends with this reason, as `HandlerResult.stop`. */
   stop?: unknown
 }
 
@@ -55,10 +61,13 @@ export interface ServerHandlers<S = unknown, Req = unknown, Ans = unknown, Args 
  * threads and nodes): `import(module)[export]` is a handlers object. A
  * relative path is resolved against the current directory. */
 export interface CodeSpec {
+  /** A module specifier or a path (relative to the current directory) to import. */
   module: string
+  /** The export that holds the handlers object (default `'default'`). */
   export?: string
 }
 
+/** How `makeServer` starts a server. Checked before anything starts: a bad option is a TypeError. */
 export interface ServerOptions<Args = unknown> {
   /** Passed to `handlers.init`. */
   args?: Args
@@ -74,7 +83,12 @@ export interface ServerOptions<Args = unknown> {
 /** A handler returned something other than what its contract says. The
  * server ends with this error as its reason. */
 export class BadReturnError extends TypeError {
+  /** Always `'BadReturnError'`. */
   override name = 'BadReturnError'
+  /**
+   * @param handler Which handler broke its contract: `'handle'`, `'cast'` or `'info'`.
+   * @param returned What it returned instead of `{ answer?, state }` or `{ state }`.
+   */
   constructor(
     readonly handler: string,
     readonly returned: unknown,
@@ -88,6 +102,7 @@ export class BadReturnError extends TypeError {
 
 /** `upgrade` failed: the server keeps its old handlers and state. */
 export class UpgradeError extends Error {
+  /** Always `'UpgradeError'`; the failure it reports is its `cause` when the server sent one. */
   override name = 'UpgradeError'
 }
 
@@ -272,6 +287,20 @@ function isCodeSpec(code: unknown): code is CodeSpec {
  * replaces the reason. Linked processes get the reason; pending callers get
  * NoProcError carrying it. An untrappable kill (or any exit signal without
  * `trapExit`) ends it at once, without `terminate`.
+ *
+ * @throws a TypeError for handlers that are not functions or a bad option, and {@link NameTakenError} when
+ * `opts.name` is registered to another live process; nothing is started then.
+ * @example
+ * ```ts
+ * const counter = {
+ *   init: (n: number) => n,
+ *   handle: (k: number, s: number) => ({ answer: s + k, state: s + k }), // a call
+ *   cast: (k: number, s: number) => ({ state: s + k }), // a cast: no answer
+ * }
+ * makeServer(counter, { name: 'COUNTER', args: 0 })
+ * cast('COUNTER', 2)
+ * await call('COUNTER', 5) // 7
+ * ```
  */
 export function makeServer<S, Req = unknown, Ans = unknown, Args = unknown>(
   handlers: ServerHandlers<S, Req, Ans, Args>,
@@ -291,24 +320,16 @@ export function makeServer<S, Req = unknown, Ans = unknown, Args = unknown>(
   return markKind(spawnNamed(serverLoop(handlers as ServerHandlers, opts as ServerOptions), name, link), 'server')
 }
 
-/** Spawns `body` (linked to `link` when given) and registers it as `name`
- * before it runs; if the name is refused, the new process is killed
- * (unlinked first, so `link` is not hit) and the error thrown. */
+/** Spawns `body` (linked to `link` when given), registered as `name` in
+ * the same step when given: a refused name creates nothing. */
 export function spawnNamed(body: (p: Process) => unknown, name: string | undefined, link: Process | undefined): Pid {
-  const pid = link === undefined ? spawn(body) : link.spawnLink(body)
-  if (name !== undefined) {
-    try {
-      registerService(name, pid)
-    } catch (e) {
-      link?.unlink(pid)
-      exit(pid, 'kill')
-      throw e
-    }
-  }
-  return pid
+  const opts = name === undefined ? undefined : { name }
+  return link === undefined ? spawn(body, opts) : link.spawnLink(body, opts)
 }
 
-/** Sends `msg` to a server's `cast` handler; one-way, never blocks (as `send`). */
+/** Sends `msg` to a server's `cast` handler; one-way, never blocks (as `send`).
+ * @throws a TypeError for an `undefined` message, and what `send` throws ({@link NoSuchServiceError} for an
+ * unregistered name, {@link NotPortableError} for a value that cannot reach another thread or node). */
 export function cast(dest: Dest, msg: unknown): void {
   if (msg === undefined) throw new TypeError('cast: a message cannot be undefined; send null or a value')
   send(dest, ['$cast', msg])
@@ -333,6 +354,9 @@ function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | und
  * object (same thread) or a `{ module, export }` spec the server imports
  * (what travels to other threads and nodes). Resolves once swapped; rejects
  * with UpgradeError, the server unchanged, when loading or codeChange fails.
+ * @throws (rejects) {@link UpgradeError} as above or when `dest` is not a `makeServer` server, a TypeError for
+ * bad handlers, and what `call` rejects with ({@link TimeoutError}, {@link NoProcError},
+ * {@link NoSuchServiceError}).
  */
 export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { timeout?: number }): Promise<void> {
   try {
@@ -345,7 +369,9 @@ export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { ti
 
 /** Stops a server: `terminate(reason, state)` runs, then it exits with
  * `reason` (default 'normal'). Resolves once it has exited (its links
- * and monitors have been told); rejects as `call` does when it is not running. */
+ * and monitors have been told); rejects as `call` does when it is not running.
+ * @throws (rejects) {@link NoSuchServiceError} for an unregistered name, {@link NoProcError} or
+ * {@link TimeoutError} as `call`, {@link UpgradeError} when `dest` is not a `makeServer` server. */
 export function stopServer(dest: Dest, reason: unknown = 'normal', opts?: { timeout?: number }): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // A helper process monitors the server, so the promise waits for its DOWN.

@@ -2,6 +2,8 @@
 // also travels to other threads and nodes), started in a microtask.
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { NameTakenError, NoProcError } from './errors.js'
+import { whereis } from './names.js'
 import { native } from './native.js'
 import { poolSpawn } from './pool.js'
 import { Process } from './process.js'
@@ -16,8 +18,11 @@ export type ProcessFn = (p: Process) => unknown
 /** A process body named by module and export: runs `module[fn](p, ...args)`.
  * A relative `module` path is resolved against the current directory. */
 export interface SpawnSpec {
+  /** A module specifier, or a path (`./`, `../` or absolute) resolved against the current directory. */
   module: string
+  /** The name of the exported function `(p, ...args) => unknown` to run as the body. */
   fn: string
+  /** Passed after `p` (default none); to another thread or node they must be portable. */
   args?: unknown[]
 }
 
@@ -30,8 +35,14 @@ export function specifier(m: string): string {
 /** Where `spawn` and `spawnLink` start the process: on this thread by
  * default, on a remote `node`, or on a worker of the `thread: 'pool'`. */
 export interface SpawnOptions {
+  /** Start the spec on this node (its agent spawns it; needs `startNode` here and the 'spawn' capability there). */
   node?: string
+  /** `'pool'`: start the spec on a worker thread of the pool (`configurePool`). */
   thread?: 'pool'
+  /** Registers the new process as `name` in the same step as the spawn
+   * (and the link, for spawnLink): if the name is taken nothing is
+   * created and NameTakenError is thrown. Local spawns only. */
+  name?: string
 }
 
 /** `fn` as a spec that can travel to another node or thread; throws a
@@ -111,8 +122,33 @@ function run(p: Process, fn: ProcessFn): void {
  * `opts.node`, starts the spec `{ module, fn, args }` on that node and
  * resolves with the pid its agent answers. With `opts.thread: 'pool'`,
  * starts the spec on a pool worker thread (see `configurePool`) and
- * returns its pid at once; what is sent to it meanwhile waits for it. */
-export function spawn(fn: ProcessFn | SpawnSpec): Pid
+ * returns its pid at once; what is sent to it meanwhile waits for it. With
+ * `opts.name`, registers the new process as that name in the same step
+ * (a taken name creates nothing: NameTakenError).
+ *
+ * The body runs in a microtask, never inside `spawn`. When it returns (or its promise resolves) the process
+ * exits with reason 'normal'; when it throws (or rejects), with the thrown value as reason, which its links
+ * and monitors receive. A `{ module, fn }` that cannot be imported, or has no such function, ends the
+ * process with that TypeError as reason.
+ * @throws a TypeError for a body that is neither a function nor a spec, a function with `opts.node` or
+ * `opts.thread` (closures cannot travel), or a bad `opts.thread`; {@link NotPortableError} when `args` cannot
+ * travel to a pool thread. With `opts.node` these reject instead, as do {@link RefusedError} (the node's
+ * `allow` has no 'spawn'), {@link NoProcError} (the node is unreachable or this runtime is not a node) and
+ * {@link TimeoutError} (no answer within 5 s).
+ * @example
+ * ```ts
+ * const echo = spawn(async (p: Process) => {
+ *   for (;;) {
+ *     const m = await p.receive()
+ *     if (Array.isArray(m) && m[0] === '$call') reply(m[1], m[2])
+ *   }
+ * })
+ * await call(echo, 'Hello') // 'Hello'
+ * const worker = spawn({ module: './jobs.ts', fn: 'resize', args: [image] }, { thread: 'pool' })
+ * const remote = await spawn({ module: '/srv/workers.js', fn: 'worker', args: [1] }, { node: 'a@host' })
+ * ```
+ */
+export function spawn(fn: ProcessFn | SpawnSpec, opts?: { name: string }): Pid
 export function spawn(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
 export function spawn(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
 export function spawn(fn: ProcessFn | SpawnSpec, opts?: SpawnOptions): Pid | Promise<Pid> {
@@ -127,6 +163,8 @@ export function spawnVia(
   opts: SpawnOptions | undefined,
   what: string,
 ): Pid | Promise<Pid> {
+  if (opts?.name !== undefined && (opts.node !== undefined || opts.thread !== undefined))
+    throw new TypeError(`${what}: opts.name applies to a local spawn; register the process where it runs`)
   if (opts?.node !== undefined) {
     try {
       return spawnRemote(specOf(fn, what), opts.node, parent, parent !== null)
@@ -141,9 +179,23 @@ export function spawnVia(
     return poolSpawn(specOf(fn, what, 'a pool thread'), parent, what)
   }
   const body = bodyOf(fn, what)
+  if (opts?.name !== undefined) return spawnRegistered(parent, body, opts.name, what)
   if (parent === null) return start(native.procSpawn(), body)
   A[0] = parent.self.id
   return start(native.procSpawnLink(), body)
+}
+
+/** Spawns `body` registered as `name` (linked to `parent` when given) in
+ * one step of the process table: refused, it creates nothing. */
+function spawnRegistered(parent: Process | null, body: ProcessFn, name: string, what: string): Pid {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`${what}: opts.name must be a non-empty string`)
+  A[0] = parent === null ? 0 : parent.self.id
+  const r = native.procSpawnNamed(name)
+  if (r > 0) return start(r, body)
+  if (r === -1) throw new NoProcError(`${what}: the spawning process ${parent?.self} is not alive`)
+  const holder = r === -3 ? 'a remote service' : String(whereis(name) ?? 'another process')
+  throw new NameTakenError(`${what}: '${name}' is already registered to ${holder}`)
 }
 
 /** How many processes are alive in this OS process (all threads). */

@@ -4,9 +4,11 @@
 // conflict, and parks it on `retry` until a TVar it read changes.
 import { decode, decodeFrom, encode } from './codec.js'
 import { StmError } from './errors.js'
+import { checkName, localPid } from './names.js'
 import { native } from './native.js'
 import { thread } from './thread.js'
 import { TVar } from './tvar.js'
+import type { Pid } from './values.js'
 import { expect } from './wakeups.js'
 
 /** What a transaction body can do. Valid only while the body runs. */
@@ -23,6 +25,15 @@ export interface Tx {
   /** Runs `first`; if it retries, undoes its writes and runs `second`
    * instead. If both retry, the transaction waits on what either read. */
   orElse<R>(first: (tx: Tx) => R, second: (tx: Tx) => R): R
+  /** The local process registered as `name` in this transaction's snapshot
+   * (the registry is an STM table), consistent with every TVar read; a
+   * `retry` wakes when the name is registered or freed. Undefined when no
+   * process holds it (or it stands for a remote service). */
+  whereis(name: string): Pid | undefined
+  /** This node's link to node `name` in the snapshot (the node table is an
+   * STM table): 'up', 'down', or undefined for a node never linked. A
+   * `retry` wakes when it changes: `tx.node(n) === 'up' || tx.retry()`. */
+  node(name: string): 'up' | 'down' | undefined
 }
 
 /** Encoded values cross to and from Rust in this block (see crates/node/src/stm.rs). */
@@ -43,10 +54,7 @@ class Transaction implements Tx {
   read<T>(tv: TVar<T>): T {
     this.check()
     const n = native.stmRead(TVar.idOf(tv))
-    if (n === -1) {
-      this.doomed = true
-      throw RERUN
-    }
+    if (n === -1) this.rerun()
     return (n === -2 ? decode(native.stmReadBig()) : decodeFrom(SCRATCH, n)) as T
   }
 
@@ -59,6 +67,28 @@ class Transaction implements Tx {
       SCRATCH.set(b)
       native.stmWrite(id, b.length)
     }
+  }
+
+  whereis(name: string): Pid | undefined {
+    this.check()
+    checkName(name, 'tx.whereis')
+    const id = native.stmWhereis(name)
+    if (id === -1) this.rerun()
+    return id === 0 ? undefined : localPid(id)
+  }
+
+  node(name: string): 'up' | 'down' | undefined {
+    this.check()
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError('tx.node: a node name must be a non-empty string')
+    const s = native.stmNode(name)
+    if (s === -1) this.rerun()
+    return s === 1 ? 'up' : s === 2 ? 'down' : undefined
+  }
+
+  private rerun(): never {
+    this.doomed = true
+    throw RERUN
   }
 
   retry(): never {
@@ -174,6 +204,10 @@ function parked<R>(body: (tx: Tx) => R, token: number): Promise<R> {
  * propagates. If the body calls `tx.retry()`, `atomically` returns a
  * Promise that settles when a rerun, started by a change to a TVar the body
  * read, commits. Throws StmError when nested or when the body is async.
+ * @throws {@link StmError} (nothing written) when nested in another `atomically`, when the body returns a
+ * promise, when `tx` is used after the body returned, when `tx.retry()` is called having read no TVar, or for a
+ * TVar of another OS process; {@link NotPortableError} for a `tx.write` value that is not portable; and
+ * whatever the body throws (its writes discarded).
  */
 export function atomically<R>(body: (tx: Tx) => R): R | Promise<R> {
   if (typeof body !== 'function') throw new TypeError('atomically(body): body must be a function (tx) => result')

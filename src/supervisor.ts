@@ -19,6 +19,8 @@ export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one'
  * with 'normal' or 'shutdown'. `temporary`: never restarted (and forgotten). */
 export type RestartType = 'permanent' | 'transient' | 'temporary'
 
+/** One child of a supervisor: how to start it, when to restart it, how to stop it. Checked by `supervisor`
+ * before anything starts (a TypeError names the bad field). */
 export interface ChildSpec {
   /** Unique among the supervisor's children. */
   id: string
@@ -34,6 +36,8 @@ export interface ChildSpec {
   shutdown?: number | 'brutal_kill'
 }
 
+/** A supervisor's strategy, restart intensity and children (see `supervisor` for what happens on each exit).
+ * Checked before anything starts: a bad field is a TypeError. */
 export interface SupervisorSpec {
   /** Default 'one_for_one'. */
   strategy?: Strategy
@@ -53,9 +57,11 @@ export interface SupervisorSpec {
 
 /** One row of `whichChildren`. */
 export interface ChildInfo {
+  /** The child's `ChildSpec.id`. */
   id: string
   /** null when the child is not running (a transient child that ended normally). */
   pid: Pid | null
+  /** Its restart type (the spec's, 'permanent' by default). */
   restart: RestartType
 }
 
@@ -274,6 +280,20 @@ function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise
  * A child that registers a name (e.g. `makeServer(h, { link: sup, name })`)
  * is reachable by that name again as soon as the supervisor has handled
  * its exit: the restart registers the name anew.
+ *
+ * @throws a TypeError for a bad spec (strategy, child ids, start, restart, shutdown, name, link), a RangeError
+ * for a bad `intensity` or `period`, and {@link NameTakenError} when `spec.name` is taken; nothing is started
+ * then. A child's failed start is not thrown: it is the supervisor's exit reason.
+ * @example
+ * ```ts
+ * const sup = supervisor({
+ *   strategy: 'one_for_one',
+ *   intensity: 3, // at most 3 restarts in any 5 s, or the tree shuts down
+ *   period: 5000,
+ *   children: [{ id: 'worker', start: (sup) => makeServer(counter, { link: sup, name: 'WORKER', args: 0 }) }],
+ * })
+ * await whichChildren(sup) // [{ id: 'worker', pid: Pid<...>, restart: 'permanent' }]
+ * ```
  */
 export function supervisor(spec: SupervisorSpec): Pid {
   const kids = checkSpec(spec)
@@ -283,7 +303,8 @@ export function supervisor(spec: SupervisorSpec): Pid {
   return markKind(spawnNamed(supervise(kids, spec), spec.name, spec.link), 'supervisor')
 }
 
-/** The supervisor's children in start order, with their current pids. */
+/** The supervisor's children in start order, with their current pids.
+ * @throws (rejects) as `call`: {@link TimeoutError}, {@link NoProcError}, {@link NoSuchServiceError}. */
 export function whichChildren(sup: Dest, opts?: { timeout?: number }): Promise<ChildInfo[]> {
   return call<ChildInfo[]>(sup, [SYS, 'which_children'], opts)
 }

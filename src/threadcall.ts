@@ -7,6 +7,7 @@
 // find nothing and are dropped.
 import { type CallTarget, PendingCall } from './calls.js'
 import { decode, encode } from './codec.js'
+import { postNow } from './crossthread.js'
 import { arm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { NoProcError } from './errors.js'
@@ -96,7 +97,7 @@ export function callOnThread<T>(caller: Process | null, id: number, request: unk
     (r) => `${pid} exited (${String(r)}) before answering the call`,
   )
   const answer = awaitAnswer<T>(caller, target, ms)
-  if (!native.post(id, USER, bytes)) target.call?.settle(new NoProcError(`call: ${pid} is not alive`), false)
+  if (!postNow(id, USER, bytes)) target.call?.settle(new NoProcError(`call: ${pid} is not alive`), false)
   return answer
 }
 
@@ -107,7 +108,7 @@ export function replyAway(from: readonly [unknown, unknown], value: unknown): bo
   if (!(pid instanceof Pid) || !(ref instanceof Ref)) return false
   const bytes = encode([ref, value], 'reply')
   if (Pid.isLocal(pid)) {
-    native.post(pid.id, REPLY, bytes)
+    postNow(pid.id, REPLY, bytes)
     return true
   }
   A[0] = sendingTo(pid.node)

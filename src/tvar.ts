@@ -22,7 +22,8 @@ let wire: [number, number] | null = null
 export class TVar<T = unknown> {
   readonly #instance: number
   readonly #id: number
-  /** A new variable holding `initial` (portable; throws NotPortableError otherwise). */
+  /** A new variable holding `initial` (portable; throws NotPortableError otherwise).
+   * @throws {@link NotPortableError} when `initial` cannot be encoded; no variable is made. */
   constructor(initial: T) {
     if (wire !== null) {
       ;[this.#instance, this.#id] = wire
@@ -39,6 +40,7 @@ export class TVar<T = unknown> {
     return other instanceof TVar && other.#id === this.#id && other.#instance === this.#instance
   }
 
+  /** `TVar<id>`; for logs only (it shows no value: reading one needs a transaction). */
   toString(): string {
     return `TVar<${this.#id}>`
   }

@@ -25,6 +25,11 @@ export class Pid {
   // it is invisible to equality checks and inspection.
   #p: Process | undefined = undefined
   readonly #node: string | null
+  /**
+   * Pids are made by `spawn`, `p.self` and the codec; constructing one names a process, it does not create one.
+   * @param node The node the process lives on (this node's name or NONODE for a local process).
+   * @param id The process's number, unique on its node for the node's lifetime (never reused).
+   */
   constructor(
     node: string,
     readonly id: number,
@@ -47,9 +52,11 @@ export class Pid {
   static bind(pid: Pid, p: Process | undefined): void {
     pid.#p = p
   }
+  /** True when `other` is a Pid of the same process (same node and id), however each copy travelled. */
   equals(other: unknown): boolean {
     return other instanceof Pid && other.id === this.id && other.node === this.node
   }
+  /** `<node.id>`, e.g. `<a@host.42>`; for logs only, not a format to parse. */
   toString(): string {
     return `<${this.node}.${this.id}>`
   }
@@ -63,6 +70,11 @@ export class Ref {
   // The pending call this ref answers, for refs minted by `call` here.
   #call: unknown = undefined
   readonly #node: string | null
+  /**
+   * Refs are minted by `p.monitor`, `call` and the codec; a constructed one is only as unique as its id.
+   * @param node The node that made the ref.
+   * @param id Its number, unique among the refs and pids of that node.
+   */
   constructor(
     node: string,
     readonly id: number,
@@ -81,9 +93,11 @@ export class Ref {
   static setPending(r: Ref, c: unknown): void {
     r.#call = c
   }
+  /** True when `other` is a Ref with the same node and id (the same reference, however it travelled). */
   equals(other: unknown): boolean {
     return other instanceof Ref && other.id === this.id && other.node === this.node
   }
+  /** `#Ref<node.id>`; for logs only. */
   toString(): string {
     return `#Ref<${this.node}.${this.id}>`
   }
@@ -94,11 +108,21 @@ export class Ref {
 
 /** Returned by `receive` when its timeout passes with no matching message. */
 export const TIMEOUT: unique symbol = Symbol('bfly.TIMEOUT')
+/** The type of TIMEOUT, for `receive`'s result: `const m = await p.receive(undefined, { timeout: 100 })` is
+ * `unknown`, and `m === TIMEOUT` narrows it. */
 export type Timeout = typeof TIMEOUT
 
 /** A destination: a pid, the name of a registered service, or a service of
  * another node (`remoteService`). */
-export type Dest = Pid | string | { readonly node: string; readonly name: string }
+export type Dest =
+  | Pid
+  | string
+  | {
+      /** The node the service is registered on. */
+      readonly node: string
+      /** The name it is registered under there. */
+      readonly name: string
+    }
 
 // Ref ids come from the native id space in blocks, so refs minted on any
 // thread never collide and minting one costs no native call.

@@ -14,6 +14,7 @@ export interface Tables {
 
 /** A pattern the compiler cannot accept; thrown by `match`. */
 export class PatternError extends TypeError {
+  /** Always `'PatternError'`; the message names the clause and the part of its pattern at fault. */
   override name = 'PatternError'
 }
 

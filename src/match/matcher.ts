@@ -127,6 +127,20 @@ function wrap<R>(core: Core, otherwise: ((v: unknown) => unknown) | undefined): 
  * the handler of the first clause, in written order, whose pattern
  * accepts `value`, and throws MatchError when none does. Malformed
  * patterns throw PatternError here, not at match time.
+ * @throws {@link PatternError} for a malformed clause or pattern (a `P.rest` that is not last, one selection
+ * name used twice, a handler that is not a function); calling the matcher throws {@link MatchError} when no
+ * clause accepts the value (unless `.otherwise(handler)` gave a default), and whatever the handler throws.
+ * @example
+ * ```ts
+ * const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((s) => Symbol.for(s))
+ * const m = match(
+ *   [[A, B, C], () => 'oper1'],
+ *   [[A, B, D], () => 'oper2'],
+ *   [[A, B, P.select()], (va1) => `oper3 ${String(va1)}`],
+ * )
+ * m([A, B, 42]) // 'oper3 42'
+ * // in a process, the seed's RECV: await p.recv(m, { timeout: 1000, after: () => 'none' })
+ * ```
  */
 export function match<const Ps extends readonly unknown[], const Cs extends Clauses<Ps>>(
   ...clauses: Cs & Clauses<Ps>

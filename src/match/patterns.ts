@@ -24,9 +24,13 @@ export type NoSel = Record<never, never>
 
 /** A pattern built with `P`: matches values of type `T`, selects `S`. */
 export class Pattern<T = unknown, S = NoSel> {
+  /** @internal Carries `T` and `S` for the type checker only; never set at run time. */
   declare readonly [phantom]: { t: T; s: S }
   /** @internal */
-  constructor(readonly node: Node) {}
+  constructor(
+    /** @internal The IR node this builder stands for, compiled by `match`. */
+    readonly node: Node,
+  ) {}
 }
 
 /** Literal patterns: matched with Object.is. */
@@ -98,11 +102,17 @@ const select = ((...args: unknown[]) =>
 export const P = {
   /** Anything, `undefined` included. */
   _: any,
+  /** Anything, `undefined` included (the same pattern as `P._`). */
   any,
+  /** A string primitive (`typeof v === 'string'`). */
   string: new Pattern<string>({ k: 'type', t: 'string' }),
+  /** A number primitive, NaN and the infinities included. */
   number: new Pattern<number>({ k: 'type', t: 'number' }),
+  /** `true` or `false`. */
   boolean: new Pattern<boolean>({ k: 'type', t: 'boolean' }),
+  /** A bigint primitive. */
   bigint: new Pattern<bigint>({ k: 'type', t: 'bigint' }),
+  /** A symbol, registered (`Symbol.for`) or not. */
   symbol: new Pattern<symbol>({ k: 'type', t: 'symbol' }),
   /** `null` or `undefined`. */
   nullish: new Pattern<null | undefined>({ k: 'type', t: 'nullish' }),
@@ -115,7 +125,12 @@ export const P = {
   },
   /** The remaining elements, as the last element of an array pattern; each
    * matches `p` when given; selections inside collect arrays. */
-  rest<const Q = Pattern<unknown>>(...p: [Q?]): Pattern<Matched<Q>, ListOf<Selected<Q>>> & { rest: true } {
+  rest<const Q = Pattern<unknown>>(
+    ...p: [Q?]
+  ): Pattern<Matched<Q>, ListOf<Selected<Q>>> & {
+    /** Marks the pattern as a rest: valid only as an array pattern's last element. */
+    rest: true
+  } {
     const node: Node = p.length > 0 ? { k: 'rest', of: p[0] } : { k: 'rest' }
     return Object.assign(new Pattern<Matched<Q>, ListOf<Selected<Q>>>(node), { rest: true as const })
   },

@@ -14,7 +14,9 @@ export const EXIT_MONITOR = 'EXIT-MONITOR'
 
 /** One exit notification. */
 export interface ExitRecord {
+  /** The process that exited. */
   pid: Pid
+  /** Its exit reason, as its links saw it ('normal', 'shutdown', 'kill', an Error...). */
   reason: unknown
   /** When it was observed (Date.now() ms). */
   time: number
@@ -26,9 +28,11 @@ export interface ExitRecord {
 
 /** Which records `exitLog` returns; all criteria must hold. */
 export interface ExitQuery {
+  /** Only the exits of this process. */
   pid?: Pid
   /** Records with time >= since. */
   since?: number
+  /** Only the exits of this child id (supervisor) or service name (KEEP-ALIVE). */
   child?: string
   /** At most this many, the most recent (default: all kept). */
   limit?: number

@@ -14,6 +14,8 @@ import { log } from './syslog.js'
 
 export const KEEP_ALIVE = 'KEEP-ALIVE'
 
+/** The restart limit of one kept service: more than `maxRestarts` failures within `withinMs` and KEEP-ALIVE gives
+ * it up (logged, not restarted). Checked by `keepAlive` before anything starts. */
 export interface KeepAliveOptions {
   /** Restarts allowed within `withinMs` (default 5): one more and the service is given up. */
   maxRestarts?: number
@@ -147,6 +149,11 @@ export function forgetKeepAlive(name: string): Promise<boolean> {
 /** A kept service's current pid and the failures counted in its window,
  * or null when `name` is not (or no longer) kept alive. Answered after
  * every exit KEEP-ALIVE has already seen is handled. */
-export function keepAliveStatus(name: string): Promise<{ pid: Pid; failures: number } | null> {
+export function keepAliveStatus(name: string): Promise<{
+  /** The pid now registered under `name` (the latest restart's). */
+  pid: Pid
+  /** Failures counted in the current `withinMs` window. */
+  failures: number
+} | null> {
   return call(KEEP_ALIVE, ['status', name])
 }

@@ -18,6 +18,8 @@ export const SYSTEM_LOG = 'SYSTEM-LOG'
 
 /** pino's levels, lowest first. */
 export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
+/** A log level, lowest first: 'trace', 'debug', 'info', 'warn', 'error', 'fatal' (pino's). A line below the
+ * configured level (`configureLog({ level })`, default 'info') is dropped. */
 export type Level = (typeof LEVELS)[number]
 
 /** Where and how the log is written. Every field is optional. */

@@ -93,6 +93,16 @@ impl Inbox {
         }
     }
 
+    /// Queues `ds` in order under one lock, with at most one wake-up.
+    pub fn post_many(&self, ds: impl IntoIterator<Item = Delivery>) {
+        self.queue.lock().extend(ds);
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            if let Some(w) = self.waker.get() {
+                w();
+            }
+        }
+    }
+
     /// Takes everything queued, in arrival order. A post that races with
     /// the drain either lands in this batch or triggers a new wake-up.
     pub fn drain(&self) -> Vec<Delivery> {
@@ -173,6 +183,44 @@ impl Threads {
     }
 }
 
+impl Threads {
+    /// Posts user messages `(to, payload)` in order, each to whichever
+    /// thread owns `to`, with one table lookup for the batch and one inbox
+    /// lock and wake-up per run of messages to the same thread. Messages to
+    /// dead processes are dropped. Order per receiving thread is the
+    /// batch's order, as if each had been posted alone.
+    pub fn post_batch<'a>(&self, table: &ProcessTable, msgs: impl Iterator<Item = (Id, &'a [u8])>) {
+        let msgs: Vec<(Id, &[u8])> = msgs.collect();
+        let owners = table.owners(msgs.iter().map(|m| m.0));
+        let mut i = 0;
+        while i < msgs.len() {
+            let Some(owner) = owners[i] else {
+                i += 1;
+                continue;
+            };
+            let run = msgs[i..]
+                .iter()
+                .zip(&owners[i..])
+                .take_while(|(_, o)| o.is_none() || **o == Some(owner))
+                .count();
+            if let Some(inbox) = self.inbox(owner) {
+                inbox.post_many(
+                    msgs[i..i + run]
+                        .iter()
+                        .zip(&owners[i..i + run])
+                        .filter(|(_, o)| o.is_some())
+                        .map(|(&(to, payload), _)| Delivery {
+                            to,
+                            lane: Lane::User,
+                            payload: payload.to_vec(),
+                        }),
+                );
+            }
+            i += run;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +279,42 @@ mod tests {
         assert_eq!(threads.inbox(t2).unwrap().drain()[0].lane, Lane::Signal);
         table.exit(a);
         assert!(!threads.post(&table, a, Lane::User, vec![1]));
+    }
+
+    #[test]
+    fn post_batch_keeps_order_per_thread_drops_the_dead_and_wakes_once_per_run() {
+        let table = ProcessTable::new();
+        let threads = Threads::new();
+        let (n1, w1) = counting();
+        let (_, w2) = counting();
+        let t1 = threads.add(w1);
+        let t2 = threads.add(w2);
+        let (a, b, dead) = (table.spawn(t1), table.spawn(t2), table.spawn(t1));
+        table.exit(dead);
+        let batch: Vec<(Id, Vec<u8>)> = vec![
+            (a, vec![1]),
+            (dead, vec![9]),
+            (a, vec![2]),
+            (b, vec![3]),
+            (a, vec![4]),
+        ];
+        threads.post_batch(&table, batch.iter().map(|(id, p)| (*id, &p[..])));
+        let got = |t| -> Vec<(Id, Vec<u8>)> {
+            threads
+                .inbox(t)
+                .unwrap()
+                .drain()
+                .into_iter()
+                .map(|d| (d.to, d.payload))
+                .collect()
+        };
+        assert_eq!(got(t1), vec![(a, vec![1]), (a, vec![2]), (a, vec![4])]);
+        assert_eq!(got(t2), vec![(b, vec![3])]);
+        assert_eq!(
+            n1.load(Ordering::SeqCst),
+            1,
+            "the second run found a wake-up pending"
+        );
     }
 
     /// Many senders on many OS threads: each sender's messages come out of

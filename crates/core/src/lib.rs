@@ -7,15 +7,18 @@
 
 pub mod departure;
 pub mod inbox;
+mod nodetable;
 pub mod pattern;
 pub mod placement;
 mod registry;
 pub mod remote;
 pub mod stm;
+pub mod systable;
 pub mod table;
 
 pub use inbox::{Delivery, Inbox, Lane, Threads};
+pub use nodetable::NodeState;
 pub use placement::{spawn_on, PlaceError};
-pub use registry::RegisterError;
+pub use registry::{Bound, RegisterError};
 pub use remote::{NodeId, NodeLoss, RemoteRel};
 pub use table::{Exited, Id, NoProc, ProcessTable, RefId, ThreadId};

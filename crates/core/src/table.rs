@@ -7,9 +7,12 @@
 //! told the target is gone (`NoProc`). Nothing is ever half-linked.
 
 use crate::remote::{NodeId, RemoteRel};
+use crate::stm::{Stm, Wake};
+use crate::systable::SysTable;
 use parking_lot::Mutex;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// A process id, unique for the life of the OS process (never reused).
 /// Kept below 2^53 so it round-trips through a JS number.
@@ -62,9 +65,6 @@ impl Entry {
 
 pub(crate) struct Inner {
     pub(crate) procs: FxHashMap<Id, Entry>,
-    pub(crate) names: FxHashMap<Box<str>, Id>,
-    /// Local names that stand for a service on another node: (node, name).
-    pub(crate) aliases: FxHashMap<Box<str>, (Box<str>, Box<str>)>,
     /// For each remote node, the local processes with relations to it.
     pub(crate) by_node: FxHashMap<NodeId, FxHashSet<Id>>,
 }
@@ -73,7 +73,18 @@ pub(crate) struct Inner {
 pub struct ProcessTable {
     pub(crate) inner: Mutex<Inner>,
     next_id: AtomicU64,
+    /// Registered names and aliases, written under `inner`'s lock.
+    pub(crate) names: SysTable,
+    /// The node table (`nodetable`).
+    pub(crate) nodes: SysTable,
+    /// Posts `retry` wake-ups that a write to a system table caused.
+    waker: OnceLock<fn(Vec<Wake>)>,
 }
+
+/// Buckets of the names table: a few dozen names per bucket at 10,000.
+const NAME_BUCKETS: usize = 256;
+/// Buckets of the node table (clusters have tens of nodes, not thousands).
+const NODE_BUCKETS: usize = 16;
 
 impl Default for ProcessTable {
     fn default() -> Self {
@@ -82,16 +93,45 @@ impl Default for ProcessTable {
 }
 
 impl ProcessTable {
-    /// An empty table. Ids start at 1 (0 is reserved for "no process").
+    /// An empty table with its own STM. Ids start at 1 (0 is reserved for
+    /// "no process").
     pub fn new() -> Self {
+        Self::with_stm(Arc::new(Stm::new()))
+    }
+
+    /// An empty table whose system tables live in `stm` (the store user
+    /// transactions use, so that they can read names with their TVars).
+    pub fn with_stm(stm: Arc<Stm>) -> Self {
         ProcessTable {
             inner: Mutex::new(Inner {
                 procs: FxHashMap::default(),
-                names: FxHashMap::default(),
-                aliases: FxHashMap::default(),
                 by_node: FxHashMap::default(),
             }),
             next_id: AtomicU64::new(1),
+            names: SysTable::new(stm.clone(), NAME_BUCKETS),
+            nodes: SysTable::new(stm, NODE_BUCKETS),
+            waker: OnceLock::new(),
+        }
+    }
+
+    /// The STM holding this table's system tables.
+    pub fn stm(&self) -> &Arc<Stm> {
+        self.names.stm()
+    }
+
+    /// Sets how `retry` waiters woken by a system-table write are posted
+    /// (the binding sends them to their threads). Only the first call counts.
+    pub fn set_waker(&self, f: fn(Vec<Wake>)) {
+        let _ = self.waker.set(f);
+    }
+
+    /// Posts `wakes` (never under the table lock).
+    pub fn wake(&self, wakes: Vec<Wake>) {
+        if wakes.is_empty() {
+            return;
+        }
+        if let Some(f) = self.waker.get() {
+            f(wakes)
         }
     }
 
@@ -203,10 +243,16 @@ impl ProcessTable {
     /// it was already gone (an exit happens once). Links and monitors are
     /// removed from the other side too, so no stale relation outlives it.
     pub fn exit(&self, id: Id) -> Option<Exited> {
+        let (x, wakes) = self.remove(id)?;
+        self.wake(wakes);
+        Some(x)
+    }
+
+    fn remove(&self, id: Id) -> Option<(Exited, Vec<Wake>)> {
         let mut g = self.inner.lock();
         let e = g.procs.remove(&id)?;
         let Some(rel) = e.rel else {
-            return Some(Exited::default());
+            return Some((Exited::default(), Vec::new()));
         };
         let Relations {
             links,
@@ -230,23 +276,28 @@ impl ProcessTable {
                 w.watching.retain(|&(x, _)| x != r);
             }
         }
-        for n in &names {
-            g.names.remove(n);
-        }
+        let wakes = self.free_names(&names);
         if let Some(r) = &remote {
             g.forget_remote(id, r);
         }
-        Some(Exited {
+        let x = Exited {
             links,
             monitors: monitored_by,
             names,
             remote,
-        })
+        };
+        Some((x, wakes))
     }
 
     /// The thread that owns `id`, if it is alive.
     pub fn owner(&self, id: Id) -> Option<ThreadId> {
         self.inner.lock().procs.get(&id).map(|e| e.owner)
+    }
+
+    /// The owner of each of `ids` (None for a dead one), under one lock.
+    pub fn owners(&self, ids: impl Iterator<Item = Id>) -> Vec<Option<ThreadId>> {
+        let g = self.inner.lock();
+        ids.map(|id| g.procs.get(&id).map(|e| e.owner)).collect()
     }
 
     /// Whether `id` is alive.

@@ -6,7 +6,7 @@ use crate::envelope::Frame;
 use crate::node::{Dist, Local};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
-use bfly_core::Lane;
+use bfly_core::{Lane, NodeState};
 use bfly_net::link::{connect, Link, LinkSender, Listener};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -199,6 +199,7 @@ impl Dist {
             incoming,
         };
         *peer.error.lock() = None;
+        self.table.set_node_state(&peer.name, NodeState::Up);
         self.notify(local, agent::node_up(&peer.name));
         if let Some(addr) = peer.addr.lock().clone() {
             let news = Frame::Nodes {
@@ -248,6 +249,7 @@ impl Dist {
 
     /// Every relation with `peer` fires once with 'noconnection'.
     pub(crate) fn fire_down(&self, local: &Local, peer: &Peer, why: &str) {
+        self.table.set_node_state(&peer.name, NodeState::Down);
         let loss = self.table.node_down(peer.id);
         let reason = str_term("noconnection");
         for (id, r) in loss.exits {

@@ -5,7 +5,7 @@
 //! takes the core's lock at most once.
 
 use bfly_core::{Lane, ProcessTable, RegisterError, Threads};
-use napi::bindgen_prelude::{Buffer, Float64Array, Function, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, Function, Uint32Array, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 use napi_derive::napi;
@@ -17,7 +17,13 @@ pub mod pool;
 pub mod stm;
 
 /// Process-wide: shared by every worker thread (each its own N-API env).
-pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::new);
+/// Its system tables (names, nodes) live in the STM that user transactions
+/// use, so `tx.whereis` reads them with the user's TVars.
+pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
+    let t = ProcessTable::new();
+    t.set_waker(stm::wake_all);
+    t
+});
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod dist;
@@ -156,6 +162,28 @@ pub fn post(to: i64, lane: u32, payload: Uint8Array) -> bool {
     THREADS.post(&TABLE, to as u64, lane, payload.to_vec())
 }
 
+/// Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
+/// for process `ids[i]` (one N-API call per batch instead of one per
+/// message; see `src/crossthread.ts`).
+#[napi]
+pub fn post_batch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array) -> napi::Result<()> {
+    if ids.len() != ends.len()
+        || ends.windows(2).any(|w| w[0] > w[1])
+        || ends.last().is_some_and(|&e| e as usize > bytes.len())
+    {
+        return Err(napi::Error::from_reason(
+            "post_batch: ids and ends disagree with the bytes",
+        ));
+    }
+    let starts = std::iter::once(0).chain(ends.iter().map(|&e| e as usize));
+    let msgs = ids
+        .iter()
+        .zip(starts.zip(ends.iter()))
+        .map(|(&id, (s, &e))| (id as u64, &bytes[s..e as usize]));
+    THREADS.post_batch(&TABLE, msgs);
+    Ok(())
+}
+
 /// A new live process owned by the calling thread.
 #[napi]
 pub fn proc_spawn() -> f64 {
@@ -175,6 +203,19 @@ pub fn proc_spawn_link() -> f64 {
     TABLE
         .spawn_link(THREAD.with(Cell::get), arg(0))
         .map_or(0.0, |id| id as f64)
+}
+
+/// A new process registered as `name` (linked to args[0] unless it is 0)
+/// in one step: its id, or a `name_register` code (-1 the parent is dead,
+/// -2 an empty name, -3 an alias holds it, -4 a process holds it).
+#[napi]
+pub fn proc_spawn_named(name: String) -> f64 {
+    let parent = Some(arg(0)).filter(|&p| p != 0);
+    match TABLE.spawn_named(THREAD.with(Cell::get), parent, &name) {
+        Ok(id) => id as f64,
+        Err(RegisterError::Taken(_)) => -4.0,
+        Err(e) => register_code(Err(e)) as f64,
+    }
 }
 
 thread_local! {
@@ -313,7 +354,7 @@ pub fn name_alias(name: String) -> Option<Vec<String>> {
 /// Frees `name` (local or alias); whether it was bound.
 #[napi]
 pub fn name_unregister(name: String) -> bool {
-    TABLE.alias(&name).is_some() | TABLE.unregister(&name).is_some()
+    TABLE.unregister(&name).is_some()
 }
 
 /// The process registered as `name`.
@@ -325,10 +366,7 @@ pub fn name_whereis(name: String) -> Option<i64> {
 /// Every registered name (local and alias), sorted.
 #[napi]
 pub fn name_list() -> Vec<String> {
-    let mut v: Vec<String> = TABLE.registered().into_iter().map(|(n, _)| n).collect();
-    v.extend(TABLE.aliases().into_iter().map(|(a, _, _)| a));
-    v.sort();
-    v
+    TABLE.bindings().into_iter().map(|(n, _)| n).collect()
 }
 
 /// A matcher compiled by the core: its DAG for the JS back ends, its

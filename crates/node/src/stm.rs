@@ -7,20 +7,24 @@
 //! are woken through the owner thread's inbox on `Lane::Wake`, with the
 //! token as the delivery's `to`.
 
-use crate::THREADS;
+use crate::{TABLE, THREADS};
 use bfly_core::stm::{Cancel, Locks, Mark, Park, Stm, Transaction, TxError, Wake};
-use bfly_core::{Delivery, Lane};
+use bfly_core::{Bound, Delivery, Lane, NodeState};
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 use std::cell::{Cell, RefCell};
 use std::sync::{Arc, LazyLock};
 
-static STM: LazyLock<Stm> = LazyLock::new(Stm::new);
+/// The process table's STM, which holds its system tables too.
+fn stm() -> &'static Stm {
+    TABLE.stm()
+}
+
 static LOCKS: LazyLock<Locks> = LazyLock::new(Locks::new);
 
 thread_local! {
-    static TX: RefCell<Transaction<'static>> = RefCell::new(Transaction::new(&STM));
+    static TX: RefCell<Transaction<'static>> = RefCell::new(Transaction::new(stm()));
     /// The thread's scratch block (see `stm_scratch`): pointer and length.
     static SCRATCH: Cell<(*mut u8, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
     /// A read value too large for the scratch block, until `stm_read_big`.
@@ -50,7 +54,7 @@ pub fn stm_scratch(mut block: Uint8Array) {
     SCRATCH.with(|s| s.set((data.as_mut_ptr(), data.len())));
 }
 
-fn wake_all(wakes: Vec<Wake>) {
+pub(crate) fn wake_all(wakes: Vec<Wake>) {
     for w in wakes {
         if let Some(inbox) = THREADS.inbox(w.thread) {
             inbox.post(Delivery {
@@ -84,25 +88,25 @@ pub fn stm_instance() -> u32 {
 /// A new TVar holding the encoded `bytes`, with one JS handle.
 #[napi]
 pub fn stm_new(bytes: Uint8Array) -> f64 {
-    STM.create(&bytes).id() as f64
+    stm().create(&bytes).id() as f64
 }
 
 /// Another JS handle to `id` (decoded on some thread); false when unknown.
 #[napi]
 pub fn stm_retain(id: f64) -> bool {
-    STM.retain(id as u64).is_ok()
+    stm().retain(id as u64).is_ok()
 }
 
 /// A JS handle to `id` was collected.
 #[napi]
 pub fn stm_release(id: f64) {
-    STM.release(id as u64)
+    stm().release(id as u64)
 }
 
 /// `id` was encoded: keep it for the life of the process.
 #[napi]
 pub fn stm_pin(id: f64) -> bool {
-    STM.pin(id as u64).is_ok()
+    stm().pin(id as u64).is_ok()
 }
 
 /// Reads `id` in this thread's transaction into the scratch block: the
@@ -161,6 +165,31 @@ pub fn stm_commit() -> bool {
             true
         }
         Err(_) => false,
+    }
+}
+
+/// Reads the names table in this thread's transaction: the id of the
+/// process registered as `name`, 0 when none is (or it names a remote
+/// service), -1 on a conflict (rerun).
+#[napi]
+pub fn stm_whereis(name: String) -> f64 {
+    match TX.with_borrow_mut(|t| TABLE.tx_resolve(t, &name)) {
+        Ok(Some(Bound::Pid(id))) => id as f64,
+        Ok(_) => 0.0,
+        Err(_) => -1.0,
+    }
+}
+
+/// Reads the node table in this thread's transaction: 1 when the link to
+/// node `name` is up, 2 when it is down, 0 for a node never linked, -1 on
+/// a conflict (rerun).
+#[napi]
+pub fn stm_node(name: String) -> i32 {
+    match TX.with_borrow_mut(|t| TABLE.tx_node_state(t, &name)) {
+        Ok(Some(NodeState::Up)) => 1,
+        Ok(Some(NodeState::Down)) => 2,
+        Ok(None) => 0,
+        Err(_) => -1,
     }
 }
 
