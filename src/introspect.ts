@@ -21,9 +21,11 @@ export type ProcessKind = 'supervisor' | 'server' | 'process'
  * report it: a snapshot, not kept up to date.
  */
 export interface ProcessInfo {
+  /** The process. */
   pid: Pid
   /** The names registered to it, sorted. */
   names: string[]
+  /** What started it (`supervisor()`, `makeServer()`, or anything else). */
   kind: ProcessKind
   /** Queued user messages (mailbox depth). */
   mailbox: number
@@ -47,7 +49,9 @@ export interface ProcessInfo {
   monitors: Pid[]
   /** Processes monitoring it. */
   monitoredBy: Pid[]
+  /** Whether exit signals arrive as messages (`p.trapExit(true)`). */
   trapExit: boolean
+  /** Waiting for a message (or a call's answer), or running. */
   status: ProcessStatus
 }
 
@@ -141,9 +145,13 @@ export function processInfo(pid: Pid): ProcessInfo | undefined {
 
 /** A JSON-ready ProcessInfo: pids as their `<node.id>` text. */
 export interface ProcessInfoJson extends Omit<ProcessInfo, 'pid' | 'links' | 'monitors' | 'monitoredBy'> {
+  /** The pid as `<node.id>`. */
   pid: string
+  /** Linked pids as `<node.id>`. */
   links: string[]
+  /** Monitored pids as `<node.id>`. */
   monitors: string[]
+  /** Watching pids as `<node.id>`. */
   monitoredBy: string[]
 }
 

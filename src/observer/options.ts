@@ -6,6 +6,7 @@
 export interface Observer {
   /** The page's address with the token: http://127.0.0.1:PORT/?token=TOKEN. */
   readonly url: string
+  /** The port it listens on (on 127.0.0.1). */
   readonly port: number
   /** The secret every request must carry (query `token`, `Authorization:
    * Bearer`, or the cookie the page sets); random per start. */
@@ -16,6 +17,7 @@ export interface Observer {
 
 /** Where the observer listens: `port` on 127.0.0.1 (0, the default, picks a free one). */
 export interface ObserverOptions {
+  /** The port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number
 }
 

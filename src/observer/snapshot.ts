@@ -11,18 +11,34 @@ import { whichChildren } from '../supervisor.js'
 
 /** A supervisor and its children (`whichChildren`), in start order. */
 export interface SupervisorView {
+  /** The supervisor's pid as `<node.id>`. */
   pid: string
+  /** Its registered names. */
   names: string[]
   /** null when it did not answer within the snapshot's time (busy restarting). */
-  children: { id: string; pid: string | null; restart: string }[] | null
+  children:
+    | {
+        /** The child's id in the supervisor's spec. */
+        id: string
+        /** Its current pid as `<node.id>`; null when it is not running. */
+        pid: string | null
+        /** Its restart type. */
+        restart: string
+      }[]
+    | null
 }
 
 /** One EXIT-MONITOR record, with the child's current pid when its supervisor restarted it. */
 export interface ExitView {
+  /** When it was recorded (Date.now() ms). */
   time: number
+  /** The pid that exited, as `<node.id>`. */
   pid: string
+  /** The exit reason as one line of text. */
   reason: string
+  /** The supervisor (or KEEP-ALIVE) that trapped it, if any. */
   supervisor: string | null
+  /** Its child id or service name there, if any. */
   child: string | null
   /** The pid now running under the same supervisor and child id, if it differs. */
   restartedAs: string | null
@@ -30,19 +46,29 @@ export interface ExitView {
 
 /** The observer's view of a node at `time` (Date.now() ms). */
 export interface Snapshot {
+  /** When it was made (Date.now() ms). */
   time: number
+  /** The node's name. */
   node: string
+  /** Where the node accepts links ('host:port'). */
   address: string
   /** Live processes in the OS process, all threads. */
   processCount: number
   /** The main thread's processes (where the node's services run). */
   processes: ProcessInfoJson[]
+  /** The supervisors among `processes`, each with its children. */
   supervisors: SupervisorView[]
+  /** Every peer node the node knows, with its link state and key epoch. */
   peers: PeerInfo[]
   /** The most recent exits, oldest first. */
   exits: ExitView[]
   /** process.memoryUsage() of the observed OS process. */
-  memory: { rss: number; heapUsed: number }
+  memory: {
+    /** Resident set size, bytes. */
+    rss: number
+    /** V8 heap in use, bytes. */
+    heapUsed: number
+  }
 }
 
 /** How many exits a snapshot carries. */
