@@ -13,6 +13,14 @@ export {
   TimeoutError,
 } from './src/errors.js'
 export { type Clock, RestartWindow } from './src/intensity.js'
+export {
+  type ProcessInfo,
+  type ProcessInfoJson,
+  type ProcessKind,
+  type ProcessStatus,
+  processes,
+  processInfo,
+} from './src/introspect.js'
 export { type LockOptions, withLocks } from './src/locks.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
@@ -28,6 +36,8 @@ export {
   registerServer,
   startNode,
 } from './src/node.js'
+export type { Observer, ObserverOptions } from './src/observer/options.js'
+export type { ExitView, Snapshot, SupervisorView } from './src/observer/snapshot.js'
 export { configurePool, type PoolOptions, poolInfo, stopPool } from './src/pool.js'
 export { Process } from './src/process.js'
 export { type LoadedCode, loadCode, RemoteService, remoteService } from './src/remote.js'

@@ -106,7 +106,7 @@ test('bfly cookie prints 32 random bytes in hex; --out writes a 0600 file and re
 })
 
 test('--help works for bfly and each subcommand', async (t) => {
-  const names = ['cookie', 'node', 'ps', 'call', 'send', 'kill', 'shell']
+  const names = ['cookie', 'node', 'ps', 'call', 'send', 'kill', 'shell', 'observer']
   const top = await bfly(['--help'])
   t.is(top.code, 0)
   for (const n of names) t.true(top.stdout.includes(`  ${n} `), n)

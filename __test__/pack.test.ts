@@ -33,6 +33,7 @@ test('npm pack gives tarballs that a fresh project installs and uses with plain 
       'package/bindings/binding.js',
       'package/crates/core/src/lib.rs',
       'package/Cargo.lock',
+      'package/src/observer/page/index.html',
     ])
       t.true(listing.includes(f), `${f} is in the tarball`)
     t.false(listing.includes('.node'), 'the root package carries no binary (the platform package does)')

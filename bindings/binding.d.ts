@@ -256,6 +256,24 @@ export declare function procLinks(id: number): Array<number>
 /** args[0] monitors args[1]: the ref id, or 0 when args[1] is dead. */
 export declare function procMonitor(): number
 
+/** The relations of each of `ids`, in order, read under one lock. */
+export declare function procRelations(idsIn: Array<number>): Array<ProcRelations>
+
+/** One process's links and monitors (local ids, remote pids). */
+export interface ProcRelations {
+  /** False when the process is not alive (then the lists are empty). */
+  alive: boolean
+  links: Array<number>
+  /** Local processes it monitors. */
+  monitors: Array<number>
+  /** Local processes monitoring it. */
+  monitoredBy: Array<number>
+  remoteLinks: Array<RemotePid>
+  /** Remote processes it monitors (id 0: monitored by name). */
+  remoteMonitors: Array<RemotePid>
+  remoteMonitoredBy: Array<RemotePid>
+}
+
 /** A new live process owned by the calling thread. */
 export declare function procSpawn(): number
 
@@ -285,6 +303,12 @@ export declare function procSpawnSystem(): number
 
 /** Unlinks args[0] and args[1]. */
 export declare function procUnlink(): void
+
+/** A process of another node, by node name and id. */
+export interface RemotePid {
+  node: string
+  id: number
+}
 
 /** Ends this thread's transaction without writing. */
 export declare function stmAbort(): void

@@ -877,6 +877,7 @@ module.exports.procExitRemote = nativeBinding.procExitRemote
 module.exports.procLink = nativeBinding.procLink
 module.exports.procLinks = nativeBinding.procLinks
 module.exports.procMonitor = nativeBinding.procMonitor
+module.exports.procRelations = nativeBinding.procRelations
 module.exports.procSpawn = nativeBinding.procSpawn
 module.exports.procSpawnLink = nativeBinding.procSpawnLink
 module.exports.procSpawnNamed = nativeBinding.procSpawnNamed

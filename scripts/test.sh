@@ -8,4 +8,5 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace 2>&1 | tee target/cargo-test.log
 npx tsc --noEmit -p .
 npx biome check .
+bash scripts/ensure-chromium.sh
 npx ava 2>&1 | tee target/ava.log

@@ -135,6 +135,19 @@ export class Mailbox {
     return NONE
   }
 
+  /** Up to `max` queued messages, signals first then arrival order (for
+   * processInfo's memory estimate; nothing is taken). */
+  peek(max: number): unknown[] {
+    const out = this.sys === null ? [] : this.sys.slice(0, max)
+    for (let i = this.head; i < this.q.length && out.length < max; i++) if (this.q[i] !== HOLE) out.push(this.q[i])
+    return out
+  }
+
+  /** Array slots the mailbox holds (for processInfo's memory estimate). */
+  get slots(): number {
+    return this.q.length + (this.sys?.length ?? 0)
+  }
+
   /** Drops everything (the process is gone); waiting senders go on. */
   clear(): void {
     const w = this.waiters

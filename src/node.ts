@@ -7,6 +7,7 @@ import { installCode } from './code.js'
 import { encode } from './codec.js'
 import { setAgent } from './crossthread.js'
 import { native } from './native.js'
+import { checkObserverOptions, type Observer, type ObserverOptions } from './observer/options.js'
 import { sendingTo } from './peers.js'
 import type { LoadedCode } from './remote.js'
 import { bodyOf, start } from './spawn.js'
@@ -41,6 +42,9 @@ export interface NodeOptions {
   maxQueuedBytes?: number
   /** Do not print refusals on stderr (they are still in `node.log`). */
   quiet?: boolean
+  /** Serve the observer page on 127.0.0.1 (see `node.observer`) and start
+   * the OBSERVER service (for `bfly observer`). */
+  observer?: ObserverOptions
 }
 
 /** One thing the node noticed: a refused request, a peer up or down. */
@@ -79,6 +83,8 @@ const LOG_MAX = 1000
 export class Node extends EventEmitter {
   /** Recent events, newest last (at most 1000). */
   readonly log: NodeEvent[] = []
+  /** Where the observer page is served, when started with `observer`. */
+  observer: Observer | undefined = undefined
   #hold: NodeJS.Timeout | null
   constructor(
     /** This node's name, as given to `startNode`. */
@@ -96,6 +102,7 @@ export class Node extends EventEmitter {
   stop(): void {
     if (current !== this) return
     current = null
+    void this.observer?.close()
     native.distStop()
     setAgent(null)
     setNodeName(NONODE)
@@ -175,10 +182,12 @@ function checkAddress(addr: unknown, what: string): asserts addr is string {
  * Makes this runtime the node `name`, accepting encrypted (SL1) links at
  * `listen`. Resolves once listening. Pids made before keep working: they
  * take the node's name. Rejects when already a node, on a bad option, or
- * when the address cannot be bound.
- * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `maxQueuedBytes`), an Error
- * when this runtime is already a node, and the listener's error when `listen` cannot be bound. Nothing has
- * started then.
+ * when the address cannot be bound. With `observer`, also starts the
+ * OBSERVER service and serves the observer page on 127.0.0.1 (its URL, with
+ * the token, is `node.observer.url`).
+ * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `maxQueuedBytes`, `observer`),
+ * an Error when this runtime is already a node, and the listener's error when `listen` or the observer's port
+ * cannot be bound. Nothing has started then (a node whose observer port is taken is stopped again).
  * @example
  * ```ts
  * const cookie = randomBytes(32) // the same 32 bytes on every node of the cluster
@@ -194,6 +203,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   if (typeof opts.name !== 'string') throw new TypeError('startNode: name must be a string such as "a@127.0.0.1"')
   checkAddress(opts.listen, 'startNode')
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
+  if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
   const address = native.distStart({
     name: opts.name,
     listen: opts.listen,
@@ -208,6 +218,14 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   current = node
   setNodeName(opts.name)
   setAgent(agent)
+  if (opts.observer !== undefined) {
+    try {
+      node.observer = await (await import('./observer/index.js')).startObserver(node, opts.observer)
+    } catch (e) {
+      node.stop()
+      throw e
+    }
+  }
   return node
 }
 

@@ -15,7 +15,7 @@ import { linkRemote, monitorRemote, unlinkRemote } from './remote.js'
 import { signals } from './signals.js'
 import { type ProcessFn, type SpawnOptions, type SpawnSpec, spawnVia } from './spawn.js'
 import { A, removeLocal } from './thread.js'
-import { checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
+import { checkPid, checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
 
 const NO_EFFECTS: number[] = [0]
 /** Set in procExit's result when the process had relations on other nodes. */
@@ -34,6 +34,7 @@ export class Process {
   /** @internal */ _timer: ReceiveTimer | null = null
   /** @internal */ _trap = false
   /** @internal */ _dead = false
+  /** @internal Messages taken by receive/recv (processInfo's `handled`). */ _handled = 0
   /** @internal */ _reason: unknown = undefined
   /** @internal calls waiting for this process to answer */
   _calls: PendingCall | null = null
@@ -136,7 +137,10 @@ export class Process {
       } catch (e) {
         return Promise.reject(e)
       }
-      if (m !== NONE) return Promise.resolve(m)
+      if (m !== NONE) {
+        this._handled++
+        return Promise.resolve(m)
+      }
     }
     if (ms === 0) return Promise.resolve(TIMEOUT)
     const p = pending<unknown>()
@@ -157,6 +161,7 @@ export class Process {
     const res = this._res
     if (res !== null && (this._pred === undefined || this.test(this._pred, msg))) {
       this._unwait()
+      this._handled++
       res(msg)
       return undefined
     }
@@ -202,6 +207,7 @@ export class Process {
           rej?.(err)
           return
         }
+        this._handled++
         res(v)
         return
       }
@@ -214,6 +220,7 @@ export class Process {
     const res = this._res
     if (res !== null && (this._pred === undefined || this.test(this._pred, msg))) {
       this._unwait()
+      this._handled++
       res(msg)
       return
     }
@@ -403,10 +410,4 @@ export class Process {
   }
 }
 
-/** Throws a TypeError unless `pid` is a Pid. */
-export function checkPid(pid: unknown, what: string): asserts pid is Pid {
-  if (!(pid instanceof Pid))
-    throw new TypeError(
-      `${what}: expected a Pid (from spawn, p.self or whereis), got ${pid === null ? 'null' : typeof pid}`,
-    )
-}
+export { checkPid } from './values.js'

@@ -3,6 +3,7 @@
 // public primitives only (spawn, receive, reply, send, call, names).
 import { specifier } from './code.js'
 import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from './errors.js'
+import { markKind } from './introspect.js'
 import { call, type From, reply, send } from './messaging.js'
 import { whereis } from './names.js'
 import { Process } from './process.js'
@@ -316,7 +317,7 @@ export function makeServer<S, Req = unknown, Ans = unknown, Args = unknown>(
     const holder = whereis(name)
     if (holder !== undefined) throw new NameTakenError(`makeServer: '${name}' is already registered to ${holder}`)
   }
-  return spawnNamed(serverLoop(handlers as ServerHandlers, opts as ServerOptions), name, link)
+  return markKind(spawnNamed(serverLoop(handlers as ServerHandlers, opts as ServerOptions), name, link), 'server')
 }
 
 /** Spawns `body` (linked to `link` when given), registered as `name` in

@@ -3,6 +3,7 @@
 // exits, links its children and restarts them by strategy.
 import { describe } from './errors.js'
 import { type Clock, RestartWindow } from './intensity.js'
+import { markKind } from './introspect.js'
 import { call, type From, reply } from './messaging.js'
 import { Process } from './process.js'
 import { SYS, spawnNamed } from './server.js'
@@ -299,7 +300,7 @@ export function supervisor(spec: SupervisorSpec): Pid {
   new RestartWindow(spec.intensity ?? 1, spec.period ?? 5000) // validates intensity and period now
   if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name === ''))
     throw new TypeError('supervisor: name must be a non-empty string')
-  return spawnNamed(supervise(kids, spec), spec.name, spec.link)
+  return markKind(spawnNamed(supervise(kids, spec), spec.name, spec.link), 'supervisor')
 }
 
 /** The supervisor's children in start order, with their current pids.

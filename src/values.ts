@@ -150,3 +150,11 @@ export function checkTimeout(t: unknown, what: string): number {
     throw new RangeError(`${what}: timeout must be >= 0 ms (0 polls, Infinity waits forever), got ${t}`)
   return t
 }
+
+/** Throws a TypeError unless `pid` is a Pid. */
+export function checkPid(pid: unknown, what: string): asserts pid is Pid {
+  if (!(pid instanceof Pid))
+    throw new TypeError(
+      `${what}: expected a Pid (from spawn, p.self or whereis), got ${pid === null ? 'null' : typeof pid}`,
+    )
+}

@@ -20,7 +20,7 @@ export const nodeCommand: Command = {
   usage: 'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--services MODULE]',
   summary:
     'Runs a node until SIGINT or SIGTERM.\n' +
-    'It starts the system services (SYSTEM-LOG, EXIT-MONITOR, KEEP-ALIVE), NODE-INFO and SHELL.\n' +
+    'It starts the system services (SYSTEM-LOG, EXIT-MONITOR, KEEP-ALIVE), NODE-INFO, OBSERVER and SHELL.\n' +
     'Prints where it listens; on a signal it stops cleanly: links closed, log flushed, exit code 0.',
   details: `  --name NAME          the node's name, e.g. a@127.0.0.1
   --listen HOST:PORT   where it accepts encrypted links (port 0 picks a free one)
@@ -41,10 +41,12 @@ export const nodeCommand: Command = {
 
 export const psCommand: Command = {
   name: 'ps',
-  usage: 'bfly ps NODE [--addr HOST:PORT] [--cookie-file FILE] [--json]',
-  summary: "Lists a running node's registered processes, its process count, names and connected nodes.",
-  details: `${REMOTE_DETAILS}\n  --json               print NODE-INFO's answer as JSON`,
-  options: { ...REMOTE, ...json },
+  usage: 'bfly ps NODE [--all] [--addr HOST:PORT] [--cookie-file FILE] [--json]',
+  summary:
+    "Lists a running node's processes (registered ones; --all for every one of its main thread), its names and connected nodes.\n" +
+    'Per process: kind, status (waiting in receive or running), mailbox depth, messages handled, approximate memory in bytes, links, monitors.',
+  details: `${REMOTE_DETAILS}\n  --all                list unnamed processes too\n  --json               print NODE-INFO's answer as JSON`,
+  options: { ...REMOTE, ...json, all: { type: 'boolean', short: 'a' } },
   positionals: [1, 1],
 }
 
@@ -89,5 +91,17 @@ export const shellCommand: Command = {
     'Top-level await works. History in ~/.bfly_history (or $BFLY_HISTORY); Tab completes API names.',
   details: `${REMOTE_DETAILS.replace('(default 5000)', 'per evaluation (default 60000)')}`,
   options: REMOTE,
+  positionals: [1, 1],
+}
+
+export const observerCommand: Command = {
+  name: 'observer',
+  usage: 'bfly observer NODE [--port PORT] [--addr HOST:PORT] [--cookie-file FILE]',
+  summary:
+    'Serves a live page of NODE: processes, supervision tree, links and monitors, nodes, message rates, exits.\n' +
+    "It reads NODE's OBSERVER service (started by bfly node) over the encrypted link and serves on 127.0.0.1 only.\n" +
+    'Open the URL it prints: it carries the token every request needs. Runs until SIGINT or SIGTERM.',
+  details: `${REMOTE_DETAILS}\n  --port PORT          the local port to serve on (default 0: any free one)`,
+  options: { ...REMOTE, port: { type: 'string', short: 'p' } },
   positionals: [1, 1],
 }

@@ -8,6 +8,7 @@ import {
   cookieCommand,
   killCommand,
   nodeCommand,
+  observerCommand,
   psCommand,
   sendCommand,
   shellCommand,
@@ -22,6 +23,7 @@ const REMOTES = new Map<Command, () => Promise<Remote>>([
   [sendCommand, async () => (await import('./remotecmds.js')).sendCmd],
   [killCommand, async () => (await import('./remotecmds.js')).killCmd],
   [shellCommand, async () => (await import('./shell.js')).shell],
+  [observerCommand, async () => (await import('./observercmd.js')).observer],
 ])
 
 const ALL: Command[] = [cookieCommand, nodeCommand, ...REMOTES.keys()]

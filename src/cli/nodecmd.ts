@@ -1,8 +1,10 @@
 // `bfly node`: this OS process as a long-running node with the system
-// services, NODE-INFO (for `bfly ps`), SHELL (for `bfly shell`) and the
-// user's own services, until SIGINT or SIGTERM.
+// services, NODE-INFO (for `bfly ps`), OBSERVER (for `bfly observer`),
+// SHELL (for `bfly shell`) and the user's own services, until SIGINT or
+// SIGTERM.
 import { specifier } from '../code.js'
 import { type Node, startNode } from '../node.js'
+import { startObserverService } from '../observer/index.js'
 import { configureLog, flushLog, log } from '../services/syslog.js'
 import { readCookie, UsageError, type Values } from './args.js'
 import { startNodeInfo } from './nodeinfo.js'
@@ -36,6 +38,7 @@ export async function runNode(values: Values): Promise<number> {
     throw new UsageError(`cannot start node ${name} on ${listen}: ${(e as Error).message}`)
   }
   startNodeInfo(node)
+  startObserverService(node)
   if (!values['no-shell']) startShell(node)
   if (typeof values.services === 'string') await startServices(values.services, node)
   const stopped = new Promise<NodeJS.Signals>((resolve) => {

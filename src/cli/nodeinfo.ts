@@ -1,6 +1,7 @@
 // NODE-INFO: the service `bfly ps` asks. Started by `bfly node`, on the
-// public primitives only (registered, whereis, processCount, node.peers):
-// it reports what any process of the node could find out.
+// public primitives only (registered, whereis, processCount, processes,
+// node.peers): it reports what any process of the node could find out.
+import { infoJson, type ProcessInfoJson, processes } from '../introspect.js'
 import { registered, whereis } from '../names.js'
 import type { Node, PeerInfo } from '../node.js'
 import { makeServer } from '../server.js'
@@ -21,8 +22,11 @@ export interface NodeInfo {
   address: string
   /** Every live process of the OS process (all threads), named or not. */
   processCount: number
-  /** The processes that hold a registered name, by pid. */
-  processes: NamedProcess[]
+  /** Every process of the node's main thread (where its services run),
+   * named or not, by pid, with what processInfo reports of it. */
+  processes: ProcessInfoJson[]
+  /** Processes of other threads (pool workers) that hold a registered name, by pid. */
+  elsewhere: NamedProcess[]
   /** Names that stand for services of other nodes (registerService with a RemoteService). */
   aliases: string[]
   peers: PeerInfo[]
@@ -30,6 +34,8 @@ export interface NodeInfo {
 
 /** What the node looks like now. */
 export function nodeInfo(node: Node): NodeInfo {
+  const main = processes()
+  const here = new Set(main.map((p) => p.pid.id))
   const byPid = new Map<string, NamedProcess>()
   const aliases: string[] = []
   for (const name of registered()) {
@@ -38,6 +44,7 @@ export function nodeInfo(node: Node): NodeInfo {
       aliases.push(name)
       continue
     }
+    if (here.has(pid.id)) continue
     const key = pid.toString()
     const entry = byPid.get(key)
     if (entry === undefined) byPid.set(key, { pid, names: [name] })
@@ -47,7 +54,8 @@ export function nodeInfo(node: Node): NodeInfo {
     node: node.name,
     address: node.address,
     processCount: processCount(),
-    processes: [...byPid.values()].sort((a, b) => a.pid.id - b.pid.id),
+    processes: main.map(infoJson),
+    elsewhere: [...byPid.values()].sort((a, b) => a.pid.id - b.pid.id),
     aliases,
     peers: node.peers(),
   }

@@ -45,16 +45,51 @@ function show(v: unknown, json: boolean): string {
   return json ? toJson(v) : inspect(v, { depth: null, colors: process.stdout.isTTY === true })
 }
 
-function table(info: NodeInfo): string {
-  const width = Math.max(3, ...info.processes.map((p) => p.pid.toString().length))
-  const rows = info.processes.map((p) => `  ${p.pid.toString().padEnd(width)}  ${p.names.join(', ')}`)
+const COLUMNS = ['PID', 'NAMES', 'KIND', 'STATUS', 'MAILBOX', 'HANDLED', 'MEMORY', 'LINKS', 'MONITORS'] as const
+
+/** `rows` as columns padded to their widest cell (numbers right-aligned). */
+function columns(rows: string[][], right: Set<number>): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return rows.map((r) =>
+    `  ${r.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')}`.trimEnd(),
+  )
+}
+
+function table(info: NodeInfo, all: boolean): string {
+  const shown = info.processes.filter((p) => all || p.names.length > 0)
+  const rows = shown.map((p) => [
+    p.pid,
+    p.names.join(', ') || '-',
+    p.kind,
+    p.status,
+    String(p.mailbox),
+    String(p.handled),
+    String(p.memory),
+    String(p.links.length),
+    String(p.monitors.length),
+  ])
+  const others = info.elsewhere.map((p) => [
+    p.pid.toString(),
+    p.names.join(', '),
+    '(other thread)',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+  ])
+  const named = info.processes.filter((p) => p.names.length > 0).length + info.elsewhere.length
   const peers = info.peers.map(
-    (p) => `  ${p.name.padEnd(30)} ${p.state.padEnd(10)} ${p.addr ?? '-'}${p.error ? `  (${p.error})` : ''}`,
+    (p) =>
+      `  ${p.name.padEnd(30)} ${p.state.padEnd(10)} ${(p.addr ?? '-').padEnd(22)} epoch ${p.state === 'up' ? p.epoch : '-'}${p.error ? `  (${p.error})` : ''}`,
   )
   return [
-    `node ${info.node} at ${info.address}: ${info.processCount} processes, ${info.processes.length} registered`,
-    `  ${'PID'.padEnd(width)}  NAMES`,
-    ...rows,
+    `node ${info.node} at ${info.address}: ${info.processCount} processes, ${named} registered`,
+    ...columns([[...COLUMNS], ...rows, ...others], new Set([4, 5, 6, 7, 8])),
+    ...(all
+      ? []
+      : [`  (${info.processes.length - shown.length} unnamed processes on the main thread; --all lists them)`]),
     ...(info.aliases.length > 0 ? [`remote services: ${info.aliases.join(', ')}`] : []),
     `nodes (${info.peers.length}):`,
     ...peers,
@@ -63,7 +98,7 @@ function table(info: NodeInfo): string {
 
 export async function ps(s: Session, values: Values): Promise<number> {
   const info = await callService<NodeInfo>(s, NODE_INFO, 'info')
-  process.stdout.write(`${values.json ? toJson(info) : table(info)}\n`)
+  process.stdout.write(`${values.json ? toJson(info) : table(info, values.all === true)}\n`)
   return 0
 }
 

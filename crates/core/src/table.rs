@@ -342,5 +342,8 @@ impl ProcessTable {
     }
 }
 
+mod introspect;
+pub use introspect::RelationsView;
+
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,11 @@ pub(crate) fn node_name() -> Option<String> {
     DIST.get().and_then(|d| d.name())
 }
 
+/// The name of peer node `id` (as interned by the distribution layer).
+pub(crate) fn peer_name(id: bfly_core::NodeId) -> Option<String> {
+    DIST.get().and_then(|d| d.node_name(id))
+}
+
 /// Tells the nodes a departed process had relations with.
 pub(crate) fn exited(id: Id, rel: &RemoteRel, reason: &[u8]) {
     if let Some(d) = DIST.get() {

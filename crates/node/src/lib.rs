@@ -12,6 +12,7 @@ use napi_derive::napi;
 use std::cell::Cell;
 use std::sync::LazyLock;
 
+pub mod introspect;
 pub mod pool;
 pub mod stm;
 
