@@ -5,7 +5,7 @@ import { decode, encode } from './codec.js'
 import { Encoded } from './encoded.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
-import { local, poolThread, systemPid, thread } from './thread.js'
+import { A, local, poolThread, systemPid, thread } from './thread.js'
 import { onDown, onReply } from './threadcall.js'
 import { wake } from './wakeups.js'
 
@@ -62,6 +62,25 @@ export function flushPosts(): void {
   native.postBatch(batch.subarray(0, used), ids.subarray(0, count), ends.subarray(0, count))
   used = 0
   count = 0
+}
+
+const NO_EFFECTS: number[] = [0]
+/** Set in procExit's result when the process had relations on other nodes. */
+const REMOTE_EFFECTS = 1 << 30
+
+/** Removes process `id` from the native table, which signals its links and
+ * monitors on other threads and nodes (after what this thread sent them),
+ * and returns its local exit effects ([nLinks, ...links, ...(ref,
+ * watcher)]), or null when it was already gone. */
+export function tableExit(id: number, reason: unknown): number[] | null {
+  flushPosts()
+  A[0] = id
+  let n = native.procExit()
+  if (n > 0 && n & REMOTE_EFFECTS) {
+    native.procExitRemote(encodeReason(reason))
+    n &= ~REMOTE_EFFECTS
+  }
+  return n > 1 ? native.procExitEffects() : n === 1 ? NO_EFFECTS : null
 }
 
 /** Posts `bytes` on `lane` to process `id` of another thread after what

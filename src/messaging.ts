@@ -8,12 +8,12 @@ import { arm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { NoProcError, NoSuchServiceError } from './errors.js'
 import { native } from './native.js'
-import { checkPid, type Process } from './process.js'
+import type { Process } from './process.js'
 import { callRemote, RemoteService, sendRemote, sendService } from './remote.js'
 import { signals } from './signals.js'
 import { A, local, systemPid } from './thread.js'
 import { callOnThread, replyAway } from './threadcall.js'
-import { checkTimeout, type Dest, makeRef, Pid, Ref } from './values.js'
+import { checkPid, checkTimeout, type Dest, makeRef, Pid, Ref } from './values.js'
 
 /** Who a call came from: pass it to `reply`. */
 export type From = readonly [Pid, Ref]

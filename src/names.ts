@@ -1,10 +1,9 @@
 // Registered names (seed register-service) for local pids.
 import { NameTakenError, NoProcError } from './errors.js'
 import { native } from './native.js'
-import { checkPid } from './process.js'
 import { RemoteService } from './remote.js'
 import { local } from './thread.js'
-import { nodeName, Pid } from './values.js'
+import { checkPid, nodeName, Pid } from './values.js'
 
 /** Throws a TypeError unless `name` can name a service. */
 export function checkName(name: unknown, what: string): asserts name is string {

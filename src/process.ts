@@ -1,7 +1,7 @@
 // Processes: the Process handle, spawning, and what happens when one dies.
 
 import type { PendingCall } from './calls.js'
-import { encodeReason, flushPosts } from './crossthread.js'
+import { tableExit } from './crossthread.js'
 import { arm, disarm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { Encoded, encodedAware, type Test } from './encoded.js'
@@ -16,10 +16,6 @@ import { signals } from './signals.js'
 import { type ProcessFn, type SpawnOptions, type SpawnSpec, spawnVia } from './spawn.js'
 import { A, removeLocal } from './thread.js'
 import { checkPid, checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
-
-const NO_EFFECTS: number[] = [0]
-/** Set in procExit's result when the process had relations on other nodes. */
-const REMOTE_EFFECTS = 1 << 30
 
 /** The handle a process body receives: its pid and its operations. */
 export class Process {
@@ -398,16 +394,6 @@ export class Process {
     for (let c = this._calls; c !== null; c = this._calls) {
       c.settle(new NoProcError(`${this.self} exited (${describe(reason)}) before answering the call`), false)
     }
-    // Its exit signals to other threads are posted natively: after what it sent them.
-    flushPosts()
-    A[0] = this.self.id
-    let n = native.procExit()
-    if (n > 0 && n & REMOTE_EFFECTS) {
-      native.procExitRemote(encodeReason(reason))
-      n &= ~REMOTE_EFFECTS
-    }
-    return n > 1 ? native.procExitEffects() : n === 1 ? NO_EFFECTS : null
+    return tableExit(this.self.id, reason)
   }
 }
-
-export { checkPid } from './values.js'

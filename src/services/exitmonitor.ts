@@ -4,9 +4,9 @@
 // into the core: only what is reported or monitored is recorded.
 import { describe } from '../errors.js'
 import { call } from '../messaging.js'
-import { checkPid, type Process } from '../process.js'
+import type { Process } from '../process.js'
 import { cast } from '../server.js'
-import type { Pid } from '../values.js'
+import { checkPid, type Pid } from '../values.js'
 import { running } from './revive.js'
 import { log } from './syslog.js'
 
