@@ -134,11 +134,19 @@ export function portableClass<C>(
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
 
-/** Checks `v` is portable and boxes the types MessagePack lacks. */
-function portable(v: unknown, path: string, seen: Set<object>): unknown {
+const NOT_LEAF: unique symbol = Symbol('not a leaf')
+const WHY: Record<string, string> = {
+  symbol: 'a local symbol (only Symbol.for symbols travel)',
+  undefined: 'undefined (use null)',
+  function: 'a function',
+}
+
+/** `v` boxed when it is a portable leaf (a scalar, null, a pid, ref, date
+ * or bytes); NOT_LEAF for an object to walk or a value that cannot travel. */
+function boxLeaf(v: unknown): unknown {
   switch (typeof v) {
     case 'number':
-      return Object.is(v, -0) ? NEG_ZERO : v
+      return v === 0 && 1 / v < 0 ? NEG_ZERO : v
     case 'string':
     case 'boolean':
       return v
@@ -146,15 +154,21 @@ function portable(v: unknown, path: string, seen: Set<object>): unknown {
       return new BigBox(v.toString())
     case 'symbol': {
       const k = Symbol.keyFor(v)
-      if (k === undefined) throw new NotPortableError(path, 'a local symbol (only Symbol.for symbols travel)')
-      return new SymBox(k)
+      return k === undefined ? NOT_LEAF : new SymBox(k)
     }
     case 'undefined':
-      throw new NotPortableError(path, 'undefined (use null)')
     case 'function':
-      throw new NotPortableError(path, 'a function')
+      return NOT_LEAF
   }
   if (v === null || v instanceof Pid || v instanceof Ref || v instanceof Date || v instanceof Uint8Array) return v
+  return NOT_LEAF
+}
+
+/** Checks `v` is portable and boxes the types MessagePack lacks. */
+function portable(v: unknown, path: string, seen: Set<object>): unknown {
+  const leaf = boxLeaf(v)
+  if (leaf !== NOT_LEAF) return leaf
+  if (typeof v !== 'object') throw new NotPortableError(path, WHY[typeof v] ?? typeof v)
   const o = v as object
   if (seen.has(o)) throw new NotPortableError(path, 'a cyclic reference')
   seen.add(o)
@@ -201,24 +215,9 @@ const BAIL: unique symbol = Symbol('bail')
 const FAST_DEPTH = 64
 
 function fast(v: unknown, depth: number): unknown {
-  switch (typeof v) {
-    case 'number':
-      return v === 0 && 1 / v < 0 ? NEG_ZERO : v
-    case 'string':
-    case 'boolean':
-      return v
-    case 'bigint':
-      return new BigBox(v.toString())
-    case 'symbol': {
-      const k = Symbol.keyFor(v)
-      if (k === undefined) throw BAIL
-      return new SymBox(k)
-    }
-    case 'undefined':
-    case 'function':
-      throw BAIL
-  }
-  if (v === null || v instanceof Pid || v instanceof Ref || v instanceof Date || v instanceof Uint8Array) return v
+  const leaf = boxLeaf(v)
+  if (leaf !== NOT_LEAF) return leaf
+  if (typeof v !== 'object') throw BAIL
   if (depth > FAST_DEPTH) throw BAIL
   if (Array.isArray(v)) {
     let out: unknown[] | undefined
