@@ -38,6 +38,7 @@ fn side(name: &str, cookie: &Cookie) -> (Side, String) {
         allow: Allow::default(),
         limits: Limits::default(),
         agent,
+        credit: bfly_dist::DEFAULT_CREDIT,
     };
     let addr = d.start(cfg).expect("start");
     (

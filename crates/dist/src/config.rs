@@ -49,7 +49,14 @@ pub struct Config {
     pub limits: Limits,
     /// The node agent's process id (see the crate docs).
     pub agent: Id,
+    /// User messages that may be in flight to one remote process before
+    /// its senders wait (credit.rs); 0 turns credit off toward and from
+    /// this node (it then behaves as a node from before credit).
+    pub credit: u32,
 }
+
+/// The credit window when none is configured.
+pub const DEFAULT_CREDIT: u32 = 512;
 
 /// A peer as `Dist::peers` reports it.
 #[derive(Debug, Clone)]
