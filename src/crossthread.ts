@@ -2,6 +2,7 @@
 // encoded, posted into the owner thread's native inbox, and drained there
 // in batches (one native call and one wake-up per batch).
 import { decode, encode } from './codec.js'
+import { deliverRemote, gone } from './credit.js'
 import { Encoded } from './encoded.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
@@ -14,6 +15,7 @@ const SIGNAL = 1
 const REPLY = 2
 const WAKE = 3
 const SPAWN = 4
+const REMOTE = 5
 
 /** Posts a user message to process `id` of another thread; false when it
  * is not alive. Throws NotPortableError before anything is sent. */
@@ -104,6 +106,13 @@ export function drainInbox(): void {
       continue
     }
     const p = local.get(b.to[i])
+    if (lane === REMOTE) {
+      // From a node that counts credit: its id first, then the message.
+      const node = (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0
+      if (p !== undefined) deliverRemote(p, new Encoded(bytes.subarray(4)), node)
+      else gone(node, b.to[i])
+      continue
+    }
     if (lane === USER) {
       // User messages stay encoded until something needs their value.
       if (p !== undefined) p._deliverEncoded(new Encoded(bytes))

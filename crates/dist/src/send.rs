@@ -195,7 +195,12 @@ impl Dist {
         let c = p.conn.lock();
         if let Conn::Up { tx, .. } = &*c {
             for part in list.chunks(MAX_GRANTS) {
-                let _ = tx.send_now(&Frame::Grant { list: part.to_vec() }.encode());
+                let _ = tx.send_now(
+                    &Frame::Grant {
+                        list: part.to_vec(),
+                    }
+                    .encode(),
+                );
             }
         }
     }
