@@ -68,9 +68,6 @@ export declare function distFlush(): void
  */
 export declare function distGrant(node: number, pairs: Float64Array): void
 
-/** Messages held on this node for want of credit toward node `node`. */
-export declare function distHeld(node: number): number
-
 /** The id of node `name` (interned once for the life of the OS process). */
 export declare function distIntern(name: string): number
 
@@ -115,7 +112,6 @@ export declare function distReply(msg: Uint8Array): boolean
  */
 export declare function distSend(msg: Uint8Array): number
 
-/** A message for service `name` of node args[0]. */
 export declare function distSendName(name: string, msg: Uint8Array): boolean
 
 /** Where node `name` listens (seed register-server). */

@@ -842,7 +842,6 @@ module.exports.distDemonitorName = nativeBinding.distDemonitorName
 module.exports.distExit = nativeBinding.distExit
 module.exports.distFlush = nativeBinding.distFlush
 module.exports.distGrant = nativeBinding.distGrant
-module.exports.distHeld = nativeBinding.distHeld
 module.exports.distIntern = nativeBinding.distIntern
 module.exports.distLink = nativeBinding.distLink
 module.exports.distMonitor = nativeBinding.distMonitor

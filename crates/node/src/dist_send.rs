@@ -54,13 +54,6 @@ pub fn dist_grant(node: u32, pairs: Float64Array) {
     d.grant(node, list);
 }
 
-/// Messages held on this node for want of credit toward node `node`.
-#[napi]
-pub fn dist_held(node: u32) -> u32 {
-    DIST.get().map_or(0, |d| d.held(node) as u32)
-}
-
-/// A message for service `name` of node args[0].
 #[napi]
 pub fn dist_send_name(name: String, msg: Uint8Array) -> bool {
     send(Frame::SendName {

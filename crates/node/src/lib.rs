@@ -20,7 +20,7 @@ pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(ProcessTable::ne
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod dist;
-mod dist_send;
+pub mod dist_send;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
 /// that JS fills before the call: converting one JS number argument costs
