@@ -2,7 +2,7 @@
 // encoded, posted into the owner thread's native inbox, and drained there
 // in batches (one native call and one wake-up per batch).
 import { decode, encode } from './codec.js'
-import { deliverRemote, gone } from './credit.js'
+import { deliverRemote, gone, owe } from './credit.js'
 import { Encoded } from './encoded.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
@@ -110,7 +110,10 @@ export function drainInbox(): void {
       // From a node that counts credit: its id first, then the message.
       const node = (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0
       if (p !== undefined) deliverRemote(p, new Encoded(bytes.subarray(4)), node)
-      else gone(node, b.to[i])
+      else if (b.to[i] === systemPid.id && agent !== null) {
+        toAgent(bytes.subarray(4))
+        owe(node, b.to[i])
+      } else gone(node, b.to[i])
       continue
     }
     if (lane === USER) {
