@@ -55,6 +55,22 @@ pub struct Config {
     pub credit: u32,
 }
 
+impl Config {
+    /// Node `name` listening at `listen`, with every other setting at its
+    /// default (everything allowed, default limits and credit window).
+    pub fn new(name: &str, listen: &str, cookie: Cookie, agent: Id) -> Self {
+        Config {
+            name: name.into(),
+            listen: listen.into(),
+            cookie,
+            allow: Allow::default(),
+            limits: Limits::default(),
+            agent,
+            credit: DEFAULT_CREDIT,
+        }
+    }
+}
+
 /// The credit window when none is configured.
 pub const DEFAULT_CREDIT: u32 = 512;
 

@@ -5,9 +5,8 @@
 
 use bfly_core::{Delivery, Lane, ProcessTable, Threads};
 use bfly_dist::envelope::Frame;
-use bfly_dist::{Allow, Config, Dist, Sent};
+use bfly_dist::{Config, Dist, Sent};
 use bfly_net::keys::Cookie;
-use bfly_net::link::Limits;
 use std::time::{Duration, Instant};
 
 struct Node {
@@ -24,13 +23,8 @@ fn node(name: &str, cookie: &Cookie, credit: u32) -> (Node, String) {
     let thread = th.add(Box::new(|| {}));
     let agent = t.spawn(thread);
     let cfg = Config {
-        name: name.into(),
-        listen: "127.0.0.1:0".into(),
-        cookie: cookie.clone(),
-        allow: Allow::default(),
-        limits: Limits::default(),
-        agent,
         credit,
+        ..Config::new(name, "127.0.0.1:0", cookie.clone(), agent)
     };
     let addr = d.start(cfg).unwrap();
     (Node { d, t, th, thread }, addr)
@@ -230,5 +224,38 @@ fn a_lost_link_drops_held_messages_and_wakes_their_senders() {
     b.d.stop();
     let mut at_a = Vec::new();
     until(&a, &mut at_a, |g| woken(g).len() == 3);
+    assert_eq!(a.d.held(pb), 0);
+}
+
+#[test]
+fn an_exit_signal_or_down_from_the_destination_ends_its_window() {
+    let (a, b, pb, pa) = pair("sig", 2, 2);
+    let (t1, t2) = (b.t.spawn(b.thread), b.t.spawn(b.thread));
+    for i in 0..4 {
+        send(&a, pb, t1, i);
+        send(&a, pb, t2, i);
+    }
+    a.d.flush_thread();
+    let mut got = Vec::new();
+    until(&b, &mut got, |g| user_to(g, t1).len() == 2 && user_to(g, t2).len() == 2);
+    assert_eq!(a.d.held(pb), 4);
+    // t1's link signal and t2's DOWN, as b sends them when each exits.
+    let reason = b"\xa6normal";
+    let exit = Frame::Exit {
+        from: t1,
+        to: 1,
+        via_exit: false,
+        reason,
+    };
+    b.d.send(pa, exit.encode());
+    let down = Frame::Down {
+        watcher: 1,
+        r: 1,
+        target: t2,
+        reason,
+    };
+    b.d.send(pa, down.encode());
+    let mut at_a = Vec::new();
+    until(&a, &mut at_a, |g| woken(g).len() == 4);
     assert_eq!(a.d.held(pb), 0);
 }
