@@ -237,7 +237,9 @@ fn an_exit_signal_or_down_from_the_destination_ends_its_window() {
     }
     a.d.flush_thread();
     let mut got = Vec::new();
-    until(&b, &mut got, |g| user_to(g, t1).len() == 2 && user_to(g, t2).len() == 2);
+    until(&b, &mut got, |g| {
+        user_to(g, t1).len() == 2 && user_to(g, t2).len() == 2
+    });
     assert_eq!(a.d.held(pb), 4);
     // t1's link signal and t2's DOWN, as b sends them when each exits.
     let reason = b"\xa6normal";
