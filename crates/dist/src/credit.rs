@@ -5,8 +5,8 @@
 //! `FEAT_CREDIT` in the Hello exchange) takes one unit of that process's
 //! window. With none left the frame waits here, behind earlier ones for
 //! the same process, and the sender is told a token that is woken (a
-//! `Lane::Wake` delivery to its thread) once the frame is handed to the
-//! link. The peer returns units in `Grant` frames as the destination's
+//! `Lane::Wake` delivery to its thread, one per batch) once the frame is
+//! handed to the link. The peer returns units in `Grant` frames as the destination's
 //! mailbox takes the messages, so a process that does not receive slows
 //! only its own senders: other processes behind the same link, and
 //! signals (exits, DOWN, links, monitors, replies), never wait.
@@ -55,6 +55,8 @@ pub(crate) struct Credit {
     size: u32,
     windows: FxHashMap<Id, Window>,
     threads: &'static Threads,
+    /// Senders to wake at the next `wake` (thread, token).
+    woken: Vec<(ThreadId, u64)>,
 }
 
 impl Credit {
@@ -65,6 +67,7 @@ impl Credit {
             size,
             windows: FxHashMap::default(),
             threads,
+            woken: Vec::new(),
         }
     }
 
@@ -115,20 +118,44 @@ impl Credit {
             let Some(h) = w.held.pop_front() else { break };
             w.left -= 1;
             let _ = tx.send_deferred(&h.frame);
-            wake(self.threads, h.thread, h.token);
+            self.woken.push((h.thread, h.token));
         }
         if w.held.is_empty() && w.left == self.size {
             self.windows.remove(&to);
         }
     }
 
-    /// Process `to` is gone: what waits for it is dropped.
+    /// Process `to` is gone: what waits for it is dropped (its senders are
+    /// woken at the next `wake`).
     pub(crate) fn forget(&mut self, to: Id) {
         if let Some(w) = self.windows.remove(&to) {
-            for h in w.held {
-                wake(self.threads, h.thread, h.token);
+            self.woken
+                .extend(w.held.into_iter().map(|h| (h.thread, h.token)));
+        }
+    }
+
+    /// Wakes the senders whose frames went (or were dropped) since the
+    /// last call: one delivery per thread (`to` 0, the tokens as u64
+    /// little-endian in the payload), not one per message.
+    pub(crate) fn wake(&mut self) {
+        if self.woken.is_empty() {
+            return;
+        }
+        self.woken.sort_by_key(|&(t, _)| t);
+        for run in self.woken.chunk_by(|a, b| a.0 == b.0) {
+            let mut payload = Vec::with_capacity(run.len() * 8);
+            for &(_, token) in run {
+                payload.extend_from_slice(&token.to_le_bytes());
+            }
+            if let Some(inbox) = self.threads.inbox(run[0].0) {
+                inbox.post(Delivery {
+                    to: 0,
+                    lane: Lane::Wake,
+                    payload,
+                });
             }
         }
+        self.woken.clear();
     }
 
     /// The peer grants no credit after all: everything held goes now, in
@@ -139,9 +166,10 @@ impl Credit {
         for (_, w) in self.windows.drain() {
             for h in w.held {
                 out.push(h.frame);
-                wake(self.threads, h.thread, h.token);
+                self.woken.push((h.thread, h.token));
             }
         }
+        self.wake();
         out
     }
 
@@ -155,20 +183,11 @@ impl Drop for Credit {
     /// The link is gone: held frames are dropped with it and their
     /// senders woken (as frames queued for a failed attempt are dropped).
     fn drop(&mut self) {
-        for (_, w) in self.windows.drain() {
-            for h in w.held {
-                wake(self.threads, h.thread, h.token);
-            }
+        let held: Vec<Window> = self.windows.drain().map(|(_, w)| w).collect();
+        for w in held {
+            self.woken
+                .extend(w.held.into_iter().map(|h| (h.thread, h.token)));
         }
-    }
-}
-
-fn wake(threads: &'static Threads, thread: ThreadId, token: u64) {
-    if let Some(inbox) = threads.inbox(thread) {
-        inbox.post(Delivery {
-            to: token,
-            lane: Lane::Wake,
-            payload: Vec::new(),
-        });
+        self.wake();
     }
 }

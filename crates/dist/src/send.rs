@@ -167,6 +167,7 @@ impl Dist {
                 credit.grant(to, n, tx);
             }
             tx.flush();
+            credit.wake();
         }
     }
 
@@ -175,6 +176,7 @@ impl Dist {
     pub(crate) fn gone(&self, peer: &Peer, id: Id) {
         if let Some(credit) = peer.conn.lock().credit() {
             credit.forget(id);
+            credit.wake();
         }
     }
 

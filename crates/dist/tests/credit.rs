@@ -75,10 +75,13 @@ fn user_to(got: &[Delivery], to: u64) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The tokens woken, in order: a credit wake-up is `to` 0 with the tokens
+/// of one batch as u64 little-endian.
 fn woken(got: &[Delivery]) -> Vec<u64> {
     got.iter()
-        .filter(|d| d.lane == Lane::Wake)
-        .map(|d| d.to)
+        .filter(|d| d.lane == Lane::Wake && d.to == 0)
+        .flat_map(|d| d.payload.chunks_exact(8))
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
         .collect()
 }
 
