@@ -98,8 +98,7 @@ export function drainInbox(): void {
       else {
         // Credit's wake-ups, one batch: tokens as u64 little-endian (< 2^53).
         const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-        for (let o = 0; o + 8 <= bytes.length; o += 8)
-          wake(v.getUint32(o, true) + v.getUint32(o + 4, true) * 2 ** 32)
+        for (let o = 0; o + 8 <= bytes.length; o += 8) wake(v.getUint32(o, true) + v.getUint32(o + 4, true) * 2 ** 32)
       }
       continue
     }
