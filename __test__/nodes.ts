@@ -20,6 +20,8 @@ export interface PeerOptions {
   allow?: Capability[] | Record<string, Capability[]>
   idleMs?: number
   heartbeatMs?: number
+  creditWindow?: number
+  remoteFull?: 'wait' | 'error'
 }
 
 /** A peer node process. */
@@ -75,7 +77,7 @@ export function startPeer(name: string, cookie: string, opts: PeerOptions = {}):
 export async function thisNode(
   name: string,
   cookie: string,
-  extra: { idleMs?: number; heartbeatMs?: number; maxQueuedBytes?: number } = {},
+  extra: { idleMs?: number; heartbeatMs?: number; maxQueuedBytes?: number; creditWindow?: number } = {},
 ): Promise<Node> {
   return (await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, ...extra })).unref()
 }

@@ -8,7 +8,8 @@
 // Both sides are bfly nodes on 127.0.0.1 linked by SL1. Modes:
 // - stream: the client's process sends C messages (Uint8Array of N bytes,
 //   sequence number u32 LE first) to the server's registered 'SINK',
-//   which checks each and, after the last, sends the client an ack;
+//   which checks each and, after the last, sends the client an ack (to
+//   its pid instead with BFLY_BENCH_STREAM_TO=pid: the credited path);
 // - pingpong: the client's process sends [self, msg] to the server's
 //   'ECHO' process, which sends msg back; C round trips, each checked;
 // - call: `call('SRV', msg)` to a raw call server (`reply`), C times.
@@ -69,7 +70,7 @@ async function server(): Promise<void> {
     'SINK',
     spawn(async (p: Process) => {
       const [, client] = (await p.receive()) as ['hello', Pid]
-      send(client, 'ready')
+      send(client, ['ready', p.self])
       while (received < count) {
         const m = await p.receive()
         if (received === 0) start = process.hrtime.bigint()
@@ -138,9 +139,13 @@ async function run(p: Process): Promise<number> {
   if (mode === 'stream') {
     const sink = remoteService(SERVER, { name: 'SINK' })
     send(sink, ['hello', p.self])
-    if ((await p.receive()) !== 'ready') fail('no ready')
+    const ready = await p.receive()
+    if (!Array.isArray(ready) || ready[0] !== 'ready') fail('no ready')
+    // BFLY_BENCH_STREAM_TO=pid streams to the sink's pid, the path that
+    // counts credit (a name is resolved on the receiving node, uncounted).
+    const to = process.env.BFLY_BENCH_STREAM_TO === 'pid' ? (ready[1] as Pid) : sink
     const t0 = process.hrtime.bigint()
-    for (let i = 0; i < count; i++) send(sink, message(i))
+    for (let i = 0; i < count; i++) send(to, message(i))
     if ((await p.receive()) !== 'ack') fail('no ack')
     return Number(process.hrtime.bigint() - t0) / 1e9
   }

@@ -61,6 +61,13 @@ export declare function distExit(reason: Uint8Array): boolean
  */
 export declare function distFlush(): void
 
+/**
+ * Returns credit to node `node` for user messages its processes' mailboxes
+ * took: `pairs` is (process id, count) after each other; count 0 says the
+ * process is gone.
+ */
+export declare function distGrant(node: number, pairs: Float64Array): void
+
 /** The id of node `name` (interned once for the life of the OS process). */
 export declare function distIntern(name: string): number
 
@@ -97,10 +104,14 @@ export declare function distPeers(): Array<PeerState>
 /** A call's answer `[ref, value]` for process args[1] of node args[0]. */
 export declare function distReply(msg: Uint8Array): boolean
 
-/** A message for process args[1] of node args[0]; false when not a node. */
-export declare function distSend(msg: Uint8Array): boolean
+/**
+ * A message for process args[1] of node args[0], within that process's
+ * credit: 0 sent, a positive token when held for credit (a wake-up with
+ * it comes once sent), -1 when not a node, -2 when out of credit and
+ * args[2] is 1 (the sender refuses to wait): not sent.
+ */
+export declare function distSend(msg: Uint8Array): number
 
-/** A message for service `name` of node args[0]. */
 export declare function distSendName(name: string, msg: Uint8Array): boolean
 
 /** Where node `name` listens (seed register-server). */
@@ -191,6 +202,11 @@ export interface NodeOptions {
   idleMs: number
   /** Bytes that may wait unsent for one peer before its link is lost (0: default). */
   maxQueuedBytes: number
+  /**
+   * User messages in flight per remote process before senders wait;
+   * 0 turns credit off (negative: the default).
+   */
+  credit: number
 }
 
 /** A known peer node. */

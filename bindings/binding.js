@@ -841,6 +841,7 @@ module.exports.distAsk = nativeBinding.distAsk
 module.exports.distDemonitorName = nativeBinding.distDemonitorName
 module.exports.distExit = nativeBinding.distExit
 module.exports.distFlush = nativeBinding.distFlush
+module.exports.distGrant = nativeBinding.distGrant
 module.exports.distIntern = nativeBinding.distIntern
 module.exports.distLink = nativeBinding.distLink
 module.exports.distMonitor = nativeBinding.distMonitor

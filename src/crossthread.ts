@@ -2,6 +2,7 @@
 // encoded, posted into the owner thread's native inbox, and drained there
 // in batches (one native call and one wake-up per batch).
 import { decode, encode } from './codec.js'
+import { deliverRemote, gone, owe } from './credit.js'
 import { Encoded } from './encoded.js'
 import { native } from './native.js'
 import { signals } from './signals.js'
@@ -14,6 +15,7 @@ const SIGNAL = 1
 const REPLY = 2
 const WAKE = 3
 const SPAWN = 4
+const REMOTE = 5
 
 // User messages to other threads are written into one batch per thread and
 // posted with one native call when the current job's microtasks run (or
@@ -184,7 +186,12 @@ export function drainInbox(): void {
     }
     const bytes = slab.subarray(from, to)
     if (lane === WAKE) {
-      wake(b.to[i])
+      if (b.to[i] !== 0) wake(b.to[i])
+      else {
+        // Credit's wake-ups, one batch: tokens as u64 little-endian (< 2^53).
+        const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        for (let o = 0; o + 8 <= bytes.length; o += 8) wake(v.getUint32(o, true) + v.getUint32(o + 4, true) * 2 ** 32)
+      }
       continue
     }
     if (lane === REPLY) {
@@ -196,6 +203,16 @@ export function drainInbox(): void {
       continue
     }
     const p = local.get(b.to[i])
+    if (lane === REMOTE) {
+      // From a node that counts credit: its id first, then the message.
+      const node = (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0
+      if (p !== undefined) deliverRemote(p, new Encoded(slab, from + 4, to), node)
+      else if (b.to[i] === systemPid.id && agent !== null) {
+        toAgent(bytes.subarray(4))
+        owe(node, b.to[i])
+      } else gone(node, b.to[i])
+      continue
+    }
     let v: unknown
     try {
       v = decode(bytes)

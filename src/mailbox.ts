@@ -59,10 +59,14 @@ export class Mailbox {
     if (this.users < this.limit) return undefined
     if (this.refuseWhenFull)
       throw new MailboxFullError(`${who}'s mailbox is at its limit of ${this.limit} messages; try again later`)
-    return new Promise<void>((resolve) => {
-      if (this.waiters === null) this.waiters = [resolve]
-      else this.waiters.push(resolve)
-    })
+    return new Promise<void>((resolve) => this.wait(resolve))
+  }
+
+  /** Calls `fn` once the message just queued is within the limit (or the
+   * mailbox is cleared): with local senders' waits, in arrival order. */
+  wait(fn: () => void): void {
+    if (this.waiters === null) this.waiters = [fn]
+    else this.waiters.push(fn)
   }
 
   /** Lets go the waiting senders whose messages are now within the limit. */

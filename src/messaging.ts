@@ -49,7 +49,8 @@ function resolve(dest: Dest, what: string): Process | number | Pid | RemoteServi
 /** Sends `msg` to `dest` (seed `!`). Never blocks and never throws for a
  * dead pid; throws NoSuchServiceError for an unregistered name. To a local
  * process whose mailbox is at its limit (`p.limitMailbox`) it returns a
- * promise to await before sending more, or throws MailboxFullError.
+ * promise to await before sending more, or throws MailboxFullError; to a
+ * remote process with no credit left from this node, likewise.
  *
  * Messages from one sender to one receiver arrive in send order, on one thread, across threads and across
  * nodes. A message to a dead pid (or a process of an unreachable node) is dropped silently, as in Erlang:
@@ -82,7 +83,7 @@ export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
   }
   const p = resolve(dest, 'send')
   if (typeof p === 'number') postMessage(p, msg)
-  else if (p instanceof Pid) sendRemote(p, msg)
+  else if (p instanceof Pid) return sendRemote(p, msg)
   else if (p instanceof RemoteService) sendService(p, msg)
   else if (p !== undefined) return p._deliver(msg)
   return undefined

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events'
 import { installCode } from './code.js'
 import { encode } from './codec.js'
+import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
 import { setAgent } from './crossthread.js'
 import { native } from './native.js'
 import { checkObserverOptions, type Observer, type ObserverOptions } from './observer/options.js'
@@ -40,6 +41,15 @@ export interface NodeOptions {
    * too slowly); a send past this loses the link, which fires its links and
    * monitors with 'noconnection' (default 64 MiB). */
   maxQueuedBytes?: number
+  /** User messages this node lets be in flight to one remote process
+   * before its sends return promises (credit: the peer returns it as the
+   * process's mailbox takes them). 0 turns credit off both ways, as for a
+   * node from before credit (default 512). */
+  creditWindow?: number
+  /** Out of credit toward a remote process, `send` returns a promise that
+   * resolves once the message is handed to the link ('wait', the default)
+   * or throws MailboxFullError and sends nothing ('error'). */
+  remoteFull?: 'wait' | 'error'
   /** Do not print refusals on stderr (they are still in `node.log`). */
   quiet?: boolean
   /** Serve the observer page on 127.0.0.1 (see `node.observer`) and start
@@ -173,6 +183,13 @@ function queuedBound(n: unknown): number {
   return n
 }
 
+function creditWindow(n: unknown): number {
+  if (n === undefined) return DEFAULT_WINDOW
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1)
+    throw new TypeError(`startNode: creditWindow must be an integer from 0 to 2^31-1, got ${String(n)}`)
+  return n
+}
+
 function checkAddress(addr: unknown, what: string): asserts addr is string {
   if (typeof addr !== 'string' || !/^.+:\d{1,5}$/.test(addr))
     throw new TypeError(`${what}: the address must be 'host:port', got ${JSON.stringify(addr)}`)
@@ -202,6 +219,8 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   if (opts === null || typeof opts !== 'object') throw new TypeError('startNode({ name, listen, cookie })')
   if (typeof opts.name !== 'string') throw new TypeError('startNode: name must be a string such as "a@127.0.0.1"')
   checkAddress(opts.listen, 'startNode')
+  if (opts.remoteFull !== undefined && opts.remoteFull !== 'wait' && opts.remoteFull !== 'error')
+    throw new TypeError("startNode: remoteFull must be 'wait' or 'error'")
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
   const address = native.distStart({
@@ -213,7 +232,9 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     heartbeatMs: opts.heartbeatMs ?? 0,
     idleMs: opts.idleMs ?? 0,
     maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
+    credit: creditWindow(opts.creditWindow),
   })
+  setRemoteFull(opts.remoteFull ?? 'wait')
   const node = new Node(opts.name, address, opts.quiet === true)
   current = node
   setNodeName(opts.name)

@@ -3,6 +3,7 @@
 // updates the relations (in the process table) and queues a frame on the
 // link to that node (crates/dist); the node connects on first use.
 import { encode } from './codec.js'
+import { refuseFlag, sendOutcome } from './credit.js'
 import { encodeReason } from './crossthread.js'
 import { NoProcError, RefusedError } from './errors.js'
 import { native } from './native.js'
@@ -66,12 +67,15 @@ export function unreachable(node: string): string {
 }
 
 /** A message to a process of another node; dropped when this runtime is
- * not a node (as a send to a dead pid is). */
-export function sendRemote(pid: Pid, msg: unknown): void {
+ * not a node (as a send to a dead pid is). Out of credit toward `pid`
+ * (src/credit.ts): a promise that resolves once it is handed to the link,
+ * or MailboxFullError with `remoteFull: 'error'`. */
+export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   const bytes = encodeFor(msg, 'msg')
   A[0] = sendingTo(pid.node)
   A[1] = pid.id
-  native.distSend(bytes)
+  A[2] = refuseFlag()
+  return sendOutcome(native.distSend(bytes), String(pid))
 }
 
 /** A message to a service of another node. */
@@ -120,7 +124,9 @@ export function callRemote<T>(
   A[0] = sendingTo(node)
   if (byName) native.distSendName(dest.name, bytes)
   else {
+    // A call waits for credit like any message; its own timeout bounds it.
     A[1] = dest.id
+    A[2] = 0
     native.distSend(bytes)
   }
   return answer

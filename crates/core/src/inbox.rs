@@ -31,6 +31,11 @@ pub enum Lane {
     /// It is queued before anything sent to the new pid, so nothing sent
     /// to it can arrive before it exists.
     Spawn = 4,
+    /// A user message from a node that counts credit toward this one: the
+    /// payload is that node's id (u32 little-endian), then the message.
+    /// The receiving thread returns the credit (a `Grant`) once the
+    /// process's mailbox takes the message.
+    Remote = 5,
 }
 
 /// One encoded message or signal for process `to`.

@@ -5,9 +5,8 @@
 //!   cargo run --release -p bfly-dist --example rtt [-- ROUNDS]
 use bfly_core::{ProcessTable, Threads};
 use bfly_dist::envelope::Frame;
-use bfly_dist::{Allow, Config, Dist};
+use bfly_dist::{Config, Dist};
 use bfly_net::keys::Cookie;
-use bfly_net::link::Limits;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
@@ -31,14 +30,7 @@ fn side(name: &str, cookie: &Cookie) -> (Side, String) {
     }));
     let agent = t.spawn(thread);
     let pid = t.spawn(thread);
-    let cfg = Config {
-        name: name.into(),
-        listen: "127.0.0.1:0".into(),
-        cookie: cookie.clone(),
-        allow: Allow::default(),
-        limits: Limits::default(),
-        agent,
-    };
+    let cfg = Config::new(name, "127.0.0.1:0", cookie.clone(), agent);
     let addr = d.start(cfg).expect("start");
     (
         Side {

@@ -49,7 +49,30 @@ pub struct Config {
     pub limits: Limits,
     /// The node agent's process id (see the crate docs).
     pub agent: Id,
+    /// User messages that may be in flight to one remote process before
+    /// its senders wait (credit.rs); 0 turns credit off toward and from
+    /// this node (it then behaves as a node from before credit).
+    pub credit: u32,
 }
+
+impl Config {
+    /// Node `name` listening at `listen`, with every other setting at its
+    /// default (everything allowed, default limits and credit window).
+    pub fn new(name: &str, listen: &str, cookie: Cookie, agent: Id) -> Self {
+        Config {
+            name: name.into(),
+            listen: listen.into(),
+            cookie,
+            allow: Allow::default(),
+            limits: Limits::default(),
+            agent,
+            credit: DEFAULT_CREDIT,
+        }
+    }
+}
+
+/// The credit window when none is configured.
+pub const DEFAULT_CREDIT: u32 = 512;
 
 /// A peer as `Dist::peers` reports it.
 #[derive(Debug, Clone)]

@@ -84,20 +84,39 @@ pub enum Frame<'a> {
         link: Id,
         body: &'a [u8],
     },
-    /// The first frame of a link, from the side that connected.
-    Hello { name: &'a str, addr: &'a str },
+    /// The first frame of a link, from the side that connected, with the
+    /// distribution features it speaks (`FEAT_*`; None from nodes that
+    /// predate the field, which means none).
+    Hello {
+        name: &'a str,
+        addr: &'a str,
+        features: Option<u8>,
+    },
     /// The reply to `Hello`: whether this link is kept (simultaneous
-    /// connects keep one), and the accepting node's identity.
+    /// connects keep one), the accepting node's identity, and its features
+    /// (sent only when the Hello carried features).
     HelloAck {
         ok: bool,
         name: &'a str,
         addr: &'a str,
+        features: Option<u8>,
     },
     /// Nodes the sender knows how to reach: (name, "host:port").
     Nodes { list: Vec<(&'a str, &'a str)> },
     /// A request of the receiver was refused by the sender's allow-list.
     Refused { what: &'a str, detail: &'a str },
+    /// Credit returned for user messages the sender's `Send` frames
+    /// brought: (process, count) pairs; count 0 says the process is gone
+    /// (the sender drops what it holds for it). See `FEAT_CREDIT`.
+    Grant { list: Vec<(Id, u32)> },
 }
+
+/// Feature bit: this node returns credit (`Grant`) for every `Send` it
+/// receives, so a sender may hold messages back when a window runs out.
+pub const FEAT_CREDIT: u8 = 1;
+
+/// The most (process, count) pairs one `Grant` carries.
+pub const MAX_GRANTS: usize = 4096;
 
 const SEND: u8 = 1;
 const SEND_NAME: u8 = 2;
@@ -114,6 +133,7 @@ const HELLO: u8 = 12;
 const HELLO_ACK: u8 = 13;
 const NODES: u8 = 14;
 const REFUSED: u8 = 15;
+const GRANT: u8 = 16;
 
 /// The `target` of a monitor on the peer node itself (Erlang's
 /// monitor_node): the peer records nothing; it fires only on loss.
@@ -198,17 +218,28 @@ impl Frame<'_> {
                 .id(r)
                 .id(link)
                 .tail(body),
-            Frame::Hello { name, addr } => {
-                W::new(HELLO, 4 + name.len() + addr.len())
+            Frame::Hello {
+                name,
+                addr,
+                features,
+            } => {
+                W::new(HELLO, 5 + name.len() + addr.len())
                     .str(name)
                     .str(addr)
+                    .opt(features)
                     .0
             }
-            Frame::HelloAck { ok, name, addr } => {
-                W::new(HELLO_ACK, 5 + name.len() + addr.len())
+            Frame::HelloAck {
+                ok,
+                name,
+                addr,
+                features,
+            } => {
+                W::new(HELLO_ACK, 6 + name.len() + addr.len())
                     .byte(ok as u8)
                     .str(name)
                     .str(addr)
+                    .opt(features)
                     .0
             }
             Frame::Nodes { ref list } => {
@@ -224,6 +255,14 @@ impl Frame<'_> {
                     .str(what)
                     .str(detail)
                     .0
+            }
+            Frame::Grant { ref list } => {
+                let mut w = W::new(GRANT, 2 + list.len() * 12);
+                w.0.extend_from_slice(&(list.len() as u16).to_le_bytes());
+                for &(id, n) in list {
+                    w = w.id(id).u32(n);
+                }
+                w.0
             }
         }
     }
@@ -298,15 +337,16 @@ impl Frame<'_> {
             HELLO => Frame::Hello {
                 name: r.str()?,
                 addr: r.str()?,
+                features: r.opt()?,
             },
             HELLO_ACK => Frame::HelloAck {
                 ok: r.flag()?,
                 name: r.str()?,
                 addr: r.str()?,
+                features: r.opt()?,
             },
             NODES => {
-                let n = u16::from_le_bytes(r.take(2)?.try_into().map_err(|_| BadFrame("short"))?)
-                    as usize;
+                let n = r.count()?;
                 let mut list = Vec::with_capacity(n.min(256));
                 for _ in 0..n {
                     list.push((r.str()?, r.str()?));
@@ -317,6 +357,17 @@ impl Frame<'_> {
                 what: r.str()?,
                 detail: r.str()?,
             },
+            GRANT => {
+                let n = r.count()?;
+                if n > MAX_GRANTS {
+                    return Err(BadFrame("too many grants"));
+                }
+                let mut list = Vec::with_capacity(n.min(256));
+                for _ in 0..n {
+                    list.push((r.id()?, r.u32()?));
+                }
+                Frame::Grant { list }
+            }
             _ => return Err(BadFrame("unknown op")),
         };
         if !r.0.is_empty() {

@@ -16,11 +16,16 @@
 
 pub mod agent;
 mod config;
+mod credit;
 pub mod envelope;
 mod links;
 mod node;
 mod peer;
 mod route;
+mod send;
 
-pub use config::{Allow, Config, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
+pub use config::{
+    Allow, Config, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN, DEFAULT_CREDIT,
+};
+pub use credit::Sent;
 pub use node::Dist;

@@ -2,7 +2,8 @@
 //! keeps one link per node pair, serving frames, and what a loss fires.
 
 use crate::agent;
-use crate::envelope::Frame;
+use crate::credit::Credit;
+use crate::envelope::{Frame, FEAT_CREDIT};
 use crate::node::{Dist, Local};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
@@ -26,7 +27,12 @@ impl Dist {
         let Ok(Ok(hello)) = timeout(local.limits.handshake, link.recv()).await else {
             return;
         };
-        let Ok(Frame::Hello { name, addr }) = Frame::decode(&hello) else {
+        let Ok(Frame::Hello {
+            name,
+            addr,
+            features,
+        }) = Frame::decode(&hello)
+        else {
             return;
         };
         if !valid_name(name) || name == local.name {
@@ -71,15 +77,18 @@ impl Dist {
                 Conn::Connecting { .. } => peer.name < local.name,
                 Conn::Down => true,
             };
+            // A dialer from before features gets the HelloAck it knows.
             let ack = Frame::HelloAck {
                 ok,
                 name: &local.name,
                 addr: &local.addr,
+                features: features.map(|_| local.features()),
             };
             if tx.send_now(&ack.encode()).is_err() || !ok {
                 return;
             }
-            self.up(&local, &peer, &mut c, tx, link.peer, true)
+            let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
+            self.up(&local, &peer, &mut c, tx, link.peer, true, credit)
         };
         self.serve(local, peer, link, gen).await;
     }
@@ -117,6 +126,7 @@ impl Dist {
         let hello = Frame::Hello {
             name: &local.name,
             addr: &local.addr,
+            features: Some(local.features()),
         };
         link.send(&hello.encode())
             .await
@@ -125,7 +135,10 @@ impl Dist {
             .await
             .map_err(|_| format!("'{}' did not answer the Hello", peer.name))?
             .map_err(|f| f.to_string())?;
-        let Ok(Frame::HelloAck { ok, name, .. }) = Frame::decode(&ack) else {
+        let Ok(Frame::HelloAck {
+            ok, name, features, ..
+        }) = Frame::decode(&ack)
+        else {
             return Err(format!(
                 "'{}' answered the Hello with something else",
                 peer.name
@@ -156,12 +169,16 @@ impl Dist {
         if !matches!(&*c, Conn::Connecting { gen: g, .. } if *g == gen) {
             return Ok(None);
         }
-        self.up(local, peer, &mut c, link.sender(), link.peer, false);
+        let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
+        self.up(local, peer, &mut c, link.sender(), link.peer, false, credit);
         Ok(Some(link))
     }
 
     /// Makes `tx` the peer's link: gossip first, then what was queued, in
     /// order, before any later send (the caller holds the state's lock).
+    /// `credit` when both sides count it; otherwise frames held while
+    /// connecting go out now, after the queue.
+    #[allow(clippy::too_many_arguments)]
     fn up(
         &self,
         local: &Local,
@@ -170,6 +187,7 @@ impl Dist {
         tx: LinkSender,
         instance: [u8; 16],
         incoming: bool,
+        credit: bool,
     ) -> u64 {
         let gen = match c {
             Conn::Connecting { gen, .. } => *gen,
@@ -187,16 +205,25 @@ impl Dist {
             .map(|(n, a)| (n.as_str(), a.as_str()))
             .collect();
         let _ = tx.send_now(&Frame::Nodes { list }.encode());
-        if let Conn::Connecting { queue, .. } = c {
+        let mut windows = Credit::new(self.threads, local.credit);
+        if let Conn::Connecting { queue, credit, .. } = c {
             for f in queue.drain(..) {
                 let _ = tx.send_now(&f);
             }
+            std::mem::swap(&mut windows, credit);
         }
+        if !credit {
+            for f in windows.turn_off() {
+                let _ = tx.send_now(&f);
+            }
+        }
+        peer.grants.store(credit, Ordering::Relaxed);
         *c = Conn::Up {
             gen,
             tx,
             instance,
             incoming,
+            credit: windows,
         };
         *peer.error.lock() = None;
         self.table.set_node_state(&peer.name, NodeState::Up);
@@ -250,6 +277,7 @@ impl Dist {
     /// Every relation with `peer` fires once with 'noconnection'.
     pub(crate) fn fire_down(&self, local: &Local, peer: &Peer, why: &str) {
         self.table.set_node_state(&peer.name, NodeState::Down);
+        peer.grants.store(false, Ordering::Relaxed);
         let loss = self.table.node_down(peer.id);
         let reason = str_term("noconnection");
         for (id, r) in loss.exits {

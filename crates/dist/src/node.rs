@@ -3,26 +3,28 @@
 //! pair, loss and what it fires).
 
 use crate::config::{Allow, Config, PeerInfo};
-use crate::envelope::Frame;
+use crate::envelope::{Frame, FEAT_CREDIT};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::{Id, Lane, NodeId, ProcessTable, RemoteRel, Threads};
 use bfly_net::keys::Cookie;
-use bfly_net::link::{Limits, LinkSender, Listener};
+use bfly_net::link::{Limits, Listener};
 use parking_lot::RwLock;
 use rustc_hash::FxHashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Runtime;
 
-thread_local! {
-    /// Links this thread has deferred sends on, for `flush_thread`.
-    static DIRTY: std::cell::RefCell<Vec<LinkSender>> = const { std::cell::RefCell::new(Vec::new()) };
+impl Local {
+    /// The distribution features this node speaks (`FEAT_*`).
+    pub(crate) fn features(&self) -> u8 {
+        if self.credit > 0 {
+            FEAT_CREDIT
+        } else {
+            0
+        }
+    }
 }
-
-/// Why frames for a peer that takes none are dropped (the link's own
-/// bound says the same).
-const QUEUE_FULL: &str = "peer not reading: send queue over its limit";
 
 pub(crate) struct Local {
     pub(crate) name: String,
@@ -32,6 +34,8 @@ pub(crate) struct Local {
     pub(crate) allow: Allow,
     pub(crate) limits: Limits,
     pub(crate) agent: Id,
+    /// Credit window per remote process (0: no credit either way).
+    pub(crate) credit: u32,
     listener: tokio::task::JoinHandle<()>,
 }
 
@@ -119,6 +123,7 @@ impl Dist {
             allow: cfg.allow,
             limits: cfg.limits,
             agent: cfg.agent,
+            credit: cfg.credit,
             listener: task,
         }));
         Ok(addr)
@@ -192,79 +197,6 @@ impl Dist {
                 }
             })
             .collect()
-    }
-
-    /// Sends `frame` to node `node`, connecting first if needed. Frames to
-    /// one node leave in call order. False when this runtime is not a node
-    /// (or `node` is unknown): nothing can be sent.
-    pub fn send(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
-        self.send_as(node, frame, false)
-    }
-
-    /// `send` from a JS thread: the frame waits for that thread's
-    /// `flush_thread` (at the end of its tick), so a burst leaves in one
-    /// write and a lone message without a hand-off to the writer task.
-    pub fn send_deferred(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
-        self.send_as(node, frame, true)
-    }
-
-    /// Writes what this thread's deferred sends queued.
-    pub fn flush_thread(&self) {
-        let dirty = DIRTY.with_borrow_mut(std::mem::take);
-        for tx in &dirty {
-            tx.flush();
-        }
-        DIRTY.with_borrow_mut(|d| {
-            if d.is_empty() {
-                *d = dirty;
-                d.clear();
-            }
-        });
-    }
-
-    fn send_as(&'static self, node: NodeId, frame: Vec<u8>, deferred: bool) -> bool {
-        let (Some(local), Some(peer)) = (self.local(), self.peer(node)) else {
-            return false;
-        };
-        let mut c = peer.conn.lock();
-        match &mut *c {
-            // A broken link fails here and is noticed by its reader.
-            Conn::Up { tx, .. } if deferred => {
-                if tx.send_deferred(&frame).is_ok() {
-                    DIRTY.with_borrow_mut(|d| {
-                        if !d.iter().any(|x| x.same(tx)) {
-                            d.push(tx.clone());
-                        }
-                    });
-                }
-            }
-            Conn::Up { tx, .. } => {
-                let _ = tx.send_now(&frame);
-            }
-            Conn::Connecting { gen, queue, bytes } => {
-                if *bytes <= local.limits.max_queued {
-                    *bytes += frame.len();
-                    queue.push(frame);
-                } else {
-                    // A peer that accepts but never completes the handshake
-                    // meets the same bound as one that stops reading a link.
-                    let gen = *gen;
-                    drop(c);
-                    self.failed(&local, &peer, gen, QUEUE_FULL);
-                }
-            }
-            Conn::Down => {
-                let gen = self.gen.fetch_add(1, Ordering::Relaxed);
-                *c = Conn::Connecting {
-                    gen,
-                    bytes: frame.len(),
-                    queue: vec![frame],
-                };
-                drop(c);
-                self.rt.spawn(self.dial(local, peer, gen));
-            }
-        }
-        true
     }
 
     /// Local process `id` exited with `reason` (encoded): tells the nodes

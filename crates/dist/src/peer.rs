@@ -1,9 +1,11 @@
 //! One remote node as this node sees it: its name, how to reach it, and
 //! the state of the one link to it.
 
+use crate::credit::Credit;
 use bfly_core::NodeId;
 use bfly_net::link::LinkSender;
 use parking_lot::Mutex;
+use std::sync::atomic::AtomicBool;
 
 /// The link to a peer.
 pub(crate) enum Conn {
@@ -16,16 +18,29 @@ pub(crate) enum Conn {
         gen: u64,
         queue: Vec<Vec<u8>>,
         bytes: usize,
+        credit: Credit,
     },
     /// Linked. `gen` tells this link from later ones; `instance` is the
     /// peer process's random id (a restarted peer has a new one);
-    /// `incoming` when the peer opened this link.
+    /// `incoming` when the peer opened this link; `credit`, the windows
+    /// of user messages to its processes (see credit.rs).
     Up {
         gen: u64,
         tx: LinkSender,
         instance: [u8; 16],
         incoming: bool,
+        credit: Credit,
     },
+}
+
+impl Conn {
+    /// The credit windows of the link or attempt, if any.
+    pub(crate) fn credit(&mut self) -> Option<&mut Credit> {
+        match self {
+            Conn::Down => None,
+            Conn::Connecting { credit, .. } | Conn::Up { credit, .. } => Some(credit),
+        }
+    }
 }
 
 /// A remote node. Interned by name for the life of the OS process, so a
@@ -39,6 +54,9 @@ pub(crate) struct Peer {
     pub(crate) conn: Mutex<Conn>,
     /// Why the last connection attempt or link failed.
     pub(crate) error: Mutex<Option<String>>,
+    /// Over the current link, both sides count credit: this node owes the
+    /// peer a `Grant` for each `Send` it receives.
+    pub(crate) grants: AtomicBool,
 }
 
 impl Peer {
@@ -49,6 +67,7 @@ impl Peer {
             addr: Mutex::new(None),
             conn: Mutex::new(Conn::Down),
             error: Mutex::new(None),
+            grants: AtomicBool::new(false),
         }
     }
 

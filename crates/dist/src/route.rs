@@ -11,6 +11,7 @@ use crate::node::{Dist, Local};
 use crate::peer::Peer;
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
 use bfly_core::{Id, Lane, NodeId};
+use std::sync::atomic::Ordering;
 
 impl Dist {
     pub(crate) fn route(
@@ -21,7 +22,20 @@ impl Dist {
     ) -> Result<(), BadFrame> {
         let from_node = peer.id;
         match Frame::decode(m)? {
-            Frame::Send { to, msg } => self.post(to, Lane::User, msg.to_vec()),
+            Frame::Send { to, msg } => {
+                if !peer.grants.load(Ordering::Relaxed) {
+                    self.post(to, Lane::User, msg.to_vec());
+                    return Ok(());
+                }
+                let mut tagged = Vec::with_capacity(4 + msg.len());
+                tagged.extend_from_slice(&from_node.to_le_bytes());
+                tagged.extend_from_slice(msg);
+                if !self.threads.post(self.table, to, Lane::Remote, tagged) {
+                    // Dropped, as for a dead pid; the sender forgets `to`.
+                    self.grant(from_node, vec![(to, 0)]);
+                }
+            }
+            Frame::Grant { list } => self.granted(peer, &list),
             Frame::SendName { name, msg } => {
                 if let Some(id) = self.table.whereis(name) {
                     self.post(id, Lane::User, msg.to_vec());
@@ -51,6 +65,7 @@ impl Dist {
                 via_exit: false,
                 reason,
             } => {
+                self.gone(peer, from);
                 if self.table.unlink_remote(to, from_node, from) {
                     self.post(
                         to,
@@ -155,6 +170,7 @@ impl Dist {
                 target,
                 reason,
             } => {
+                self.gone(peer, target);
                 if self.table.take_remote_monitor(watcher, r) {
                     let down = down_signal_term(&local.name, r, &peer.name, target, reason);
                     self.post(watcher, Lane::Signal, down);

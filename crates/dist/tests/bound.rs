@@ -28,6 +28,7 @@ fn frames_for_a_peer_that_never_answers_are_bounded() {
             ..Limits::default()
         },
         agent,
+        credit: bfly_dist::DEFAULT_CREDIT,
     })
     .unwrap();
     d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());

@@ -62,12 +62,18 @@ fn seeds() -> Vec<Vec<u8>> {
         Frame::Hello {
             name: "a@127.0.0.1",
             addr: "127.0.0.1:4000",
+            features: Some(1),
         }
         .encode(),
         Frame::HelloAck {
             ok: true,
             name: "b@127.0.0.1",
             addr: "127.0.0.1:4001",
+            features: Some(1),
+        }
+        .encode(),
+        Frame::Grant {
+            list: vec![(7, 3), (8, 0)],
         }
         .encode(),
         Frame::Nodes {

@@ -32,6 +32,7 @@ fn node(name: &str, cookie: &Cookie, allow: Allow) -> Node {
             allow,
             limits: Limits::default(),
             agent,
+            credit: bfly_dist::DEFAULT_CREDIT,
         })
         .unwrap();
     Node {
@@ -40,6 +41,16 @@ fn node(name: &str, cookie: &Cookie, allow: Allow) -> Node {
         th,
         thread,
         addr,
+    }
+}
+
+/// A user message's bytes: a `Lane::Remote` delivery starts with the
+/// sending node's id (its credit is owed to that node).
+fn body(d: &bfly_core::Delivery) -> &[u8] {
+    if d.lane == Lane::Remote {
+        &d.payload[4..]
+    } else {
+        &d.payload
     }
 }
 
@@ -83,7 +94,7 @@ fn messages_arrive_in_order_and_loss_fires_relations_once() {
     let seq: Vec<Vec<u8>> = got
         .iter()
         .filter(|d| d.to == target)
-        .map(|d| d.payload.clone())
+        .map(|d| body(d).to_vec())
         .collect();
     assert_eq!(seq, (0..1000).map(rmp_u32).collect::<Vec<_>>());
 
@@ -128,14 +139,14 @@ fn simultaneous_connects_keep_one_link() {
     for (n, to) in [(&a, ta), (&b, tb)] {
         let got = wait_for(n, |g| {
             g.iter()
-                .filter(|d| d.to == to && d.lane == Lane::User)
+                .filter(|d| d.to == to && matches!(d.lane, Lane::User | Lane::Remote))
                 .count()
                 == 200
         });
         let seq: Vec<Vec<u8>> = got
             .iter()
             .filter(|d| d.to == to)
-            .map(|d| d.payload.clone())
+            .map(|d| body(d).to_vec())
             .collect();
         assert_eq!(seq, (0..200).map(rmp_u32).collect::<Vec<_>>());
     }
@@ -188,7 +199,7 @@ fn names_forward_through_an_alias_to_a_third_node() {
         Frame::SendName { name: "X", msg: &m }.encode(),
     );
     let got = wait_for(&c, |g| g.iter().any(|d| d.to == svc));
-    assert_eq!(got.iter().find(|d| d.to == svc).unwrap().payload, m);
+    assert_eq!(body(got.iter().find(|d| d.to == svc).unwrap()), m);
     // C learned A's address from B's gossip, so it can answer A directly.
     let ca = c.d.peers().into_iter().find(|p| p.name == "a@f").unwrap();
     assert_eq!(ca.addr.as_deref(), Some(a.addr.as_str()));

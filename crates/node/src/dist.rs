@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-static DIST: OnceLock<Dist> = OnceLock::new();
+pub(crate) static DIST: OnceLock<Dist> = OnceLock::new();
 
 fn dist() -> napi::Result<&'static Dist> {
     if let Some(d) = DIST.get() {
@@ -105,6 +105,9 @@ pub struct NodeOptions {
     pub idle_ms: u32,
     /// Bytes that may wait unsent for one peer before its link is lost (0: default).
     pub max_queued_bytes: f64,
+    /// User messages in flight per remote process before senders wait;
+    /// 0 turns credit off (negative: the default).
+    pub credit: i32,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -137,6 +140,7 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
         allow,
         limits,
         agent: opts.agent as Id,
+        credit: u32::try_from(opts.credit).unwrap_or(bfly_dist::DEFAULT_CREDIT),
     };
     dist()?.start(cfg).map_err(err)
 }
@@ -210,38 +214,11 @@ pub fn dist_peer_error(name: String) -> Option<String> {
 }
 
 /// A frame from JS to node args[0]: it leaves at the thread's `dist_flush`.
-fn send(f: Frame<'_>) -> bool {
+pub(crate) fn send(f: Frame<'_>) -> bool {
     match DIST.get() {
         Some(d) => d.send_deferred(arg(0) as u32, f.encode()),
         None => false,
     }
-}
-
-/// Writes what this thread's remote sends queued (JS calls it once per
-/// tick after sending).
-#[napi]
-pub fn dist_flush() {
-    if let Some(d) = DIST.get() {
-        d.flush_thread();
-    }
-}
-
-/// A message for process args[1] of node args[0]; false when not a node.
-#[napi]
-pub fn dist_send(msg: Uint8Array) -> bool {
-    send(Frame::Send {
-        to: arg(1),
-        msg: &msg,
-    })
-}
-
-/// A message for service `name` of node args[0].
-#[napi]
-pub fn dist_send_name(name: String, msg: Uint8Array) -> bool {
-    send(Frame::SendName {
-        name: &name,
-        msg: &msg,
-    })
 }
 
 /// `exit()` from args[1] to process args[2] of node args[0].

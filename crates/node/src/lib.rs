@@ -28,6 +28,7 @@ pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod dist;
+pub mod dist_send;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
 /// that JS fills before the call: converting one JS number argument costs
@@ -41,6 +42,11 @@ struct Args {
 thread_local! {
     static ARGS: Cell<Args> = const { Cell::new(Args { ptr: std::ptr::null(), len: 0 }) };
     static THREAD: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The JS thread this OS thread runs (0 before `thread_register`).
+pub(crate) fn current_thread() -> u32 {
+    THREAD.with(Cell::get)
 }
 
 /// Argument `i` of the current hot call, 0 when unset or out of range.

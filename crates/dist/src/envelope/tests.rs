@@ -65,12 +65,29 @@ fn samples() -> Vec<Frame<'static>> {
         Frame::Hello {
             name: "b@h",
             addr: "127.0.0.1:1",
+            features: Some(FEAT_CREDIT),
+        },
+        Frame::Hello {
+            name: "b@h",
+            addr: "127.0.0.1:1",
+            features: None,
         },
         Frame::HelloAck {
             ok: false,
             name: "a@h",
             addr: "127.0.0.1:2",
+            features: Some(0),
         },
+        Frame::HelloAck {
+            ok: true,
+            name: "a@h",
+            addr: "127.0.0.1:2",
+            features: None,
+        },
+        Frame::Grant {
+            list: vec![(7, 1), (u64::MAX, 0), (9, u32::MAX)],
+        },
+        Frame::Grant { list: vec![] },
         Frame::Nodes {
             list: vec![("c@h", "127.0.0.1:3"), ("d@h", "")],
         },
@@ -134,6 +151,40 @@ fn bad_fields_are_refused() {
         Err(BadFrame("missing term"))
     );
     assert_eq!(Frame::decode(&[ASK, 9]), Err(BadFrame("unknown request")));
+    // A Grant whose count promises more pairs than it carries, or more
+    // than a frame may hold.
+    assert_eq!(
+        Frame::decode(&[GRANT, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]),
+        Err(BadFrame("frame cut short"))
+    );
+    let n = (MAX_GRANTS + 1) as u16;
+    let mut b = vec![GRANT];
+    b.extend_from_slice(&n.to_le_bytes());
+    assert_eq!(Frame::decode(&b), Err(BadFrame("too many grants")));
+    // One byte after the features is one too many.
+    let mut b = Frame::Hello {
+        name: "a",
+        addr: "",
+        features: Some(1),
+    }
+    .encode();
+    b.push(0);
+    assert_eq!(Frame::decode(&b), Err(BadFrame("trailing bytes")));
+}
+
+/// A Hello or HelloAck from a node that predates features (no byte after
+/// its strings) still parses, as speaking none.
+#[test]
+fn hello_without_features_is_a_peer_without_credit() {
+    let old = [HELLO, 1, 0, b'a', 0, 0];
+    assert_eq!(
+        Frame::decode(&old),
+        Ok(Frame::Hello {
+            name: "a",
+            addr: "",
+            features: None
+        })
+    );
 }
 
 #[test]
@@ -167,8 +218,9 @@ proptest! {
             Frame::Exit { from: a, to: c, via_exit: ok, reason: &t },
             Frame::Monitor { origin: &s, watcher: a, r: c, target: d, name: &s },
             Frame::Answer { to: a, r: c, link: d, body: &t },
-            Frame::HelloAck { ok, name: &s, addr: &s },
+            Frame::HelloAck { ok, name: &s, addr: &s, features: t.first().copied() },
             Frame::SendName { name: &s, msg: &t },
+            Frame::Grant { list: t.iter().map(|&x| (a ^ x as u64, c as u32 ^ x as u32)).collect() },
         ] {
             let b = f.encode();
             prop_assert_eq!(Frame::decode(&b), Ok(f.clone()));

@@ -21,6 +21,17 @@ impl W {
         self.0.push(b);
         self
     }
+    pub(super) fn u32(mut self, x: u32) -> Self {
+        self.0.extend_from_slice(&x.to_le_bytes());
+        self
+    }
+    /// An optional last byte: present or not at all.
+    pub(super) fn opt(self, b: Option<u8>) -> Self {
+        match b {
+            Some(b) => self.byte(b),
+            None => self,
+        }
+    }
     pub(super) fn str(mut self, s: &str) -> Self {
         // Longer strings are cut at a char boundary (names are checked
         // before they get here; details are informative).
@@ -57,6 +68,22 @@ impl<'a> R<'a> {
     }
     pub(super) fn byte(&mut self) -> Result<u8, BadFrame> {
         Ok(self.take(1)?[0])
+    }
+    pub(super) fn u32(&mut self) -> Result<u32, BadFrame> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// A u16 little-endian count of the entries that follow.
+    pub(super) fn count(&mut self) -> Result<usize, BadFrame> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]) as usize)
+    }
+    /// An optional last byte (fields added after a frame was first defined).
+    pub(super) fn opt(&mut self) -> Result<Option<u8>, BadFrame> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        self.byte().map(Some)
     }
     pub(super) fn flag(&mut self) -> Result<bool, BadFrame> {
         match self.byte()? {

@@ -1,0 +1,209 @@
+//! Frames out to peers: connecting on first use, queueing while a link is
+//! being connected (bounded like a link's own queue), deferring a JS
+//! thread's burst to one write per tick, and the credit of user messages
+//! (credit.rs) around all of it.
+
+use crate::credit::{Credit, Sent};
+use crate::envelope::{Frame, MAX_GRANTS};
+use crate::node::{Dist, Local};
+use crate::peer::{Conn, Peer};
+use bfly_core::{Id, NodeId, ThreadId};
+use bfly_net::link::LinkSender;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+thread_local! {
+    /// Links this thread has deferred sends on, for `flush_thread`.
+    static DIRTY: std::cell::RefCell<Vec<LinkSender>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Why frames for a peer that takes none are dropped (the link's own
+/// bound says the same).
+const QUEUE_FULL: &str = "peer not reading: send queue over its limit";
+
+/// What is left to do once the peer's state is unlocked.
+enum After {
+    Nothing,
+    Dial(u64),
+    Failed(u64),
+}
+
+impl Dist {
+    /// Sends `frame` to node `node`, connecting first if needed. Frames to
+    /// one node leave in call order. False when this runtime is not a node
+    /// (or `node` is unknown): nothing can be sent. Never counts credit:
+    /// for signals, replies and requests (and tests).
+    pub fn send(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
+        self.send_as(node, frame, false)
+    }
+
+    /// `send` from a JS thread: the frame waits for that thread's
+    /// `flush_thread` (at the end of its tick), so a burst leaves in one
+    /// write and a lone message without a hand-off to the writer task.
+    pub fn send_deferred(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
+        self.send_as(node, frame, true)
+    }
+
+    /// A user message (`Send` frame `frame`) to process `to` of `node` from
+    /// JS thread `thread`, deferred as `send_deferred`, within `to`'s credit
+    /// window. Out of credit it is held (its token is woken on `thread`
+    /// once it is handed to the link), or with `refuse` not sent at all.
+    pub fn send_user(
+        &'static self,
+        node: NodeId,
+        to: Id,
+        frame: Vec<u8>,
+        thread: ThreadId,
+        refuse: bool,
+    ) -> Sent {
+        let (Some(local), Some(peer)) = (self.local(), self.peer(node)) else {
+            return Sent::NotNode;
+        };
+        let mut c = peer.conn.lock();
+        let fresh = matches!(*c, Conn::Down);
+        if let Some(credit) = c.credit() {
+            if !credit.take(to) {
+                if refuse {
+                    return Sent::Full;
+                }
+                return Sent::Held(credit.hold(to, frame, thread));
+            }
+        }
+        let after = self.put(&local, &mut c, frame, true);
+        if fresh {
+            // The attempt just made has a full window: count this frame.
+            if let Some(credit) = c.credit() {
+                credit.take(to);
+            }
+        }
+        drop(c);
+        self.then(local, peer, after);
+        Sent::Now
+    }
+
+    /// Writes what this thread's deferred sends queued.
+    pub fn flush_thread(&self) {
+        let dirty = DIRTY.with_borrow_mut(std::mem::take);
+        for tx in &dirty {
+            tx.flush();
+        }
+        DIRTY.with_borrow_mut(|d| {
+            if d.is_empty() {
+                *d = dirty;
+                d.clear();
+            }
+        });
+    }
+
+    fn send_as(&'static self, node: NodeId, frame: Vec<u8>, deferred: bool) -> bool {
+        let (Some(local), Some(peer)) = (self.local(), self.peer(node)) else {
+            return false;
+        };
+        let mut c = peer.conn.lock();
+        let after = self.put(&local, &mut c, frame, deferred);
+        drop(c);
+        self.then(local, peer, after);
+        true
+    }
+
+    /// Queues `frame` on the link, or for the link being connected.
+    fn put(&'static self, local: &Local, c: &mut Conn, frame: Vec<u8>, deferred: bool) -> After {
+        match c {
+            // A broken link fails here and is noticed by its reader.
+            Conn::Up { tx, .. } if deferred => {
+                if tx.send_deferred(&frame).is_ok() {
+                    DIRTY.with_borrow_mut(|d| {
+                        if !d.iter().any(|x| x.same(tx)) {
+                            d.push(tx.clone());
+                        }
+                    });
+                }
+            }
+            Conn::Up { tx, .. } => {
+                let _ = tx.send_now(&frame);
+            }
+            Conn::Connecting {
+                gen, queue, bytes, ..
+            } => {
+                if *bytes <= local.limits.max_queued {
+                    *bytes += frame.len();
+                    queue.push(frame);
+                } else {
+                    // A peer that accepts but never completes the handshake
+                    // meets the same bound as one that stops reading a link.
+                    return After::Failed(*gen);
+                }
+            }
+            Conn::Down => {
+                let gen = self.gen.fetch_add(1, Ordering::Relaxed);
+                *c = Conn::Connecting {
+                    gen,
+                    bytes: frame.len(),
+                    queue: vec![frame],
+                    credit: Credit::new(self.threads, local.credit),
+                };
+                return After::Dial(gen);
+            }
+        }
+        After::Nothing
+    }
+
+    fn then(&'static self, local: Arc<Local>, peer: Arc<Peer>, after: After) {
+        match after {
+            After::Nothing => {}
+            After::Dial(gen) => {
+                self.rt.spawn(self.dial(local, peer, gen));
+            }
+            After::Failed(gen) => self.failed(&local, &peer, gen, QUEUE_FULL),
+        }
+    }
+
+    /// A `Grant` from `peer`: credit back for its processes, and frames
+    /// that waited for it go out.
+    pub(crate) fn granted(&self, peer: &Peer, list: &[(Id, u32)]) {
+        let mut c = peer.conn.lock();
+        if let Conn::Up { tx, credit, .. } = &mut *c {
+            for &(to, n) in list {
+                credit.grant(to, n, tx);
+            }
+            tx.flush();
+            credit.wake();
+        }
+    }
+
+    /// Process `id` of `peer` is gone (its exit signal or DOWN came): what
+    /// waits for it is dropped.
+    pub(crate) fn gone(&self, peer: &Peer, id: Id) {
+        if let Some(credit) = peer.conn.lock().credit() {
+            credit.forget(id);
+            credit.wake();
+        }
+    }
+
+    /// Frames held for want of credit toward node `node` (tests, metrics).
+    pub fn held(&self, node: NodeId) -> usize {
+        self.peer(node)
+            .and_then(|p| p.conn.lock().credit().map(|c| c.held()))
+            .unwrap_or(0)
+    }
+
+    /// Grants `list` to `node` (a JS thread's drain took those messages).
+    pub fn grant(&'static self, node: NodeId, list: Vec<(Id, u32)>) {
+        let Some(p) = self.peer(node) else { return };
+        if list.is_empty() || !p.grants.load(Ordering::Relaxed) {
+            return;
+        }
+        // Only over the link the messages came by: a new link starts afresh.
+        let c = p.conn.lock();
+        if let Conn::Up { tx, .. } = &*c {
+            for part in list.chunks(MAX_GRANTS) {
+                let _ = tx.send_now(
+                    &Frame::Grant {
+                        list: part.to_vec(),
+                    }
+                    .encode(),
+                );
+            }
+        }
+    }
+}
