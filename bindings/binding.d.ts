@@ -412,6 +412,23 @@ export declare function stmWriteBig(id: number, bytes: Uint8Array): void
 export declare function threadDrain(thread: number): Drained
 
 /**
+ * Registers the calling thread's drain blocks: `meta` holds three runs of
+ * `meta.len() / 3` slots (targets, lanes, payload ends) and `bytes` the
+ * payloads back to back. A small batch crosses in them, so a drain costs
+ * one N-API call returning a number (building `Drained`'s arrays and
+ * Buffer cost ~10 us per drain here, most of a cross-thread hop).
+ */
+export declare function threadDrainBlocks(meta: Float64Array, bytes: Uint8Array): void
+
+/**
+ * Takes everything queued for `thread` into the drain blocks when it fits
+ * (at most a third of `meta`'s slots and `bytes`'s length): the number of
+ * deliveries. -1 when it does not fit or no blocks are registered; nothing
+ * is taken then, and `thread_drain` takes it.
+ */
+export declare function threadDrainSmall(thread: number): number
+
+/**
  * Thread `thread` is gone (its worker exited, perhaps before it ever
  * registered): its processes die with 'thread_exit'. Idempotent.
  */

@@ -5,7 +5,7 @@
 //! takes the core's lock at most once.
 
 use bfly_core::{Lane, ProcessTable, Threads};
-use napi::bindgen_prelude::{Buffer, Float64Array, Function, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{Float64Array, Function, Uint32Array, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 use napi_derive::napi;
@@ -29,6 +29,7 @@ pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod dist;
 pub mod dist_send;
+pub mod drain;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
 /// that JS fills before the call: converting one JS number argument costs
@@ -117,44 +118,6 @@ pub fn thread_register(
         pool::depart(id, &node);
     })?;
     Ok(id)
-}
-
-/// Deliveries waiting for a thread, in arrival order. The payloads are
-/// one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
-/// payload cost ~3 us each through N-API here; a view costs next to nothing).
-#[napi(object)]
-pub struct Drained {
-    /// Target process ids.
-    pub to: Vec<i64>,
-    /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a
-    /// call reply, 3 for a wake-up, 4 for a spawn (see `proc_spawn_on`).
-    pub lane: Vec<u32>,
-    /// Where each payload ends in `bytes`.
-    pub ends: Vec<u32>,
-    /// The encoded payloads, back to back.
-    pub bytes: Buffer,
-}
-
-/// Takes everything queued for `thread` in one call.
-#[napi]
-pub fn thread_drain(thread: u32) -> Drained {
-    let batch = THREADS.inbox(thread).map(|i| i.drain()).unwrap_or_default();
-    let total = batch.iter().map(|d| d.payload.len()).sum();
-    let mut bytes = Vec::with_capacity(total);
-    let mut out = Drained {
-        to: Vec::with_capacity(batch.len()),
-        lane: Vec::with_capacity(batch.len()),
-        ends: Vec::with_capacity(batch.len()),
-        bytes: Buffer::from(Vec::new()),
-    };
-    for d in batch {
-        out.to.push(d.to as i64);
-        out.lane.push(d.lane as u32);
-        bytes.extend_from_slice(&d.payload);
-        out.ends.push(bytes.len() as u32);
-    }
-    out.bytes = bytes.into();
-    out
 }
 
 /// Posts an encoded message (`lane` 0), signal (1) or call reply (2) to whichever

@@ -1,0 +1,104 @@
+//! Taking a JS thread's inbox: the deliveries other threads and nodes
+//! posted for it, in arrival order, in one call.
+
+use crate::THREADS;
+use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
+use napi_derive::napi;
+use std::cell::Cell;
+
+/// Deliveries waiting for a thread, in arrival order. The payloads are
+/// one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
+/// payload cost ~3 us each through N-API here; a view costs next to nothing).
+#[napi(object)]
+pub struct Drained {
+    /// Target process ids.
+    pub to: Vec<i64>,
+    /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a
+    /// call reply, 3 for a wake-up, 4 for a spawn (see `proc_spawn_on`).
+    pub lane: Vec<u32>,
+    /// Where each payload ends in `bytes`.
+    pub ends: Vec<u32>,
+    /// The encoded payloads, back to back.
+    pub bytes: Buffer,
+}
+
+/// Takes everything queued for `thread` in one call.
+#[napi]
+pub fn thread_drain(thread: u32) -> Drained {
+    let batch = THREADS.inbox(thread).map(|i| i.drain()).unwrap_or_default();
+    let total = batch.iter().map(|d| d.payload.len()).sum();
+    let mut bytes = Vec::with_capacity(total);
+    let mut out = Drained {
+        to: Vec::with_capacity(batch.len()),
+        lane: Vec::with_capacity(batch.len()),
+        ends: Vec::with_capacity(batch.len()),
+        bytes: Buffer::from(Vec::new()),
+    };
+    for d in batch {
+        out.to.push(d.to as i64);
+        out.lane.push(d.lane as u32);
+        bytes.extend_from_slice(&d.payload);
+        out.ends.push(bytes.len() as u32);
+    }
+    out.bytes = bytes.into();
+    out
+}
+
+thread_local! {
+    /// The thread's drain blocks (see `thread_drain_blocks`): metadata
+    /// pointer and slots, bytes pointer and length.
+    static BLOCKS: Cell<(*mut f64, usize, *mut u8, usize)> =
+        const { Cell::new((std::ptr::null_mut(), 0, std::ptr::null_mut(), 0)) };
+}
+
+/// Registers the calling thread's drain blocks: `meta` holds three runs of
+/// `meta.len() / 3` slots (targets, lanes, payload ends) and `bytes` the
+/// payloads back to back. A small batch crosses in them, so a drain costs
+/// one N-API call returning a number (building `Drained`'s arrays and
+/// Buffer cost ~10 us per drain here, most of a cross-thread hop).
+#[napi]
+pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
+    // SAFETY: only the pointers are kept; see `thread_drain_small`.
+    let (m, b) = unsafe { (meta.as_mut(), bytes.as_mut()) };
+    BLOCKS.with(|c| c.set((m.as_mut_ptr(), m.len(), b.as_mut_ptr(), b.len())));
+}
+
+/// Takes everything queued for `thread` into the drain blocks when it fits
+/// (at most a third of `meta`'s slots and `bytes`'s length): the number of
+/// deliveries. -1 when it does not fit or no blocks are registered; nothing
+/// is taken then, and `thread_drain` takes it.
+#[napi]
+pub fn thread_drain_small(thread: u32) -> i32 {
+    let (mp, ml, bp, bl) = BLOCKS.with(Cell::get);
+    if mp.is_null() || bp.is_null() {
+        return -1;
+    }
+    let slots = ml / 3;
+    let Some(inbox) = THREADS.inbox(thread) else {
+        return 0;
+    };
+    let Some(batch) = inbox.drain_if_fits(slots, bl) else {
+        return -1;
+    };
+    // SAFETY: `mp`/`ml` and `bp`/`bl` describe the data of the Float64Array
+    // and Uint8Array this thread passed to `thread_drain_blocks`; the JS
+    // side keeps both referenced for the life of the environment (module
+    // constants), their buffers are off-heap (over 64 bytes) and never
+    // detached, and only this thread touches them, here during a
+    // synchronous call while no JS runs on it.
+    let (meta, bytes) = unsafe {
+        (
+            std::slice::from_raw_parts_mut(mp, ml),
+            std::slice::from_raw_parts_mut(bp, bl),
+        )
+    };
+    let mut end = 0;
+    for (i, d) in batch.iter().enumerate() {
+        bytes[end..end + d.payload.len()].copy_from_slice(&d.payload);
+        end += d.payload.len();
+        meta[i] = d.to as f64;
+        meta[slots + i] = d.lane as u32 as f64;
+        meta[2 * slots + i] = end as f64;
+    }
+    batch.len() as i32
+}
