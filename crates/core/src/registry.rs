@@ -8,7 +8,7 @@
 
 use crate::stm::{Transaction, TxError, Wake};
 use crate::systable::{Change, SysTable};
-use crate::table::{Entry, Id, ProcessTable, ThreadId};
+use crate::table::{Id, ProcessTable, ThreadId};
 
 /// Why a name could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,14 +130,10 @@ impl ProcessTable {
                 None => {}
             }
             let id = self.reserve(1);
-            let mut e = Entry { owner, rel: None };
-            if let Some(parent) = parent {
-                let p = g.procs.get_mut(&parent).ok_or(RegisterError::NoProc)?;
-                p.rel().links.push(id);
-                e.rel().links.push(parent);
-            }
+            let e = g
+                .insert(id, owner, parent)
+                .map_err(|_| RegisterError::NoProc)?;
             e.rel().names.push(name.into());
-            g.procs.insert(id, e);
             (
                 id,
                 self.names.apply(&[(name, Some(&Bound::Pid(id).encode()))]),

@@ -69,6 +69,30 @@ pub(crate) struct Inner {
     pub(crate) by_node: FxHashMap<NodeId, FxHashSet<Id>>,
 }
 
+impl Inner {
+    /// Adds live process `id` owned by `owner`, linked both ways to
+    /// `parent` when given; `NoProc` (and nothing added) when the parent is
+    /// dead. The one place a process enters the table with relations.
+    pub(crate) fn insert(
+        &mut self,
+        id: Id,
+        owner: ThreadId,
+        parent: Option<Id>,
+    ) -> Result<&mut Entry, NoProc> {
+        let mut e = Entry { owner, rel: None };
+        if let Some(parent) = parent {
+            self.procs
+                .get_mut(&parent)
+                .ok_or(NoProc)?
+                .rel()
+                .links
+                .push(id);
+            e.rel().links.push(parent);
+        }
+        Ok(self.procs.entry(id).or_insert(e))
+    }
+}
+
 /// The table of every live process of this OS process, across all threads.
 pub struct ProcessTable {
     pub(crate) inner: Mutex<Inner>,
@@ -154,13 +178,8 @@ impl ProcessTable {
     /// Spawns a process linked to `parent` in one step: if `parent` is not
     /// alive nothing is created.
     pub fn spawn_link(&self, owner: ThreadId, parent: Id) -> Result<Id, NoProc> {
-        let mut g = self.inner.lock();
-        let p = g.procs.get_mut(&parent).ok_or(NoProc)?;
         let id = self.reserve(1);
-        p.rel().links.push(id);
-        let mut e = Entry { owner, rel: None };
-        e.rel().links.push(parent);
-        g.procs.insert(id, e);
+        self.inner.lock().insert(id, owner, Some(parent))?;
         Ok(id)
     }
 
