@@ -27,7 +27,7 @@ export declare class CompiledMatcher {
   testEncoded(bytes: Uint8Array): number
 }
 
-/** What a peer may ask, as `bfly-dist`'s capability bits. */
+/** What a peer may ask, as `bfly-cluster`'s capability bits. */
 export interface AllowList {
   /** For peers not listed. */
   default: number

@@ -10,6 +10,6 @@ export BFLY_FUZZ_SECS="${BFLY_FUZZ_SECS:-60}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/fuzz}" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 run() { cargo test --release -q -p "$1" --test "$2" -- --nocapture --test-threads 1 2>&1 | grep -oE 'fuzz [a-z0-9_]+: .*|panicked.*|FAILED.*' ; }
 run bfly-net fuzz_campaign
-run bfly-dist fuzz_envelope
-run bfly-core fuzz_pattern
+run bfly-cluster fuzz_envelope
+run bfly-pattern fuzz_pattern
 npx tsx fuzz/codec.ts "$BFLY_FUZZ_SECS"

@@ -1,4 +1,4 @@
-// Credit for user messages between nodes (crates/dist/src/credit.rs holds
+// Credit for user messages between nodes (crates/cluster/src/credit.rs holds
 // the sender's windows). This thread's half:
 // - as a receiver, it owes the sending node one unit per message once the
 //   destination's mailbox takes it (at once below a mailbox limit, when

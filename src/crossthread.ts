@@ -149,7 +149,7 @@ export function setSpawner(fn: ((id: number, spec: Uint8Array) => void) | null):
 
 const SLAB = 256 * 1024
 
-// A small batch crosses in these blocks (see crates/node/src/drain.rs):
+// A small batch crosses in these blocks (see crates/binding/src/drain.rs):
 // one native call returning a count, where building arrays and a Buffer
 // per drain cost ~10 us, most of a cross-thread hop.
 const DRAIN_SLOTS = 256

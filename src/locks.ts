@@ -1,6 +1,6 @@
 // withLocks(resources, fn, { timeout }): the all-or-none multi-lock
 // (API.md, STM). The lock table is Rust state shared by every thread of the
-// node (crates/core/src/stm/locks.rs); a queued request is woken through
+// node (crates/stm/src/locks.rs); a queued request is woken through
 // this thread's inbox when it is granted, never by polling.
 import { TimeoutError } from './errors.js'
 import { native } from './native.js'

@@ -1,7 +1,7 @@
 // Processes and services of other nodes: the remote half of send, call,
 // link, unlink, monitor, exit and spawn. Each is one native call that
 // updates the relations (in the process table) and queues a frame on the
-// link to that node (crates/dist); the node connects on first use.
+// link to that node (crates/cluster); the node connects on first use.
 import { encode } from './codec.js'
 import { refuseFlag, sendOutcome } from './credit.js'
 import { encodeReason } from './crossthread.js'

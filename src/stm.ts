@@ -36,7 +36,7 @@ export interface Tx {
   node(name: string): 'up' | 'down' | undefined
 }
 
-/** Encoded values cross to and from Rust in this block (see crates/node/src/stm.rs). */
+/** Encoded values cross to and from Rust in this block (see crates/binding/src/stm.rs). */
 const SCRATCH = new Uint8Array(64 * 1024)
 native.stmScratch(SCRATCH)
 
@@ -137,7 +137,7 @@ function attempt<R>(body: (tx: Tx) => R): Outcome<R> {
     const tx = new Transaction()
     // Every run ends in stmCommit, stmAbort or stmWait, which leave the
     // thread's transaction begun afresh (a snapshot older than its first
-    // read only moves forward, see crates/core/src/stm/tx.rs).
+    // read only moves forward, see crates/stm/src/tx.rs).
     running = true
     let value: R | undefined
     let failed = false

@@ -10,7 +10,7 @@ import { nodeName, Pid } from './values.js'
 /** Processes of this thread, by id. */
 export const local = new IdTable<Process>()
 
-/** The argument block of the hot native calls (see crates/node): fill,
+/** The argument block of the hot native calls (see crates/binding): fill,
  * then call. Kept referenced here for the life of this thread. */
 export const A = new Float64Array(16)
 

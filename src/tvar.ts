@@ -1,5 +1,5 @@
 // The JS handle of a transactional variable. The value lives encoded in
-// Rust (crates/core/src/stm), shared by every thread of this OS process;
+// Rust (crates/stm/src), shared by every thread of this OS process;
 // a TVar that travels to another thread (codec extension 8) is the same
 // variable there.
 import { encode, portableClass } from './codec.js'

@@ -7,7 +7,7 @@ export type Anon = typeof ANON
 
 declare const phantom: unique symbol
 
-/** The IR node a builder stands for (see crates/core/src/pattern/ir.rs). */
+/** The IR node a builder stands for (see crates/pattern/src/ir.rs). */
 export type Node =
   | { k: 'any' }
   | { k: 'type'; t: 'string' | 'number' | 'boolean' | 'bigint' | 'symbol' | 'nullish' | 'pid' }

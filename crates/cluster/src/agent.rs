@@ -74,7 +74,7 @@ pub fn failure(code: &str, message: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bfly_core::pattern::mp::Mp;
+    use bfly_pattern::mp::Mp;
 
     /// Each term is one complete MessagePack array of the length it declares.
     #[test]

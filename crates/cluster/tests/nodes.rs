@@ -2,10 +2,10 @@
 //! 127.0.0.1: routing into inboxes, one link per pair, loss firing each
 //! relation once. (The JS tests run nodes as separate OS processes.)
 
+use bfly_cluster::envelope::Frame;
+use bfly_cluster::{Allow, Config, Dist};
 use bfly_core::departure::{exit_signal_term, str_term};
 use bfly_core::{Lane, ProcessTable, Threads};
-use bfly_dist::envelope::Frame;
-use bfly_dist::{Allow, Config, Dist};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ fn node(name: &str, cookie: &Cookie, allow: Allow) -> Node {
             allow,
             limits: Limits::default(),
             agent,
-            credit: bfly_dist::DEFAULT_CREDIT,
+            credit: bfly_cluster::DEFAULT_CREDIT,
         })
         .unwrap();
     Node {

@@ -2,7 +2,7 @@
 
 use super::var::{fresh_token, Waiter, LOCKED};
 use super::{Conflict, Stm, TVar, TxError, Wake};
-use crate::table::ThreadId;
+use crate::ThreadId;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The TVar cell, its versioned lock, the store of TVars and retry waiters.
 
 use super::NoTVar;
-use crate::table::ThreadId;
+use crate::ThreadId;
 use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};

@@ -5,7 +5,7 @@
 #[path = "../../../fuzz/mutate.rs"]
 mod mutate;
 
-use bfly_core::pattern::{compile, parse};
+use bfly_pattern::{compile, parse};
 
 #[test]
 fn fuzz_pattern_parse_and_compile() {

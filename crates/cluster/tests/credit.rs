@@ -1,11 +1,11 @@
-//! Credit between two nodes on 127.0.0.1 (crates/dist/src/credit.rs): a
+//! Credit between two nodes on 127.0.0.1 (crates/cluster/src/credit.rs): a
 //! process that takes nothing holds back only its own senders, grants let
 //! held messages go in order, and a peer without credit, a lost link or a
 //! dead destination never leaves a sender waiting.
 
+use bfly_cluster::envelope::Frame;
+use bfly_cluster::{Config, Dist, Sent};
 use bfly_core::{Delivery, Lane, ProcessTable, Threads};
-use bfly_dist::envelope::Frame;
-use bfly_dist::{Config, Dist, Sent};
 use bfly_net::keys::Cookie;
 use std::time::{Duration, Instant};
 

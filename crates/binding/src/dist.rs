@@ -1,12 +1,12 @@
-//! The binding of the distribution layer (`bfly-dist`): starting and
+//! The binding of the distribution layer (`bfly-cluster`): starting and
 //! stopping the node, and one function per remote primitive. Hot calls
 //! take their ids from the thread's argument block (`arg`), as in lib.rs:
 //! slot 0 is always the peer node's id (from `dist_intern`).
 
 use crate::{arg, TABLE, THREADS};
+use bfly_cluster::envelope::{Frame, Request, NODE_TARGET};
+use bfly_cluster::{Allow, Config, Dist};
 use bfly_core::{Id, RemoteRel};
-use bfly_dist::envelope::{Frame, Request, NODE_TARGET};
-use bfly_dist::{Allow, Config, Dist};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
 use napi::bindgen_prelude::Uint8Array;
@@ -81,7 +81,7 @@ pub fn proc_exit_remote(reason: Uint8Array) {
     }
 }
 
-/// What a peer may ask, as `bfly-dist`'s capability bits.
+/// What a peer may ask, as `bfly-cluster`'s capability bits.
 #[napi(object)]
 pub struct AllowList {
     /// For peers not listed.
@@ -140,7 +140,7 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
         allow,
         limits,
         agent: opts.agent as Id,
-        credit: u32::try_from(opts.credit).unwrap_or(bfly_dist::DEFAULT_CREDIT),
+        credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
     };
     dist()?.start(cfg).map_err(err)
 }

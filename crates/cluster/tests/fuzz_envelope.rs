@@ -5,7 +5,7 @@
 #[path = "../../../fuzz/mutate.rs"]
 mod mutate;
 
-use bfly_dist::envelope::{Frame, Request};
+use bfly_cluster::envelope::{Frame, Request};
 
 fn seeds() -> Vec<Vec<u8>> {
     let msg: &[u8] = &[0x92, 0xa4, b'p', b'i', b'n', b'g', 0x01];

@@ -282,7 +282,7 @@ pub fn ids_reserve(n: u32) -> i64 {
 /// explanation, and the Rust evaluator over encoded messages.
 #[napi]
 pub struct CompiledMatcher {
-    m: bfly_core::pattern::Matcher,
+    m: bfly_pattern::Matcher,
     classes: Vec<String>,
     guards: Vec<String>,
 }
@@ -292,8 +292,8 @@ impl CompiledMatcher {
     /// Compiles the JSON pattern IR; throws with the reason when malformed.
     #[napi(constructor)]
     pub fn new(ir: String) -> napi::Result<Self> {
-        let c = bfly_core::pattern::parse(&ir).map_err(napi::Error::from_reason)?;
-        let m = bfly_core::pattern::compile(&c.clauses).map_err(napi::Error::from_reason)?;
+        let c = bfly_pattern::parse(&ir).map_err(napi::Error::from_reason)?;
+        let m = bfly_pattern::compile(&c.clauses).map_err(napi::Error::from_reason)?;
         Ok(CompiledMatcher {
             m,
             classes: c.classes,
@@ -310,18 +310,18 @@ impl CompiledMatcher {
     /// The compiled DAG as readable text.
     #[napi]
     pub fn explain(&self) -> String {
-        let names = bfly_core::pattern::explain::Names {
+        let names = bfly_pattern::explain::Names {
             classes: &self.classes,
             guards: &self.guards,
         };
-        bfly_core::pattern::explain::explain(&self.m, &names)
+        bfly_pattern::explain::explain(&self.m, &names)
     }
 
     /// Runs the matcher on an encoded value without decoding it: the
     /// winning clause, -1 when none matches, -2 when only JS can decide.
     #[napi]
     pub fn test_encoded(&self, bytes: Uint8Array) -> i32 {
-        use bfly_core::pattern::{eval, mp::Mp, Outcome};
+        use bfly_pattern::{eval, mp::Mp, Outcome};
         match eval(&self.m, &Mp::new(&bytes)) {
             Outcome::Matched { clause, .. } => clause as i32,
             Outcome::NoMatch => -1,

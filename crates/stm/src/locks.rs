@@ -11,7 +11,7 @@
 
 use super::var::fresh_token;
 use super::Wake;
-use crate::table::ThreadId;
+use crate::ThreadId;
 use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,10 +2,10 @@
 //! place of the JS threads (woken by the inbox waker, draining, answering):
 //! the latency of the distribution layer alone, without N-API and JS.
 //! Sends are deferred and flushed from the sending thread, as JS does.
-//!   cargo run --release -p bfly-dist --example rtt [-- ROUNDS]
+//!   cargo run --release -p bfly-cluster --example rtt [-- ROUNDS]
+use bfly_cluster::envelope::Frame;
+use bfly_cluster::{Config, Dist};
 use bfly_core::{ProcessTable, Threads};
-use bfly_dist::envelope::Frame;
-use bfly_dist::{Config, Dist};
 use bfly_net::keys::Cookie;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;

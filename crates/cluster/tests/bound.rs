@@ -2,9 +2,9 @@
 //! but never answers the handshake cannot make this node queue without
 //! end; past `Limits::max_queued` bytes the attempt fails like a lost link.
 
+use bfly_cluster::envelope::Frame;
+use bfly_cluster::{Allow, Config, Dist};
 use bfly_core::{ProcessTable, Threads};
-use bfly_dist::envelope::Frame;
-use bfly_dist::{Allow, Config, Dist};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
 use std::time::Duration;
@@ -28,7 +28,7 @@ fn frames_for_a_peer_that_never_answers_are_bounded() {
             ..Limits::default()
         },
         agent,
-        credit: bfly_dist::DEFAULT_CREDIT,
+        credit: bfly_cluster::DEFAULT_CREDIT,
     })
     .unwrap();
     d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());

@@ -1,13 +1,13 @@
 //! The binding of user messages to remote processes and services, and
-//! of their credit (bfly-dist's credit.rs): what a send did, the grants a
+//! of their credit (bfly-cluster's credit.rs): what a send did, the grants a
 //! drain owes, and the per-tick flush. Ids come in the thread's argument
 //! block, as in dist.rs: slot 0 is the peer node's id.
 
 use crate::arg;
 use crate::dist::{send, DIST};
+use bfly_cluster::envelope::Frame;
+use bfly_cluster::Sent;
 use bfly_core::Id;
-use bfly_dist::envelope::Frame;
-use bfly_dist::Sent;
 use napi::bindgen_prelude::{Float64Array, Uint8Array};
 use napi_derive::napi;
 

@@ -1,5 +1,5 @@
 //! The STM and multi-lock binding: process-wide statics over
-//! `bfly_core::stm`, shared by every worker thread of the node.
+//! `bfly_stm`, shared by every worker thread of the node.
 //!
 //! Each JS thread runs at most one transaction at a time (bodies are
 //! synchronous and cannot nest), so the transaction lives in a thread-local
@@ -8,8 +8,8 @@
 //! token as the delivery's `to`.
 
 use crate::{TABLE, THREADS};
-use bfly_core::stm::{Cancel, Locks, Mark, Park, Stm, Transaction, TxError, Wake};
 use bfly_core::{Bound, Delivery, Lane, NodeState};
+use bfly_stm::{Cancel, Locks, Mark, Park, Stm, Transaction, TxError, Wake};
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi::Env;
 use napi_derive::napi;

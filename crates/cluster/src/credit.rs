@@ -91,7 +91,7 @@ impl Credit {
 
     /// Holds `frame` for `to` until credit comes; the token to wake.
     pub(crate) fn hold(&mut self, to: Id, frame: Vec<u8>, thread: ThreadId) -> u64 {
-        let token = bfly_core::stm::fresh_token();
+        let token = bfly_stm::fresh_token();
         if let Some(w) = self.windows.get_mut(&to) {
             w.held.push_back(Held {
                 frame,

@@ -24,6 +24,11 @@ pub use locks::{Cancel, Locks};
 pub use tx::{Mark, Park, Transaction};
 pub use var::{fresh_token, Stm, TVar, Wake};
 
+/// The JS thread a waiter is parked on or a lock is held by. STM only stores
+/// it and hands it back (in a [`Wake`]); `bfly_core` re-exports this type as
+/// the thread that owns a process, so both crates name threads alike.
+pub type ThreadId = u32;
+
 /// A read or commit met a concurrent commit: the transaction must be rerun
 /// from the start (nothing it wrote is visible).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
