@@ -4,7 +4,7 @@
 import test from 'ava'
 import { fuzzCodec } from '../fuzz/codec.ts'
 import { Pid } from '../index.ts'
-import { decode, encode } from '../src/codec.ts'
+import { decode, encode } from '../src/kernel/codec.ts'
 
 test('decode survives 3,000 mutated inputs', (t) => {
   const r = fuzzCodec({ cases: 3000 })

@@ -7,9 +7,9 @@
 //   tsx fuzz/codec.ts [seconds]   (npm run fuzz; __test__/fuzz-codec.test.ts runs it briefly)
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { decode, encode } from '../src/codec.ts'
-import { NotPortableError } from '../src/errors.ts'
-import { Pid, Ref } from '../src/values.ts'
+import { decode, encode } from '../src/kernel/codec.ts'
+import { NotPortableError } from '../src/kernel/errors.ts'
+import { Pid, Ref } from '../src/kernel/values.ts'
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url))
 const CORPUS = `${ROOT}corpus/codec/`

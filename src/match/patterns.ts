@@ -1,5 +1,5 @@
 // The P builders: patterns as values, with the types they match and select.
-import type { Pid } from '../values.js'
+import type { Pid } from '../kernel/values.js'
 
 /** The key of an anonymous selection in a selection map. */
 export declare const ANON: unique symbol

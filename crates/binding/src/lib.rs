@@ -134,7 +134,7 @@ pub fn post(to: i64, lane: u32, payload: Uint8Array) -> bool {
 
 /// Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
 /// for process `ids[i]` (one N-API call per batch instead of one per
-/// message; see `src/crossthread.ts`).
+/// message; see `src/threads/inbox.ts`).
 #[napi]
 pub fn post_batch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array) -> napi::Result<()> {
     if ids.len() != ends.len()
