@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run fuzz`: every fuzz target for BFLY_FUZZ_SECS seconds each
 # (default 60), printing executions per target. Crashing inputs are saved
-# under fuzz/crashes/<target>/; add each to fuzz/corpus/<target>/ with a
+# under tools/fuzz/crashes/<target>/; add each to tools/fuzz/corpus/<target>/ with a
 # regression test once fixed. BFLY_FUZZ_SEED repeats a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,4 @@ run() { cargo test --release -q -p "$1" --test "$2" -- --nocapture --test-thread
 run bfly-net fuzz_campaign
 run bfly-cluster fuzz_envelope
 run bfly-pattern fuzz_pattern
-npx tsx fuzz/codec.ts "$BFLY_FUZZ_SECS"
+npx tsx tools/fuzz/codec.ts "$BFLY_FUZZ_SECS"

@@ -42,7 +42,7 @@ function ext<C>(
 }
 
 /** A pid's or ref's payload, checked: bytes from a peer may hold anything
- * (found by fuzz/codec.ts: a string payload made a Pid of its letters). */
+ * (found by tools/fuzz/codec.ts: a string payload made a Pid of its letters). */
 function idPair(what: string, d: unknown): [string, number] {
   if (!Array.isArray(d) || d.length !== 2 || typeof d[0] !== 'string' || !Number.isSafeInteger(d[1]) || d[1] < 0)
     throw new TypeError(`decode: a malformed ${what} (its payload must be [node, id])`)

@@ -1,8 +1,8 @@
-//! Mutation fuzzing (fuzz/mutate.rs; `npm run fuzz` for the long run) of
+//! Mutation fuzzing (tools/fuzz/mutate.rs; `npm run fuzz` for the long run) of
 //! the distribution envelope: `Frame::decode` never panics, and whatever
 //! it accepts encodes back to a frame that decodes the same.
 
-#[path = "../../../fuzz/mutate.rs"]
+#[path = "../../../tools/fuzz/mutate.rs"]
 mod mutate;
 
 use bfly_cluster::envelope::{Frame, Request};

@@ -1,8 +1,8 @@
-//! Mutation fuzzing (fuzz/mutate.rs; `npm run fuzz` for the long run) of
+//! Mutation fuzzing (tools/fuzz/mutate.rs; `npm run fuzz` for the long run) of
 //! the pattern compiler's input: `parse` then `compile` of arbitrary JSON
 //! IR never panics; malformed input is an error, not a matcher.
 
-#[path = "../../../fuzz/mutate.rs"]
+#[path = "../../../tools/fuzz/mutate.rs"]
 mod mutate;
 
 use bfly_pattern::{compile, parse};
