@@ -6,14 +6,17 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BENCH_DIR } from './harness.js'
+import { BENCH_DIR, type Stat } from './harness.js'
 
 export interface ErlangRun {
   release: string | null
+  /** Each result's median. */
   results: Map<string, number>
+  /** Each result's median, min and max. */
+  stats: Map<string, Stat>
 }
 
-const NONE: ErlangRun = { release: null, results: new Map() }
+const NONE: ErlangRun = { release: null, results: new Map(), stats: new Map() }
 
 function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
@@ -47,19 +50,26 @@ export function runErlang(
       env: { ...process.env, ERL_CRASH_DUMP_SECONDS: '0', ...env },
     })
     const results = new Map<string, number>()
+    const stats = new Map<string, Stat>()
     let release: string | null = null
     for (const line of run.stdout.split('\n')) {
-      const [tag, a, b] = line.trim().split(/\s+/)
+      // RESULT name median [min max]
+      const [tag, a, b, lo, hi] = line.trim().split(/\s+/)
       if (tag === 'RELEASE' && a !== undefined) release = a
-      if (tag === 'RESULT' && a !== undefined && b !== undefined) results.set(a, Number(b))
+      if (tag === 'RESULT' && a !== undefined && b !== undefined) {
+        const median = Number(b)
+        results.set(a, median)
+        stats.set(a, { median, min: Number(lo ?? b), max: Number(hi ?? b) })
+      }
     }
     if (run.status !== 0) {
       console.error(`  erlang: run failed (status ${run.status}), Erlang baselines are null`)
       console.error(run.stdout.slice(-2000), run.stderr.slice(-2000))
-      return { release, results: new Map() }
+      return { release, results: new Map(), stats: new Map() }
     }
-    for (const [name, value] of results) console.error(`  erlang ${name.padEnd(27)} -> ${value}`)
-    return { release, results }
+    for (const [name, s] of stats)
+      console.error(`  erlang ${name.padEnd(27)} -> median ${s.median} [${s.min}-${s.max}]`)
+    return { release, results, stats }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -49,7 +49,7 @@ const moleculer = () => import('./baselines/moleculer.js')
 
 export async function run(): Promise<Report> {
   if (SCALE !== 1) console.error(`BENCH_SCALE=${SCALE}: smoke run, counts are scaled`)
-  console.error(`local: erlang (erl -noshell +S 2), best of ${RUNS}`)
+  console.error(`local: erlang (erl -noshell +S 2), median of ${RUNS}`)
   const erl = runErlang('bfly_local', { runs: RUNS, ...SIZES })
   return measure(
     'local',

@@ -3,7 +3,7 @@
 // (tools/bench/match_cases.ts), Erlang's receive and a plain JS mailbox for recv.
 // Every (result, implementation) pair runs in a fresh child (harness.ts).
 import { runErlang } from './erl.js'
-import { type Baseline, check, measure, type Report, RUNS, type Spec, sampleInChild } from './harness.js'
+import { type Baseline, check, measure, type Report, RUNS, type Spec, sampleInChild, stat } from './harness.js'
 import { type Case, dispatchCase, type Impl, matchRate, seedCase } from './match_cases.js'
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1')
@@ -67,7 +67,7 @@ function tsPatternBest(name: string): number | null {
   for (const form of FORM_NAMES) {
     process.env[FORM_ENV] = form
     try {
-      const v = sampleInChild('match', name, 'ts_pattern')
+      const v = stat(sampleInChild('match', name, 'ts_pattern')).median
       if (best === null || v > best) {
         best = v
         winner = form
@@ -84,7 +84,7 @@ function tsPatternBest(name: string): number | null {
 
 export async function run(): Promise<Report> {
   if (SCALE !== 1) console.error(`BENCH_SCALE=${SCALE}: smoke run, counts are scaled`)
-  console.error(`match: erlang (erl -noshell +S 2), best of ${RUNS}`)
+  console.error(`match: erlang (erl -noshell +S 2), median of ${RUNS}`)
   const erl = runErlang('bfly_match', { runs: RUNS, noise: SIZES.recv_noise, iters: SIZES.recv_iters })
   const ts = new Map<string, number | null>()
   for (const name of ['seed_3_clauses', 'dispatch_12_clauses']) {

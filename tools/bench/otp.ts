@@ -108,7 +108,7 @@ async function bflyServerCast(n: number): Promise<number> {
 }
 
 export async function run(): Promise<Report> {
-  console.error(`otp: erlang (erl -noshell +S 2), best of ${RUNS}`)
+  console.error(`otp: erlang (erl -noshell +S 2), median of ${RUNS}`)
   // bfly_local.erl's gen_server `call` (the same as the local suite's) and its raw_call, one VM each.
   const gen = runErlang('bfly_local', { runs: RUNS, call: SIZES.server_call, only: 'call' })
   const raw = runErlang('bfly_local', { runs: RUNS, raw_call: SIZES.raw_call, only: 'raw_call' })

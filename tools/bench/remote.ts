@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runErlang } from './erl.js'
-import { type Baseline, BENCH_DIR, check, measure, type Report, RUNS, type Spec } from './harness.js'
+import { type Baseline, BENCH_DIR, check, measure, type Report, RUNS, type Spec, type Stat } from './harness.js'
+import { probe } from './remote_probe.js'
 import { buildLinkbench, runPair, selfSignedCert } from './remote_proc.js'
 
 /** Smoke runs only: scales the message counts. Use 1 for real numbers. */
@@ -106,7 +107,7 @@ function nodeStream(name: string, transport: 'tcp' | 'tls', l: Load): Promise<nu
 
 /** Erlang distribution over TCP, then over TLS 1.3 (inet_tls_dist with a
  * self-signed certificate), each in one erl run of bfly_remote.erl. */
-function erlangRuns(): { tcp: Map<string, number>; tls: Map<string, number>; release: string | null } {
+function erlangRuns(): { tcp: Map<string, Stat>; tls: Map<string, Stat>; release: string | null } {
   const args = {
     runs: RUNS,
     size: SIZES.pingpong.size,
@@ -117,7 +118,7 @@ function erlangRuns(): { tcp: Map<string, number>; tls: Map<string, number>; rel
   }
   console.error('remote: erlang distribution over TCP')
   const tcp = runErlang('bfly_remote', { ...args, tag: 1 })
-  let tls = new Map<string, number>()
+  let tls = new Map<string, Stat>()
   try {
     const { cert, key } = selfSignedCert()
     const opt = join(cert, '..', 'ssl_dist.conf')
@@ -128,11 +129,11 @@ function erlangRuns(): { tcp: Map<string, number>; tls: Map<string, number>; rel
     )
     const flags = ['-proto_dist', 'inet_tls', '-ssl_dist_optfile', opt]
     console.error('remote: erlang distribution over TLS 1.3')
-    tls = runErlang('bfly_remote', { ...args, tag: 2 }, flags, { BFLY_ERL_DIST_ARGS: flags.join(' ') }).results
+    tls = runErlang('bfly_remote', { ...args, tag: 2 }, flags, { BFLY_ERL_DIST_ARGS: flags.join(' ') }).stats
   } catch (e) {
     console.error(`  erlang_tls: ${(e as Error).message}; null`)
   }
-  return { tcp: tcp.results, tls, release: tcp.release }
+  return { tcp: tcp.stats, tls, release: tcp.release }
 }
 
 export async function run(): Promise<Report> {
@@ -140,12 +141,17 @@ export async function run(): Promise<Report> {
   console.error('remote: building crates/net/examples/linkbench.rs (release)')
   process.env[BIN_ENV] = buildLinkbench()
   const erl = erlangRuns()
-  console.error(`remote: two OS processes per sample on 127.0.0.1, best of ${RUNS}`)
-  return measure('remote', erl.release, specs(erl.tcp, erl.tls), REMOTE_BASELINES)
+  console.error(`remote: two OS processes per sample on 127.0.0.1, median of ${RUNS}`)
+  const report = measure('remote', erl.release, specs(erl.tcp, erl.tls), REMOTE_BASELINES, { interleave: true })
+  if (process.env.BENCH_PROBE !== '0') {
+    console.error('remote: round-trip breakdown and idle CPU (BENCH_PROBE=0 skips)')
+    report.notes = await probe(SIZES.pingpong.count)
+  }
+  return report
 }
 
 /** The results; `tcp`/`tls` hold the Erlang values (parent side only). */
-export function specs(tcp = new Map<string, number>(), tls = new Map<string, number>()): Spec[] {
+export function specs(tcp = new Map<string, Stat>(), tls = new Map<string, Stat>()): Spec[] {
   const node = (name: string, l: Load) => ({
     node_tcp: () => nodeStream(name, 'tcp', l),
     node_tls: () => nodeStream(name, 'tls', l),

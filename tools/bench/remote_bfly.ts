@@ -12,8 +12,13 @@
 //   its pid instead with BFLY_BENCH_STREAM_TO=pid: the credited path);
 // - pingpong: the client's process sends [self, msg] to the server's
 //   'ECHO' process, which sends msg back; C round trips, each checked;
-// - call: `call('SRV', msg)` to a raw call server (`reply`), C times.
-// The server prints {"listening": port} first and its result last; the
+// - call: `call('SRV', msg)` to a raw call server (`reply`), C times;
+// - idle: connects (one round trip), then sends nothing for C ms (the
+//   idle CPU of a connected node, read from /proc by remote_probe.ts).
+// With `--probe PID` (PID the server's), the client also prints a
+// {"probe": ...} line: the CPU and context switches of both processes
+// over the timed loop, by thread kind (tools/bench/procstat.ts).
+// The server prints {"listening": port, "pid"} first and its result last; the
 // client prints {"msgs_per_s", "mb_per_s", "secs"}, timed from the first
 // send to the last answer (connecting is not timed: one call first).
 import {
@@ -29,6 +34,7 @@ import {
   spawn,
   startNode,
 } from '../../index.ts'
+import { delta, type Usage, usage } from './procstat.js'
 
 const [role, ...rest] = process.argv.slice(2)
 const flags = new Map<string, string>()
@@ -107,7 +113,7 @@ async function server(): Promise<void> {
       ended()
     }),
   )
-  console.log(JSON.stringify({ listening: Number(node.address.split(':')[1]) }))
+  console.log(JSON.stringify({ listening: Number(node.address.split(':')[1]), pid: process.pid }))
   await finished
   const secs = start === 0n ? 0 : Number(process.hrtime.bigint() - start) / 1e9
   const msgs = count / Math.max(secs, 1e-9)
@@ -135,7 +141,34 @@ async function client(): Promise<void> {
   node.stop()
 }
 
+/** The server's pid when probing (--probe). */
+const probed = Number(flags.get('probe') ?? 0)
+let probeStart: [Usage | null, Usage | null] = [null, null]
+
+function probeBegin(): void {
+  if (probed > 0) probeStart = [usage(process.pid), usage(probed)]
+}
+
+function probeEnd(): void {
+  if (probed === 0) return
+  const [c0, s0] = probeStart
+  const [c1, s1] = [usage(process.pid), usage(probed)]
+  if (c0 === null || s0 === null || c1 === null || s1 === null) return
+  console.log(JSON.stringify({ probe: { client: delta(c0, c1), server: delta(s0, s1) } }))
+}
+
 async function run(p: Process): Promise<number> {
+  if (mode === 'idle') {
+    const echo = remoteService(SERVER, { name: 'ECHO' })
+    send(echo, [p.self, 'warm'])
+    await p.receive()
+    const t0 = process.hrtime.bigint()
+    await new Promise((r) => setTimeout(r, count))
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9
+    send(echo, [p.self, 'bye'])
+    await p.receive()
+    return secs
+  }
   if (mode === 'stream') {
     const sink = remoteService(SERVER, { name: 'SINK' })
     send(sink, ['hello', p.self])
@@ -153,21 +186,25 @@ async function run(p: Process): Promise<number> {
     const echo = remoteService(SERVER, { name: 'ECHO' })
     send(echo, [p.self, 'warm'])
     await p.receive()
+    probeBegin()
     const t0 = process.hrtime.bigint()
     for (let i = 0; i < count; i++) {
       send(echo, [p.self, message(i)])
       if (seq(await p.receive()) !== i) fail(`round trip ${i} came back wrong`)
     }
     const secs = Number(process.hrtime.bigint() - t0) / 1e9
+    probeEnd()
     send(echo, [p.self, 'bye'])
     await p.receive()
     return secs
   }
   const srv = remoteService(SERVER, { name: 'SRV' })
   await call(srv, 'warm')
+  probeBegin()
   const t0 = process.hrtime.bigint()
   for (let i = 0; i < count; i++) if (seq(await p.call(srv, message(i))) !== i) fail(`call ${i} answered wrong`)
   const secs = Number(process.hrtime.bigint() - t0) / 1e9
+  probeEnd()
   await call(srv, 'bye')
   return secs
 }

@@ -2,7 +2,7 @@
 // named suites (default: every suite file present in tools/bench/), prints a table
 // per suite and writes tools/bench/results/<suite>.json. Each measurement runs in
 // a fresh Node child (tools/bench/child.ts); Erlang baselines run in erl.
-// Env: BENCH_RUNS (timed runs per measurement, best kept; default 3).
+// Env: BENCH_RUNS (timed runs per measurement: median, min, max; default 5).
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR, printTable, type SuiteModule, writeReport } from './harness.js'

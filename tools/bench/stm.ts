@@ -186,6 +186,6 @@ export function specs(): Spec[] {
 
 export async function run(): Promise<Report> {
   if (SCALE !== 1) console.error(`BENCH_SCALE=${SCALE}: smoke run, counts are scaled`)
-  console.error(`stm: best of ${RUNS}, ${THREADS} threads for the contended results`)
+  console.error(`stm: median of ${RUNS}, ${THREADS} threads for the contended results`)
   return measure('stm', null, specs(), ['plain_js'])
 }

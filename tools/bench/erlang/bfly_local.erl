@@ -2,7 +2,7 @@
 %% Run by tools/bench/erl.ts: erlc into a temp dir, then
 %%   erl -noshell +S 2 -pa DIR -run bfly_local main runs=3 pingpong=500000 ...
 %% Prints `RELEASE <otp>` and one `RESULT <name> <value>` line per workload
-%% (best of `runs` after one warm-up; each run in a fresh process). Every run
+%% (median, min and max of `runs` after one warm-up; each run in a fresh process). Every run
 %% checks its own work and crashes the VM (non-zero exit) if it was wrong.
 -module(bfly_local).
 -behaviour(gen_server).
@@ -39,17 +39,19 @@ parse(Arg) ->
         _ -> {Key, list_to_integer(V)}
     end.
 
-report(Name, Value) ->
-    io:format("RESULT ~s ~.6e~n", [Name, float(Value)]).
+report(Name, {Median, Min, Max}) ->
+    io:format("RESULT ~s ~.6e ~.6e ~.6e~n", [Name, float(Median), float(Min), float(Max)]).
 
-%% One warm-up, then Runs timed runs; keep the max (hi) or the min (lo).
-best(Runs, Dir, F) ->
+%% One warm-up, then Runs timed runs: {median, min, max} (whichever way is better).
+best(Runs, _Dir, F) ->
     _ = isolated(F),
-    Values = [isolated(F) || _ <- lists:seq(1, Runs)],
-    case Dir of
-        hi -> lists:max(Values);
-        lo -> lists:min(Values)
-    end.
+    S = lists:sort([isolated(F) || _ <- lists:seq(1, Runs)]),
+    N = length(S),
+    Median = case N rem 2 of
+        1 -> lists:nth(N div 2 + 1, S);
+        0 -> (lists:nth(N div 2, S) + lists:nth(N div 2 + 1, S)) / 2
+    end,
+    {Median, hd(S), lists:last(S)}.
 
 %% Runs F in a fresh process so one run's heap and mailbox do not leak into the next.
 isolated(F) ->

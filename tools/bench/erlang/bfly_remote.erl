@@ -5,7 +5,7 @@
 %% Run by tools/bench/erl.ts:
 %%   erl -noshell +S 2 -pa DIR [TLS FLAGS] -run bfly_remote main runs=3 pingpong=20000 ...
 %% Prints `RELEASE <otp>` and one `RESULT <name> <value>` line per workload
-%% (best of `runs` after one warm-up). Every run checks its own work.
+%% (median, min and max of `runs` after one warm-up). Every run checks its own work.
 -module(bfly_remote).
 -behaviour(gen_server).
 -export([main/1, echo/0, sink/2]).
@@ -43,12 +43,22 @@ parse(Arg) ->
     [K, V] = string:split(Arg, "="),
     {list_to_atom(K), list_to_integer(V)}.
 
-report(Name, Value) ->
-    io:format("RESULT ~s ~.6e~n", [Name, float(Value)]).
+report(Name, {Median, Min, Max}) ->
+    io:format("RESULT ~s ~.6e ~.6e ~.6e~n", [Name, float(Median), float(Min), float(Max)]).
 
+%% One warm-up, then Runs timed runs: {median, min, max}.
 best(Runs, F) ->
     _ = F(),
-    lists:max([F() || _ <- lists:seq(1, Runs)]).
+    stats([F() || _ <- lists:seq(1, Runs)]).
+
+stats(Values) ->
+    S = lists:sort(Values),
+    N = length(S),
+    Median = case N rem 2 of
+        1 -> lists:nth(N div 2 + 1, S);
+        0 -> (lists:nth(N div 2, S) + lists:nth(N div 2 + 1, S)) / 2
+    end,
+    {Median, hd(S), lists:last(S)}.
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 per_second(Ops, Ns) -> Ops / (Ns / 1.0e9).
