@@ -123,3 +123,40 @@ test('arbitrary bytes either decode or throw an Error; nothing else happens', (t
   )
   t.pass()
 })
+
+// Pids and refs have a packer and reader of their own (src/kernel/codec.ts):
+// the bytes must be what a MessagePack encoder writes for ext 1/2 around
+// [node, id], for every length of name and size of id, and read back.
+test('pids and refs: own packer writes standard ext bytes for every name length and id size, and reads them back', (t) => {
+  const names = ['n', 'a'.repeat(31), 'b'.repeat(32), 'c'.repeat(255), 'd'.repeat(256), 'ñødé@høst', 'x'.repeat(300)]
+  const ids = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]
+  for (const node of names) {
+    for (const id of ids) {
+      for (const [Make, type] of [
+        [Pid, 1],
+        [Ref, 2],
+      ] as const) {
+        const v = new Make(node, id)
+        const bytes = encode(v)
+        const ext = otherDecode(bytes) as ExtData
+        t.true(ext instanceof ExtData, `${node}/${id}`)
+        t.is(ext.type, type)
+        t.deepEqual(otherDecode(ext.data), [node, id])
+        const back = decode(bytes)
+        t.true(back instanceof Make && v.equals(back), `${node}/${id} read back`)
+      }
+    }
+  }
+})
+
+test('pids: a malformed payload is refused by the checked path, not read in place', (t) => {
+  // ext 1 around ["n", -1], [1, 2] and "nn": none is [node, id].
+  for (const payload of [
+    [0x92, 0xa1, 0x6e, 0xff],
+    [0x92, 0x01, 0x02],
+    [0xa2, 0x6e, 0x6e],
+  ]) {
+    const bytes = Uint8Array.from([0xc7, payload.length, 1, ...payload])
+    t.throws(() => decode(bytes), { message: /malformed pid/ }, JSON.stringify(payload))
+  }
+})
