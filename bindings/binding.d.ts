@@ -64,7 +64,7 @@ export declare function distFlush(): void
 /**
  * Returns credit to node `node` for user messages its processes' mailboxes
  * took: `pairs` is (process id, count) after each other; count 0 says the
- * process is gone.
+ * process is gone. Deferred: it leaves with the thread's next `dist_flush`.
  */
 export declare function distGrant(node: number, pairs: Float64Array): void
 
@@ -207,6 +207,11 @@ export interface NodeOptions {
    * 0 turns credit off (negative: the default).
    */
   credit: number
+  /**
+   * Whether this thread may read the node's links itself (false where
+   * the runtime's libuv functions may be stubs: Bun). Default true.
+   */
+  hostReader?: boolean
 }
 
 /** A known peer node. */
@@ -245,6 +250,13 @@ export declare function procCount(): number
  * process); whether it was active.
  */
 export declare function procDemonitor(): boolean
+
+/**
+ * `proc_demonitor` for a call that got its answer: a remote monitor's
+ * frame waits for the thread's next `dist_flush` (which the caller
+ * schedules), so it leaves with the next frames.
+ */
+export declare function procDemonitorDeferred(): boolean
 
 /**
  * Removes args[0]. Returns -1 when it was already gone, otherwise the length

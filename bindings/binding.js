@@ -872,6 +872,7 @@ module.exports.postBatch = nativeBinding.postBatch
 module.exports.procAlive = nativeBinding.procAlive
 module.exports.procCount = nativeBinding.procCount
 module.exports.procDemonitor = nativeBinding.procDemonitor
+module.exports.procDemonitorDeferred = nativeBinding.procDemonitorDeferred
 module.exports.procExit = nativeBinding.procExit
 module.exports.procExitEffects = nativeBinding.procExitEffects
 module.exports.procExitRemote = nativeBinding.procExitRemote

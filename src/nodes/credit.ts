@@ -13,6 +13,7 @@ import { MailboxFullError } from '../kernel/errors.js'
 import type { Process } from '../kernel/process.js'
 import { expect } from '../kernel/wakeups.js'
 import { native } from '../native/addon.js'
+import { flushSoon } from './peers.js'
 
 /** The default window: messages in flight to one remote process. */
 export const DEFAULT_WINDOW = 512
@@ -89,6 +90,8 @@ export function flushGrants(): void {
     native.distGrant(node, pairs)
   }
   owed.clear()
+  // Grants are deferred natively: they leave in this thread's next write.
+  flushSoon()
 }
 
 /** What `distSend` answered, as `send` returns it: undefined when sent, a

@@ -23,9 +23,15 @@ export function sendingTo(name: string): number {
     id = native.distIntern(name)
     ids.set(name, id)
   }
+  flushSoon()
+  return id
+}
+
+/** Writes what this thread queued natively for other nodes once the
+ * current microtasks have run (deferred frames: a call's demonitor, grants). */
+export function flushSoon(): void {
   if (!flushing) {
     flushing = true
     Promise.resolve().then(flush)
   }
-  return id
 }

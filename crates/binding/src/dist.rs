@@ -44,22 +44,28 @@ pub(crate) fn exited(id: Id, rel: &RemoteRel, reason: &[u8]) {
 }
 
 /// Ends remote monitor `r` of `watcher`; tells the target's node.
-pub(crate) fn demonitor(watcher: Id, r: Id, name: Option<&str>) -> bool {
+/// `deferred`: the frame waits for the thread's next flush (the caller's
+/// JS schedules one).
+pub(crate) fn demonitor(watcher: Id, r: Id, name: Option<&str>, deferred: bool) -> bool {
     let Some(d) = DIST.get() else { return false };
     let Some((node, target)) = TABLE.demonitor_remote(watcher, r) else {
         return false;
     };
     let name = if target == 0 { name.unwrap_or("") } else { "" };
-    d.send(
-        node,
-        Frame::Demonitor {
-            origin: "",
-            r,
-            target,
-            name,
-        }
-        .encode(),
-    );
+    let f = Frame::Demonitor {
+        origin: "",
+        r,
+        target,
+        name,
+    }
+    .encode();
+    // A call's demonitor rides with the thread's next frames instead of
+    // waking the writer task and the peer's reader on its own.
+    if deferred {
+        d.send_deferred(node, f);
+    } else {
+        d.send(node, f);
+    }
     true
 }
 
@@ -108,12 +114,15 @@ pub struct NodeOptions {
     /// User messages in flight per remote process before senders wait;
     /// 0 turns credit off (negative: the default).
     pub credit: i32,
+    /// Whether this thread may read the node's links itself (false where
+    /// the runtime's libuv functions may be stubs: Bun). Default true.
+    pub host_reader: Option<bool>,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
 /// the address it is reachable at. Throws with the reason otherwise.
 #[napi]
-pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
+pub fn dist_start(env: napi::Env, opts: NodeOptions) -> napi::Result<String> {
     let err = napi::Error::from_reason;
     let cookie = Cookie::new(&opts.cookie).map_err(|f| err(f.0.to_string()))?;
     let mut allow = Allow {
@@ -142,7 +151,10 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
         agent: opts.agent as Id,
         credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
     };
-    dist()?.start(cfg).map_err(err)
+    let d = dist()?;
+    let addr = d.start(cfg).map_err(err)?;
+    crate::host::become_host(env.raw(), d, opts.host_reader.unwrap_or(true));
+    Ok(addr)
 }
 
 /// Stops being a node: links close and their relations fire 'noconnection'.
@@ -321,7 +333,7 @@ pub fn dist_monitor_name(name: String) -> f64 {
 /// Ends monitor args[1] of local args[0] taken on service `name`.
 #[napi]
 pub fn dist_demonitor_name(name: String) -> bool {
-    demonitor(arg(0), arg(1), Some(&name))
+    demonitor(arg(0), arg(1), Some(&name), true)
 }
 
 /// A call's answer `[ref, value]` for process args[1] of node args[0].

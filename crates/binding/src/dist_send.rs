@@ -43,7 +43,7 @@ pub fn dist_send(msg: Uint8Array) -> f64 {
 
 /// Returns credit to node `node` for user messages its processes' mailboxes
 /// took: `pairs` is (process id, count) after each other; count 0 says the
-/// process is gone.
+/// process is gone. Deferred: it leaves with the thread's next `dist_flush`.
 #[napi]
 pub fn dist_grant(node: u32, pairs: Float64Array) {
     let Some(d) = DIST.get() else { return };
@@ -51,7 +51,7 @@ pub fn dist_grant(node: u32, pairs: Float64Array) {
         .chunks_exact(2)
         .map(|p| (p[0] as Id, p[1] as u32))
         .collect();
-    d.grant(node, list);
+    d.grant_deferred(node, list);
 }
 
 #[napi]

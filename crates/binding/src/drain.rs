@@ -25,6 +25,7 @@ pub struct Drained {
 /// Takes everything queued for `thread` in one call.
 #[napi]
 pub fn thread_drain(thread: u32) -> Drained {
+    crate::host::adopt();
     let batch = THREADS.inbox(thread).map(|i| i.drain()).unwrap_or_default();
     let total = batch.iter().map(|d| d.payload.len()).sum();
     let mut bytes = Vec::with_capacity(total);
@@ -69,6 +70,7 @@ pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
 /// is taken then, and `thread_drain` takes it.
 #[napi]
 pub fn thread_drain_small(thread: u32) -> i32 {
+    crate::host::adopt();
     let (mp, ml, bp, bl) = BLOCKS.with(Cell::get);
     if mp.is_null() || bp.is_null() {
         return -1;

@@ -5,7 +5,7 @@
 //! takes the core's lock at most once.
 
 use bfly_core::{Lane, ProcessTable, Threads};
-use napi::bindgen_prelude::{Float64Array, Function, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{Float64Array, Function, JsValue, Uint32Array, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 use napi_derive::napi;
@@ -30,6 +30,7 @@ pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 pub mod dist;
 pub mod dist_send;
 pub mod drain;
+mod host;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
 /// that JS fills before the call: converting one JS number argument costs
@@ -87,12 +88,20 @@ pub fn thread_register(
             "thread_register: args needs 16 slots",
         ));
     }
+    host::keep_drain(env.raw(), wake.raw());
     let tsfn = wake
         .build_threadsafe_function::<()>()
         .weak::<true>()
         .callee_handled::<false>()
         .build()?;
+    // Filled in below: the waker must know its own thread to skip the
+    // wake-up that the thread's own link reading makes (host.rs).
+    let me = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let mine = me.clone();
     let waker: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+        if host::no_wake_needed(mine.load(std::sync::atomic::Ordering::Relaxed)) {
+            return;
+        }
         tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
     });
     let id = match reserved {
@@ -114,7 +123,9 @@ pub fn thread_register(
         })
     });
     THREAD.with(|t| t.set(id));
+    me.store(id, std::sync::atomic::Ordering::Relaxed);
     env.add_env_cleanup_hook(id, move |id| {
+        host::teardown(id);
         pool::depart(id, &node);
     })?;
     Ok(id)
@@ -247,7 +258,15 @@ pub fn proc_monitor() -> f64 {
 /// process); whether it was active.
 #[napi]
 pub fn proc_demonitor() -> bool {
-    TABLE.demonitor(arg(0), arg(1)) || dist::demonitor(arg(0), arg(1), None)
+    TABLE.demonitor(arg(0), arg(1)) || dist::demonitor(arg(0), arg(1), None, false)
+}
+
+/// `proc_demonitor` for a call that got its answer: a remote monitor's
+/// frame waits for the thread's next `dist_flush` (which the caller
+/// schedules), so it leaves with the next frames.
+#[napi]
+pub fn proc_demonitor_deferred() -> bool {
+    TABLE.demonitor(arg(0), arg(1)) || dist::demonitor(arg(0), arg(1), None, true)
 }
 
 /// Whether args[0] is alive.

@@ -28,4 +28,4 @@ pub use config::{
     Allow, Config, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN, DEFAULT_CREDIT,
 };
 pub use credit::Sent;
-pub use node::Dist;
+pub use node::{Dist, HostHook};

@@ -242,18 +242,19 @@ impl Dist {
         gen
     }
 
-    /// Reads and routes the link's frames until it fails.
-    async fn serve(&'static self, local: Arc<Local>, peer: Arc<Peer>, mut link: Link, gen: u64) {
-        let why = loop {
-            match link.recv().await {
-                Ok(m) => {
-                    if let Err(e) = self.route(&local, &peer, &m) {
-                        break format!("malformed frame from '{}': {}", peer.name, e.0);
-                    }
-                }
-                Err(f) => break f.to_string(),
-            }
-        };
+    /// Reads and routes the link's frames until it fails: on the runtime,
+    /// or on the host's thread when it takes the link (see `set_host`).
+    async fn serve(&'static self, local: Arc<Local>, peer: Arc<Peer>, link: Link, gen: u64) {
+        let (l, p) = (local.clone(), peer.clone());
+        let sink = Box::new(move |m: &[u8]| {
+            self.route(&l, &p, m)
+                .map_err(|e| format!("malformed frame from '{}': {}", p.name, e.0))
+        });
+        let (reader, run) = link.serve(sink);
+        if let Some(host) = self.host.read().as_ref() {
+            host(reader);
+        }
+        let why = run.await;
         let mut c = peer.conn.lock();
         if matches!(&*c, Conn::Up { gen: g, .. } if *g == gen) {
             *c = Conn::Down;

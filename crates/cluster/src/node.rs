@@ -8,6 +8,7 @@ use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::{Id, Lane, NodeId, ProcessTable, RemoteRel, Threads};
 use bfly_net::keys::Cookie;
 use bfly_net::link::{Limits, Listener};
+use bfly_net::reader::Reader;
 use parking_lot::RwLock;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::AtomicU64;
@@ -49,7 +50,13 @@ pub struct Dist {
     pub(crate) by_name: RwLock<FxHashMap<String, NodeId>>,
     pub(crate) local: RwLock<Option<Arc<Local>>>,
     pub(crate) gen: AtomicU64,
+    /// Where each link's reader is offered once it is served (a host
+    /// thread that reads links itself; see bfly_net::reader).
+    pub(crate) host: RwLock<Option<HostHook>>,
 }
+
+/// Takes a served link's reader (see `Dist::set_host`).
+pub type HostHook = Box<dyn Fn(Arc<Reader>) + Send + Sync>;
 
 impl Dist {
     /// A stopped node over `table` and `threads`, with its own tokio runtime
@@ -68,7 +75,16 @@ impl Dist {
             by_name: RwLock::new(FxHashMap::default()),
             local: RwLock::new(None),
             gen: AtomicU64::new(1),
+            host: RwLock::new(None),
         })
+    }
+
+    /// Offers each link served from now on to `hook`, whose thread may
+    /// read it (`Reader::host_pump`); the runtime reads whatever the host
+    /// does not take, and takes over when it stalls. None: the runtime
+    /// reads every link.
+    pub fn set_host(&self, hook: Option<HostHook>) {
+        *self.host.write() = hook;
     }
 
     pub(crate) fn local(&self) -> Option<Arc<Local>> {

@@ -17,6 +17,17 @@ thread_local! {
     static DIRTY: std::cell::RefCell<Vec<LinkSender>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Queues `frame` on `tx` for this thread's next `flush_thread`.
+fn defer(tx: &LinkSender, frame: &[u8]) {
+    if tx.send_deferred(frame).is_ok() {
+        DIRTY.with_borrow_mut(|d| {
+            if !d.iter().any(|x| x.same(tx)) {
+                d.push(tx.clone());
+            }
+        });
+    }
+}
+
 /// Why frames for a peer that takes none are dropped (the link's own
 /// bound says the same).
 const QUEUE_FULL: &str = "peer not reading: send queue over its limit";
@@ -110,15 +121,7 @@ impl Dist {
     fn put(&'static self, local: &Local, c: &mut Conn, frame: Vec<u8>, deferred: bool) -> After {
         match c {
             // A broken link fails here and is noticed by its reader.
-            Conn::Up { tx, .. } if deferred => {
-                if tx.send_deferred(&frame).is_ok() {
-                    DIRTY.with_borrow_mut(|d| {
-                        if !d.iter().any(|x| x.same(tx)) {
-                            d.push(tx.clone());
-                        }
-                    });
-                }
-            }
+            Conn::Up { tx, .. } if deferred => defer(tx, &frame),
             Conn::Up { tx, .. } => {
                 let _ = tx.send_now(&frame);
             }
@@ -187,8 +190,20 @@ impl Dist {
             .unwrap_or(0)
     }
 
-    /// Grants `list` to `node` (a JS thread's drain took those messages).
+    /// Grants `list` to `node` (messages to dead processes, from the reader).
     pub fn grant(&'static self, node: NodeId, list: Vec<(Id, u32)>) {
+        self.grant_as(node, list, false);
+    }
+
+    /// Grants `list` to `node` from a JS thread whose drain took those
+    /// messages: deferred to that thread's `flush_thread`, so a grant rides
+    /// in the same write as what the thread sends back (a grant sent at
+    /// once woke the writer task per drained batch).
+    pub fn grant_deferred(&'static self, node: NodeId, list: Vec<(Id, u32)>) {
+        self.grant_as(node, list, true);
+    }
+
+    fn grant_as(&'static self, node: NodeId, list: Vec<(Id, u32)>, deferred: bool) {
         let Some(p) = self.peer(node) else { return };
         if list.is_empty() || !p.grants.load(Ordering::Relaxed) {
             return;
@@ -197,12 +212,15 @@ impl Dist {
         let c = p.conn.lock();
         if let Conn::Up { tx, .. } = &*c {
             for part in list.chunks(MAX_GRANTS) {
-                let _ = tx.send_now(
-                    &Frame::Grant {
-                        list: part.to_vec(),
-                    }
-                    .encode(),
-                );
+                let f = Frame::Grant {
+                    list: part.to_vec(),
+                }
+                .encode();
+                if deferred {
+                    defer(tx, &f);
+                } else {
+                    let _ = tx.send_now(&f);
+                }
             }
         }
     }

@@ -98,6 +98,16 @@ impl Inbox {
         }
     }
 
+    /// Wakes the thread (unless a wake-up is pending) with nothing queued:
+    /// it has other work to pick up when it drains.
+    pub fn nudge(&self) {
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            if let Some(w) = self.waker.get() {
+                w();
+            }
+        }
+    }
+
     /// Queues `ds` in order under one lock, with at most one wake-up.
     pub fn post_many(&self, ds: impl IntoIterator<Item = Delivery>) {
         self.queue.lock().extend(ds);

@@ -13,6 +13,7 @@ pub mod handshake;
 pub mod keys;
 pub mod link;
 mod outbox;
+pub mod reader;
 
 /// Why a link was closed. Reported locally only; carries no secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

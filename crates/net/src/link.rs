@@ -1,14 +1,16 @@
 //! SL1 over tokio TCP: the handshake with a deadline, then framed,
 //! encrypted messages with fragmentation, heartbeats and key rotation.
 
-use crate::frame::{sealed_len, KeyLimits, Kind, Opener};
+use crate::frame::KeyLimits;
 use crate::handshake::{client_on_m1, server_start, Randomness, Session, MAX_HANDSHAKE};
 use crate::keys::Cookie;
 use crate::outbox::Outbox;
+use crate::reader::{Frames, Reader, Sink};
 use crate::Fail;
+use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::Semaphore;
@@ -239,19 +241,20 @@ impl LinkSender {
 /// An established SL1 link.
 pub struct Link {
     out: Arc<Outbox>,
-    r: BufReader<OwnedReadHalf>,
-    opener: Opener,
+    /// The read half and the frames read from it; taken by `serve`.
+    read: Option<(OwnedReadHalf, Frames)>,
     limits: Limits,
-    partial: Vec<u8>,
     /// The peer's instance id.
     pub peer: [u8; 16],
 }
 
 impl Drop for Link {
     /// What was sent is flushed, then the connection is shut down (the
-    /// writer task ends by itself).
+    /// writer task ends by itself). A served link is the reader's to close.
     fn drop(&mut self) {
-        self.out.close();
+        if self.read.is_some() {
+            self.out.close();
+        }
     }
 }
 
@@ -265,15 +268,25 @@ impl Link {
             limits.max_queued,
         );
         tokio::spawn(out.clone().run(w, limits.heartbeat));
+        // Reads go into a 64 KiB buffer: one syscall for many frames.
+        let frames = Frames::new(session.rx.with_limits(limits.keys), limits.max_message);
         Link {
             out,
-            // Reads come from a 64 KiB buffer: one syscall for many frames.
-            r: BufReader::with_capacity(64 * 1024, r),
-            opener: session.rx.with_limits(limits.keys),
+            read: Some((r, frames)),
             limits,
-            partial: Vec::new(),
             peer: session.peer,
         }
+    }
+
+    /// Hands the link's reading to a `Reader` that gives each message, in
+    /// order, to `sink`: returned with the runtime's side of it, a future
+    /// that reads (or watches while a host reads; see reader.rs) and
+    /// resolves with why the link ended. The link's sending handles stay
+    /// valid; dropping the reader closes the link.
+    pub fn serve(mut self, sink: Sink) -> (Arc<Reader>, impl std::future::Future<Output = String>) {
+        let (r, frames) = self.read.take().expect("a link is served once");
+        let reader = Reader::new(r, frames, sink, self.out.clone(), &self.limits);
+        (reader.clone(), reader.run())
     }
 
     /// Queues one message (fragmented as needed) for the writer task; waits
@@ -295,7 +308,8 @@ impl Link {
 
     /// The epoch of each direction (sending, receiving).
     pub async fn epochs(&self) -> (u32, u32) {
-        (self.out.epoch(), self.opener.epoch())
+        let rx = self.read.as_ref().map_or(0, |(_, f)| f.epoch());
+        (self.out.epoch(), rx)
     }
 
     /// The next message. Fails (and the link is unusable) on any bad frame,
@@ -311,30 +325,25 @@ impl Link {
     }
 
     async fn read_message(&mut self) -> Result<Vec<u8>, Fail> {
+        let idle = self.limits.idle;
+        let Some((r, frames)) = self.read.as_mut() else {
+            return Err(Fail("link is served"));
+        };
         loop {
-            let mut header = [0u8; 4];
-            timeout(self.limits.idle, self.r.read_exact(&mut header))
-                .await
-                .map_err(|_| Fail("peer silent past the idle limit"))?
-                .map_err(|_| Fail("connection lost"))?;
-            let n = sealed_len(header)?;
-            let mut body = vec![0u8; n];
-            timeout(self.limits.idle, self.r.read_exact(&mut body))
-                .await
-                .map_err(|_| Fail("peer stalled inside a frame"))?
-                .map_err(|_| Fail("connection lost"))?;
-            let (kind, len) = self.opener.open(header, &mut body, Instant::now())?;
-            match kind {
-                Kind::Heartbeat | Kind::KeyUpdate => continue,
-                Kind::More | Kind::Last => {
-                    if self.partial.len() + len > self.limits.max_message {
-                        return Err(Fail("message over the size limit"));
-                    }
-                    self.partial.extend_from_slice(&body[1..1 + len]);
-                    if kind == Kind::Last {
-                        return Ok(std::mem::take(&mut self.partial));
-                    }
+            if let Some(m) = frames.next(Instant::now())? {
+                return Ok(m.to_vec());
+            }
+            match frames.fill(r) {
+                Ok(0) => return Err(Fail("connection lost")),
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    timeout(idle, r.readable())
+                        .await
+                        .map_err(|_| Fail("peer silent past the idle limit"))?
+                        .map_err(|_| Fail("connection lost"))?;
                 }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return Err(Fail("connection lost")),
             }
         }
     }

@@ -1,0 +1,402 @@
+//! The node's JS thread reads its links itself (bfly_net::reader): each
+//! link's socket is polled on that thread's libuv loop; on readiness the
+//! bytes are read, decrypted and routed here, in Rust, on that thread, and
+//! what arrived for its own processes is handed to JS in the same
+//! callback. A message then costs the receiving side one wake-up (the one
+//! of the thread that runs the receiver) instead of two (the runtime's
+//! reader, then a threadsafe-function call to the JS thread).
+//!
+//! The runtime stays the fallback and the watchdog: it reads whatever the
+//! host has not taken yet, and takes a link over whenever bytes wait on it
+//! while this thread is stalled, so heartbeats, node-down and messages for
+//! other threads never depend on a busy event loop.
+//!
+//! libuv's functions are looked up in the host process at run time
+//! (`dlsym`): Node exports them; where they are missing (Deno, Windows)
+//! or may be stubs (Bun; JS says so), or with `BFLY_HOST_READER=0`, the
+//! runtime reads every link as before.
+//!
+//! Calling JS from a raw libuv callback needs what `MakeCallback` does: a
+//! handle scope, then `napi_make_callback` (a callback scope, so
+//! microtasks and `process.nextTick` run when it returns); an exception is
+//! handed to `napi_fatal_exception`, as an uncaught error in any callback.
+
+use crate::THREADS;
+use bfly_cluster::Dist;
+use bfly_net::reader::{Pumped, Reader, PUMP_BUDGET};
+use napi::sys;
+use std::cell::{Cell, RefCell};
+use std::ffi::{c_int, c_void, CStr};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+type Handle = c_void;
+type PollCb = unsafe extern "C" fn(*mut Handle, c_int, c_int);
+type CloseCb = unsafe extern "C" fn(*mut Handle);
+
+/// The libuv functions used here, from the host process.
+struct Uv {
+    handle_size: unsafe extern "C" fn(c_int) -> usize,
+    poll_init: unsafe extern "C" fn(*mut c_void, *mut Handle, c_int) -> c_int,
+    poll_start: unsafe extern "C" fn(*mut Handle, c_int, PollCb) -> c_int,
+    poll_stop: unsafe extern "C" fn(*mut Handle) -> c_int,
+    close: unsafe extern "C" fn(*mut Handle, Option<CloseCb>),
+    unref: unsafe extern "C" fn(*mut Handle),
+}
+
+/// `UV_POLL` in libuv's `uv_handle_type` (stable across libuv 1.x).
+const UV_POLL: c_int = 8;
+/// `UV_READABLE`.
+const UV_READABLE: c_int = 1;
+
+#[cfg(unix)]
+fn lookup() -> Option<Uv> {
+    fn sym(name: &CStr) -> Option<*mut c_void> {
+        // SAFETY: dlsym with RTLD_DEFAULT searches the loaded objects for a
+        // NUL-terminated name; it has no other effect.
+        let p = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+        (!p.is_null()).then_some(p)
+    }
+    // SAFETY (each transmute): the symbol is libuv's function of that name,
+    // whose C signature is the one declared in `Uv` (libuv 1.x, uv.h).
+    unsafe {
+        Some(Uv {
+            handle_size: std::mem::transmute::<*mut c_void, _>(sym(c"uv_handle_size")?),
+            poll_init: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_init")?),
+            poll_start: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_start")?),
+            poll_stop: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_stop")?),
+            close: std::mem::transmute::<*mut c_void, _>(sym(c"uv_close")?),
+            unref: std::mem::transmute::<*mut c_void, _>(sym(c"uv_unref")?),
+        })
+    }
+}
+
+#[cfg(not(unix))]
+fn lookup() -> Option<Uv> {
+    None
+}
+
+fn uv() -> Option<&'static Uv> {
+    static UV: OnceLock<Option<Uv>> = OnceLock::new();
+    UV.get_or_init(lookup).as_ref()
+}
+
+/// One polled link: the uv_poll_t (its first field, `data`, points here)
+/// and the reader it polls, kept alive until libuv has closed the handle.
+struct Poll {
+    handle: *mut Handle,
+    words: usize,
+    reader: Arc<Reader>,
+    closed: bool,
+}
+
+/// The JS thread that reads links, as that thread knows itself.
+struct Host {
+    env: sys::napi_env,
+    drain: sys::napi_ref,
+    ctx: sys::napi_async_context,
+    thread: u32,
+    polls: Vec<*mut Poll>,
+}
+
+thread_local! {
+    static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+    /// The thread's drain function (from `thread_register`).
+    static DRAIN: Cell<(sys::napi_env, sys::napi_ref)> =
+        const { Cell::new((std::ptr::null_mut(), std::ptr::null_mut())) };
+    /// This thread is routing what it read: its own inbox needs no wake-up
+    /// (it is drained right after).
+    static PUMPING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The host's JS thread id (0: none).
+static HOST_THREAD: AtomicU32 = AtomicU32::new(0);
+/// Readers offered by the runtime, waiting for the host thread to poll them.
+static PENDING: Mutex<Vec<Arc<Reader>>> = Mutex::new(Vec::new());
+static ANY_PENDING: AtomicBool = AtomicBool::new(false);
+
+/// Keeps the calling thread's drain function for `become_host` (from
+/// `thread_register`, on that thread).
+pub(crate) fn keep_drain(env: sys::napi_env, f: sys::napi_value) {
+    let mut r = std::ptr::null_mut();
+    // SAFETY: `env` is this thread's live environment and `f` a function
+    // value of it (a thread_register argument, during that call).
+    if unsafe { sys::napi_create_reference(env, f, 1, &mut r) } == sys::Status::napi_ok {
+        DRAIN.with(|d| d.set((env, r)));
+    }
+}
+
+/// Whether a post to JS thread `thread` from this OS thread needs no
+/// wake-up: it is this thread, routing what it read, and drains next.
+pub(crate) fn no_wake_needed(thread: u32) -> bool {
+    PUMPING.with(Cell::get) && crate::current_thread() == thread
+}
+
+/// Makes the calling JS thread (the one starting the node) read the links
+/// of `dist` from now on, when this runtime can: false when it cannot
+/// (no libuv in the host, `allowed` false, BFLY_HOST_READER=0), and the
+/// runtime reads every link.
+pub(crate) fn become_host(env: sys::napi_env, dist: &'static Dist, allowed: bool) -> bool {
+    if !allowed || std::env::var("BFLY_HOST_READER").is_ok_and(|v| v == "0") || uv().is_none() {
+        dist.set_host(None);
+        return false;
+    }
+    let thread = crate::current_thread();
+    let ready = HOST.with_borrow(|h| h.as_ref().is_some_and(|h| h.env == env));
+    if !ready {
+        let (denv, drain) = DRAIN.with(Cell::get);
+        if denv != env || drain.is_null() {
+            dist.set_host(None);
+            return false;
+        }
+        let mut ctx = std::ptr::null_mut();
+        // SAFETY: `env` is this thread's live environment (a napi call is
+        // in progress on it); the resource and name are values made here.
+        let ok = unsafe {
+            let mut resource = std::ptr::null_mut();
+            let mut name = std::ptr::null_mut();
+            sys::napi_create_object(env, &mut resource) == sys::Status::napi_ok
+                && sys::napi_create_string_utf8(env, c"bfly.link".as_ptr(), 9, &mut name)
+                    == sys::Status::napi_ok
+                && sys::napi_async_init(env, resource, name, &mut ctx) == sys::Status::napi_ok
+        };
+        if !ok {
+            dist.set_host(None);
+            return false;
+        }
+        HOST.with_borrow_mut(|h| {
+            *h = Some(Host {
+                env,
+                drain,
+                ctx,
+                thread,
+                polls: Vec::new(),
+            })
+        });
+    }
+    HOST_THREAD.store(thread, Ordering::Release);
+    dist.set_host(Some(Box::new(|reader: Arc<Reader>| {
+        let host = HOST_THREAD.load(Ordering::Acquire);
+        if host == 0 {
+            return;
+        }
+        if let Ok(mut p) = PENDING.lock() {
+            p.push(reader);
+        }
+        ANY_PENDING.store(true, Ordering::Release);
+        if let Some(inbox) = THREADS.inbox(host) {
+            inbox.nudge();
+        }
+    })));
+    true
+}
+
+/// Starts polling the readers the runtime offered, and lets go of polls
+/// whose link ended (on the host thread; called at each drain).
+pub(crate) fn adopt() {
+    if !ANY_PENDING.load(Ordering::Acquire) {
+        return;
+    }
+    let Some(uv) = uv() else { return };
+    let Some(lp) = HOST
+        .with_borrow(|h| h.as_ref().map(|h| h.env))
+        .and_then(uv_loop)
+    else {
+        return;
+    };
+    if HOST_THREAD.load(Ordering::Acquire) != crate::current_thread() {
+        return;
+    }
+    ANY_PENDING.store(false, Ordering::Release);
+    let fresh = PENDING
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
+    reap();
+    for reader in fresh {
+        if reader.ended() {
+            continue;
+        }
+        #[cfg(unix)]
+        let fd = reader.fd();
+        #[cfg(not(unix))]
+        let fd = -1;
+        // SAFETY: uv_handle_size only reports a size.
+        let words = unsafe { (uv.handle_size)(UV_POLL) }.div_ceil(8);
+        let handle = Box::into_raw(vec![0u64; words].into_boxed_slice()) as *mut Handle;
+        let poll = Box::into_raw(Box::new(Poll {
+            handle,
+            words,
+            reader,
+            closed: false,
+        }));
+        // SAFETY: `handle` is zeroed, 8-byte aligned memory of the size
+        // libuv asked for, owned by `poll` until `on_close`; `lp` is this
+        // thread's loop and `fd` a socket kept open by `poll.reader`. The
+        // handle's first field is its `data` pointer (uv_handle_t), set
+        // after init, which does not touch it.
+        let started = unsafe {
+            if (uv.poll_init)(lp, handle, fd) != 0 {
+                drop(Box::from_raw(poll));
+                free_handle(handle, words);
+                continue;
+            }
+            *(handle as *mut *mut Poll) = poll;
+            (uv.unref)(handle);
+            (uv.poll_start)(handle, UV_READABLE, on_readable) == 0
+        };
+        HOST.with_borrow_mut(|h| {
+            if let Some(h) = h.as_mut() {
+                h.polls.push(poll);
+            }
+        });
+        if !started {
+            // The runtime keeps reading this link.
+            close(poll);
+        }
+    }
+}
+
+fn uv_loop(env: sys::napi_env) -> Option<*mut c_void> {
+    let mut lp = std::ptr::null_mut();
+    // SAFETY: `env` is this thread's live environment.
+    let st = unsafe { sys::napi_get_uv_event_loop(env, &mut lp) };
+    (st == sys::Status::napi_ok && !lp.is_null()).then_some(lp as *mut c_void)
+}
+
+/// Closes the polls whose link ended.
+fn reap() {
+    let ended: Vec<*mut Poll> = HOST.with_borrow(|h| {
+        h.as_ref().map_or(Vec::new(), |h| {
+            h.polls
+                .iter()
+                .copied()
+                // SAFETY: every pointer in `polls` is a live Poll (removed
+                // from the list before it is freed).
+                .filter(|&p| unsafe { (*p).reader.ended() })
+                .collect()
+        })
+    });
+    for p in ended {
+        close(p);
+    }
+}
+
+/// Stops polling `p` and has libuv close its handle (freed in `on_close`).
+fn close(p: *mut Poll) {
+    let Some(uv) = uv() else { return };
+    HOST.with_borrow_mut(|h| {
+        if let Some(h) = h.as_mut() {
+            h.polls.retain(|&x| x != p);
+        }
+    });
+    // SAFETY: `p` is a live Poll (freed only in on_close, which this
+    // schedules once: `closed` guards a second call).
+    unsafe {
+        if (*p).closed {
+            return;
+        }
+        (*p).closed = true;
+        (*p).reader.release();
+        (uv.poll_stop)((*p).handle);
+        (uv.close)((*p).handle, Some(on_close));
+    }
+}
+
+/// # Safety
+/// `handle` and `words` are those of a Poll's handle, no longer used by libuv.
+unsafe fn free_handle(handle: *mut Handle, words: usize) {
+    drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+        handle as *mut u64,
+        words,
+    )));
+}
+
+unsafe extern "C" fn on_close(handle: *mut Handle) {
+    // SAFETY: libuv is done with the handle; its data is the Poll made
+    // in `adopt`, owned from here on.
+    let poll = Box::from_raw(*(handle as *mut *mut Poll));
+    free_handle(poll.handle, poll.words);
+}
+
+unsafe extern "C" fn on_readable(handle: *mut Handle, status: c_int, _events: c_int) {
+    // SAFETY: the handle's data is its live Poll (freed only after close).
+    let p = *(handle as *mut *mut Poll);
+    if (*p).closed {
+        return;
+    }
+    let r = if status < 0 {
+        Pumped::Ended
+    } else {
+        PUMPING.with(|x| x.set(true));
+        let r = (*p).reader.host_pump(PUMP_BUDGET);
+        PUMPING.with(|x| x.set(false));
+        r
+    };
+    if r == Pumped::Ended {
+        close(p);
+    }
+    deliver();
+}
+
+/// Hands what arrived for this thread's processes to JS now, through the
+/// thread's drain function, as `MakeCallback` would.
+fn deliver() {
+    let Some((env, drain, ctx, thread)) =
+        HOST.with_borrow(|h| h.as_ref().map(|h| (h.env, h.drain, h.ctx, h.thread)))
+    else {
+        return;
+    };
+    if THREADS.inbox(thread).is_none_or(|i| i.is_empty()) {
+        return;
+    }
+    // SAFETY: on the host thread, inside a libuv callback with no JS on
+    // the stack: `env` is live (the handles are closed at its cleanup),
+    // `drain` a reference to the thread's drain function, `ctx` its async
+    // context. The handle scope is closed before returning.
+    unsafe {
+        let mut scope = std::ptr::null_mut();
+        if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+            return;
+        }
+        let mut f = std::ptr::null_mut();
+        let mut recv = std::ptr::null_mut();
+        let mut out = std::ptr::null_mut();
+        if sys::napi_get_reference_value(env, drain, &mut f) == sys::Status::napi_ok
+            && sys::napi_get_global(env, &mut recv) == sys::Status::napi_ok
+            && sys::napi_make_callback(env, ctx, recv, f, 0, std::ptr::null(), &mut out)
+                == sys::Status::napi_pending_exception
+        {
+            let mut e = std::ptr::null_mut();
+            if sys::napi_get_and_clear_last_exception(env, &mut e) == sys::Status::napi_ok {
+                sys::napi_fatal_exception(env, e);
+            }
+        }
+        sys::napi_close_handle_scope(env, scope);
+    }
+}
+
+/// The JS thread `thread` is going away: if it reads links, they go back to
+/// the runtime at once.
+pub(crate) fn teardown(thread: u32) {
+    if HOST_THREAD
+        .compare_exchange(thread, 0, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
+    if let Some(d) = crate::dist::DIST.get() {
+        d.set_host(None);
+    }
+    let polls = HOST.with_borrow(|h| h.as_ref().map(|h| h.polls.clone()).unwrap_or_default());
+    for p in polls {
+        close(p);
+    }
+    for r in PENDING
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default()
+    {
+        r.release();
+    }
+}

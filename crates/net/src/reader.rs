@@ -1,0 +1,371 @@
+//! The read side of an established link, shared by two readers: the tokio
+//! runtime and, when the host offers one, the thread that runs the
+//! receiving processes (a JS thread polling the socket on its own event
+//! loop, so a message costs that thread one wake-up instead of two: the
+//! runtime's, then the hand-off to it).
+//!
+//! One reader at a time: every read syscall, the feeding of its bytes to
+//! the decryptor and the hand-off of each message to the sink happen under
+//! one lock, so the byte stream is never interleaved and messages leave in
+//! the order they were sent, whoever reads.
+//!
+//! Who reads: the host claims the link each time it pumps it; the runtime
+//! then only watches, every `WATCH`: if bytes have waited on the socket
+//! for a whole tick while the host pumped nothing, the host is stalled (a
+//! busy or blocked event loop) and the runtime reads until the host pumps
+//! again. Silence past the idle limit, a lost sending side, the peer
+//! closing and bad frames end the link in both modes, so a blocked host
+//! never makes a live peer look dead, nor a dead one look alive.
+
+use crate::frame::{sealed_len, Kind, Opener, MAX_SEALED};
+use crate::link::Limits;
+use crate::outbox::Outbox;
+use crate::Fail;
+use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::sync::Notify;
+
+/// What a link does with each message (in order); an error ends the link
+/// with that reason.
+pub type Sink = Box<dyn FnMut(&[u8]) -> Result<(), String> + Send>;
+
+/// How often the runtime checks a host-read link for a stalled host.
+const WATCH: Duration = Duration::from_millis(20);
+/// Bytes one pump reads before it returns (the host's loop runs other
+/// work in between; the socket stays readable, so it is called again).
+pub const PUMP_BUDGET: usize = 256 << 10;
+/// The receive buffer: room for several frames, and always for a whole one.
+const BUF: usize = 64 << 10;
+
+/// What a pump left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pumped {
+    /// The socket had nothing more to read.
+    Idle,
+    /// The budget ran out with bytes still waiting.
+    More,
+    /// The link is over (see `Reader::reason`).
+    Ended,
+}
+
+/// Frames as they arrive: bytes read but not yet opened, and the message
+/// being reassembled.
+pub(crate) struct Frames {
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    opener: Opener,
+    partial: Vec<u8>,
+    /// `partial` was handed out whole: clear it before the next message.
+    handed: bool,
+    max_message: usize,
+}
+
+impl Frames {
+    pub(crate) fn new(opener: Opener, max_message: usize) -> Self {
+        Frames {
+            buf: vec![0u8; BUF].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            opener,
+            partial: Vec::new(),
+            handed: false,
+            max_message,
+        }
+    }
+
+    /// The receiving epoch.
+    pub(crate) fn epoch(&self) -> u32 {
+        self.opener.epoch()
+    }
+
+    /// The next whole message among the bytes read so far, opening frames
+    /// as they complete; None when more bytes are needed.
+    pub(crate) fn next(&mut self, now: Instant) -> Result<Option<&[u8]>, Fail> {
+        if self.handed {
+            self.partial.clear();
+            self.handed = false;
+        }
+        loop {
+            if self.end - self.start < 4 {
+                return Ok(None);
+            }
+            let mut header = [0u8; 4];
+            header.copy_from_slice(&self.buf[self.start..self.start + 4]);
+            let n = sealed_len(header)?;
+            if self.end - self.start < 4 + n {
+                return Ok(None);
+            }
+            let body = self.start + 4;
+            self.start = body + n;
+            let (kind, len) = self
+                .opener
+                .open(header, &mut self.buf[body..body + n], now)?;
+            let payload = body + 1..body + 1 + len;
+            match kind {
+                Kind::Heartbeat | Kind::KeyUpdate => continue,
+                Kind::More | Kind::Last => {
+                    if self.partial.len() + len > self.max_message {
+                        return Err(Fail("message over the size limit"));
+                    }
+                    if kind == Kind::Last && self.partial.is_empty() {
+                        // A message in one frame is handed out in place.
+                        return Ok(Some(&self.buf[payload]));
+                    }
+                    self.partial.extend_from_slice(&self.buf[payload]);
+                    if kind == Kind::Last {
+                        self.handed = true;
+                        return Ok(Some(&self.partial));
+                    }
+                }
+            }
+        }
+    }
+
+    /// One non-blocking read into the buffer: the bytes read (0 at end of
+    /// stream), or WouldBlock.
+    pub(crate) fn fill(&mut self, r: &OwnedReadHalf) -> std::io::Result<usize> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.buf.len() - self.end < 4 + MAX_SEALED {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let n = r.try_read(&mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(n)
+    }
+}
+
+struct State {
+    frames: Frames,
+    sink: Sink,
+}
+
+/// The read side of a served link (see the module doc).
+pub struct Reader {
+    r: OwnedReadHalf,
+    st: Mutex<State>,
+    /// The host claimed the link: the runtime only watches.
+    host: AtomicBool,
+    /// Pumps by the host, for the runtime's stall check.
+    host_pumps: AtomicU64,
+    /// When bytes last arrived, in ms since `born`.
+    last_rx: AtomicU64,
+    born: Instant,
+    ended: AtomicBool,
+    why: Mutex<Option<String>>,
+    wake: Notify,
+    out: Arc<Outbox>,
+    idle: Duration,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.out.close();
+    }
+}
+
+impl Reader {
+    pub(crate) fn new(
+        r: OwnedReadHalf,
+        frames: Frames,
+        sink: Sink,
+        out: Arc<Outbox>,
+        limits: &Limits,
+    ) -> Arc<Self> {
+        Arc::new(Reader {
+            r,
+            st: Mutex::new(State { frames, sink }),
+            host: AtomicBool::new(false),
+            host_pumps: AtomicU64::new(0),
+            last_rx: AtomicU64::new(0),
+            born: Instant::now(),
+            ended: AtomicBool::new(false),
+            why: Mutex::new(None),
+            wake: Notify::new(),
+            out,
+            idle: limits.idle,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A sink that panicked poisoned nothing we rely on: the state is
+        // only bytes and the decryptor, advanced frame by frame.
+        self.st.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The socket's descriptor, for the host's poll. It stays open while
+    /// this reader lives (hold the Arc while polling it).
+    #[cfg(unix)]
+    pub fn fd(&self) -> std::os::unix::io::RawFd {
+        use std::os::unix::io::AsRawFd;
+        self.r.as_ref().as_raw_fd()
+    }
+
+    /// Whether the link is over (nothing more will be read).
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+
+    /// Why the link ended, once it has.
+    pub fn reason(&self) -> Option<String> {
+        self.why.lock().ok().and_then(|w| w.clone())
+    }
+
+    /// The host lets go of the link (it stops polling it): the runtime
+    /// reads it from now on.
+    pub fn release(&self) {
+        let _st = self.lock();
+        self.host.store(false, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Whether the host is the link's reader now.
+    pub fn host_reads(&self) -> bool {
+        self.host.load(Ordering::Acquire)
+    }
+
+    /// The host's pump: claims the link, reads what the socket has (up to
+    /// `budget` bytes) and hands each whole message to the sink, on the
+    /// calling thread. Never blocks on the socket; waits only while the
+    /// runtime is in the middle of a read.
+    pub fn host_pump(&self, budget: usize) -> Pumped {
+        if self.ended() {
+            return Pumped::Ended;
+        }
+        let mut st = self.lock();
+        self.host.store(true, Ordering::Release);
+        self.host_pumps.fetch_add(1, Ordering::Relaxed);
+        let r = self.pump(&mut st, budget);
+        drop(st);
+        match r {
+            Ok(p) => p,
+            Err(why) => {
+                self.end(why);
+                Pumped::Ended
+            }
+        }
+    }
+
+    /// Reads and delivers under the lock held as `st`.
+    fn pump(&self, st: &mut State, budget: usize) -> Result<Pumped, String> {
+        let State { frames, sink } = st;
+        let mut read = 0;
+        loop {
+            let now = Instant::now();
+            while let Some(m) = frames.next(now).map_err(|f| f.0.to_string())? {
+                sink(m)?;
+            }
+            if read >= budget {
+                return Ok(Pumped::More);
+            }
+            match frames.fill(&self.r) {
+                Ok(0) => return Err("connection lost".into()),
+                Ok(n) => {
+                    read += n;
+                    let ms = now.duration_since(self.born).as_millis() as u64;
+                    self.last_rx.store(ms, Ordering::Relaxed);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Pumped::Idle),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return Err("connection lost".into()),
+            }
+        }
+    }
+
+    /// Ends the link with `why` (the first reason wins) and wakes the
+    /// runtime's side, which reports it.
+    pub fn end(&self, why: String) {
+        if let Ok(mut w) = self.why.lock() {
+            if w.is_none() {
+                *w = Some(why);
+            }
+        }
+        self.ended.store(true, Ordering::Release);
+        self.wake.notify_one();
+        self.out.close();
+    }
+
+    fn silent(&self) -> bool {
+        let now = self.born.elapsed().as_millis() as u64;
+        now.saturating_sub(self.last_rx.load(Ordering::Relaxed)) > self.idle.as_millis() as u64
+    }
+
+    /// Bytes wait on the socket (the host would have been woken for them).
+    #[cfg(unix)]
+    fn waiting(&self) -> bool {
+        let mut p = libc::pollfd {
+            fd: self.fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, a zero timeout; the fd is open while
+        // `self` lives.
+        unsafe { libc::poll(&mut p, 1, 0) > 0 }
+    }
+
+    #[cfg(not(unix))]
+    fn waiting(&self) -> bool {
+        true
+    }
+
+    /// The runtime's side: reads while the host does not, watches while
+    /// it does, and returns why the link ended.
+    pub async fn run(self: Arc<Self>) -> String {
+        let mut seen = u64::MAX;
+        let out = self.out.clone();
+        loop {
+            if self.ended() {
+                break;
+            }
+            if self.silent() {
+                self.end("peer silent past the idle limit".into());
+                break;
+            }
+            if !self.host_reads() {
+                tokio::select! {
+                    biased;
+                    why = out.lost() => { self.end(why.0.into()); break }
+                    _ = self.wake.notified() => continue,
+                    r = tokio::time::timeout(WATCH, self.r.readable()) => {
+                        if matches!(r, Ok(Err(_))) {
+                            self.end("connection lost".into());
+                            break;
+                        }
+                    }
+                }
+                let mut st = self.lock();
+                if self.host_reads() {
+                    continue;
+                }
+                if let Err(why) = self.pump(&mut st, PUMP_BUDGET) {
+                    drop(st);
+                    self.end(why);
+                    break;
+                }
+            } else {
+                tokio::select! {
+                    biased;
+                    why = out.lost() => { self.end(why.0.into()); break }
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(WATCH) => {}
+                }
+                let pumps = self.host_pumps.load(Ordering::Relaxed);
+                if pumps == seen && self.waiting() {
+                    // Bytes waited a whole tick and the host took none.
+                    let _st = self.lock();
+                    self.host.store(false, Ordering::Release);
+                }
+                seen = pumps;
+            }
+        }
+        self.reason()
+            .unwrap_or_else(|| "connection lost".to_string())
+    }
+}
