@@ -334,7 +334,7 @@ impl Link {
                 return Ok(m.to_vec());
             }
             match frames.fill(r) {
-                Ok(0) => return Err(Fail("connection lost")),
+                Ok((0, _)) => return Err(Fail("connection lost")),
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
                     timeout(idle, r.readable())

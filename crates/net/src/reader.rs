@@ -126,8 +126,8 @@ impl Frames {
     }
 
     /// One non-blocking read into the buffer: the bytes read (0 at end of
-    /// stream), or WouldBlock.
-    pub(crate) fn fill(&mut self, r: &OwnedReadHalf) -> std::io::Result<usize> {
+    /// stream) and whether they filled the room there was, or WouldBlock.
+    pub(crate) fn fill(&mut self, r: &OwnedReadHalf) -> std::io::Result<(usize, bool)> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -136,9 +136,10 @@ impl Frames {
             self.end -= self.start;
             self.start = 0;
         }
+        let room = self.buf.len() - self.end;
         let n = r.try_read(&mut self.buf[self.end..])?;
         self.end += n;
-        Ok(n)
+        Ok((n, n == room))
     }
 }
 
@@ -242,7 +243,7 @@ impl Reader {
         let mut st = self.lock();
         self.host.store(true, Ordering::Release);
         self.host_pumps.fetch_add(1, Ordering::Relaxed);
-        let r = self.pump(&mut st, budget);
+        let r = self.pump(&mut st, budget, true);
         drop(st);
         match r {
             Ok(p) => p,
@@ -253,8 +254,11 @@ impl Reader {
         }
     }
 
-    /// Reads and delivers under the lock held as `st`.
-    fn pump(&self, st: &mut State, budget: usize) -> Result<Pumped, String> {
+    /// Reads and delivers under the lock held as `st`. `polled`: the caller
+    /// polls the socket level-triggered, so a short read means drained (no
+    /// second read to see WouldBlock: one syscall less per message); the
+    /// runtime's edge-triggered readiness needs the WouldBlock.
+    fn pump(&self, st: &mut State, budget: usize, polled: bool) -> Result<Pumped, String> {
         let State { frames, sink } = st;
         let mut read = 0;
         loop {
@@ -266,11 +270,17 @@ impl Reader {
                 return Ok(Pumped::More);
             }
             match frames.fill(&self.r) {
-                Ok(0) => return Err("connection lost".into()),
-                Ok(n) => {
+                Ok((0, _)) => return Err("connection lost".into()),
+                Ok((n, full)) => {
                     read += n;
                     let ms = now.duration_since(self.born).as_millis() as u64;
                     self.last_rx.store(ms, Ordering::Relaxed);
+                    if polled && !full {
+                        while let Some(m) = frames.next(now).map_err(|f| f.0.to_string())? {
+                            sink(m)?;
+                        }
+                        return Ok(Pumped::Idle);
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Pumped::Idle),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -344,7 +354,7 @@ impl Reader {
                 if self.host_reads() {
                     continue;
                 }
-                if let Err(why) = self.pump(&mut st, PUMP_BUDGET) {
+                if let Err(why) = self.pump(&mut st, PUMP_BUDGET, false) {
                     drop(st);
                     self.end(why);
                     break;

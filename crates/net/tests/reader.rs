@@ -1,0 +1,131 @@
+//! A link read by two readers (bfly_net::reader): a host thread that pumps
+//! it, and the runtime that reads when the host does not. Whoever reads,
+//! every message arrives once and in order; a host that stalls has its
+//! link taken over (messages keep flowing, the peer's loss is still seen).
+
+use bfly_net::keys::Cookie;
+use bfly_net::link::{connect, Limits, Link, Listener};
+use bfly_net::reader::{Pumped, Reader, PUMP_BUDGET};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+thread_local! {
+    static HOST: Cell<bool> = const { Cell::new(false) };
+}
+
+fn limits() -> Limits {
+    Limits {
+        heartbeat: Duration::from_millis(50),
+        idle: Duration::from_millis(1500),
+        ..Limits::default()
+    }
+}
+
+async fn pair() -> (Link, Link) {
+    let c = Cookie::new(&[9; 32]).unwrap();
+    let mut l = Listener::bind("127.0.0.1:0", c.clone(), [1; 16], limits())
+        .await
+        .unwrap();
+    let addr = l.local_addr();
+    let (a, b) = tokio::join!(connect(addr, &c, [2; 16], limits()), l.accept());
+    (a.unwrap(), b.unwrap())
+}
+
+/// (sequence number, read by the host) of each message, in arrival order.
+type Got = Arc<Mutex<Vec<(u32, bool)>>>;
+
+fn serve(link: Link) -> (Got, Arc<Reader>, tokio::task::JoinHandle<String>) {
+    let got: Got = Arc::default();
+    let g = got.clone();
+    let sink = Box::new(move |m: &[u8]| {
+        let seq = u32::from_le_bytes(m[..4].try_into().map_err(|_| "short".to_string())?);
+        g.lock().unwrap().push((seq, HOST.with(Cell::get)));
+        Ok(())
+    });
+    let (reader, run) = link.serve(sink);
+    (got, reader, tokio::spawn(run))
+}
+
+/// A host thread pumping `reader` until `stop`, except while `stalled`.
+fn host(
+    reader: Arc<Reader>,
+    stalled: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        HOST.with(|h| h.set(true));
+        while !stop.load(Ordering::Relaxed) {
+            if !stalled.load(Ordering::Relaxed) && reader.host_pump(PUMP_BUDGET) == Pumped::Ended {
+                return;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_host_is_taken_over_and_every_message_arrives_once_in_order() {
+    let (a, b) = pair().await;
+    let (got, reader, run) = serve(b);
+    let (stalled, stop) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let h = host(reader.clone(), stalled.clone(), stop.clone());
+    let tx = a.sender();
+    const N: u32 = 6000;
+    for i in 0..N {
+        let mut m = i.to_le_bytes().to_vec();
+        m.resize(100, 0xa5);
+        tx.send_now(&m).unwrap();
+        if i == N / 3 {
+            // The host's loop blocks for far longer than the watch tick.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            stalled.store(true, Ordering::Relaxed);
+        }
+        if i == 2 * N / 3 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            stalled.store(false, Ordering::Relaxed);
+        }
+        if i % 500 == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let end = Instant::now() + Duration::from_secs(10);
+    while got.lock().unwrap().len() < N as usize && Instant::now() < end {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    h.join().unwrap();
+    let got = got.lock().unwrap().clone();
+    let seqs: Vec<u32> = got.iter().map(|g| g.0).collect();
+    assert_eq!(seqs, (0..N).collect::<Vec<_>>(), "once each, in order");
+    let by_host = got.iter().filter(|g| g.1).count();
+    assert!(by_host > 0, "the host read some");
+    assert!(
+        by_host < N as usize,
+        "the runtime read while the host stalled"
+    );
+    assert!(!reader.ended(), "the link is still up");
+    drop(a);
+    let why = tokio::time::timeout(Duration::from_secs(5), run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(why, "connection lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_lost_while_the_host_is_blocked_ends_the_link() {
+    let (a, b) = pair().await;
+    let (_got, reader, run) = serve(b);
+    // The host pumps once (it owns the link), then blocks for good.
+    assert_eq!(reader.host_pump(PUMP_BUDGET), Pumped::Idle);
+    assert!(reader.host_reads());
+    drop(a);
+    let why = tokio::time::timeout(Duration::from_secs(5), run).await;
+    assert_eq!(why.unwrap().unwrap(), "connection lost");
+    assert!(reader.ended());
+}
