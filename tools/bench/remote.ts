@@ -169,7 +169,7 @@ export function specs(tcp = new Map<string, Stat>(), tls = new Map<string, Stat>
     higher_is_better: true,
     bfly: () => sl1(name, SIZES[name]),
     // The link alone has no Erlang counterpart (distribution is process messaging).
-    baselines: { ...node(name, SIZES[name]), erlang_tcp: null, erlang_tls: null },
+    baselines: node(name, SIZES[name]),
   }))
   return [...procs, ...link]
 }
