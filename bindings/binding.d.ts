@@ -207,11 +207,6 @@ export interface NodeOptions {
    * 0 turns credit off (negative: the default).
    */
   credit: number
-  /**
-   * Whether this thread may read the node's links itself (false where
-   * the runtime's libuv functions may be stubs: Bun). Default true.
-   */
-  hostReader?: boolean
 }
 
 /** A known peer node. */
@@ -462,3 +457,10 @@ export declare function threadRegister(wake: () => void, args: Float64Array, nod
  * processes queue until it registers with this id.
  */
 export declare function threadReserve(): number
+
+/**
+ * Whether this runtime's libuv may be driven from here (JS calls it once
+ * per thread as the addon loads: false in Bun, whose libuv functions may
+ * be stubs). Off for one thread is off for the process.
+ */
+export declare function useHostLoop(allowed: boolean): void

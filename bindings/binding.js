@@ -910,3 +910,4 @@ module.exports.threadDrainSmall = nativeBinding.threadDrainSmall
 module.exports.threadForget = nativeBinding.threadForget
 module.exports.threadRegister = nativeBinding.threadRegister
 module.exports.threadReserve = nativeBinding.threadReserve
+module.exports.useHostLoop = nativeBinding.useHostLoop

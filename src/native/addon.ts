@@ -32,3 +32,8 @@ function load(): typeof Binding {
 }
 
 export const native = load()
+
+// The addon drives this thread's libuv loop directly where the runtime is
+// Node (link reading and wake-ups, crates/binding/src/host.rs); Bun's
+// libuv functions may be stubs, and Deno has none (found missing at run time).
+native.useHostLoop(!('bun' in process.versions))

@@ -233,9 +233,6 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     idleMs: opts.idleMs ?? 0,
     maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
     credit: creditWindow(opts.creditWindow),
-    // This thread reads the node's links on its own event loop (one
-    // wake-up per message); not in Bun, whose libuv functions may be stubs.
-    hostReader: !('bun' in process.versions),
   })
   setRemoteFull(opts.remoteFull ?? 'wait')
   const node = new Node(opts.name, address, opts.quiet === true)

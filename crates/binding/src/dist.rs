@@ -114,9 +114,6 @@ pub struct NodeOptions {
     /// User messages in flight per remote process before senders wait;
     /// 0 turns credit off (negative: the default).
     pub credit: i32,
-    /// Whether this thread may read the node's links itself (false where
-    /// the runtime's libuv functions may be stubs: Bun). Default true.
-    pub host_reader: Option<bool>,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -153,7 +150,7 @@ pub fn dist_start(env: napi::Env, opts: NodeOptions) -> napi::Result<String> {
     };
     let d = dist()?;
     let addr = d.start(cfg).map_err(err)?;
-    crate::host::become_host(env.raw(), d, opts.host_reader.unwrap_or(true));
+    crate::host::become_host(env.raw(), d);
     Ok(addr)
 }
 

@@ -13,8 +13,9 @@
 //!
 //! libuv's functions are looked up in the host process at run time
 //! (`dlsym`): Node exports them; where they are missing (Deno, Windows)
-//! or may be stubs (Bun; JS says so), or with `BFLY_HOST_READER=0`, the
-//! runtime reads every link as before.
+//! or may be stubs (Bun; JS says so through `use_host_loop`), or with
+//! `BFLY_HOST_LOOP=0` (no libuv use at all) or `BFLY_HOST_READER=0` (no
+//! link reading), the runtime reads every link as before.
 //!
 //! Calling JS from a raw libuv callback needs what `MakeCallback` does: a
 //! handle scope, then `napi_make_callback` (a callback scope, so
@@ -30,18 +31,20 @@ use std::ffi::{c_int, c_void, CStr};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-type Handle = c_void;
+pub(crate) type Handle = c_void;
 type PollCb = unsafe extern "C" fn(*mut Handle, c_int, c_int);
 type CloseCb = unsafe extern "C" fn(*mut Handle);
 
 /// The libuv functions used here, from the host process.
-struct Uv {
-    handle_size: unsafe extern "C" fn(c_int) -> usize,
+pub(crate) struct Uv {
+    pub(crate) handle_size: unsafe extern "C" fn(c_int) -> usize,
     poll_init: unsafe extern "C" fn(*mut c_void, *mut Handle, c_int) -> c_int,
     poll_start: unsafe extern "C" fn(*mut Handle, c_int, PollCb) -> c_int,
     poll_stop: unsafe extern "C" fn(*mut Handle) -> c_int,
-    close: unsafe extern "C" fn(*mut Handle, Option<CloseCb>),
-    unref: unsafe extern "C" fn(*mut Handle),
+    pub(crate) close: unsafe extern "C" fn(*mut Handle, Option<CloseCb>),
+    pub(crate) unref: unsafe extern "C" fn(*mut Handle),
+    pub(crate) async_init: unsafe extern "C" fn(*mut c_void, *mut Handle, CloseCb) -> c_int,
+    pub(crate) async_send: unsafe extern "C" fn(*mut Handle) -> c_int,
 }
 
 /// `UV_POLL` in libuv's `uv_handle_type` (stable across libuv 1.x).
@@ -67,6 +70,8 @@ fn lookup() -> Option<Uv> {
             poll_stop: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_stop")?),
             close: std::mem::transmute::<*mut c_void, _>(sym(c"uv_close")?),
             unref: std::mem::transmute::<*mut c_void, _>(sym(c"uv_unref")?),
+            async_init: std::mem::transmute::<*mut c_void, _>(sym(c"uv_async_init")?),
+            async_send: std::mem::transmute::<*mut c_void, _>(sym(c"uv_async_send")?),
         })
     }
 }
@@ -76,9 +81,30 @@ fn lookup() -> Option<Uv> {
     None
 }
 
-fn uv() -> Option<&'static Uv> {
+/// Whether JS allowed driving its loop (`use_host_loop`; Bun says no).
+static ALLOWED: AtomicBool = AtomicBool::new(true);
+
+/// libuv's functions, when they may be used: found in the host process,
+/// allowed by JS, and not turned off with BFLY_HOST_LOOP=0.
+pub(crate) fn uv() -> Option<&'static Uv> {
     static UV: OnceLock<Option<Uv>> = OnceLock::new();
+    static OFF: OnceLock<bool> = OnceLock::new();
+    if !ALLOWED.load(Ordering::Relaxed)
+        || *OFF.get_or_init(|| std::env::var("BFLY_HOST_LOOP").is_ok_and(|v| v == "0"))
+    {
+        return None;
+    }
     UV.get_or_init(lookup).as_ref()
+}
+
+/// Whether this runtime's libuv may be driven from here (JS calls it once
+/// per thread as the addon loads: false in Bun, whose libuv functions may
+/// be stubs). Off for one thread is off for the process.
+#[napi_derive::napi]
+pub fn use_host_loop(allowed: bool) {
+    if !allowed {
+        ALLOWED.store(false, Ordering::Relaxed);
+    }
 }
 
 /// One polled link: the uv_poll_t (its first field, `data`, points here)
@@ -93,17 +119,22 @@ struct Poll {
 /// The JS thread that reads links, as that thread knows itself.
 struct Host {
     env: sys::napi_env,
-    drain: sys::napi_ref,
-    ctx: sys::napi_async_context,
-    thread: u32,
     polls: Vec<*mut Poll>,
+}
+
+/// How a libuv callback calls the thread's drain function: its env, a
+/// reference to the function, and the async context it runs in.
+#[derive(Clone, Copy)]
+struct Drain {
+    env: sys::napi_env,
+    f: sys::napi_ref,
+    ctx: sys::napi_async_context,
 }
 
 thread_local! {
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
     /// The thread's drain function (from `thread_register`).
-    static DRAIN: Cell<(sys::napi_env, sys::napi_ref)> =
-        const { Cell::new((std::ptr::null_mut(), std::ptr::null_mut())) };
+    static DRAIN: Cell<Option<Drain>> = const { Cell::new(None) };
     /// This thread is routing what it read: its own inbox needs no wake-up
     /// (it is drained right after).
     static PUMPING: Cell<bool> = const { Cell::new(false) };
@@ -115,15 +146,27 @@ static HOST_THREAD: AtomicU32 = AtomicU32::new(0);
 static PENDING: Mutex<Vec<Arc<Reader>>> = Mutex::new(Vec::new());
 static ANY_PENDING: AtomicBool = AtomicBool::new(false);
 
-/// Keeps the calling thread's drain function for `become_host` (from
-/// `thread_register`, on that thread).
-pub(crate) fn keep_drain(env: sys::napi_env, f: sys::napi_value) {
+/// Keeps the calling thread's drain function, for libuv callbacks to call
+/// (from `thread_register`, on that thread). False when it cannot be kept.
+pub(crate) fn keep_drain(env: sys::napi_env, f: sys::napi_value) -> bool {
     let mut r = std::ptr::null_mut();
+    let mut ctx = std::ptr::null_mut();
     // SAFETY: `env` is this thread's live environment and `f` a function
-    // value of it (a thread_register argument, during that call).
-    if unsafe { sys::napi_create_reference(env, f, 1, &mut r) } == sys::Status::napi_ok {
-        DRAIN.with(|d| d.set((env, r)));
+    // value of it (a thread_register argument, during that call); the
+    // resource and name are values made here.
+    let ok = unsafe {
+        let mut resource = std::ptr::null_mut();
+        let mut name = std::ptr::null_mut();
+        sys::napi_create_reference(env, f, 1, &mut r) == sys::Status::napi_ok
+            && sys::napi_create_object(env, &mut resource) == sys::Status::napi_ok
+            && sys::napi_create_string_utf8(env, c"bfly.inbox".as_ptr(), 10, &mut name)
+                == sys::Status::napi_ok
+            && sys::napi_async_init(env, resource, name, &mut ctx) == sys::Status::napi_ok
+    };
+    if ok {
+        DRAIN.with(|d| d.set(Some(Drain { env, f: r, ctx })));
     }
+    ok
 }
 
 /// Whether a post to JS thread `thread` from this OS thread needs no
@@ -136,40 +179,21 @@ pub(crate) fn no_wake_needed(thread: u32) -> bool {
 /// of `dist` from now on, when this runtime can: false when it cannot
 /// (no libuv in the host, `allowed` false, BFLY_HOST_READER=0), and the
 /// runtime reads every link.
-pub(crate) fn become_host(env: sys::napi_env, dist: &'static Dist, allowed: bool) -> bool {
-    if !allowed || std::env::var("BFLY_HOST_READER").is_ok_and(|v| v == "0") || uv().is_none() {
+pub(crate) fn become_host(env: sys::napi_env, dist: &'static Dist) -> bool {
+    if std::env::var("BFLY_HOST_READER").is_ok_and(|v| v == "0") || uv().is_none() {
         dist.set_host(None);
         return false;
     }
     let thread = crate::current_thread();
     let ready = HOST.with_borrow(|h| h.as_ref().is_some_and(|h| h.env == env));
     if !ready {
-        let (denv, drain) = DRAIN.with(Cell::get);
-        if denv != env || drain.is_null() {
-            dist.set_host(None);
-            return false;
-        }
-        let mut ctx = std::ptr::null_mut();
-        // SAFETY: `env` is this thread's live environment (a napi call is
-        // in progress on it); the resource and name are values made here.
-        let ok = unsafe {
-            let mut resource = std::ptr::null_mut();
-            let mut name = std::ptr::null_mut();
-            sys::napi_create_object(env, &mut resource) == sys::Status::napi_ok
-                && sys::napi_create_string_utf8(env, c"bfly.link".as_ptr(), 9, &mut name)
-                    == sys::Status::napi_ok
-                && sys::napi_async_init(env, resource, name, &mut ctx) == sys::Status::napi_ok
-        };
-        if !ok {
+        if DRAIN.with(Cell::get).is_none_or(|d| d.env != env) {
             dist.set_host(None);
             return false;
         }
         HOST.with_borrow_mut(|h| {
             *h = Some(Host {
                 env,
-                drain,
-                ctx,
-                thread,
                 polls: Vec::new(),
             })
         });
@@ -336,18 +360,22 @@ unsafe extern "C" fn on_readable(handle: *mut Handle, status: c_int, _events: c_
     if r == Pumped::Ended {
         close(p);
     }
-    deliver();
+    deliver(false);
 }
 
 /// Hands what arrived for this thread's processes to JS now, through the
-/// thread's drain function, as `MakeCallback` would.
-fn deliver() {
-    let Some((env, drain, ctx, thread)) =
-        HOST.with_borrow(|h| h.as_ref().map(|h| (h.env, h.drain, h.ctx, h.thread)))
-    else {
+/// thread's drain function, as `MakeCallback` would (from a libuv
+/// callback on this thread). `always`: even when the inbox looks empty (a
+/// wake-up must drain, which clears the inbox's pending wake-up).
+pub(crate) fn deliver(always: bool) {
+    let Some(Drain { env, f: drain, ctx }) = DRAIN.with(Cell::get) else {
         return;
     };
-    if THREADS.inbox(thread).is_none_or(|i| i.is_empty()) {
+    if !always
+        && THREADS
+            .inbox(crate::current_thread())
+            .is_none_or(|i| i.is_empty())
+    {
         return;
     }
     // SAFETY: on the host thread, inside a libuv callback with no JS on

@@ -31,6 +31,7 @@ pub mod dist;
 pub mod dist_send;
 pub mod drain;
 mod host;
+mod wake;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
 /// that JS fills before the call: converting one JS number argument costs
@@ -88,22 +89,36 @@ pub fn thread_register(
             "thread_register: args needs 16 slots",
         ));
     }
-    host::keep_drain(env.raw(), wake.raw());
-    let tsfn = wake
-        .build_threadsafe_function::<()>()
-        .weak::<true>()
-        .callee_handled::<false>()
-        .build()?;
+    // One async handle on this thread's loop where libuv can be used
+    // (wake.rs), else a threadsafe function calling `wake`.
+    let fast = if host::keep_drain(env.raw(), wake.raw()) {
+        wake::Wake::new(env.raw())
+    } else {
+        None
+    };
     // Filled in below: the waker must know its own thread to skip the
     // wake-up that the thread's own link reading makes (host.rs).
     let me = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let mine = me.clone();
-    let waker: Box<dyn Fn() + Send + Sync> = Box::new(move || {
-        if host::no_wake_needed(mine.load(std::sync::atomic::Ordering::Relaxed)) {
-            return;
+    let waker: Box<dyn Fn() + Send + Sync> = match fast.clone() {
+        Some(w) => Box::new(move || {
+            if !host::no_wake_needed(mine.load(std::sync::atomic::Ordering::Relaxed)) {
+                w.send();
+            }
+        }),
+        None => {
+            let tsfn = wake
+                .build_threadsafe_function::<()>()
+                .weak::<true>()
+                .callee_handled::<false>()
+                .build()?;
+            Box::new(move || {
+                if !host::no_wake_needed(mine.load(std::sync::atomic::Ordering::Relaxed)) {
+                    tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
+                }
+            })
         }
-        tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
-    });
+    };
     let id = match reserved {
         // A pool worker takes the id its spawner reserved (see pool.rs).
         Some(id) => {
@@ -126,6 +141,9 @@ pub fn thread_register(
     me.store(id, std::sync::atomic::Ordering::Relaxed);
     env.add_env_cleanup_hook(id, move |id| {
         host::teardown(id);
+        if let Some(w) = &fast {
+            w.close();
+        }
         pool::depart(id, &node);
     })?;
     Ok(id)
