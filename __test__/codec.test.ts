@@ -141,7 +141,7 @@ test('pids and refs: own packer writes standard ext bytes for every name length 
         const ext = otherDecode(bytes) as ExtData
         t.true(ext instanceof ExtData, `${node}/${id}`)
         t.is(ext.type, type)
-        t.deepEqual(otherDecode(ext.data), [node, id])
+        t.deepEqual(otherDecode(ext.data as Uint8Array), [node, id])
         const back = decode(bytes)
         t.true(back instanceof Make && v.equals(back), `${node}/${id} read back`)
       }

@@ -28,10 +28,29 @@ export function sendingTo(name: string): number {
 }
 
 /** Writes what this thread queued natively for other nodes once the
- * current microtasks have run (deferred frames: a call's demonitor, grants). */
+ * current microtasks have run (deferred frames: grants). */
 export function flushSoon(): void {
   if (!flushing) {
     flushing = true
     Promise.resolve().then(flush)
+  }
+}
+
+let later = false
+
+function flushNow(): void {
+  later = false
+  native.distFlush()
+}
+
+/** Writes what this thread queued natively for other nodes by the next
+ * turn of the event loop at the latest: for frames nobody waits for (a
+ * call's demonitor), which then ride with whatever this thread sends
+ * next in the meantime (the next call's request) instead of leaving in a
+ * packet of their own that wakes the peer. */
+export function flushLater(): void {
+  if (!later) {
+    later = true
+    setImmediate(flushNow)
   }
 }

@@ -11,7 +11,7 @@ import { native } from '../native/addon.js'
 import { encodeReason } from '../threads/inbox.js'
 import { AwayTarget, awaitAnswer, callFromOf, callRequest } from '../threads/threadcall.js'
 import { refuseFlag, sendOutcome } from './credit.js'
-import { flushSoon, sendingTo } from './peers.js'
+import { flushLater, sendingTo } from './peers.js'
 
 /** A service registered under `name` on node `node` (seed remote-service).
  * Register it locally with `registerService(alias, rs)`, or use it as a
@@ -116,7 +116,7 @@ export function callRemote<T>(
     ? (m: number) => {
         A[0] = systemPid.id
         A[1] = m
-        if (native.distDemonitorName(dest.name)) flushSoon()
+        if (native.distDemonitorName(dest.name)) flushLater()
       }
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)

@@ -14,7 +14,7 @@ import type { Process } from '../kernel/process.js'
 import { A, systemPid } from '../kernel/thread.js'
 import { makeRef, nodeName, Pid, Ref } from '../kernel/values.js'
 import { native } from '../native/addon.js'
-import { flushSoon, sendingTo } from '../nodes/peers.js'
+import { flushLater, sendingTo } from '../nodes/peers.js'
 import { postNow } from './inbox.js'
 
 const USER = 0
@@ -47,7 +47,7 @@ function demonitor(monitor: number): void {
   A[0] = systemPid.id
   A[1] = monitor
   // A remote monitor's frame leaves with this thread's next frames.
-  if (native.procDemonitorDeferred()) flushSoon()
+  if (native.procDemonitorDeferred()) flushLater()
 }
 
 /** A pending call for `target`, answered on the reply lane. `send` sends

@@ -88,7 +88,7 @@ async function pair(mode: string, count: number, wrap: (side: string) => string[
 const us = (s: number) => (s * 1e6).toFixed(1)
 
 /** Per round trip: wall, CPU and sleeps per side and thread kind. */
-async function perRoundTrip(mode: 'pingpong' | 'call', count: number): Promise<string[]> {
+export async function perRoundTrip(mode: 'pingpong' | 'call', count: number): Promise<string[]> {
   const p = await pair(mode, count)
   await p.done
   const probe = p.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((o) => 'probe' in o)
