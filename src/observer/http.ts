@@ -154,7 +154,7 @@ export async function serveObserver(source: () => Promise<Snapshot>, opts: Obser
     void tick()
   }
 
-  const snapshotNow = async (res: ServerResponse): Promise<void> => {
+  const snapshotNow = async (res: ServerResponse) => {
     let body: string
     try {
       body = JSON.stringify(await source())
@@ -166,7 +166,7 @@ export async function serveObserver(source: () => Promise<Snapshot>, opts: Obser
     res.end(body)
   }
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = target(req)
     if (url === null) return send(res, 400, '400: bad request target')
     const host = (req.headers.host ?? '').replace(/:\d+$/, '')
