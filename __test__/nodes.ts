@@ -19,6 +19,8 @@ export function newCookie(): string {
 export interface PeerOptions {
   port?: number
   allow?: Capability[] | Record<string, Capability[]>
+  /** What peers may spawn there (default: the fixtures folder). */
+  modules?: string[]
   idleMs?: number
   heartbeatMs?: number
   creditWindow?: number

@@ -7,6 +7,7 @@ import { installCode } from './code.js'
 import { encode } from './codec.js'
 import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
 import { setAgent } from './crossthread.js'
+import { admit, checkModules, ModuleRefused, setModules } from './modules.js'
 import { native } from './native.js'
 import { checkObserverOptions, type Observer, type ObserverOptions } from './observer/options.js'
 import { sendingTo } from './peers.js'
@@ -33,6 +34,17 @@ export interface NodeOptions {
   /** What peers may ask: one list for every peer, or lists per peer node
    * name with '*' for the others. Default: everything. */
   allow?: readonly Capability[] | Readonly<Record<string, readonly Capability[]>>
+  /** What a peer's `spawn` may run here ('spawn' in `allow` lets it ask;
+   * this says what it may name), and what a server upgrade sent from
+   * another node or thread may load: package names, files, and folders (a
+   * path ending in '/', or an existing directory, stands for every module
+   * under it). Paths are resolved against the current directory, packages
+   * from bfly's folder. Other URLs (`data:`, `http:`, `node:`) match only
+   * as listed exactly. Code that `loadCode` installed may always be named.
+   * Default: none, so a spawn from a peer is refused with RefusedError
+   * until this lists what it may start: a module a peer names is code this
+   * node runs. */
+  modules?: readonly string[]
   /** A heartbeat is sent after this long without traffic (default 1000 ms). */
   heartbeatMs?: number
   /** A link silent this long is lost (default 15000 ms). */
@@ -115,6 +127,7 @@ export class Node extends EventEmitter {
     void this.observer?.close()
     native.distStop()
     setAgent(null)
+    setModules([])
     setNodeName(NONODE)
     this.unref()
   }
@@ -223,6 +236,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     throw new TypeError("startNode: remoteFull must be 'wait' or 'error'")
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
+  const modules = checkModules(opts.modules, 'startNode')
   const address = native.distStart({
     name: opts.name,
     listen: opts.listen,
@@ -238,6 +252,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   const node = new Node(opts.name, address, opts.quiet === true)
   current = node
   setNodeName(opts.name)
+  setModules(modules)
   setAgent(agent)
   if (opts.observer !== undefined) {
     try {
@@ -302,6 +317,14 @@ function agent(term: unknown[]): void {
       answer(peer, from, ref, 0, [false, 'badarg', (err as Error).message])
       return
     }
+    // bodyOf checked that module is a string; the body imports what was admitted.
+    const url = admit(module as string, 'spawn')
+    if (url instanceof ModuleRefused) {
+      current?._note('refused', peer, url.message)
+      answer(peer, from, ref, 0, [false, 'refused', url.message])
+      return
+    }
+    body = bodyOf({ module: url, fn, args }, 'spawn')
     const id = native.procSpawn()
     // The link (when asked) is made before the answer leaves, and the body
     // starts after it, so the caller hears of the pid before any exit.

@@ -44,7 +44,7 @@ export function helpText(c: Command): string {
   return `Usage: ${c.usage}\n\n${c.summary}\n\n${c.details}\n  -v, --verbose        print stack traces of errors\n  -h, --help           this help\n`
 }
 
-export type Values = Record<string, string | boolean | undefined>
+export type Values = Record<string, string | boolean | string[] | undefined>
 
 /** Parses `argv` for `c`; throws UsageError naming the problem. */
 export function parse(c: Command, argv: string[]): { values: Values; positionals: string[] } {
@@ -87,7 +87,7 @@ export function target(node: string, addr: string | undefined): Target {
 }
 
 /** A positive number of milliseconds from an option, or `dflt`. */
-export function millis(v: string | boolean | undefined, dflt: number, what = '--timeout'): number {
+export function millis(v: Values[string], dflt: number, what = '--timeout'): number {
   if (v === undefined) return dflt
   const n = Number(v)
   if (typeof v !== 'string' || !Number.isFinite(n) || n <= 0)
@@ -100,7 +100,7 @@ export function millis(v: string | boolean | undefined, dflt: number, what = '--
  * ignored). Refuses a file others can read, as Erlang refuses a readable
  * .erlang.cookie: whoever has the cookie can run code on every node.
  */
-export function readCookie(file: string | boolean | undefined): string {
+export function readCookie(file: Values[string]): string {
   const path = typeof file === 'string' ? file : process.env.BFLY_COOKIE_FILE
   if (path === undefined || path === '')
     throw new UsageError('no cookie: pass --cookie-file FILE (make one with `bfly cookie --out FILE`)')
