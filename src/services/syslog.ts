@@ -132,8 +132,7 @@ export const systemLogHandlers = {
   cast(msg: unknown, state: null) {
     if (Array.isArray(msg) && msg.length === 3 && Array.isArray(msg[2]))
       write(msg[0] as Level, msg[1] as number, msg[2])
-    else if (Array.isArray(msg) && msg[0] === 'config' && fromHere.has(msg[1] as LogConfig))
-      apply(msg[1] as LogConfig)
+    else if (Array.isArray(msg) && msg[0] === 'config' && fromHere.has(msg[1] as LogConfig)) apply(msg[1] as LogConfig)
     return { state }
   },
   async handle(req: unknown, state: null) {
