@@ -6,8 +6,8 @@
 // native inbox, the path every cross-thread and remote delivery takes.
 import test from 'ava'
 import { encode, Pid, Ref, spawn } from '../index.ts'
-import { native } from '../src/native.ts'
-import { systemPid } from '../src/thread.ts'
+import { systemPid } from '../src/kernel/thread.ts'
+import { native } from '../src/native/addon.ts'
 import { within } from './helpers.ts'
 
 const SIGNAL = 1
