@@ -29,7 +29,11 @@ export interface NodeOptions {
   name: string
   /** 'host:port' to accept links on (port 0 picks a free one). */
   listen: string
-  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex characters. */
+  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex
+   * characters. Make it random (`crypto.randomBytes(32)`, `bfly cookie`),
+   * never from a password or phrase: a node that dials an impostor (a wrong
+   * address, a hijacked name) gives it what it needs to test cookie guesses
+   * offline, which 32 random bytes withstand and a chosen cookie does not. */
   cookie: string | Uint8Array
   /** What peers may ask: one list for every peer, or lists per peer node
    * name with '*' for the others. Default: everything. */
