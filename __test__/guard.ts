@@ -7,7 +7,7 @@
 // exited at all.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import test, { type ExecutionContext } from 'ava'
+import type { ExecutionContext } from 'ava'
 
 const MARK = 'BFLY-TEST-CRASH'
 /** What bfly prints when it caught a failure of its own code (a bug, though the node lives on). */
@@ -73,10 +73,14 @@ export function alive(t: ExecutionContext, g: Guarded, after: string): void {
   )
 }
 
-test.afterEach.always((t) => {
-  for (const f of failures()) t.fail(`a node process failed: ${f}`)
-})
-
-test.after.always((t) => {
-  for (const f of failures()) t.fail(`a node process failed: ${f}`)
-})
+// The hooks exist only under ava (a worker child process); tools that start
+// nodes through nodes.ts (tools/chaos.ts) run without it.
+if (typeof process.send === 'function') {
+  const { default: test } = await import('ava')
+  test.afterEach.always((t) => {
+    for (const f of failures()) t.fail(`a node process failed: ${f}`)
+  })
+  test.after.always((t) => {
+    for (const f of failures()) t.fail(`a node process failed: ${f}`)
+  })
+}

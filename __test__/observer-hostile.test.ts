@@ -7,13 +7,13 @@
 // node still answers a call over its SL1 link.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import test, { type ExecutionContext } from 'ava'
 import { call, registerServer, remoteService } from '../index.ts'
+import { exchange } from '../tools/fuzz/http.ts'
 import { alive, type Guarded, startGuarded } from './guard.ts'
 import { thisNode } from './nodes.ts'
 
@@ -36,28 +36,8 @@ function startUntil(args: string[], re: RegExp): Promise<{ g: Guarded; m: RegExp
   })
 }
 
-/** Writes `bytes` to 127.0.0.1:`port`, then (after `dropMs`, when given) cuts the connection; resolves
- * with the status line of the first answer ('' when none came before the server closed or 5 s passed). */
-function raw(port: number, bytes: string | Buffer, dropMs?: number): Promise<string> {
-  return new Promise((resolve) => {
-    let got = ''
-    const s = connect(port, '127.0.0.1', () => {
-      s.write(bytes)
-      if (dropMs !== undefined) setTimeout(() => s.destroy(), dropMs)
-    })
-    const timer = setTimeout(() => s.destroy(), 5000)
-    s.on('data', (d: Buffer) => {
-      got += d.toString('latin1')
-      // An answer's head is enough; keep-alive would hold the socket open.
-      if (got.includes('\r\n\r\n')) s.destroy()
-    })
-    s.on('error', () => {})
-    s.on('close', () => {
-      clearTimeout(timer)
-      resolve(got.split('\r\n')[0])
-    })
-  })
-}
+/** The status line the observer at `port` answers `bytes` with ('' for none), cutting the connection after `dropMs`. */
+const raw = (port: number, bytes: string | Buffer, dropMs?: number) => exchange(port, bytes, { dropMs })
 
 type Attack = [what: string, run: (port: number, token: string) => Promise<unknown>]
 
@@ -120,6 +100,25 @@ async function answers(t: ExecutionContext, port: number, token: string, after: 
   t.is(await raw(port, req(`/snapshot?token=${token}`)), 'HTTP/1.1 200 OK', `the observer answers after ${after}`)
 }
 
+/** Runs every attack on the observer at `url` (as printed, with its token); after each, the
+ * processes in `guarded` are alive, the observer answers, and `more` holds. */
+async function attackAll(
+  t: ExecutionContext,
+  url: string,
+  guarded: Guarded[],
+  more: (what: string) => Promise<void> = async () => {},
+): Promise<void> {
+  const u = new URL(url)
+  const token = u.searchParams.get('token') ?? ''
+  const port = Number(u.port)
+  for (const [what, run] of ATTACKS) {
+    await run(port, token)
+    for (const g of guarded) alive(t, g, what)
+    await answers(t, port, token, what)
+    await more(what)
+  }
+}
+
 test.serial('a node serving the observer survives every hostile request and keeps answering', async (t) => {
   t.timeout(180_000)
   const name = `obs-hostile-${process.pid}@127.0.0.1`
@@ -127,18 +126,12 @@ test.serial('a node serving the observer survives every hostile request and keep
   const { g, m } = await startUntil([OBSERVED, name, cookie], /^\{"listening":"(.*)","observer":"(.*)"\}$/)
   try {
     registerServer(name, m[1])
-    const url = new URL(m[2])
-    const token = url.searchParams.get('token') ?? ''
-    const port = Number(url.port)
-    for (const [what, run] of ATTACKS) {
-      await run(port, token)
-      alive(t, g, what)
-      await answers(t, port, token, what)
+    await attackAll(t, m[2], [g], async (what) => {
       const s = (await call(remoteService(name, { name: 'OBSERVER' }), 'snapshot', { timeout: 20_000 })) as {
         node: string
       }
       t.is(s.node, name, `the node answers a call over SL1 after ${what}`)
-    }
+    })
   } finally {
     g.proc.kill('SIGKILL')
   }
@@ -161,15 +154,7 @@ test.serial('bfly observer survives every hostile request and keeps answering', 
       /^bfly observer of (\S+) at (\S+)$/,
     )
     try {
-      const url = new URL(m[2])
-      const token = url.searchParams.get('token') ?? ''
-      const port = Number(url.port)
-      for (const [what, run] of ATTACKS) {
-        await run(port, token)
-        alive(t, g, what)
-        alive(t, node, what)
-        await answers(t, port, token, what)
-      }
+      await attackAll(t, m[2], [g, node])
     } finally {
       g.proc.kill('SIGKILL')
     }

@@ -5,12 +5,12 @@
 // else, never a hang); what it returns holds only well-formed pids and
 // refs, and encodes again (or is refused with NotPortableError).
 //   tsx tools/fuzz/codec.ts [seconds]   (npm run fuzz; __test__/fuzz-codec.test.ts runs it briefly)
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { decode, encode } from '../../src/kernel/codec.ts'
 import { NotPortableError } from '../../src/kernel/errors.ts'
 import { Pid, Ref } from '../../src/kernel/values.ts'
-import { Mutator } from './mutator.ts'
+import { type Failure, failWith, Mutator } from './shared.ts'
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url))
 const CORPUS = `${ROOT}corpus/codec/`
@@ -85,14 +85,14 @@ function check(input: Uint8Array): string | undefined {
 /** Runs for `seconds` (or `cases` executions); returns executions and failures. */
 export function fuzzCodec(opts: { seconds?: number; cases?: number; seed?: number }): {
   execs: number
-  failures: { input: string; why: string }[]
+  failures: Failure[]
 } {
   const m = new Mutator(opts.seed)
   const pool = seeds()
   const n0 = pool.length
   const end = opts.seconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.seconds * 1000
   const cases = opts.cases ?? Number.POSITIVE_INFINITY
-  const failures: { input: string; why: string }[] = []
+  const failures: Failure[] = []
   const t0 = performance.now()
   let execs = 0
   while (execs < cases && (execs & 255 || Date.now() < end)) {
@@ -112,11 +112,5 @@ export function fuzzCodec(opts: { seconds?: number; cases?: number; seed?: numbe
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = fuzzCodec({ seconds: Number(process.argv[2] ?? 30) })
-  if (r.failures.length > 0) {
-    mkdirSync(`${ROOT}crashes/codec`, { recursive: true })
-    for (const [i, f] of r.failures.slice(0, 20).entries())
-      writeFileSync(`${ROOT}crashes/codec/fail-${i}.hex`, `${f.input}\n${f.why}\n`)
-    console.error(r.failures.slice(0, 5))
-    process.exit(1)
-  }
+  if (r.failures.length > 0) failWith('codec', r.failures)
 }

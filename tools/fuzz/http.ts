@@ -7,14 +7,11 @@
 // no request gets a 500 (a handler that failed), every answer is an HTTP
 // status line, and a request with the token keeps getting its 200.
 //   tsx tools/fuzz/http.ts [seconds]   (npm run fuzz; __test__/fuzz-http.test.ts runs it briefly)
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { serveObserver } from '../../src/observer/http.ts'
 import type { Snapshot } from '../../src/observer/snapshot.ts'
-import { Mutator } from './mutator.ts'
-
-const ROOT = fileURLToPath(new URL('.', import.meta.url))
+import { type Failure, failWith, Mutator } from './shared.ts'
 
 /** Bytes that mean something to an HTTP parser or to the server's own decoding. */
 const INTERESTING = [...'\r\n :;=%?&#/[]@\t\0"'].map((c) => c.charCodeAt(0)).concat([0x7f, 0x80, 0xff])
@@ -53,13 +50,25 @@ const SNAPSHOT = {
   memory: { rss: 0, heapUsed: 0 },
 } satisfies Snapshot
 
-/** Sends `bytes` and resolves with the first status line, '' when the server closed
- * without one or said nothing within `ms` (an incomplete request waits for more). */
-function exchange(port: number, bytes: Uint8Array, ms: number): Promise<string> {
+/**
+ * Writes `bytes` to 127.0.0.1:`port` (then half-closes when `end`, or cuts
+ * the connection after `dropMs`) and resolves with the first line the
+ * server answers: '' when it closed without answering or said nothing
+ * within `ms` (an incomplete request waits for more).
+ */
+export function exchange(
+  port: number,
+  bytes: Uint8Array | string,
+  opts: { ms?: number; dropMs?: number; end?: boolean } = {},
+): Promise<string> {
   return new Promise((resolve) => {
     let got = ''
-    const s = connect(port, '127.0.0.1', () => s.end(bytes))
-    const timer = setTimeout(() => s.destroy(), ms)
+    const s = connect(port, '127.0.0.1', () => {
+      if (opts.end) s.end(bytes)
+      else s.write(bytes)
+      if (opts.dropMs !== undefined) setTimeout(() => s.destroy(), opts.dropMs)
+    })
+    const timer = setTimeout(() => s.destroy(), opts.ms ?? 5000)
     s.on('data', (d: Buffer) => {
       got += d.toString('latin1')
       if (got.includes('\r\n')) s.destroy()
@@ -75,10 +84,10 @@ function exchange(port: number, bytes: Uint8Array, ms: number): Promise<string> 
 /** Runs for `seconds` (or `cases` requests); returns requests made and failures. */
 export async function fuzzHttp(opts: { seconds?: number; cases?: number; seed?: number }): Promise<{
   execs: number
-  failures: { input: string; why: string }[]
+  failures: Failure[]
 }> {
   const m = new Mutator(opts.seed)
-  const failures: { input: string; why: string }[] = []
+  const failures: Failure[] = []
   let current = ''
   const thrown = (e: unknown) =>
     failures.push({ input: current, why: `thrown out of the server: ${e instanceof Error ? e.stack : String(e)}` })
@@ -103,7 +112,7 @@ export async function fuzzHttp(opts: { seconds?: number; cases?: number; seed?: 
     execs++
     const hex = Buffer.from(input).toString('hex')
     current = hex
-    const line = await exchange(obs.port, input, 300)
+    const line = await exchange(obs.port, input, { ms: 300, end: true })
     if (line !== '' && !/^HTTP\/1\.[01] \d{3} /.test(line)) failures.push({ input: hex, why: `answered '${line}'` })
     else if (/^HTTP\/1\.[01] 500 /.test(line)) failures.push({ input: hex, why: `a handler failed: '${line}'` })
     else if (execs > n0 && line !== '' && pool.length < 2048 && m.rnd(8) === 0) pool.push(input)
@@ -112,7 +121,7 @@ export async function fuzzHttp(opts: { seconds?: number; cases?: number; seed?: 
     while (execs < cases && Date.now() < end) {
       await Promise.all(Array.from({ length: Math.min(16, cases - execs) }, one))
       // Still serving: a request with the token gets its snapshot (or the source's 502).
-      const line = await exchange(obs.port, live, 5000)
+      const line = await exchange(obs.port, live, { end: true })
       if (!/^HTTP\/1\.1 (200|502) /.test(line))
         failures.push({ input: current, why: `then a valid request got '${line}'` })
       if (failures.length > 0) break
@@ -131,11 +140,5 @@ export async function fuzzHttp(opts: { seconds?: number; cases?: number; seed?: 
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await fuzzHttp({ seconds: Number(process.argv[2] ?? 30) })
-  if (r.failures.length > 0) {
-    mkdirSync(`${ROOT}crashes/http`, { recursive: true })
-    for (const [i, f] of r.failures.slice(0, 20).entries())
-      writeFileSync(`${ROOT}crashes/http/fail-${i}.hex`, `${f.input}\n${f.why}\n`)
-    console.error(r.failures.slice(0, 5))
-    process.exit(1)
-  }
+  if (r.failures.length > 0) failWith('http', r.failures)
 }

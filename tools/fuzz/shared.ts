@@ -1,7 +1,25 @@
-// The byte-level mutator of the TypeScript fuzz targets (the twin of
-// mutate.rs): a repeatable xorshift32 stream and one input spliced from two
-// pool entries with a few edits each (bit flips, interesting bytes,
-// inserts, deletes, repeats, crossovers, truncation).
+// What the TypeScript fuzz targets share: the byte-level mutator (the twin
+// of mutate.rs: a repeatable xorshift32 stream, and one input spliced from
+// two pool entries with a few edits each: bit flips, interesting bytes,
+// inserts, deletes, repeats, crossovers, truncation) and where failing
+// inputs are saved.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+/** A failing input (hex) and what it broke. */
+export interface Failure {
+  input: string
+  why: string
+}
+
+/** Saves up to 20 failures under tools/fuzz/crashes/<target>/, prints 5 and ends the process with code 1. */
+export function failWith(target: string, failures: Failure[]): never {
+  const dir = fileURLToPath(new URL(`./crashes/${target}/`, import.meta.url))
+  mkdirSync(dir, { recursive: true })
+  for (const [i, f] of failures.slice(0, 20).entries()) writeFileSync(`${dir}fail-${i}.hex`, `${f.input}\n${f.why}\n`)
+  console.error(failures.slice(0, 5))
+  process.exit(1)
+}
 
 export class Mutator {
   #state: number
