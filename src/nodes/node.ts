@@ -219,7 +219,8 @@ function checkAddress(addr: unknown, what: string): asserts addr is string {
  * when the address cannot be bound. With `observer`, also starts the
  * OBSERVER service and serves the observer page on 127.0.0.1 (its URL, with
  * the token, is `node.observer.url`).
- * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `maxQueuedBytes`, `observer`),
+ * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `modules` (not strings, or a
+ * package that cannot be found), `maxQueuedBytes`, `observer`),
  * an Error when this runtime is already a node, and the listener's error when `listen` or the observer's port
  * cannot be bound. Nothing has started then (a node whose observer port is taken is stopped again).
  * @example
