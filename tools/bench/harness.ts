@@ -20,6 +20,7 @@ export type Baseline =
   | 'erlang_tcp'
   | 'erlang_tls'
   | 'post_message'
+  | 'bfly_before'
 /** The default baseline keys of a report (local's; a suite may pass its own to `measure`). */
 export const BASELINES: readonly Baseline[] = ['plain_js', 'erlang', 'nact', 'moleculer']
 
@@ -193,13 +194,20 @@ export interface SuiteModule {
  * child's environment (BENCH_RUNS, BENCH_WARMUP for interleaving).
  */
 export function sampleInChild(suite: string, name: string, impl: string, env: Record<string, string> = {}): number[] {
-  const child = spawnSync(process.execPath, ['--import=tsx', join(BENCH_DIR, 'child.ts'), suite, name, impl], {
-    cwd: REPO_DIR,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 24,
-    env: { ...process.env, ...env },
-  })
+  // bfly_before: bfly as another checkout has it (BENCH_BEFORE), measured by that checkout's own bench.
+  const tree = impl === 'bfly_before' ? (process.env.BENCH_BEFORE ?? '') : REPO_DIR
+  const child = spawnSync(
+    process.execPath,
+    ['--import=tsx', join(tree, 'tools', 'bench', 'child.ts'), suite, name, impl === 'bfly_before' ? 'bfly' : impl],
+    {
+      cwd: tree,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 24,
+      // The other checkout builds its own tools (the link-alone binary).
+      env: { ...process.env, ...env, ...(impl === 'bfly_before' ? { BFLY_BENCH_LINKBENCH: '' } : {}) },
+    },
+  )
   const last = child.stdout.trim().split('\n').pop() ?? ''
   if (child.status !== 0 || !last.startsWith('{')) {
     throw new Error(`${suite}/${name} ${impl}: child exited with ${child.status ?? child.signal}`)
@@ -231,20 +239,23 @@ export function measure(
   suite: string,
   erlang: string | null,
   specs: Spec[],
-  keys: readonly Baseline[] = BASELINES,
+  baselineKeys: readonly Baseline[] = BASELINES,
   opts: MeasureOptions = {},
 ): Report {
+  let keys = baselineKeys
   const date = new Date().toISOString()
   const loadStart = loadavg()[0] as number
   const results: Result[] = []
   for (const s of specs) {
     console.error(`${suite}/${s.name} (${s.unit}, ${s.higher_is_better ? 'higher' : 'lower'} is better)`)
     const impls: string[] = ['bfly']
+    // BENCH_BEFORE=<checkout>: that checkout's bfly, interleaved with this one's (a before/after in one run).
+    if (process.env.BENCH_BEFORE && !keys.includes('bfly_before')) keys = ['bfly_before', ...keys]
     const skipped: Partial<Record<Baseline, string>> = {}
     const given: Partial<Record<Baseline, Stat>> = {}
     for (const b of keys) {
       const m = s.baselines[b]
-      if (typeof m === 'function') impls.push(b)
+      if (typeof m === 'function' || (b === 'bfly_before' && m === undefined)) impls.push(b)
       else if (typeof m === 'number') given[b] = { median: m, min: m, max: m }
       else if (m !== undefined && m !== null) given[b] = m
       else skipped[b] = b.startsWith('erlang') ? 'not measured (erl missing or its run failed)' : 'no such baseline'

@@ -60,18 +60,28 @@ fn lookup() -> Option<Uv> {
         let p = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
         (!p.is_null()).then_some(p)
     }
-    // SAFETY (each transmute): the symbol is libuv's function of that name,
+    /// The symbol `name` as a function pointer of type `T`.
+    ///
+    /// # Safety
+    /// `T` must be the function pointer type of that C function.
+    unsafe fn func<T: Copy>(name: &CStr) -> Option<T> {
+        let p = sym(name)?;
+        debug_assert_eq!(std::mem::size_of::<T>(), std::mem::size_of::<*mut c_void>());
+        // SAFETY: a function pointer is pointer-sized; the caller names its type.
+        Some(unsafe { std::mem::transmute_copy::<*mut c_void, T>(&p) })
+    }
+    // SAFETY (each `func`): the symbol is libuv's function of that name,
     // whose C signature is the one declared in `Uv` (libuv 1.x, uv.h).
     unsafe {
         Some(Uv {
-            handle_size: std::mem::transmute::<*mut c_void, _>(sym(c"uv_handle_size")?),
-            poll_init: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_init")?),
-            poll_start: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_start")?),
-            poll_stop: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_stop")?),
-            close: std::mem::transmute::<*mut c_void, _>(sym(c"uv_close")?),
-            unref: std::mem::transmute::<*mut c_void, _>(sym(c"uv_unref")?),
-            async_init: std::mem::transmute::<*mut c_void, _>(sym(c"uv_async_init")?),
-            async_send: std::mem::transmute::<*mut c_void, _>(sym(c"uv_async_send")?),
+            handle_size: func(c"uv_handle_size")?,
+            poll_init: func(c"uv_poll_init")?,
+            poll_start: func(c"uv_poll_start")?,
+            poll_stop: func(c"uv_poll_stop")?,
+            close: func(c"uv_close")?,
+            unref: func(c"uv_unref")?,
+            async_init: func(c"uv_async_init")?,
+            async_send: func(c"uv_async_send")?,
         })
     }
 }

@@ -30,7 +30,7 @@ pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 pub mod dist;
 pub mod dist_send;
 pub mod drain;
-mod host;
+pub mod host;
 mod wake;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
