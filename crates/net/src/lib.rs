@@ -14,6 +14,7 @@ pub mod keys;
 pub mod link;
 mod outbox;
 pub mod reader;
+mod sock;
 
 /// Why a link was closed. Reported locally only; carries no secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

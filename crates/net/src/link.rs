@@ -6,12 +6,12 @@ use crate::handshake::{client_on_m1, server_start, Randomness, Session, MAX_HAND
 use crate::keys::Cookie;
 use crate::outbox::Outbox;
 use crate::reader::{Frames, Reader, Sink};
+use crate::sock::{ReadWait, Sock};
 use crate::Fail;
 use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::Semaphore;
 use tokio::time::timeout;
@@ -113,7 +113,7 @@ pub async fn connect(
             .map_err(|_| Fail("connect failed"))?;
         let _ = s.set_nodelay(true);
         let session = client_handshake(&mut s, cookie, Randomness::fresh(instance)).await?;
-        Ok::<_, Fail>(Link::new(s, session, limits))
+        Link::new(s, session, limits)
     };
     timeout(limits.handshake, run)
         .await
@@ -170,7 +170,9 @@ impl Listener {
                     let r = timeout(limits.handshake, hs).await;
                     drop(permit);
                     if let Ok(Ok(session)) = r {
-                        let _ = tx.send(Link::new(s, session, limits)).await;
+                        if let Ok(link) = Link::new(s, session, limits) {
+                            let _ = tx.send(link).await;
+                        }
                     }
                 });
             }
@@ -242,7 +244,7 @@ impl LinkSender {
 pub struct Link {
     out: Arc<Outbox>,
     /// The read half and the frames read from it; taken by `serve`.
-    read: Option<(OwnedReadHalf, Frames)>,
+    read: Option<(Arc<Sock>, ReadWait, Frames)>,
     limits: Limits,
     /// The peer's instance id.
     pub peer: [u8; 16],
@@ -259,23 +261,24 @@ impl Drop for Link {
 }
 
 impl Link {
-    fn new(s: TcpStream, session: Session, limits: Limits) -> Self {
-        let (r, w) = s.into_split();
-        let w = Arc::new(w);
+    fn new(s: TcpStream, session: Session, limits: Limits) -> Result<Self, Fail> {
+        let lost = |_| Fail("connection lost");
+        let sock = Arc::new(Sock::new(s).map_err(lost)?);
+        let rw = sock.read_wait().map_err(lost)?;
         let out = Outbox::new(
             session.tx.with_limits(limits.keys),
-            w.clone(),
+            sock.clone(),
             limits.max_queued,
         );
-        tokio::spawn(out.clone().run(w, limits.heartbeat));
+        tokio::spawn(out.clone().run(sock.clone(), limits.heartbeat));
         // Reads go into a 64 KiB buffer: one syscall for many frames.
         let frames = Frames::new(session.rx.with_limits(limits.keys), limits.max_message);
-        Link {
+        Ok(Link {
             out,
-            read: Some((r, frames)),
+            read: Some((sock, rw, frames)),
             limits,
             peer: session.peer,
-        }
+        })
     }
 
     /// Hands the link's reading to a `Reader` that gives each message, in
@@ -284,8 +287,8 @@ impl Link {
     /// resolves with why the link ended. The link's sending handles stay
     /// valid; dropping the reader closes the link.
     pub fn serve(mut self, sink: Sink) -> (Arc<Reader>, impl std::future::Future<Output = String>) {
-        let (r, frames) = self.read.take().expect("a link is served once");
-        let reader = Reader::new(r, frames, sink, self.out.clone(), &self.limits);
+        let (sock, rw, frames) = self.read.take().expect("a link is served once");
+        let reader = Reader::new(sock, rw, frames, sink, self.out.clone(), &self.limits);
         (reader.clone(), reader.run())
     }
 
@@ -308,7 +311,7 @@ impl Link {
 
     /// The epoch of each direction (sending, receiving).
     pub async fn epochs(&self) -> (u32, u32) {
-        let rx = self.read.as_ref().map_or(0, |(_, f)| f.epoch());
+        let rx = self.read.as_ref().map_or(0, |(_, _, f)| f.epoch());
         (self.out.epoch(), rx)
     }
 
@@ -326,22 +329,21 @@ impl Link {
 
     async fn read_message(&mut self) -> Result<Vec<u8>, Fail> {
         let idle = self.limits.idle;
-        let Some((r, frames)) = self.read.as_mut() else {
+        let Some((sock, rw, frames)) = self.read.as_mut() else {
             return Err(Fail("link is served"));
         };
         loop {
             if let Some(m) = frames.next(Instant::now())? {
                 return Ok(m.to_vec());
             }
-            match frames.fill(r) {
+            let ready = timeout(idle, rw.ready(sock))
+                .await
+                .map_err(|_| Fail("peer silent past the idle limit"))?
+                .map_err(|_| Fail("connection lost"))?;
+            match frames.fill(sock) {
                 Ok((0, _)) => return Err(Fail("connection lost")),
                 Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    timeout(idle, r.readable())
-                        .await
-                        .map_err(|_| Fail("peer silent past the idle limit"))?
-                        .map_err(|_| Fail("connection lost"))?;
-                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => ready.drained(),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => return Err(Fail("connection lost")),
             }

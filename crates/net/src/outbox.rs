@@ -21,12 +21,12 @@
 //! link, which fires every relation with 'noconnection', is the bound.
 
 use crate::frame::{Kind, Sealer};
+use crate::sock::Sock;
 use crate::Fail;
 use std::io::ErrorKind;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::Notify;
 
 /// Bytes queued beyond which `send` waits for the writer (backpressure).
@@ -46,7 +46,7 @@ struct State {
     /// The writer task holds a batch it is writing: nobody else writes.
     writing: bool,
     /// The socket, for direct flushes; gone once closed.
-    w: Option<Arc<OwnedWriteHalf>>,
+    w: Option<Arc<Sock>>,
 }
 
 /// Shared by the link's owner (which seals) and its writer task.
@@ -63,7 +63,7 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    pub(crate) fn new(sealer: Sealer, w: Arc<OwnedWriteHalf>, max_queued: usize) -> Arc<Self> {
+    pub(crate) fn new(sealer: Sealer, w: Arc<Sock>, max_queued: usize) -> Arc<Self> {
         Arc::new(Outbox {
             state: Mutex::new(State {
                 buf: Vec::new(),
@@ -240,8 +240,13 @@ impl Outbox {
     }
 
     /// The writer task: drains batches, heartbeats when idle, rotates on
-    /// time. Dropping the last handle of the write half shuts it down.
-    pub(crate) async fn run(self: Arc<Self>, w: Arc<OwnedWriteHalf>, heartbeat: Duration) {
+    /// time. When it ends (closed or lost), the peer is sent end-of-stream.
+    pub(crate) async fn run(self: Arc<Self>, w: Arc<Sock>, heartbeat: Duration) {
+        self.clone().write_loop(&w, heartbeat).await;
+        w.shutdown_write();
+    }
+
+    async fn write_loop(self: Arc<Self>, w: &Sock, heartbeat: Duration) {
         let mut spare = Vec::new();
         let mut tick = tokio::time::interval(heartbeat / 2);
         loop {
@@ -288,7 +293,7 @@ impl Outbox {
                 // A peer that reads nothing blocks this write; losing the link
                 // (queue over its bound) ends it, and dropping `w` closes the socket.
                 let wrote = tokio::select! {
-                    r = write_all(&w, &batch) => r.is_ok(),
+                    r = w.write_all(&batch) => r.is_ok(),
                     _ = self.lost() => false,
                 };
                 if !wrote {
@@ -306,16 +311,4 @@ impl Outbox {
             }
         }
     }
-}
-
-async fn write_all(w: &OwnedWriteHalf, mut b: &[u8]) -> std::io::Result<()> {
-    while !b.is_empty() {
-        w.writable().await?;
-        match w.try_write(b) {
-            Ok(n) => b = &b[n..],
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }

@@ -20,12 +20,12 @@
 use crate::frame::{sealed_len, Kind, Opener, MAX_SEALED};
 use crate::link::Limits;
 use crate::outbox::Outbox;
+use crate::sock::{ReadWait, Sock};
 use crate::Fail;
 use std::io::ErrorKind;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::Notify;
 
 /// What a link does with each message (in order); an error ends the link
@@ -127,7 +127,7 @@ impl Frames {
 
     /// One non-blocking read into the buffer: the bytes read (0 at end of
     /// stream) and whether they filled the room there was, or WouldBlock.
-    pub(crate) fn fill(&mut self, r: &OwnedReadHalf) -> std::io::Result<(usize, bool)> {
+    pub(crate) fn fill(&mut self, r: &Sock) -> std::io::Result<(usize, bool)> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -150,7 +150,9 @@ struct State {
 
 /// The read side of a served link (see the module doc).
 pub struct Reader {
-    r: OwnedReadHalf,
+    r: Arc<Sock>,
+    /// The runtime's read registration, handed over by the link (taken by `run`).
+    rw: Mutex<Option<ReadWait>>,
     st: Mutex<State>,
     /// The host claimed the link: the runtime only watches.
     host: AtomicBool,
@@ -174,7 +176,8 @@ impl Drop for Reader {
 
 impl Reader {
     pub(crate) fn new(
-        r: OwnedReadHalf,
+        r: Arc<Sock>,
+        rw: ReadWait,
         frames: Frames,
         sink: Sink,
         out: Arc<Outbox>,
@@ -182,6 +185,7 @@ impl Reader {
     ) -> Arc<Self> {
         Arc::new(Reader {
             r,
+            rw: Mutex::new(Some(rw)),
             st: Mutex::new(State { frames, sink }),
             host: AtomicBool::new(false),
             host_pumps: AtomicU64::new(0),
@@ -205,8 +209,7 @@ impl Reader {
     /// this reader lives (hold the Arc while polling it).
     #[cfg(unix)]
     pub fn fd(&self) -> std::os::unix::io::RawFd {
-        use std::os::unix::io::AsRawFd;
-        self.r.as_ref().as_raw_fd()
+        self.r.fd()
     }
 
     /// Whether the link is over (nothing more will be read).
@@ -330,6 +333,9 @@ impl Reader {
     pub async fn run(self: Arc<Self>) -> String {
         let mut seen = u64::MAX;
         let out = self.out.clone();
+        // Registered for reading only while the runtime reads (a host
+        // that reads then costs the runtime no wake-up per packet).
+        let mut rw = self.rw.lock().ok().and_then(|mut r| r.take());
         loop {
             if self.ended() {
                 break;
@@ -339,27 +345,49 @@ impl Reader {
                 break;
             }
             if !self.host_reads() {
-                tokio::select! {
-                    biased;
-                    why = out.lost() => { self.end(why.0.into()); break }
-                    _ = self.wake.notified() => continue,
-                    r = tokio::time::timeout(WATCH, self.r.readable()) => {
-                        if matches!(r, Ok(Err(_))) {
+                if rw.is_none() {
+                    match self.r.read_wait() {
+                        Ok(r) => rw = Some(r),
+                        Err(_) => {
                             self.end("connection lost".into());
                             break;
                         }
                     }
                 }
+                let Some(wait) = rw.as_ref() else { break };
+                let ready = tokio::select! {
+                    biased;
+                    why = out.lost() => { self.end(why.0.into()); break }
+                    _ = self.wake.notified() => continue,
+                    r = tokio::time::timeout(WATCH, wait.ready(&self.r)) => match r {
+                        Ok(Ok(ready)) => Some(ready),
+                        Ok(Err(_)) => {
+                            self.end("connection lost".into());
+                            break;
+                        }
+                        Err(_) => None,
+                    },
+                };
                 let mut st = self.lock();
                 if self.host_reads() {
                     continue;
                 }
-                if let Err(why) = self.pump(&mut st, PUMP_BUDGET, false) {
-                    drop(st);
-                    self.end(why);
-                    break;
+                match self.pump(&mut st, PUMP_BUDGET, false) {
+                    Ok(Pumped::Idle) => {
+                        if let Some(r) = ready {
+                            r.drained();
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(why) => {
+                        drop(st);
+                        self.end(why);
+                        break;
+                    }
                 }
             } else {
+                // The host reads: drop the registration.
+                rw = None;
                 tokio::select! {
                     biased;
                     why = out.lost() => { self.end(why.0.into()); break }
