@@ -45,13 +45,7 @@ report(Name, {Median, Min, Max}) ->
 %% One warm-up, then Runs timed runs: {median, min, max} (whichever way is better).
 best(Runs, _Dir, F) ->
     _ = isolated(F),
-    S = lists:sort([isolated(F) || _ <- lists:seq(1, Runs)]),
-    N = length(S),
-    Median = case N rem 2 of
-        1 -> lists:nth(N div 2 + 1, S);
-        0 -> (lists:nth(N div 2, S) + lists:nth(N div 2 + 1, S)) / 2
-    end,
-    {Median, hd(S), lists:last(S)}.
+    bfly_stats:stats([isolated(F) || _ <- lists:seq(1, Runs)]).
 
 %% Runs F in a fresh process so one run's heap and mailbox do not leak into the next.
 isolated(F) ->

@@ -49,16 +49,7 @@ report(Name, {Median, Min, Max}) ->
 %% One warm-up, then Runs timed runs: {median, min, max}.
 best(Runs, F) ->
     _ = F(),
-    stats([F() || _ <- lists:seq(1, Runs)]).
-
-stats(Values) ->
-    S = lists:sort(Values),
-    N = length(S),
-    Median = case N rem 2 of
-        1 -> lists:nth(N div 2 + 1, S);
-        0 -> (lists:nth(N div 2, S) + lists:nth(N div 2 + 1, S)) / 2
-    end,
-    {Median, hd(S), lists:last(S)}.
+    bfly_stats:stats([F() || _ <- lists:seq(1, Runs)]).
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 per_second(Ops, Ns) -> Ops / (Ns / 1.0e9).
