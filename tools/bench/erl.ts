@@ -37,8 +37,8 @@ export function runErlang(
   const dir = mkdtempSync(join(tmpdir(), 'bfly-bench-erl-'))
   try {
     const src = join(BENCH_DIR, 'erlang', `${module}.erl`)
-    const stats = join(BENCH_DIR, 'erlang', 'bfly_stats.erl')
-    const compiled = spawnSync('erlc', ['-o', dir, src, stats], { encoding: 'utf8' })
+    const helper = join(BENCH_DIR, 'erlang', 'bfly_stats.erl')
+    const compiled = spawnSync('erlc', ['-o', dir, src, helper], { encoding: 'utf8' })
     if (compiled.status !== 0) {
       console.error(`  erlang: erlc failed, Erlang baselines are null\n${compiled.stderr}`)
       return NONE
