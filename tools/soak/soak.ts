@@ -32,7 +32,8 @@ interface Sample {
 
 const cookie = newCookie()
 const me = (await startNode({ name: 'soak-a@127.0.0.1', listen: '127.0.0.1:0', cookie, quiet: true })).unref()
-const peer = await startPeer('soak-b@127.0.0.1', cookie)
+// The peer lets this node spawn the sink (peers spawn only the modules a node lists).
+const peer = await startPeer('soak-b@127.0.0.1', cookie, { modules: [SINK] })
 registerServer(peer.name, peer.addr)
 const ctl = (...cmd: unknown[]) => call(remoteService(peer.name, { name: 'CTL' }), cmd, { timeout: 30_000 })
 const gc = (globalThis as { gc?: () => void }).gc
