@@ -18,6 +18,7 @@ import { bodyOf, type SpawnSpec, specifier, start } from '../kernel/spawn.js'
 import { A, POOL_THREAD } from '../kernel/thread.js'
 import { nodeName, Pid } from '../kernel/values.js'
 import { native } from '../native/addon.js'
+import { drainInbox } from './inbox.js'
 
 /** Options of `configurePool`. */
 export interface PoolOptions {
@@ -49,6 +50,12 @@ class Slot {
     this.worker.on('message', (m: unknown) => {
       // ['idle', n]: every process of the n spawns it has taken has ended.
       if (Array.isArray(m) && m[0] === 'idle' && m[1] === this.sent && this.refd) {
+        // What the worker posted before it said so is in this thread's
+        // inbox, but its wake-up (an unref'd async handle, like the weak
+        // threadsafe function before it) may not have run yet: once the
+        // worker is unref'd, a loop with nothing else to do would end
+        // before it. Take it now.
+        drainInbox()
         this.refd = false
         this.worker.unref()
       }

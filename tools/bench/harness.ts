@@ -258,7 +258,9 @@ export function measure(
       if (typeof m === 'function' || (b === 'bfly_before' && m === undefined)) impls.push(b)
       else if (typeof m === 'number') given[b] = { median: m, min: m, max: m }
       else if (m !== undefined && m !== null) given[b] = m
-      else skipped[b] = b.startsWith('erlang') ? 'not measured (erl missing or its run failed)' : 'no such baseline'
+      else if (m === null)
+        skipped[b] = b.startsWith('erlang') ? 'not measured (erl missing or its run failed)' : 'not measured'
+      else skipped[b] = 'no such baseline'
     }
     const values = new Map<string, number[]>(impls.map((i) => [i, []]))
     const failed = new Map<string, string>()
