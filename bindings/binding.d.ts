@@ -408,6 +408,18 @@ export declare function stmWrite(id: number, len: number): void
 /** Buffers a write of `bytes` (too large for the scratch block) to `id`. */
 export declare function stmWriteBig(id: number, bytes: Uint8Array): void
 
+/** The longest BigInt (characters, sign included) a node accepts. */
+export declare const TERM_MAX_BIGINT: number
+
+/** The deepest value a node accepts from a peer (docs/PROTOCOL.md, 1.1). */
+export declare const TERM_MAX_DEPTH: number
+
+/**
+ * Why `bytes` would close a link if a peer sent them as a value, or null
+ * when they are exactly one well-formed value.
+ */
+export declare function termCheck(bytes: Uint8Array): string | null
+
 /** Takes everything queued for `thread` in one call. */
 export declare function threadDrain(thread: number): Drained
 

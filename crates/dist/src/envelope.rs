@@ -5,14 +5,22 @@
 //! as a u16 little-endian length and UTF-8), then for some ops a tail of
 //! bytes that is a MessagePack term written by the codec (a message, a
 //! reason, a request). Decoding borrows from the input, checks every
-//! length before reading, and refuses trailing bytes where no tail is
-//! defined: a peer that sends a malformed frame loses its link.
+//! length before reading, refuses trailing bytes where no tail is
+//! defined, and checks every tail with [`term::check`] (exactly one
+//! well-formed value), so a malformed value never reaches a process: a
+//! peer that sends a malformed frame loses its link.
 
 use bfly_core::{Id, RefId};
 
 /// Why a frame was refused. Carries no data from the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BadFrame(pub &'static str);
+
+impl From<term::BadTerm> for BadFrame {
+    fn from(e: term::BadTerm) -> Self {
+        BadFrame(e.0)
+    }
+}
 
 /// What a request asks the peer's node agent to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,7 +323,7 @@ impl Frame<'_> {
             },
             REPLY => Frame::Reply {
                 to: r.id()?,
-                msg: r.tail()?,
+                msg: r.shaped(&[2], Some(term::REF), "a reply that is not [ref, value]")?,
             },
             ASK => Frame::Ask {
                 what: match r.byte()? {
@@ -332,7 +340,7 @@ impl Frame<'_> {
                 to: r.id()?,
                 r: r.id()?,
                 link: r.id()?,
-                body: r.tail()?,
+                body: r.shaped(&[2, 3], None, "an answer that is not [ok, value]")?,
             },
             HELLO => Frame::Hello {
                 name: r.str()?,
@@ -377,6 +385,7 @@ impl Frame<'_> {
     }
 }
 
+pub mod term;
 mod wire;
 use wire::{R, W};
 

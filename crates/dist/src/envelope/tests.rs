@@ -47,7 +47,7 @@ fn samples() -> Vec<Frame<'static>> {
         },
         Frame::Reply {
             to: 2,
-            msg: b"\x92\xc0\xc0",
+            msg: b"\x92\xc7\x03\x02\x92\xa0\x01\xc0",
         },
         Frame::Ask {
             what: Request::Spawn,
@@ -172,6 +172,78 @@ fn bad_fields_are_refused() {
     assert_eq!(Frame::decode(&b), Err(BadFrame("trailing bytes")));
 }
 
+/// Every frame that carries a value refuses one that is not exactly one
+/// well-formed value (issue 14, findings 2 and 4), and Reply and Answer
+/// refuse values of the wrong outer shape.
+#[test]
+fn malformed_tails_are_refused() {
+    let bad: &[&[u8]] = &[
+        b"\xc1",
+        b"\xc0\xc0",
+        b"\x93\x01\x02",
+        b"\xd6\x07\xa3\x31\x32\x78",
+        b"\xd6\x01\xa3abc",
+    ];
+    let deep = [vec![0x91; 100_000], vec![0xc0]].concat();
+    for t in bad.iter().copied().chain([deep.as_slice()]) {
+        for f in [
+            Frame::Send { to: 1, msg: t },
+            Frame::SendName {
+                name: "ECHO",
+                msg: t,
+            },
+            Frame::Exit {
+                from: 1,
+                to: 2,
+                via_exit: true,
+                reason: t,
+            },
+            Frame::Down {
+                watcher: 1,
+                r: 2,
+                target: 3,
+                reason: t,
+            },
+            Frame::Reply { to: 1, msg: t },
+            Frame::Ask {
+                what: Request::Spawn,
+                from: 1,
+                r: 2,
+                flags: 0,
+                body: t,
+            },
+            Frame::Answer {
+                to: 1,
+                r: 2,
+                link: 0,
+                body: t,
+            },
+        ] {
+            assert!(Frame::decode(&f.encode()).is_err(), "{f:?}");
+        }
+    }
+    let reply = |msg: &'static [u8]| Frame::decode(&Frame::Reply { to: 1, msg }.encode()).err();
+    let not_reply = Some(BadFrame("a reply that is not [ref, value]"));
+    assert_eq!(reply(b"\xc0"), not_reply);
+    assert_eq!(reply(b"\x92\xc0\xc0"), not_reply);
+    let answer = |body: &'static [u8]| {
+        Frame::decode(
+            &Frame::Answer {
+                to: 1,
+                r: 2,
+                link: 0,
+                body,
+            }
+            .encode(),
+        )
+        .err()
+    };
+    assert_eq!(
+        answer(b"\xc0"),
+        Some(BadFrame("an answer that is not [ok, value]"))
+    );
+}
+
 /// A Hello or HelloAck from a node that predates features (no byte after
 /// its strings) still parses, as speaking none.
 #[test]
@@ -214,12 +286,15 @@ proptest! {
         a in any::<u64>(), c in any::<u64>(), d in any::<u64>(), ok in any::<bool>(),
         s in "[a-z@.:0-9]{0,40}", t in proptest::collection::vec(any::<u8>(), 1..64),
     ) {
+        // Tails are terms: `t` as a MessagePack binary, and an answer holding it.
+        let v = [&[0xc4, t.len() as u8][..], &t].concat();
+        let answer = [&[0x92, 0xc2 | ok as u8][..], &v].concat();
         for f in [
-            Frame::Exit { from: a, to: c, via_exit: ok, reason: &t },
+            Frame::Exit { from: a, to: c, via_exit: ok, reason: &v },
             Frame::Monitor { origin: &s, watcher: a, r: c, target: d, name: &s },
-            Frame::Answer { to: a, r: c, link: d, body: &t },
+            Frame::Answer { to: a, r: c, link: d, body: &answer },
             Frame::HelloAck { ok, name: &s, addr: &s, features: t.first().copied() },
-            Frame::SendName { name: &s, msg: &t },
+            Frame::SendName { name: &s, msg: &v },
             Frame::Grant { list: t.iter().map(|&x| (a ^ x as u64, c as u32 ^ x as u32)).collect() },
         ] {
             let b = f.encode();

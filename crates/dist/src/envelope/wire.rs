@@ -3,7 +3,7 @@
 //! bytes), and a tail that is the rest of the frame. Reads check every
 //! length before they take bytes.
 
-use super::{BadFrame, MAX_STR};
+use super::{term, BadFrame, MAX_STR};
 
 pub(super) struct W(pub(super) Vec<u8>);
 
@@ -100,11 +100,26 @@ impl<'a> R<'a> {
         }
         std::str::from_utf8(self.take(n)?).map_err(|_| BadFrame("string not UTF-8"))
     }
-    /// The rest: a term, which must not be empty.
+    /// The rest: exactly one well-formed term (`term::check`).
     pub(super) fn tail(&mut self) -> Result<&'a [u8], BadFrame> {
         if self.0.is_empty() {
             return Err(BadFrame("missing term"));
         }
+        term::check(self.0)?;
         Ok(std::mem::take(&mut self.0))
+    }
+    /// A tail that is an array of one of `sizes` elements whose first is
+    /// `first` (`term::shaped`).
+    pub(super) fn shaped(
+        &mut self,
+        sizes: &[usize],
+        first: Option<i8>,
+        why: &'static str,
+    ) -> Result<&'a [u8], BadFrame> {
+        let t = self.tail()?;
+        if !term::shaped(t, sizes, first) {
+            return Err(BadFrame(why));
+        }
+        Ok(t)
     }
 }
