@@ -4,7 +4,7 @@
 
 use bfly_core::{ProcessTable, Threads};
 use bfly_dist::envelope::Frame;
-use bfly_dist::{Allow, Config, Dist};
+use bfly_dist::{Config, Dist};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
 use std::time::Duration;
@@ -18,17 +18,17 @@ fn frames_for_a_peer_that_never_answers_are_bounded() {
     let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).unwrap()));
     let agent = t.spawn(th.add(Box::new(|| {})));
     d.start(Config {
-        name: "a@127.0.0.1".into(),
-        listen: "127.0.0.1:0".into(),
-        cookie: Cookie::new(&[1; 32]).unwrap(),
-        allow: Allow::default(),
         limits: Limits {
             handshake: Duration::from_secs(30),
             max_queued: 1 << 20,
             ..Limits::default()
         },
-        agent,
-        credit: bfly_dist::DEFAULT_CREDIT,
+        ..Config::new(
+            "a@127.0.0.1",
+            "127.0.0.1:0",
+            Cookie::new(&[1; 32]).unwrap(),
+            agent,
+        )
     })
     .unwrap();
     d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());

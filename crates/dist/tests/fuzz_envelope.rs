@@ -63,6 +63,7 @@ fn seeds() -> Vec<Vec<u8>> {
             name: "a@127.0.0.1",
             addr: "127.0.0.1:4000",
             features: Some(1),
+            identity: None,
         }
         .encode(),
         Frame::HelloAck {
@@ -70,6 +71,7 @@ fn seeds() -> Vec<Vec<u8>> {
             name: "b@127.0.0.1",
             addr: "127.0.0.1:4001",
             features: Some(1),
+            identity: None,
         }
         .encode(),
         Frame::Grant {

@@ -66,23 +66,33 @@ fn samples() -> Vec<Frame<'static>> {
             name: "b@h",
             addr: "127.0.0.1:1",
             features: Some(FEAT_CREDIT),
+            identity: None,
         },
         Frame::Hello {
             name: "b@h",
             addr: "127.0.0.1:1",
             features: None,
+            identity: None,
+        },
+        Frame::Hello {
+            name: "b@h",
+            addr: "127.0.0.1:1",
+            features: Some(FEAT_CREDIT),
+            identity: Some((&[1; 32], &[2; 32])),
         },
         Frame::HelloAck {
             ok: false,
             name: "a@h",
             addr: "127.0.0.1:2",
             features: Some(0),
+            identity: Some((&[3; 32], &[4; 32])),
         },
         Frame::HelloAck {
             ok: true,
             name: "a@h",
             addr: "127.0.0.1:2",
             features: None,
+            identity: None,
         },
         Frame::Grant {
             list: vec![(7, 1), (u64::MAX, 0), (9, u32::MAX)],
@@ -161,11 +171,22 @@ fn bad_fields_are_refused() {
     let mut b = vec![GRANT];
     b.extend_from_slice(&n.to_le_bytes());
     assert_eq!(Frame::decode(&b), Err(BadFrame("too many grants")));
-    // One byte after the features is one too many.
+    // After the features, an identity is 64 bytes: one byte is too few,
+    // and one after it too many.
     let mut b = Frame::Hello {
         name: "a",
         addr: "",
         features: Some(1),
+        identity: None,
+    }
+    .encode();
+    b.push(0);
+    assert_eq!(Frame::decode(&b), Err(BadFrame("frame cut short")));
+    let mut b = Frame::Hello {
+        name: "a",
+        addr: "",
+        features: Some(1),
+        identity: Some((&[1; 32], &[2; 32])),
     }
     .encode();
     b.push(0);
@@ -254,7 +275,8 @@ fn hello_without_features_is_a_peer_without_credit() {
         Ok(Frame::Hello {
             name: "a",
             addr: "",
-            features: None
+            features: None,
+            identity: None,
         })
     );
 }
@@ -293,7 +315,7 @@ proptest! {
             Frame::Exit { from: a, to: c, via_exit: ok, reason: &v },
             Frame::Monitor { origin: &s, watcher: a, r: c, target: d, name: &s },
             Frame::Answer { to: a, r: c, link: d, body: &answer },
-            Frame::HelloAck { ok, name: &s, addr: &s, features: t.first().copied() },
+            Frame::HelloAck { ok, name: &s, addr: &s, features: t.first().copied(), identity: None },
             Frame::SendName { name: &s, msg: &v },
             Frame::Grant { list: t.iter().map(|&x| (a ^ x as u64, c as u32 ^ x as u32)).collect() },
         ] {

@@ -3,7 +3,7 @@
 //! bytes), and a tail that is the rest of the frame. Reads check every
 //! length before they take bytes.
 
-use super::{term, BadFrame, MAX_STR};
+use super::{term, BadFrame, Proof, MAX_STR};
 
 pub(super) struct W(pub(super) Vec<u8>);
 
@@ -31,6 +31,14 @@ impl W {
             Some(b) => self.byte(b),
             None => self,
         }
+    }
+    /// An identity key and proof (64 bytes), or nothing.
+    pub(super) fn proof(mut self, p: Option<Proof<'_>>) -> Self {
+        if let Some((key, proof)) = p {
+            self.0.extend_from_slice(key);
+            self.0.extend_from_slice(proof);
+        }
+        self
     }
     pub(super) fn str(mut self, s: &str) -> Self {
         // Longer strings are cut at a char boundary (names are checked
@@ -84,6 +92,21 @@ impl<'a> R<'a> {
             return Ok(None);
         }
         self.byte().map(Some)
+    }
+    /// An optional identity key and proof after the features: 64 bytes or none.
+    pub(super) fn proof(&mut self) -> Result<Option<Proof<'a>>, BadFrame> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        let key = self
+            .take(32)?
+            .try_into()
+            .map_err(|_| BadFrame("frame cut short"))?;
+        let proof = self
+            .take(32)?
+            .try_into()
+            .map_err(|_| BadFrame("frame cut short"))?;
+        Ok(Some((key, proof)))
     }
     pub(super) fn flag(&mut self) -> Result<bool, BadFrame> {
         match self.byte()? {
