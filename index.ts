@@ -12,6 +12,7 @@ export {
   StmError,
   TimeoutError,
 } from './src/errors.js'
+export { type IdentityKeys, identityPublicKey, newIdentity } from './src/identity.js'
 export { type Clock, RestartWindow } from './src/intensity.js'
 export {
   type ProcessInfo,

@@ -1,11 +1,11 @@
 // Real nodes for the distribution tests: each peer is a separate OS
 // process (fixtures/node.ts) on 127.0.0.1; the test process itself is made
 // a node with `startNode`. Nothing is mocked.
-import { type ChildProcess, spawn as spawnChild } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync, spawn as spawnChild } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { type Capability, type Node, startNode } from '../index.ts'
+import { type Capability, type Node, type NodeOptions, startNode } from '../index.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/node.ts', import.meta.url))
 /** The module that remote spawns name (an absolute path, so any cwd works). */
@@ -22,6 +22,9 @@ export interface PeerOptions {
   heartbeatMs?: number
   creditWindow?: number
   remoteFull?: 'wait' | 'error'
+  identity?: NodeOptions['identity']
+  /** Print refusals and failed links on stderr (fixtures are quiet by default). */
+  quiet?: boolean
 }
 
 /** A peer node process. */
@@ -30,6 +33,8 @@ export interface Peer {
   /** 'host:port' it listens on. */
   addr: string
   proc: ChildProcess
+  /** What it printed on stderr so far. */
+  stderr(): string
   /** Sends `signal` (default SIGKILL) and waits for the process to end. */
   kill(signal?: NodeJS.Signals): Promise<void>
 }
@@ -63,6 +68,7 @@ export function startPeer(name: string, cookie: string, opts: PeerOptions = {}):
         name,
         addr: m[1],
         proc,
+        stderr: () => err,
         kill: (signal = 'SIGKILL') => {
           proc.kill(signal)
           return ended
@@ -80,4 +86,51 @@ export async function thisNode(
   extra: { idleMs?: number; heartbeatMs?: number; maxQueuedBytes?: number; creditWindow?: number } = {},
 ): Promise<Node> {
   return (await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, ...extra })).unref()
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+let rawpeerBin: string | undefined
+
+/** What crates/dist/examples/rawpeer.rs reported, one JSON object per event. */
+export type RawEvent =
+  | { ack: { ok: boolean; name: string } }
+  | { refused: string }
+  | { closed: string }
+  | { end: 'closed' | 'open'; ms?: number }
+  | { error: string }
+
+/**
+ * Runs the hostile peer (crates/dist/examples/rawpeer.rs, built on first
+ * use) against `addr`: it completes the SL1 handshake with `cookie`, says
+ * Hello as `name` (proving `identity`, a secret in hex, if given), sends
+ * each of `frames` (hex), and reports what the node did.
+ */
+export function rawPeer(opts: {
+  addr: string
+  cookie: string
+  name: string
+  frames?: string[]
+  identity?: string
+  waitMs?: number
+}): Promise<RawEvent[]> {
+  rawpeerBin ??= (() => {
+    execFileSync('cargo', ['build', '-q', '-p', 'bfly-dist', '--example', 'rawpeer'], { cwd: ROOT, stdio: 'inherit' })
+    return `${ROOT}target/debug/examples/rawpeer`
+  })()
+  const args = ['--addr', opts.addr, '--cookie', opts.cookie, '--name', opts.name]
+  for (const f of opts.frames ?? []) args.push('--send', f)
+  if (opts.identity !== undefined) args.push('--identity', opts.identity)
+  args.push('--wait-ms', String(opts.waitMs ?? 3000))
+  const bin = rawpeerBin
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { encoding: 'utf8' }, (err, out) => {
+      if (err) return reject(err)
+      resolve(
+        out
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as RawEvent),
+      )
+    })
+  })
 }

@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! rawpeer --addr HOST:PORT --cookie HEX64 --name NAME
-//!         [--features N] [--identity HEX64] [--send HEX]... [--wait-ms N]
+//!         [--features N] [--identity HEX64] [--send BYTES]... [--wait-ms N]
 //! ```
+//!
+//! BYTES is hex in pieces separated by `.`, each optionally repeated:
+//! `09.0100000000000000.91*100000.c0` is a Reply frame carrying a
+//! 100,000-deep array (too long for one command-line argument as hex).
 //!
 //! Prints one JSON line per event: `{"ack":{"ok":..,"name":..}}` for the
 //! HelloAck, `{"refused":"..."}` when the node answered the Hello with a
@@ -21,6 +25,25 @@ use bfly_net::keys::Cookie;
 use bfly_net::link::{connect, Limits};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+/// `piece(.piece)*`, each piece hex with an optional `*count`.
+fn bytes(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    for piece in s.split('.') {
+        let (h, n) = match piece.split_once('*') {
+            Some((h, n)) => (
+                h,
+                n.parse::<usize>().map_err(|e| format!("{piece:?}: {e}"))?,
+            ),
+            None => (piece, 1),
+        };
+        let b = hex(h)?;
+        for _ in 0..n {
+            out.extend_from_slice(&b);
+        }
+    }
+    Ok(out)
+}
 
 fn hex(s: &str) -> Result<Vec<u8>, String> {
     if !s.len().is_multiple_of(2) {
@@ -83,7 +106,7 @@ fn parse() -> Result<Args, String> {
                         .map_err(|_| "--identity: 64 hex digits")?,
                 )
             }
-            "--send" => a.send.push(hex(v)?),
+            "--send" => a.send.push(bytes(v)?),
             "--wait-ms" => {
                 a.wait = Duration::from_millis(v.parse().map_err(|e| format!("--wait-ms: {e}"))?)
             }

@@ -183,13 +183,12 @@ impl Dist {
     /// Up to `max` (name, address) pairs for a new link's gossip: peers
     /// with a link first, then registered ones, then the most recent.
     pub(crate) fn gossip(&self, exclude: NodeId, max: usize) -> Vec<(String, String)> {
-        let mut known: Vec<(u8, Instant, String, String)> = self
+        let mut known: Vec<(u8, std::cmp::Reverse<Instant>, Arc<Peer>)> = self
             .dir
             .read()
             .all()
             .filter(|p| p.id != exclude)
-            .filter_map(|p| {
-                let addr = p.addr.lock().clone()?;
+            .map(|p| {
                 let rank = if matches!(p.conn.try_lock().as_deref(), Some(Conn::Up { .. })) {
                     0
                 } else if p.registered.load(Ordering::Relaxed) {
@@ -197,11 +196,25 @@ impl Dist {
                 } else {
                     2
                 };
-                Some((rank, *p.since.lock(), p.name.clone(), addr))
+                (rank, std::cmp::Reverse(*p.since.lock()), p.clone())
             })
             .collect();
-        known.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        known.truncate(max);
-        known.into_iter().map(|(_, _, n, a)| (n, a)).collect()
+        // The best `max` (with an address) without sorting them all.
+        let key = |x: &(u8, std::cmp::Reverse<Instant>, Arc<Peer>)| (x.0, x.1);
+        let mut out = Vec::with_capacity(max.min(known.len()));
+        while out.len() < max && !known.is_empty() {
+            let want = (max - out.len()).min(known.len());
+            if want < known.len() {
+                known.select_nth_unstable_by_key(want - 1, key);
+            }
+            let rest = known.split_off(want);
+            out.extend(
+                known
+                    .drain(..)
+                    .filter_map(|(_, _, p)| Some((p.name.clone(), p.addr.lock().clone()?))),
+            );
+            known = rest;
+        }
+        out
     }
 }

@@ -343,8 +343,7 @@ impl Dist {
                 list: vec![(&peer.name, &addr)],
             }
             .encode();
-            let others: Vec<_> = self.dir.read().all().cloned().collect();
-            for p in others.iter().filter(|p| p.id != peer.id) {
+            for p in self.dir.read().all().filter(|p| p.id != peer.id) {
                 if let Some(Conn::Up { tx, .. }) = p.conn.try_lock().as_deref() {
                     let _ = tx.send_now(&news);
                 }

@@ -130,7 +130,7 @@ fn seal(c: &Aes128Gcm, iv: &[u8; 12], ctr: u8, aad: &[u8], pt: &[u8]) -> Result<
 
 fn open(c: &Aes128Gcm, iv: &[u8; 12], ctr: u8, aad: &[u8], ct: &[u8]) -> Result<Vec<u8>, Fail> {
     c.decrypt(Nonce::from_slice(&nonce(iv, ctr)), Payload { msg: ct, aad })
-        .map_err(|_| Fail("handshake message failed authentication"))
+        .map_err(|_| Fail("handshake message failed authentication (wrong cookie?)"))
 }
 
 fn mac(key: &Secret, label: &[u8], transcript: &[u8; 32]) -> Result<Hmac<Sha256>, Fail> {
