@@ -5,8 +5,8 @@ import { ExtData, decode as otherDecode } from '@msgpack/msgpack'
 import test from 'ava'
 import fc from 'fast-check'
 import { decode, encode, NotPortableError, Pid, Ref } from '../index.ts'
-import { MAX_BIGINT, MAX_DEPTH } from '../src/codec.ts'
-import { native } from '../src/native.ts'
+import { MAX_BIGINT, MAX_DEPTH } from '../src/kernel/codec.ts'
+import { native } from '../src/native/addon.ts'
 
 const portable = fc.letrec((tie) => ({
   leaf: fc.oneof(

@@ -91,7 +91,7 @@ export async function thisNode(
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 let rawpeerBin: string | undefined
 
-/** What crates/dist/examples/rawpeer.rs reported, one JSON object per event. */
+/** What crates/cluster/examples/rawpeer.rs reported, one JSON object per event. */
 export type RawEvent =
   | { ack: { ok: boolean; name: string } }
   | { refused: string }
@@ -100,7 +100,7 @@ export type RawEvent =
   | { error: string }
 
 /**
- * Runs the hostile peer (crates/dist/examples/rawpeer.rs, built on first
+ * Runs the hostile peer (crates/cluster/examples/rawpeer.rs, built on first
  * use) against `addr`: it completes the SL1 handshake with `cookie`, says
  * Hello as `name` (proving `identity`, a secret in hex, if given), sends
  * each of `frames` (hex), and reports what the node did.
@@ -114,7 +114,7 @@ export function rawPeer(opts: {
   waitMs?: number
 }): Promise<RawEvent[]> {
   rawpeerBin ??= (() => {
-    execFileSync('cargo', ['build', '-q', '-p', 'bfly-dist', '--example', 'rawpeer'], { cwd: ROOT, stdio: 'inherit' })
+    execFileSync('cargo', ['build', '-q', '-p', 'bfly-cluster', '--example', 'rawpeer'], { cwd: ROOT, stdio: 'inherit' })
     return `${ROOT}target/debug/examples/rawpeer`
   })()
   const args = ['--addr', opts.addr, '--cookie', opts.cookie, '--name', opts.name]

@@ -1,6 +1,6 @@
 // A cookie holder that sends what no bfly node would (issue 14, findings 2,
 // 4, 8 and 10), against a real node process: the hostile peer is
-// crates/dist/examples/rawpeer.rs, its own OS process, speaking SL1 and
+// crates/cluster/examples/rawpeer.rs, its own OS process, speaking SL1 and
 // raw distribution frames. A frame whose value does not decode exactly
 // closes that link (the node logs why, with the peer's name) and never
 // reaches a process; a Hello that claims the name of a node with a live
