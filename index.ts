@@ -22,13 +22,13 @@ export {
 } from './src/kernel/introspect.js'
 export { call, exit, type From, reply, send } from './src/kernel/messaging.js'
 export { registered, registerService, unregisterService, whereis } from './src/kernel/names.js'
-export { type IdentityKeys, identityPublicKey, newIdentity } from './src/nodes/identity.js'
 export { Process } from './src/kernel/process.js'
 export { type ProcessFn, processCount, type SpawnOptions, type SpawnSpec, spawn } from './src/kernel/spawn.js'
 export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/kernel/values.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
+export { type IdentityKeys, identityPublicKey, newIdentity } from './src/nodes/identity.js'
 export {
   type Capability,
   Node,

@@ -114,7 +114,10 @@ export function rawPeer(opts: {
   waitMs?: number
 }): Promise<RawEvent[]> {
   rawpeerBin ??= (() => {
-    execFileSync('cargo', ['build', '-q', '-p', 'bfly-cluster', '--example', 'rawpeer'], { cwd: ROOT, stdio: 'inherit' })
+    execFileSync('cargo', ['build', '-q', '-p', 'bfly-cluster', '--example', 'rawpeer'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    })
     return `${ROOT}target/debug/examples/rawpeer`
   })()
   const args = ['--addr', opts.addr, '--cookie', opts.cookie, '--name', opts.name]

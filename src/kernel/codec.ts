@@ -10,8 +10,8 @@
 //   8 TVar [instance, id] (src/stm/tvar.ts; registered with portableClass)
 // Date uses MessagePack's standard timestamp extension (-1); -0 is a float64.
 import { addExtension, Packr } from 'msgpackr'
-import { NotPortableError } from './errors.js'
 import { native } from '../native/addon.js'
+import { NotPortableError } from './errors.js'
 import { Pid, Ref } from './values.js'
 
 /** The deepest value that travels (docs/PROTOCOL.md, 1.1): arrays, objects, Maps, Sets, Errors, pids... each

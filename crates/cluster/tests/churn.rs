@@ -5,9 +5,9 @@
 //! table and the gossip each new link receives stay bounded throughout.
 //! BFLY_CHURN sets another count (the default is the issue's).
 
-use bfly_core::{ProcessTable, Threads};
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::{Config, Dist, MAX_GOSSIP, MAX_IDLE};
+use bfly_core::{ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use bfly_net::link::{connect, Limits};
 use std::sync::atomic::{AtomicUsize, Ordering};
