@@ -172,29 +172,17 @@ async fn run(a: Args) -> Result<(), String> {
     Ok(())
 }
 
-fn main() -> ExitCode {
-    let a = match parse() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("rawpeer: {e}");
-            return ExitCode::from(2);
-        }
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let outcome = match parse() {
+        Ok(a) => run(a).await.map_err(|e| (e, ExitCode::FAILURE)),
+        Err(e) => Err((e, ExitCode::from(2))),
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
+    outcome.map_or_else(
+        |(e, code)| {
             eprintln!("rawpeer: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(a)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("rawpeer: {e}");
-            ExitCode::FAILURE
-        }
-    }
+            code
+        },
+        |()| ExitCode::SUCCESS,
+    )
 }

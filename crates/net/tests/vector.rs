@@ -234,23 +234,7 @@ fn protocol_md_identity_vector() {
 #[test]
 fn protocol_md_test_vector() {
     let doc = doc();
-    let cookie = cookie();
-    let server = Randomness {
-        ephemeral: [0x11; 32],
-        challenge: [0x22; 32],
-        instance: [0x33; 16],
-    };
-    let client = Randomness {
-        ephemeral: [0x44; 32],
-        challenge: [0x55; 32],
-        instance: [0x66; 16],
-    };
-    let now = Instant::now();
-    let (s, m1) = server_start(&cookie, server);
-    let (c, m2) = client_on_m1(&cookie, client, &m1).unwrap();
-    let (s, m3) = s.on_m2(&m2).unwrap();
-    let (mut cs, m4) = c.on_m3(&m3, now).unwrap();
-    let mut ss = s.on_m4(&m4, now).unwrap();
+    let ([m1, m2, m3, m4], mut cs, mut ss) = handshake();
     let mut f1 = vec![];
     cs.tx.seal(Kind::Last, b"hello", &mut f1).unwrap();
     let mut f2 = vec![];
