@@ -334,7 +334,7 @@ impl Dist {
             incoming,
             credit: windows,
         };
-        peer.touch();
+        peer.touch(true);
         *peer.error.lock() = None;
         self.table.set_node_state(&peer.name, NodeState::Up);
         self.notify(local, agent::node_up(&peer.name));
@@ -343,7 +343,8 @@ impl Dist {
                 list: vec![(&peer.name, &addr)],
             }
             .encode();
-            for p in self.dir.read().all().filter(|p| p.id != peer.id) {
+            let linked = |p: &&Arc<Peer>| p.id != peer.id && p.linked.load(Ordering::Relaxed);
+            for p in self.dir.read().all().filter(linked) {
                 if let Some(Conn::Up { tx, .. }) = p.conn.try_lock().as_deref() {
                     let _ = tx.send_now(&news);
                 }
@@ -388,7 +389,7 @@ impl Dist {
 
     /// Every relation with `peer` fires once with 'noconnection'.
     pub(crate) fn fire_down(&self, local: &Local, peer: &Peer, why: &str) {
-        peer.touch();
+        peer.touch(false);
         self.table.set_node_state(&peer.name, NodeState::Down);
         peer.grants.store(false, Ordering::Relaxed);
         let loss = self.table.node_down(peer.id);
