@@ -71,6 +71,7 @@ export {
   type ChildInfo,
   type ChildSpec,
   type RestartType,
+  StartError,
   type Strategy,
   type SupervisorSpec,
   supervisor,
