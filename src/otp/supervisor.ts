@@ -2,7 +2,7 @@
 // restarts failing PID"), on the public primitives: a process that traps
 // exits, links its children and restarts them by strategy.
 import { describe } from '../kernel/errors.js'
-import { markKind } from '../kernel/introspect.js'
+import { kindName, kindOf, markKind } from '../kernel/introspect.js'
 import { call, exit, type From, reply } from '../kernel/messaging.js'
 import { Process } from '../kernel/process.js'
 import { type Dest, Pid, TIMEOUT } from '../kernel/values.js'
@@ -354,7 +354,23 @@ export function supervisor(spec: SupervisorSpec): Pid {
 }
 
 /** The supervisor's children in start order, with their current pids.
- * @throws (rejects) as `call`: {@link TimeoutError}, {@link NoProcError}, {@link NoSuchServiceError}. */
+ * @throws (rejects) a TypeError naming what `sup` is when it is not a supervisor (a server, a plain process,
+ * or anything that answers something else), and as `call`: {@link TimeoutError}, {@link NoProcError},
+ * {@link NoSuchServiceError}. */
 export function whichChildren(sup: Dest, opts?: { timeout?: number }): Promise<ChildInfo[]> {
-  return call<ChildInfo[]>(sup, [SYS, 'which_children'], opts)
+  const kind = kindOf(sup)
+  if (kind !== undefined && kind !== 'supervisor')
+    return Promise.reject(new TypeError(`whichChildren: ${String(sup)} is ${kindName(kind)}, not a supervisor`))
+  return call<unknown>(sup, [SYS, 'which_children'], opts).then((r) => {
+    if (Array.isArray(r) && r.every(isChildInfo)) return r
+    const what =
+      Array.isArray(r) && r[0] === SYS && r[1] === 'error'
+        ? kindName('server')
+        : `a process that answered ${describe(r)}`
+    throw new TypeError(`whichChildren: ${String(sup)} is ${what}, not a supervisor`)
+  })
+}
+
+function isChildInfo(c: unknown): c is ChildInfo {
+  return c !== null && typeof c === 'object' && typeof (c as ChildInfo).id === 'string' && 'restart' in c
 }
