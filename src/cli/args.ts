@@ -3,6 +3,7 @@
 // cookie file. Errors here are UsageError: one line, exit code 2.
 import { readFileSync, statSync } from 'node:fs'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { cookieFromText } from '../nodes/cookie.js'
 
 /** A mistake in how a command was invoked: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -100,7 +101,7 @@ export function millis(v: string | boolean | undefined, dflt: number, what = '--
  * ignored). Refuses a file others can read, as Erlang refuses a readable
  * .erlang.cookie: whoever has the cookie can run code on every node.
  */
-export function readCookie(file: string | boolean | undefined): string {
+export function readCookie(file: string | boolean | undefined): Uint8Array {
   const path = typeof file === 'string' ? file : process.env.BFLY_COOKIE_FILE
   if (path === undefined || path === '')
     throw new UsageError('no cookie: pass --cookie-file FILE (make one with `bfly cookie --out FILE`)')
@@ -116,9 +117,10 @@ export function readCookie(file: string | boolean | undefined): string {
     throw new UsageError(
       `the cookie file ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
     )
-  if (!/^[0-9a-fA-F]{64}$/.test(text))
+  const cookie = cookieFromText(text)
+  if (cookie === undefined)
     throw new UsageError(`the cookie file ${path} must hold 64 hex characters (a 32-byte cookie)`)
-  return text
+  return cookie
 }
 
 /** MSG on the command line: JSON, or else the text itself as a string. */
