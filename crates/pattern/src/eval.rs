@@ -231,7 +231,12 @@ fn eq<T: Term>(v: &T, lit: &Lit) -> Result<bool, NeedsJs> {
             _ => false,
         },
         Lit::Str(s) => k == Kind::Str && v.text() == Some(s),
-        Lit::Big(s) => k == Kind::Big && v.text() == Some(s),
+        Lit::Big(s) => match (k, v.text()) {
+            (Kind::Big, Some(t)) => t == s,
+            // An int64 beyond ±2^53 is a BigInt whose text the bytes do not hold.
+            (Kind::Big, None) => return Err(NeedsJs),
+            _ => false,
+        },
         Lit::Sym(s) => k == Kind::Sym && v.text() == Some(s),
         Lit::Js(_) => return Err(NeedsJs),
     })
