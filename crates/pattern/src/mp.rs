@@ -23,7 +23,7 @@ enum Head {
     Num(f64),
     /// An int64/uint64 beyond ±2^53: a BigInt in JS (src/kernel/codec.ts),
     /// whose decimal text is not in the bytes.
-    Int(i128),
+    Int,
     Str(usize),
     Bin(usize),
     Arr(usize),
@@ -101,7 +101,7 @@ fn int64(x: i128) -> Head {
     if (-SAFE..=SAFE).contains(&x) {
         Head::Num(x as f64)
     } else {
-        Head::Int(x)
+        Head::Int
     }
 }
 
@@ -196,7 +196,7 @@ impl Term for Mp<'_> {
             Head::Map(_) => Kind::Object,
             Head::Ext(EXT_PID, _) => Kind::Pid,
             Head::Ext(EXT_SYMBOL, _) => Kind::Sym,
-            Head::Ext(EXT_BIGINT, _) | Head::Int(_) => Kind::Big,
+            Head::Ext(EXT_BIGINT, _) | Head::Int => Kind::Big,
             Head::Bin(_) | Head::Ext(..) => Kind::Opaque,
             Head::Bad => Kind::Undefined,
         }
@@ -268,6 +268,10 @@ impl Term for Mp<'_> {
             }
         }
         out
+    }
+
+    fn has(&self, k: &str) -> bool {
+        !self.key(k).undef
     }
 
     fn key(&self, k: &str) -> Self {
