@@ -204,7 +204,8 @@ test('bfly shell evaluates in the node: arithmetic, API calls, top-level await, 
     '',
   ].join('\n')
   const r = await bfly(['shell', ...target], input)
-  t.is(r.code, 0, r.stderr)
+  t.is(r.code, 1, 'piped input with a failed line (nope()) exits 1')
+  t.is(r.stderr, '')
   const out = r.stdout
   t.true(out.includes('2\n'))
   t.true(out.includes('true\n'))
@@ -214,6 +215,49 @@ test('bfly shell evaluates in the node: arithmetic, API calls, top-level await, 
   t.true(out.includes('40\n'))
   t.true(out.includes('Uncaught ReferenceError: nope is not defined\n    at shell:1:1\n'))
   t.true(out.includes('... 2\n'), 'a line continued on the next is evaluated whole')
+})
+
+test('a shell line that never ends is stopped by the node at its deadline; the shell and the next shells go on', async (t) => {
+  const target = await at()
+  const hung = await bfly(
+    ['shell', ...target, '--timeout', '1500'],
+    ['let x = 1', 'await new Promise(() => {})', 'x = 2', 'while (true) {}', 'x + 40', ''].join('\n'),
+  )
+  t.is(hung.code, 1, 'a line failed')
+  const out = hung.stdout
+  t.is(out.match(/Uncaught TimeoutError: the line did not finish within 1500 ms; it was stopped/g)?.length, 1, out)
+  t.true(out.includes('Uncaught Error: Script execution timed out after 1500ms'), 'a busy loop is stopped too')
+  t.true(out.includes('42\n'), 'the lines after them ran, in order')
+  t.true(out.indexOf('TimeoutError') < out.indexOf('42\n'))
+  // Before: every later shell of the node timed out. Now the SHELL service is free.
+  const after = await bfly(['shell', ...target], '6 * 7\n')
+  t.is(after.code, 0, after.stderr)
+  t.true(after.stdout.includes('42\n'))
+})
+
+test('Ctrl-C (SIGINT) stops the line running on the node; the next line runs', async (t) => {
+  const target = await at()
+  const child = spawnChild(process.execPath, [BIN, 'shell', ...target], {
+    env: { ...process.env, BFLY_HISTORY: join(dir, 'history') },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const prompt = new Promise<void>((resolve) =>
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.includes('> ')) resolve()
+    }),
+  )
+  const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  child.stdin?.end('await new Promise(() => {})\n3 * 3\n')
+  await prompt
+  // The first line goes out as soon as the prompt shows; give it time to be running on the node.
+  await new Promise((r) => setTimeout(r, 1500))
+  child.kill('SIGINT')
+  t.is(await ended, 1, 'the interrupted line counts as failed')
+  t.regex(out, /Interrupted\n/)
+  t.regex(out, /9\n/)
+  t.true(out.indexOf('Interrupted') < out.indexOf('9\n'))
 })
 
 test('the shell completes API names', (t) => {
