@@ -157,6 +157,49 @@ test('bfly node prints where it listens; call, send and ps reach it', async (t) 
     t.true(ps.stdout.includes(name), name)
 })
 
+test('failures say what is wrong, in one line, with exit code 1 (a failure) or 2 (a usage error)', async (t) => {
+  const n = await node
+  const target = await at()
+  const port = n.addr.split(':')[1]
+  const [nope, negative, badJson, badJsonSend, range, inUse] = await Promise.all([
+    bfly(['call', ...target, 'NOPE', '1']),
+    bfly(['call', ...target, 'ECHO', '1', '--timeout', '-5']),
+    bfly(['call', ...target, 'ECHO', '{bad json']),
+    bfly(['send', ...target, 'SINK', '["unclosed"']),
+    cookieFile.then((f) => bfly(['node', '--name', 'x@127.0.0.1', '--listen', '127.0.0.1:99999', '--cookie-file', f])),
+    cookieFile.then((f) =>
+      bfly(['node', '--name', 'y@127.0.0.1', '--listen', `127.0.0.1:${port}`, '--cookie-file', f]),
+    ),
+  ])
+  t.is(nope.stderr, `bfly call: no service 'NOPE' is registered on ${n.name}\n`)
+  t.is(nope.code, 1)
+  t.is(negative.stderr, "bfly call: --timeout must be a positive number of milliseconds, got '-5'\n")
+  t.is(negative.code, 2)
+  for (const [r, cmd] of [
+    [badJson, 'call'],
+    [badJsonSend, 'send'],
+  ] as const) {
+    t.regex(
+      r.stderr,
+      new RegExp(`^bfly ${cmd}: MSG starts like JSON but is not valid JSON \\(.+\\); fix it, or send text`),
+    )
+    t.is(r.stderr.split('\n').length, 2, r.stderr)
+    t.is(r.code, 2)
+  }
+  t.is(
+    range.stderr,
+    "bfly node: cannot start node x@127.0.0.1 on 127.0.0.1:99999: startNode: the port must be from 0 to 65535, got 99999 in '127.0.0.1:99999'\n",
+  )
+  t.is(range.code, 2)
+  t.is(
+    inUse.stderr,
+    `bfly node: cannot start node y@127.0.0.1 on 127.0.0.1:${port}: cannot listen on 127.0.0.1:${port}: the address is in use (another process listens on that port)\n`,
+  )
+  t.is(inUse.code, 1)
+  // Nothing was sent in place of the bad JSON.
+  t.false((await bfly(['call', ...target, 'SINK', 'list', '--json'])).stdout.includes('unclosed'))
+})
+
 test('bfly kill kills a process ps lists; killing it again fails with one line', async (t) => {
   const target = await at()
   const info = JSON.parse((await bfly(['ps', ...target, '--json'])).stdout) as {

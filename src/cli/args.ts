@@ -47,11 +47,28 @@ export function helpText(c: Command): string {
 
 export type Values = Record<string, string | boolean | undefined>
 
+/** `argv` with a negative number after an option that takes a value joined
+ * to it (`--timeout -5` as `--timeout=-5`), so the option's own check says
+ * what is wrong with the value (parseArgs would call it ambiguous). */
+function joinNegatives(c: Command, argv: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const opt = /^--([\w-]+)$/.exec(argv[i])?.[1]
+    const next = argv[i + 1]
+    if (opt !== undefined && c.options[opt]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`)
+      i++
+    } else out.push(argv[i])
+  }
+  return out
+}
+
 /** Parses `argv` for `c`; throws UsageError naming the problem. */
 export function parse(c: Command, argv: string[]): { values: Values; positionals: string[] } {
   let r: { values: Values; positionals: string[] }
   try {
-    r = parseArgs({ args: argv, options: { ...COMMON, ...c.options }, allowPositionals: true, strict: true }) as {
+    const args = joinNegatives(c, argv)
+    r = parseArgs({ args, options: { ...COMMON, ...c.options }, allowPositionals: true, strict: true }) as {
       values: Values
       positionals: string[]
     }
@@ -123,11 +140,17 @@ export function readCookie(file: string | boolean | undefined): Uint8Array {
   return cookie
 }
 
-/** MSG on the command line: JSON, or else the text itself as a string. */
+/** MSG on the command line: JSON, or else the text itself as a string.
+ * Text that starts like a JSON object, array or string must be valid JSON:
+ * a typo there is an error, not a string sent in its place. */
 export function message(text: string): unknown {
   try {
     return JSON.parse(text)
-  } catch {
+  } catch (e) {
+    if (/^\s*[[{"]/.test(text))
+      throw new UsageError(
+        `MSG starts like JSON but is not valid JSON (${(e as Error).message}); fix it, or send text that does not start with { [ or "`,
+      )
     return text
   }
 }

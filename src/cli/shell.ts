@@ -34,7 +34,7 @@ export async function shell(s: Session, values: Values): Promise<number> {
     callService<EvalAnswer>(s, SHELL, ['eval', session, source, { colors, timeout: lineMs }])
   // Probe first, so a wrong cookie or a node without SHELL fails before the prompt.
   await evalRemote('undefined').catch((e: unknown) => {
-    if (e instanceof bfly.NoProcError && / is not alive /.test(e.message))
+    if (e instanceof bfly.NoProcError && /^no service 'SHELL' is registered/.test(e.message))
       throw new Error(`${s.target.name} runs no SHELL service (bfly node starts one unless --no-shell)`)
     throw e
   })

@@ -188,6 +188,8 @@ function creditWindow(n: unknown): number {
 function checkAddress(addr: unknown, what: string): asserts addr is string {
   if (typeof addr !== 'string' || !/^.+:\d{1,5}$/.test(addr))
     throw new TypeError(`${what}: the address must be 'host:port', got ${JSON.stringify(addr)}`)
+  const port = Number(addr.slice(addr.lastIndexOf(':') + 1))
+  if (port > 65535) throw new TypeError(`${what}: the port must be from 0 to 65535, got ${port} in '${addr}'`)
 }
 
 /**
