@@ -37,72 +37,55 @@ LITS.push(0n, 1n, -5n, A, B, null, undefined)
 const TYPES: TypeName[] = ['string', 'number', 'boolean', 'bigint', 'symbol', 'nullish', 'pid']
 const KEYS = ['a', 'b', 'c']
 
-/** The P pattern a spec stands for. */
-function build(s: Spec): unknown {
-  switch (s.k) {
-    case 'lit':
-      return s.v
-    case 'any':
-      return P._
-    case 'type':
-      return P[s.t]
-    case 'tuple': {
-      const items = s.items.map(build)
-      if (s.rest === undefined) return items
-      return [...items, s.rest.of === undefined ? P.rest() : P.rest(build(s.rest.of))]
-    }
-    case 'obj':
-      return Object.fromEntries(s.keys.map(([k, p]) => [k, build(p)]))
-    case 'arrayOf':
-      return P.array(build(s.of))
-    case 'union':
-      return P.union(...s.of.map(build))
-    case 'not':
-      return P.not(build(s.of))
-    case 'opt':
-      return P.optional(build(s.of))
-    case 'sel':
-      if (s.name === undefined) return s.of === undefined ? P.select() : P.select(build(s.of))
-      return s.of === undefined ? P.select(s.name) : P.select(s.name, build(s.of))
-  }
+/** The builders a spec is built with: bfly's P, or ts-pattern's (the oracle), whose names are the same. */
+interface Builders {
+  _: unknown
+  array(...p: unknown[]): unknown
+  union(...ps: unknown[]): unknown
+  not(p: unknown): unknown
+  optional(p: unknown): unknown
+  select(...a: unknown[]): unknown
 }
-
-/** The same spec as a ts-pattern pattern (the oracle). */
-function buildTs(s: Spec): unknown {
+/** The pattern a spec stands for, made with bfly's P, or with ts-pattern's when `ts`. */
+function build(s: Spec, ts = false): unknown {
+  const b = (ts ? TP : P) as unknown as Builders & Record<TypeName, unknown>
+  const sub = (x: Spec) => build(x, ts)
   switch (s.k) {
     case 'lit':
       return s.v
     case 'any':
-      return TP._
+      return b._
     case 'type':
-      return s.t === 'pid' ? TP.instanceOf(Pid) : TP[s.t]
+      return ts && s.t === 'pid' ? TP.instanceOf(Pid) : b[s.t]
     case 'tuple': {
-      const items = s.items.map(buildTs)
+      const items = s.items.map(sub)
       if (s.rest === undefined) return items
-      return [...items, ...(s.rest.of === undefined ? TP.array() : TP.array(buildTs(s.rest.of) as never))]
+      const of = s.rest.of === undefined ? [] : [sub(s.rest.of)]
+      // bfly's P.rest(q?) is ts-pattern's ...P.array(q?).
+      return ts ? [...items, ...(b.array(...of) as unknown[])] : [...items, P.rest(...(of as [unknown?]))]
     }
     case 'obj':
-      return Object.fromEntries(s.keys.map(([k, p]) => [k, buildTs(p)]))
+      return Object.fromEntries(s.keys.map(([k, p]) => [k, sub(p)]))
     case 'arrayOf':
-      return TP.array(buildTs(s.of) as never)
+      return b.array(sub(s.of))
     case 'union':
-      return (TP.union as (...ps: unknown[]) => unknown)(...s.of.map(buildTs))
+      return b.union(...s.of.map(sub))
     case 'not':
-      return TP.not(buildTs(s.of) as never)
+      return b.not(sub(s.of))
     case 'opt':
-      return TP.optional(buildTs(s.of) as never)
+      return b.optional(sub(s.of))
     case 'sel':
-      if (s.name === undefined) return s.of === undefined ? TP.select() : TP.select(buildTs(s.of) as never)
-      return s.of === undefined ? TP.select(s.name) : TP.select(s.name, buildTs(s.of) as never)
+      if (s.name === undefined) return s.of === undefined ? b.select() : b.select(sub(s.of))
+      return s.of === undefined ? b.select(s.name) : b.select(s.name, sub(s.of))
   }
 }
 
 /** ts-pattern's choice: the first clause it accepts, with its handler's first argument. */
 function oracle(clauses: Spec[], v: unknown): Hit | null {
-  const i = clauses.findIndex((c) => tsIsMatching(buildTs(c) as never, v))
+  const i = clauses.findIndex((c) => tsIsMatching(build(c, true) as never, v))
   if (i < 0) return null
   const s = tsMatch<unknown, unknown>(v)
-    .with(buildTs(clauses[i]) as never, (sel: unknown) => sel)
+    .with(build(clauses[i], true) as never, (sel: unknown) => sel)
     .otherwise(() => undefined)
   return { i, s, v }
 }

@@ -48,6 +48,16 @@ function startUntil(args: string[], re: RegExp): Promise<{ proc: ChildProcess; m
   })
 }
 
+/** `bfly node` NAME with the CLI tests' services, in its own process: the process and `name@host:port`. */
+async function bflyNode(name: string): Promise<{ proc: ChildProcess; name: string; target: string }> {
+  const args = ['node', '--name', name, '--listen', '127.0.0.1:0', '--cookie-file', cookieFile]
+  const { proc, m } = await startUntil(
+    [BIN, ...args, '--services', SERVICES, '--log-dir', join(dir, `log-${name}`)],
+    /^bfly node (\S+) listening on (\S+)$/,
+  )
+  return { proc, name: m[1], target: `${m[1]}@${m[2]}` }
+}
+
 /** Runs `bfly ...args` to its end. */
 function bfly(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -218,27 +228,18 @@ test('the page shows a supervised process, its death by bfly kill and its restar
 
 test('bfly observer attaches to a bfly node over the link; its page draws OBSERVER linked and a sane time axis with the node down', async (t) => {
   t.timeout(180_000)
-  const { proc: nodeProc, m: nm } = await startUntil(
-    [BIN, 'node', '--name', 'obs-ps@127.0.0.1', '--listen', '127.0.0.1:0', '--cookie-file', cookieFile].concat([
-      '--services',
-      SERVICES,
-      '--log-dir',
-      join(dir, 'log'),
-    ]),
-    /^bfly node (\S+) listening on (\S+)$/,
-  )
-  const target = `${nm[1]}@${nm[2]}`
+  const { proc: nodeProc, target, name: nodeName } = await bflyNode('obs-ps@127.0.0.1')
   const { proc, m } = await startUntil(
     [BIN, 'observer', target, '--cookie-file', cookieFile],
     /^bfly observer of (\S+) at (\S+)$/,
   )
-  t.is(m[1], nm[1])
+  t.is(m[1], nodeName)
   const url = m[2]
   t.is((await get(url, '/snapshot')).status, 401)
   const snap = await get(url, `/snapshot?token=${tokenOf(url)}`)
   t.is(snap.status, 200)
   const s = JSON.parse(snap.body) as { node: string; processes: { names: string[]; mailbox: number }[] }
-  t.is(s.node, nm[1])
+  t.is(s.node, nodeName)
   for (const n of ['OBSERVER', 'NODE-INFO', 'VICTIM', 'EXIT-MONITOR'])
     t.true(
       s.processes.some((p) => p.names.includes(n)),
@@ -298,16 +299,7 @@ test('bfly observer attaches to a bfly node over the link; its page draws OBSERV
 })
 
 test('bfly ps shows the per-process data', async (t) => {
-  const { m: nm } = await startUntil(
-    [BIN, 'node', '--name', 'obs-ps2@127.0.0.1', '--listen', '127.0.0.1:0', '--cookie-file', cookieFile].concat([
-      '--services',
-      SERVICES,
-      '--log-dir',
-      join(dir, 'log2'),
-    ]),
-    /^bfly node (\S+) listening on (\S+)$/,
-  )
-  const target = `${nm[1]}@${nm[2]}`
+  const { target } = await bflyNode('obs-ps2@127.0.0.1')
   const ps = await bfly(['ps', target, '--cookie-file', cookieFile])
   t.is(ps.code, 0, ps.stderr)
   t.regex(ps.stdout, /PID +NAMES +KIND +STATUS +MAILBOX +HANDLED +MEMORY +LINKS +MONITORS/)
