@@ -126,6 +126,21 @@ async function browser(): Promise<BrowserContext> {
   return ctx
 }
 
+/** A new page of `ctx` at `url`, as wide as the observer's layout needs. */
+async function open(ctx: BrowserContext, url: string): Promise<Page> {
+  const page = await ctx.newPage()
+  await page.setViewportSize({ width: 1300, height: 1100 })
+  await page.goto(url)
+  return page
+}
+
+/** The pid of the process registered as `name`, once the page lists it. */
+async function pidNamed(page: Page, name: string): Promise<string> {
+  const row = page.locator(`#processes tr[data-names~="${name}"]`)
+  await row.waitFor({ timeout: WAIT })
+  return (await row.getAttribute('data-pid')) ?? ''
+}
+
 interface Scales {
   n: number
   rate: [number, number]
@@ -174,12 +189,8 @@ test('the page shows a supervised process, its death by bfly kill and its restar
 
   const ctx = await browser()
   try {
-    const page = await ctx.newPage()
-    await page.setViewportSize({ width: 1300, height: 1100 })
-    await page.goto(url)
-    const worker = page.locator('#processes tr[data-names~="WORKER"]')
-    await worker.waitFor({ timeout: WAIT })
-    const oldPid = (await worker.getAttribute('data-pid')) ?? ''
+    const page = await open(ctx, url)
+    const oldPid = await pidNamed(page, 'WORKER')
     t.regex(oldPid, /^<.*\.\d+>$/)
     await page.locator(`#tree [data-child="worker"][data-pid="${oldPid}"]`).waitFor({ timeout: WAIT })
     await page.locator('#chart .uplot canvas').waitFor({ timeout: WAIT })
@@ -252,12 +263,8 @@ test('bfly observer attaches to a bfly node over the link; its page draws OBSERV
   if (!existsSync(CHROMIUM)) return t.fail(`${CHROMIUM} is missing: apt-get install -y chromium`)
   const ctx = await browser()
   try {
-    const page = await ctx.newPage()
-    await page.setViewportSize({ width: 1300, height: 1100 })
-    await page.goto(url)
-    const row = page.locator('#processes tr[data-names~="OBSERVER"]')
-    await row.waitFor({ timeout: WAIT })
-    const observerPid = (await row.getAttribute('data-pid')) ?? ''
+    const page = await open(ctx, url)
+    const observerPid = await pidNamed(page, 'OBSERVER')
     // OBSERVER answers this page's snapshots for a caller on another node: that relation is drawn to a
     // stub for the caller's node, so OBSERVER does not float alone in the graph.
     await page.locator(`#graph g[data-pid="${observerPid}"]`).waitFor({ timeout: WAIT })
@@ -278,8 +285,7 @@ test('bfly observer attaches to a bfly node over the link; its page draws OBSERV
     // The node goes away: a page opened now gets the last snapshot alone. Its time axis is still the
     // last 120 s (a lone point made uPlot span years: 'Feb 2027–Aug 2029').
     nodeProc.kill('SIGKILL')
-    const later = await ctx.newPage()
-    await later.goto(url)
+    const later = await open(ctx, url)
     await later.locator('#chart .uplot canvas').waitFor({ timeout: WAIT })
     await later.waitForFunction(
       () => document.querySelector('#conn')?.textContent?.startsWith('node unreachable'),
