@@ -201,6 +201,10 @@ test('the page shows a supervised process, its death by bfly kill and its restar
     const tops = seen.slice(2).map((x) => x.rate[1])
     const changes = tops.filter((top, i) => i > 0 && top !== tops[i - 1]).length
     t.true(changes <= 1, `the rate axis top over 8 snapshots: ${tops.join(', ')}`)
+    // A round top (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten), not the data's maximum plus a margin.
+    const round = (x: number) =>
+      [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8].some((m) => Math.abs(x / 10 ** Math.floor(Math.log10(x)) - m) < 1e-9)
+    t.true(tops.every(round), `round tops: ${tops.join(', ')}`)
     t.true(
       seen.every((x) => x.rate[0] === 0),
       'the rate axis starts at 0',
