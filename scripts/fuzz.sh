@@ -14,3 +14,4 @@ run bfly-cluster fuzz_envelope
 run bfly-cluster fuzz_term
 run bfly-pattern fuzz_pattern
 npx tsx tools/fuzz/codec.ts "$BFLY_FUZZ_SECS"
+npx tsx tools/fuzz/http.ts "$BFLY_FUZZ_SECS"

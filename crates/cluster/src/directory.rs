@@ -2,8 +2,9 @@
 //! the peers nothing needs any more (issue 14, finding 3).
 //!
 //! A peer is kept while it has a link or a connection attempt, a relation
-//! in the process table (a link or monitor with one of its processes), or
-//! an address this node's program registered. Otherwise it is idle, and an
+//! in the process table (a link or monitor with one of its processes), a
+//! monitor forwarded to it for an alias (forward.rs), or an address this
+//! node's program registered. Otherwise it is idle, and an
 //! idle peer is forgotten after `FORGET_AFTER`, or sooner, oldest first,
 //! when more than `MAX_IDLE` are idle: every name that ever said Hello or
 //! came in gossip no longer stays for the life of the OS process.
@@ -141,7 +142,7 @@ impl Dist {
             .into_iter()
             .filter(|p| !p.registered.load(Ordering::Relaxed))
             .filter(|p| matches!(p.conn.try_lock().as_deref(), Some(Conn::Down)))
-            .filter(|p| self.table.related_to(p.id) == 0)
+            .filter(|p| self.table.related_to(p.id) == 0 && p.forwarded.lock().is_empty())
             .map(|p| (p.since(), p))
             .collect();
         idle.sort_by_key(|(since, _)| *since);

@@ -2,6 +2,7 @@
 //! the state of the one link to it.
 
 use crate::credit::Credit;
+use crate::forward::Forwarded;
 use bfly_core::NodeId;
 use bfly_net::link::LinkSender;
 use parking_lot::Mutex;
@@ -78,6 +79,8 @@ pub(crate) struct Peer {
     pub(crate) forgotten: AtomicBool,
     /// The identity key it proved over its current or last link.
     pub(crate) key: Mutex<Option<[u8; 32]>>,
+    /// Monitors forwarded to this node for an alias (forward.rs).
+    pub(crate) forwarded: Mutex<Vec<Forwarded>>,
 }
 
 impl Peer {
@@ -94,6 +97,7 @@ impl Peer {
             linked: AtomicBool::new(false),
             forgotten: AtomicBool::new(false),
             key: Mutex::new(None),
+            forwarded: Mutex::new(Vec::new()),
         }
     }
 
