@@ -4,7 +4,8 @@
 //! link taken over (messages keep flowing, the peer's loss is still seen).
 
 use bfly_net::keys::Cookie;
-use bfly_net::link::{connect, Limits, Link, Listener};
+use bfly_net::link::{connect, Limits, Link};
+use bfly_net::listener::Listener;
 use bfly_net::reader::{Pumped, Reader, PUMP_BUDGET};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
