@@ -253,3 +253,11 @@ test("bfly's own bigints stay bigints, small or large, and decode to BigInt else
     t.is(otherDecode(other.n.data as Uint8Array), n.toString())
   }
 })
+
+test('pids: a name that is not valid UTF-8 is read as any string is, not refused (found by the codec fuzzer)', (t) => {
+  // ext 1 around [<11 bytes with a lone 0xc7>, 7], accepted by the check a node makes on arrival.
+  const bytes = Buffer.from('c70e0192ab614031c7372e302e302e3107', 'hex')
+  const v = decode(bytes)
+  t.true(v instanceof Pid)
+  t.is((v as Pid).id, 7)
+})

@@ -135,7 +135,9 @@ const readNames: { bytes: Uint8Array; name: string }[] = []
 let readNext = 0
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
 
-function nameAt(b: Uint8Array, start: number, n: number): string {
+/** The node name at `b[start..start+n)`, or null when it is not valid UTF-8
+ * (the generic path then reads it as msgpackr reads any string). */
+function nameAt(b: Uint8Array, start: number, n: number): string | null {
   for (const e of readNames) {
     const k = e.bytes
     if (k.length !== n) continue
@@ -144,7 +146,12 @@ function nameAt(b: Uint8Array, start: number, n: number): string {
     if (i === n) return e.name
   }
   const bytes = b.slice(start, start + n)
-  const name = utf8Decoder.decode(bytes)
+  let name: string
+  try {
+    name = utf8Decoder.decode(bytes)
+  } catch {
+    return null
+  }
   readNames[readNext] = { bytes, name }
   readNext = (readNext + 1) % 16
   return name
@@ -164,7 +171,8 @@ function readIdPair<T>(what: string, b: Uint8Array, Make: new (node: string, id:
       p += 2
     }
     const id = n < 0 || p + n >= b.length ? -1 : uintAt(b, p + n)
-    if (id >= 0) return new Make(nameAt(b, p, n), id)
+    const name = id < 0 ? null : nameAt(b, p, n)
+    if (name !== null) return new Make(name, id)
   }
   return new Make(...idPair(what, inner.unpack(b)))
 }
