@@ -41,68 +41,68 @@ export interface AllowList {
  * of node args[0]; args[3], when not 0, is a new local process linked to
  * that requester (it is linked here before the answer leaves).
  */
-export declare function distAnswer(body: Uint8Array): boolean
+export declare function clusterAnswer(body: Uint8Array): boolean
 
 /**
  * Asks node args[0]'s agent to spawn (`kind` 1) or install code (2) for
  * local args[1], answered with ref args[2]; args[3] are flags (1: link).
  */
-export declare function distAsk(kind: number, body: Uint8Array): boolean
+export declare function clusterAsk(kind: number, body: Uint8Array): boolean
 
 /** Ends monitor args[1] of local args[0] taken on service `name`. */
-export declare function distDemonitorName(name: string): boolean
+export declare function clusterDemonitorName(name: string): boolean
 
 /** `exit()` from args[1] to process args[2] of node args[0]. */
-export declare function distExit(reason: Uint8Array): boolean
+export declare function clusterExit(reason: Uint8Array): boolean
 
 /**
  * Writes what this thread's remote sends queued (JS calls it once per
  * tick after sending).
  */
-export declare function distFlush(): void
+export declare function clusterFlush(): void
 
 /**
  * Returns credit to node `node` for user messages its processes' mailboxes
  * took: `pairs` is (process id, count) after each other; count 0 says the
  * process is gone.
  */
-export declare function distGrant(node: number, pairs: Float64Array): void
+export declare function clusterGrant(node: number, pairs: Float64Array): void
 
 /** The id of node `name` (interned once for the life of the OS process). */
-export declare function distIntern(name: string): number
+export declare function clusterIntern(name: string): number
 
 /**
  * Links local args[1] with process args[2] of node args[0]: 1 done, 0
  * when args[1] is dead, -1 when this runtime is not a node.
  */
-export declare function distLink(): number
+export declare function clusterLink(): number
 
 /**
  * Local args[1] monitors process args[2] of node args[0]: the ref, 0 when
  * args[1] is dead, -1 when this runtime is not a node.
  */
-export declare function distMonitor(): number
+export declare function clusterMonitor(): number
 
-/** Local args[1] monitors service `name` of node args[0] (as `dist_monitor`). */
-export declare function distMonitorName(name: string): number
+/** Local args[1] monitors service `name` of node args[0] (as `cluster_monitor`). */
+export declare function clusterMonitorName(name: string): number
 
 /**
  * Local args[1] monitors node args[0] itself: its DOWN comes only when the
- * link is lost (reason 'noconnection'). As `dist_monitor`.
+ * link is lost (reason 'noconnection'). As `cluster_monitor`.
  */
-export declare function distMonitorNode(): number
+export declare function clusterMonitorNode(): number
 
 /** This node's name, or null when it is not a node. */
-export declare function distName(): string | null
+export declare function clusterName(): string | null
 
 /** Why the last attempt to reach node `name` failed, if it did. */
-export declare function distPeerError(name: string): string | null
+export declare function clusterPeerError(name: string): string | null
 
 /** Every known peer node. */
-export declare function distPeers(): Array<PeerState>
+export declare function clusterPeers(): Array<PeerState>
 
 /** A call's answer `[ref, value]` for process args[1] of node args[0]. */
-export declare function distReply(msg: Uint8Array): boolean
+export declare function clusterReply(msg: Uint8Array): boolean
 
 /**
  * A message for process args[1] of node args[0], within that process's
@@ -110,24 +110,24 @@ export declare function distReply(msg: Uint8Array): boolean
  * it comes once sent), -1 when not a node, -2 when out of credit and
  * args[2] is 1 (the sender refuses to wait): not sent.
  */
-export declare function distSend(msg: Uint8Array): number
+export declare function clusterSend(msg: Uint8Array): number
 
-export declare function distSendName(name: string, msg: Uint8Array): boolean
+export declare function clusterSendName(name: string, msg: Uint8Array): boolean
 
 /** Where node `name` listens (seed register-server). */
-export declare function distSetAddress(name: string, addr: string): void
+export declare function clusterSetAddress(name: string, addr: string): void
 
 /**
  * Makes this runtime node `opts.name`, listening at `opts.listen`; returns
  * the address it is reachable at. Throws with the reason otherwise.
  */
-export declare function distStart(opts: NodeOptions): string
+export declare function clusterStart(opts: NodeOptions): string
 
 /** Stops being a node: links close and their relations fire 'noconnection'. */
-export declare function distStop(): void
+export declare function clusterStop(): void
 
 /** Removes the link of local args[1] with process args[2] of node args[0]. */
-export declare function distUnlink(): void
+export declare function clusterUnlink(): void
 
 /**
  * Deliveries waiting for a thread, in arrival order. The payloads are

@@ -7,7 +7,7 @@ export const NONODE = 'nonode@nohost'
 
 /** This runtime's node name: NONODE until `startNode` names it (a worker
  * thread started later reads it from the native side). */
-export let nodeName: string = native.distName() ?? NONODE
+export let nodeName: string = native.clusterName() ?? NONODE
 
 /** @internal Renames this runtime (startNode, node.stop). */
 export function setNodeName(name: string): void {

@@ -30,7 +30,7 @@ export function setRemoteFull(full: 'wait' | 'error'): void {
   refuse = full === 'error'
 }
 
-/** The argument-block flag for `distSend`: 1 when the send must not wait. */
+/** The argument-block flag for `clusterSend`: 1 when the send must not wait. */
 export function refuseFlag(): number {
   return refuse ? 1 : 0
 }
@@ -86,12 +86,12 @@ export function flushGrants(): void {
       pairs[i++] = pid
       pairs[i++] = n === GONE ? 0 : n
     }
-    native.distGrant(node, pairs)
+    native.clusterGrant(node, pairs)
   }
   owed.clear()
 }
 
-/** What `distSend` answered, as `send` returns it: undefined when sent, a
+/** What `clusterSend` answered, as `send` returns it: undefined when sent, a
  * promise when held for credit (resolved once handed to the link). */
 export function sendOutcome(r: number, what: string): Promise<void> | undefined {
   if (r <= 0) {

@@ -113,7 +113,7 @@ export class Node extends EventEmitter {
     if (current !== this) return
     current = null
     void this.observer?.close()
-    native.distStop()
+    native.clusterStop()
     setAgent(null)
     setNodeName(NONODE)
     this.unref()
@@ -128,7 +128,7 @@ export class Node extends EventEmitter {
 
   /** Every peer node this node knows of. */
   peers(): PeerInfo[] {
-    return native.distPeers() as PeerInfo[]
+    return native.clusterPeers() as PeerInfo[]
   }
 
   /** @internal */
@@ -223,7 +223,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     throw new TypeError("startNode: remoteFull must be 'wait' or 'error'")
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
-  const address = native.distStart({
+  const address = native.clusterStart({
     name: opts.name,
     listen: opts.listen,
     cookie: cookieBytes(opts.cookie),
@@ -256,7 +256,7 @@ export function registerServer(name: string, address: string): void {
   if (typeof name !== 'string' || name.length === 0)
     throw new TypeError('registerServer(name, address): name must be a node name')
   checkAddress(address, 'registerServer')
-  native.distSetAddress(name, address)
+  native.clusterSetAddress(name, address)
 }
 
 /** Installs code for a peer (loadCode), answering with what the peer
@@ -278,7 +278,7 @@ function answer(peer: string, from: number, ref: number, link: number, body: unk
   A[1] = from
   A[2] = ref
   A[3] = link
-  native.distAnswer(bytes)
+  native.clusterAnswer(bytes)
 }
 
 function agent(term: unknown[]): void {

@@ -8,7 +8,7 @@ let flushing = false
 
 function flush(): void {
   flushing = false
-  native.distFlush()
+  native.clusterFlush()
 }
 
 /**
@@ -20,7 +20,7 @@ function flush(): void {
 export function sendingTo(name: string): number {
   let id = ids.get(name)
   if (id === undefined) {
-    id = native.distIntern(name)
+    id = native.clusterIntern(name)
     ids.set(name, id)
   }
   if (!flushing) {

@@ -62,7 +62,7 @@ function notANode(what: string, node: string): Error {
 
 /** Why node `node` is unreachable, for error messages. */
 export function unreachable(node: string): string {
-  const why = native.distPeerError(node)
+  const why = native.clusterPeerError(node)
   return `node '${node}' is unreachable${why ? ` (${why})` : ''}`
 }
 
@@ -75,14 +75,14 @@ export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   A[0] = sendingTo(pid.node)
   A[1] = pid.id
   A[2] = refuseFlag()
-  return sendOutcome(native.distSend(bytes), String(pid))
+  return sendOutcome(native.clusterSend(bytes), String(pid))
 }
 
 /** A message to a service of another node. */
 export function sendService(rs: RemoteService, msg: unknown): void {
   const bytes = encodeFor(msg, 'msg')
   A[0] = sendingTo(rs.node)
-  if (!native.distSendName(rs.name, bytes)) throw notANode('send', rs.node)
+  if (!native.clusterSendName(rs.name, bytes)) throw notANode('send', rs.node)
 }
 
 /** `call` to a process or service of another node: monitored, so the
@@ -106,7 +106,7 @@ export function callRemote<T>(
   A[0] = sendingTo(node)
   A[1] = systemPid.id
   A[2] = byName ? 0 : dest.id
-  const monitor = byName ? native.distMonitorName(dest.name) : native.distMonitor()
+  const monitor = byName ? native.clusterMonitorName(dest.name) : native.clusterMonitor()
   if (monitor < 0) return Promise.reject(notANode('call', node))
   const why = (r: unknown): string =>
     r === 'noconnection'
@@ -116,18 +116,18 @@ export function callRemote<T>(
     ? (m: number) => {
         A[0] = systemPid.id
         A[1] = m
-        native.distDemonitorName(dest.name)
+        native.clusterDemonitorName(dest.name)
       }
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
   const answer = awaitAnswer<T>(caller, target, ms)
   A[0] = sendingTo(node)
-  if (byName) native.distSendName(dest.name, bytes)
+  if (byName) native.clusterSendName(dest.name, bytes)
   else {
     // A call waits for credit like any message; its own timeout bounds it.
     A[1] = dest.id
     A[2] = 0
-    native.distSend(bytes)
+    native.clusterSend(bytes)
   }
   return answer
 }
@@ -138,14 +138,14 @@ export function linkRemote(p: Process, pid: Pid): boolean {
   A[0] = sendingTo(pid.node)
   A[1] = p.self.id
   A[2] = pid.id
-  return native.distLink() === 1
+  return native.clusterLink() === 1
 }
 
 export function unlinkRemote(p: Process, pid: Pid): void {
   A[0] = sendingTo(pid.node)
   A[1] = p.self.id
   A[2] = pid.id
-  native.distUnlink()
+  native.clusterUnlink()
 }
 
 /** `p` monitors remote `pid`: the ref, or undefined when this runtime is
@@ -154,7 +154,7 @@ export function monitorRemote(p: Process, pid: Pid): Ref | undefined {
   A[0] = sendingTo(pid.node)
   A[1] = p.self.id
   A[2] = pid.id
-  const r = native.distMonitor()
+  const r = native.clusterMonitor()
   return r > 0 ? new Ref(nodeName, r) : undefined
 }
 
@@ -163,7 +163,7 @@ export function exitRemote(from: Pid, pid: Pid, reason: unknown): void {
   A[0] = sendingTo(pid.node)
   A[1] = from.id
   A[2] = pid.id
-  native.distExit(encodeReason(reason))
+  native.clusterExit(encodeReason(reason))
 }
 
 const SPAWN = 1
@@ -189,7 +189,7 @@ export function ask<T>(
   const ref = callFromOf(null)[1]
   A[0] = sendingTo(node)
   A[1] = systemPid.id
-  const monitor = native.distMonitorNode()
+  const monitor = native.clusterMonitorNode()
   if (monitor < 0) return Promise.reject(notANode(what === SPAWN ? 'spawn' : 'loadCode', node))
   const target = new AwayTarget(node, ref.id, monitor, () => unreachable(node))
   const answer = awaitAnswer<[boolean, unknown, string?]>(caller, target, opts.timeout ?? 5000)
@@ -197,7 +197,7 @@ export function ask<T>(
   A[1] = opts.link && caller !== null ? caller.self.id : systemPid.id
   A[2] = ref.id
   A[3] = opts.link ? 1 : 0
-  native.distAsk(what, bytes)
+  native.clusterAsk(what, bytes)
   return answer.then(([ok, a, b]) => {
     if (ok) return a as T
     if (a === 'refused') throw new RefusedError(String(b))

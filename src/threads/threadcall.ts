@@ -113,7 +113,7 @@ export function replyAway(from: readonly [unknown, unknown], value: unknown): bo
   }
   A[0] = sendingTo(pid.node)
   A[1] = pid.id
-  return native.distReply(bytes)
+  return native.clusterReply(bytes)
 }
 
 /** A reply arrived on this thread's reply lane. */

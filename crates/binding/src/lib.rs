@@ -27,8 +27,8 @@ pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
 });
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
-pub mod dist;
-pub mod dist_send;
+pub mod cluster;
+pub mod cluster_send;
 pub mod drain;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
@@ -198,7 +198,7 @@ pub fn proc_exit() -> i32 {
     };
     let remote = match x.remote.take() {
         Some(r) => {
-            dist::stash_exit(id, r);
+            cluster::stash_exit(id, r);
             REMOTE_EFFECTS
         }
         None => 0,
@@ -247,7 +247,7 @@ pub fn proc_monitor() -> f64 {
 /// process); whether it was active.
 #[napi]
 pub fn proc_demonitor() -> bool {
-    TABLE.demonitor(arg(0), arg(1)) || dist::demonitor(arg(0), arg(1), None)
+    TABLE.demonitor(arg(0), arg(1)) || cluster::demonitor(arg(0), arg(1), None)
 }
 
 /// Whether args[0] is alive.

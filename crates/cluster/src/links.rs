@@ -4,7 +4,7 @@
 use crate::agent;
 use crate::credit::Credit;
 use crate::envelope::{Frame, FEAT_CREDIT};
-use crate::node::{Dist, Local};
+use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
 use bfly_core::{Lane, NodeState};
@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::time::timeout;
 
-impl Dist {
+impl Cluster {
     pub(crate) async fn accept_loop(&'static self, mut listener: Listener) {
         while let Ok(link) = listener.accept().await {
             self.rt.spawn(self.accepted(link));

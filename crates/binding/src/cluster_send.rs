@@ -1,10 +1,10 @@
 //! The binding of user messages to remote processes and services, and
 //! of their credit (bfly-cluster's credit.rs): what a send did, the grants a
 //! drain owes, and the per-tick flush. Ids come in the thread's argument
-//! block, as in dist.rs: slot 0 is the peer node's id.
+//! block, as in cluster.rs: slot 0 is the peer node's id.
 
 use crate::arg;
-use crate::dist::{send, DIST};
+use crate::cluster::{send, CLUSTER};
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
 use bfly_core::Id;
@@ -14,8 +14,8 @@ use napi_derive::napi;
 /// Writes what this thread's remote sends queued (JS calls it once per
 /// tick after sending).
 #[napi]
-pub fn dist_flush() {
-    if let Some(d) = DIST.get() {
+pub fn cluster_flush() {
+    if let Some(d) = CLUSTER.get() {
         d.flush_thread();
     }
 }
@@ -25,8 +25,8 @@ pub fn dist_flush() {
 /// it comes once sent), -1 when not a node, -2 when out of credit and
 /// args[2] is 1 (the sender refuses to wait): not sent.
 #[napi]
-pub fn dist_send(msg: Uint8Array) -> f64 {
-    let Some(d) = DIST.get() else { return -1.0 };
+pub fn cluster_send(msg: Uint8Array) -> f64 {
+    let Some(d) = CLUSTER.get() else { return -1.0 };
     let frame = Frame::Send {
         to: arg(1),
         msg: &msg,
@@ -45,8 +45,8 @@ pub fn dist_send(msg: Uint8Array) -> f64 {
 /// took: `pairs` is (process id, count) after each other; count 0 says the
 /// process is gone.
 #[napi]
-pub fn dist_grant(node: u32, pairs: Float64Array) {
-    let Some(d) = DIST.get() else { return };
+pub fn cluster_grant(node: u32, pairs: Float64Array) {
+    let Some(d) = CLUSTER.get() else { return };
     let list = pairs
         .chunks_exact(2)
         .map(|p| (p[0] as Id, p[1] as u32))
@@ -55,7 +55,7 @@ pub fn dist_grant(node: u32, pairs: Float64Array) {
 }
 
 #[napi]
-pub fn dist_send_name(name: String, msg: Uint8Array) -> bool {
+pub fn cluster_send_name(name: String, msg: Uint8Array) -> bool {
     send(Frame::SendName {
         name: &name,
         msg: &msg,

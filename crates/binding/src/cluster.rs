@@ -1,11 +1,11 @@
 //! The binding of the distribution layer (`bfly-cluster`): starting and
 //! stopping the node, and one function per remote primitive. Hot calls
 //! take their ids from the thread's argument block (`arg`), as in lib.rs:
-//! slot 0 is always the peer node's id (from `dist_intern`).
+//! slot 0 is always the peer node's id (from `cluster_intern`).
 
 use crate::{arg, TABLE, THREADS};
 use bfly_cluster::envelope::{Frame, Request, NODE_TARGET};
-use bfly_cluster::{Allow, Config, Dist};
+use bfly_cluster::{Allow, Cluster, Config};
 use bfly_core::{Id, RemoteRel};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
@@ -15,37 +15,37 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-pub(crate) static DIST: OnceLock<Dist> = OnceLock::new();
+pub(crate) static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 
-fn dist() -> napi::Result<&'static Dist> {
-    if let Some(d) = DIST.get() {
+fn cluster() -> napi::Result<&'static Cluster> {
+    if let Some(d) = CLUSTER.get() {
         return Ok(d);
     }
-    let d = Dist::new(&TABLE, &THREADS)
+    let d = Cluster::new(&TABLE, &THREADS)
         .map_err(|e| napi::Error::from_reason(format!("bfly: no tokio runtime: {e}")))?;
-    Ok(DIST.get_or_init(|| d))
+    Ok(CLUSTER.get_or_init(|| d))
 }
 
 /// This node's name while it is a node.
 pub(crate) fn node_name() -> Option<String> {
-    DIST.get().and_then(|d| d.name())
+    CLUSTER.get().and_then(|d| d.name())
 }
 
 /// The name of peer node `id` (as interned by the distribution layer).
 pub(crate) fn peer_name(id: bfly_core::NodeId) -> Option<String> {
-    DIST.get().and_then(|d| d.node_name(id))
+    CLUSTER.get().and_then(|d| d.node_name(id))
 }
 
 /// Tells the nodes a departed process had relations with.
 pub(crate) fn exited(id: Id, rel: &RemoteRel, reason: &[u8]) {
-    if let Some(d) = DIST.get() {
+    if let Some(d) = CLUSTER.get() {
         d.exited(id, rel, reason);
     }
 }
 
 /// Ends remote monitor `r` of `watcher`; tells the target's node.
 pub(crate) fn demonitor(watcher: Id, r: Id, name: Option<&str>) -> bool {
-    let Some(d) = DIST.get() else { return false };
+    let Some(d) = CLUSTER.get() else { return false };
     let Some((node, target)) = TABLE.demonitor_remote(watcher, r) else {
         return false;
     };
@@ -113,7 +113,7 @@ pub struct NodeOptions {
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
 /// the address it is reachable at. Throws with the reason otherwise.
 #[napi]
-pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
+pub fn cluster_start(opts: NodeOptions) -> napi::Result<String> {
     let err = napi::Error::from_reason;
     let cookie = Cookie::new(&opts.cookie).map_err(|f| err(f.0.to_string()))?;
     let mut allow = Allow {
@@ -142,33 +142,33 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
         agent: opts.agent as Id,
         credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
     };
-    dist()?.start(cfg).map_err(err)
+    cluster()?.start(cfg).map_err(err)
 }
 
 /// Stops being a node: links close and their relations fire 'noconnection'.
 #[napi]
-pub fn dist_stop() {
-    if let Some(d) = DIST.get() {
+pub fn cluster_stop() {
+    if let Some(d) = CLUSTER.get() {
         d.stop();
     }
 }
 
 /// This node's name, or null when it is not a node.
 #[napi]
-pub fn dist_name() -> Option<String> {
+pub fn cluster_name() -> Option<String> {
     node_name()
 }
 
 /// The id of node `name` (interned once for the life of the OS process).
 #[napi]
-pub fn dist_intern(name: String) -> napi::Result<u32> {
-    Ok(dist()?.intern(&name))
+pub fn cluster_intern(name: String) -> napi::Result<u32> {
+    Ok(cluster()?.intern(&name))
 }
 
 /// Where node `name` listens (seed register-server).
 #[napi]
-pub fn dist_set_address(name: String, addr: String) -> napi::Result<()> {
-    dist()?.set_address(&name, &addr);
+pub fn cluster_set_address(name: String, addr: String) -> napi::Result<()> {
+    cluster()?.set_address(&name, &addr);
     Ok(())
 }
 
@@ -187,8 +187,8 @@ pub struct PeerState {
 
 /// Every known peer node.
 #[napi]
-pub fn dist_peers() -> Vec<PeerState> {
-    let Some(d) = DIST.get() else {
+pub fn cluster_peers() -> Vec<PeerState> {
+    let Some(d) = CLUSTER.get() else {
         return Vec::new();
     };
     d.peers()
@@ -205,17 +205,18 @@ pub fn dist_peers() -> Vec<PeerState> {
 
 /// Why the last attempt to reach node `name` failed, if it did.
 #[napi]
-pub fn dist_peer_error(name: String) -> Option<String> {
-    DIST.get()?
+pub fn cluster_peer_error(name: String) -> Option<String> {
+    CLUSTER
+        .get()?
         .peers()
         .into_iter()
         .find(|p| p.name == name)?
         .error
 }
 
-/// A frame from JS to node args[0]: it leaves at the thread's `dist_flush`.
+/// A frame from JS to node args[0]: it leaves at the thread's `cluster_flush`.
 pub(crate) fn send(f: Frame<'_>) -> bool {
-    match DIST.get() {
+    match CLUSTER.get() {
         Some(d) => d.send_deferred(arg(0) as u32, f.encode()),
         None => false,
     }
@@ -223,7 +224,7 @@ pub(crate) fn send(f: Frame<'_>) -> bool {
 
 /// `exit()` from args[1] to process args[2] of node args[0].
 #[napi]
-pub fn dist_exit(reason: Uint8Array) -> bool {
+pub fn cluster_exit(reason: Uint8Array) -> bool {
     send(Frame::Exit {
         from: arg(1),
         to: arg(2),
@@ -235,8 +236,8 @@ pub fn dist_exit(reason: Uint8Array) -> bool {
 /// Links local args[1] with process args[2] of node args[0]: 1 done, 0
 /// when args[1] is dead, -1 when this runtime is not a node.
 #[napi]
-pub fn dist_link() -> i32 {
-    if DIST.get().and_then(Dist::name).is_none() {
+pub fn cluster_link() -> i32 {
+    if CLUSTER.get().and_then(Cluster::name).is_none() {
         return -1;
     }
     match TABLE.link_remote(arg(1), arg(0) as u32, arg(2)) {
@@ -251,7 +252,7 @@ pub fn dist_link() -> i32 {
 
 /// Removes the link of local args[1] with process args[2] of node args[0].
 #[napi]
-pub fn dist_unlink() {
+pub fn cluster_unlink() {
     if TABLE.unlink_remote(arg(1), arg(0) as u32, arg(2)) {
         send(Frame::Unlink {
             from: arg(1),
@@ -261,7 +262,7 @@ pub fn dist_unlink() {
 }
 
 fn monitor(name: &str) -> f64 {
-    if DIST.get().and_then(Dist::name).is_none() {
+    if CLUSTER.get().and_then(Cluster::name).is_none() {
         return -1.0;
     }
     let (watcher, target) = (arg(1), if name.is_empty() { arg(2) } else { 0 });
@@ -283,15 +284,15 @@ fn monitor(name: &str) -> f64 {
 /// Local args[1] monitors process args[2] of node args[0]: the ref, 0 when
 /// args[1] is dead, -1 when this runtime is not a node.
 #[napi]
-pub fn dist_monitor() -> f64 {
+pub fn cluster_monitor() -> f64 {
     monitor("")
 }
 
 /// Local args[1] monitors node args[0] itself: its DOWN comes only when the
-/// link is lost (reason 'noconnection'). As `dist_monitor`.
+/// link is lost (reason 'noconnection'). As `cluster_monitor`.
 #[napi]
-pub fn dist_monitor_node() -> f64 {
-    if DIST.get().and_then(Dist::name).is_none() {
+pub fn cluster_monitor_node() -> f64 {
+    if CLUSTER.get().and_then(Cluster::name).is_none() {
         return -1.0;
     }
     match TABLE.monitor_remote(arg(1), arg(0) as u32, NODE_TARGET) {
@@ -309,9 +310,9 @@ pub fn dist_monitor_node() -> f64 {
     }
 }
 
-/// Local args[1] monitors service `name` of node args[0] (as `dist_monitor`).
+/// Local args[1] monitors service `name` of node args[0] (as `cluster_monitor`).
 #[napi]
-pub fn dist_monitor_name(name: String) -> f64 {
+pub fn cluster_monitor_name(name: String) -> f64 {
     if name.is_empty() {
         return -1.0;
     }
@@ -320,13 +321,13 @@ pub fn dist_monitor_name(name: String) -> f64 {
 
 /// Ends monitor args[1] of local args[0] taken on service `name`.
 #[napi]
-pub fn dist_demonitor_name(name: String) -> bool {
+pub fn cluster_demonitor_name(name: String) -> bool {
     demonitor(arg(0), arg(1), Some(&name))
 }
 
 /// A call's answer `[ref, value]` for process args[1] of node args[0].
 #[napi]
-pub fn dist_reply(msg: Uint8Array) -> bool {
+pub fn cluster_reply(msg: Uint8Array) -> bool {
     send(Frame::Reply {
         to: arg(1),
         msg: &msg,
@@ -336,7 +337,7 @@ pub fn dist_reply(msg: Uint8Array) -> bool {
 /// Asks node args[0]'s agent to spawn (`kind` 1) or install code (2) for
 /// local args[1], answered with ref args[2]; args[3] are flags (1: link).
 #[napi]
-pub fn dist_ask(kind: u32, body: Uint8Array) -> bool {
+pub fn cluster_ask(kind: u32, body: Uint8Array) -> bool {
     let what = if kind == 2 {
         Request::Code
     } else {
@@ -355,7 +356,7 @@ pub fn dist_ask(kind: u32, body: Uint8Array) -> bool {
 /// of node args[0]; args[3], when not 0, is a new local process linked to
 /// that requester (it is linked here before the answer leaves).
 #[napi]
-pub fn dist_answer(body: Uint8Array) -> bool {
+pub fn cluster_answer(body: Uint8Array) -> bool {
     let link = arg(3);
     if link != 0 && TABLE.link_remote(link, arg(0) as u32, arg(1)).is_err() {
         return false;
