@@ -1,4 +1,13 @@
-// bfly: Butterfly for Node.js. The public surface (see API.md).
+// bfly: Butterfly for Node.js. The public surface (see API.md), and the
+// one place the layers are wired: the kernel routes what is not for this
+// thread through the threads and nodes layers, and startNode starts the
+// observer (loaded only then). Nothing native happens here: each thread
+// registers with the native side on first use (src/kernel/thread.ts).
+
+import { setObserverStart } from './src/nodes/node.js'
+import { installNodes } from './src/nodes/route.js'
+import { installThreads } from './src/threads/route.js'
+
 export { decode, encode } from './src/kernel/codec.js'
 export {
   MailboxFullError,
@@ -22,9 +31,10 @@ export {
 } from './src/kernel/introspect.js'
 export { call, exit, type From, reply, send } from './src/kernel/messaging.js'
 export { registered, registerService, unregisterService, whereis } from './src/kernel/names.js'
-export { Process } from './src/kernel/process.js'
-export { type ProcessFn, processCount, type SpawnOptions, type SpawnSpec, spawn } from './src/kernel/spawn.js'
-export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/kernel/values.js'
+export { Process, type ProcessFn } from './src/kernel/process.js'
+export { processCount, spawn } from './src/kernel/spawn.js'
+export type { SpawnOptions, SpawnSpec } from './src/kernel/spec.js'
+export { type Dest, Pid, Ref, RemoteService, TIMEOUT, type Timeout } from './src/kernel/values.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
@@ -37,8 +47,8 @@ export {
   registerServer,
   startNode,
 } from './src/nodes/node.js'
-export { type LoadedCode, loadCode, RemoteService, remoteService } from './src/nodes/remote.js'
-export type { Observer, ObserverOptions } from './src/observer/options.js'
+export type { Observer, ObserverOptions } from './src/nodes/observeroptions.js'
+export { type LoadedCode, loadCode, remoteService } from './src/nodes/remote.js'
 export type { ExitView, Snapshot, SupervisorView } from './src/observer/snapshot.js'
 export { type Clock, RestartWindow } from './src/otp/intensity.js'
 export {
@@ -79,3 +89,7 @@ export { type LockOptions, withLocks } from './src/stm/locks.js'
 export { atomically, type Tx } from './src/stm/stm.js'
 export { TVar } from './src/stm/tvar.js'
 export { configurePool, type PoolOptions, poolInfo, stopPool } from './src/threads/pool.js'
+
+installThreads()
+installNodes()
+setObserverStart(async (node, opts) => (await import('./src/observer/index.js')).startObserver(node, opts))

@@ -2,8 +2,9 @@
 // services, NODE-INFO (for `bfly ps`), OBSERVER (for `bfly observer`),
 // SHELL (for `bfly shell`) and the user's own services, until SIGINT or
 // SIGTERM.
-import { specifier } from '../nodes/code.js'
-import { type Node, startNode } from '../nodes/node.js'
+// The package's entry: the public API (SHELL's scope), with the layers wired.
+import * as bfly from '../../index.js'
+import { specifier } from '../kernel/spec.js'
 import { startObserverService } from '../observer/index.js'
 import { startNodeInfo } from '../otp/services/nodeinfo.js'
 import { startShell } from '../otp/services/shellservice.js'
@@ -11,7 +12,7 @@ import { configureLog, flushLog, log } from '../otp/services/syslog.js'
 import { readCookie, UsageError, type Values } from './args.js'
 
 /** Imports `module` and runs its `start(node)` (or default export). */
-async function startServices(module: string, node: Node): Promise<void> {
+async function startServices(module: string, node: bfly.Node): Promise<void> {
   let mod: Record<string, unknown>
   try {
     mod = (await import(specifier(module))) as Record<string, unknown>
@@ -31,15 +32,15 @@ export async function runNode(values: Values): Promise<number> {
   if (typeof listen !== 'string') throw new UsageError('--listen HOST:PORT is required')
   const cookie = readCookie(values['cookie-file'])
   if (typeof values['log-dir'] === 'string') configureLog({ dir: values['log-dir'] })
-  let node: Node
+  let node: bfly.Node
   try {
-    node = await startNode({ name, listen, cookie })
+    node = await bfly.startNode({ name, listen, cookie })
   } catch (e) {
     throw new UsageError(`cannot start node ${name} on ${listen}: ${(e as Error).message}`)
   }
   startNodeInfo(node)
   startObserverService(node)
-  if (!values['no-shell']) startShell(node)
+  if (!values['no-shell']) startShell(node, bfly)
   if (typeof values.services === 'string') await startServices(values.services, node)
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))

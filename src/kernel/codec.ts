@@ -285,3 +285,13 @@ export function decode(bytes: Uint8Array): unknown {
 export function decodeRange(src: Uint8Array, start: number, end: number): unknown {
   return packr.unpack(src, { start, end })
 }
+
+/** An exit reason as it travels to another thread or node: itself when
+ * portable, else its description (a reason that cannot travel still kills). */
+export function encodeReason(reason: unknown): Uint8Array {
+  try {
+    return encode(reason, 'reason')
+  } catch {
+    return encode(String(reason))
+  }
+}

@@ -1,8 +1,8 @@
 // Introspection (OTP's erlang:process_info): what a process looks like from
 // outside, read without disturbing it. Everything here only reads: it
 // sends no message and takes nothing from any mailbox.
-import { native } from '../native/addon.js'
-import type { Process } from './process.js'
+import { native } from '../native/index.js'
+import type { Receiver } from './receiver.js'
 import { estimateMailbox, PROCESS_BYTES } from './sizeof.js'
 import { local } from './thread.js'
 import { checkPid, nodeName, Pid } from './values.js'
@@ -55,12 +55,12 @@ export interface ProcessInfo {
   status: ProcessStatus
 }
 
-const kinds = new WeakMap<Process, ProcessKind>()
+const kinds = new WeakMap<Receiver, ProcessKind>()
 
-/** @internal Records what started the process behind `pid` (a local
- * one) and returns `pid`. */
+/** @internal Records what started the process behind `pid` (one of this
+ * thread) and returns `pid`. */
 export function markKind(pid: Pid, kind: ProcessKind): Pid {
-  const p = Pid.proc(pid)
+  const p = Pid.isLocal(pid) ? local.get(pid.id) : undefined
   if (p !== undefined) kinds.set(p, kind)
   return pid
 }
@@ -86,7 +86,7 @@ function remotePids(list: { node: string; id: number }[]): Pid[] {
   return list.filter((r) => r.id !== 0).map((r) => new Pid(r.node, r.id))
 }
 
-function infos(ps: Process[]): ProcessInfo[] {
+function infos(ps: Receiver[]): ProcessInfo[] {
   const names = namesById()
   const rels = native.procRelations(ps.map((p) => p.self.id))
   const out: ProcessInfo[] = []

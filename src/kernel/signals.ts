@@ -1,14 +1,15 @@
 // Exit signals and DOWN notifications: Erlang's rules, applied in one
 // queue per thread so that a cascade through 100,000 links runs as a loop,
-// not as 100,000 nested calls.
+// not as 100,000 nested calls; and a process's exit from the process table.
 
-import { exitRemote } from '../nodes/remote.js'
-import { postSignal } from '../threads/inbox.js'
-import type { Process } from './process.js'
-import { local } from './thread.js'
+import { native, procExit } from '../native/index.js'
+import { encodeReason } from './codec.js'
+import type { Receiver } from './receiver.js'
+import { nodes, threads } from './route.js'
+import { local, removeLocal } from './thread.js'
 import { nodeName, Pid, Ref } from './values.js'
 
-type Sig = { target: Process; from: Pid; reason: unknown; viaExit: boolean }
+type Sig = { target: Receiver; from: Pid; reason: unknown; viaExit: boolean }
 
 const queue: Sig[] = []
 let flushing = false
@@ -34,28 +35,47 @@ function apply({ target, from, reason, viaExit }: Sig): void {
   else if (viaExit && from.id === target.self.id && from.node === target.self.node) die(target, 'normal')
 }
 
+const NO_EFFECTS: number[] = [0]
+const REMOTE_EFFECTS = native.REMOTE_EFFECTS
+
+/** Removes process `id` from the native table, which signals its links and
+ * monitors on other threads and nodes (after what this thread sent them),
+ * and returns its local exit effects ([nLinks, ...links, ...(ref,
+ * watcher)]), or null when it was already gone. */
+function tableExit(id: number, reason: unknown): number[] | null {
+  threads.flush()
+  let n = procExit(id)
+  if (n > 0 && n & REMOTE_EFFECTS) {
+    native.procExitRemote(encodeReason(reason))
+    n &= ~REMOTE_EFFECTS
+  }
+  return n > 1 ? native.procExitEffects() : n === 1 ? NO_EFFECTS : null
+}
+
 /** Removes `p` and tells its links and monitors, with `reason`. */
-function die(p: Process, reason: unknown): void {
-  const fx = p._die(reason)
-  if (fx === null) return
+function die(p: Receiver, reason: unknown): void {
   const pid = p.self
+  removeLocal(pid.id)
+  p._die(reason)
+  const fx = tableExit(pid.id, reason)
+  if (fx === null) return
   const nLinks = fx[0]
   for (let i = 1; i <= nLinks; i++) {
     const t = local.get(fx[i])
     if (t !== undefined) queue.push({ target: t, from: pid, reason, viaExit: false })
-    else postSignal(fx[i], ['EXIT', pid, reason, false])
+    else threads.signal(fx[i], ['EXIT', pid, reason, false])
   }
   for (let i = 1 + nLinks; i < fx.length; i += 2) {
     const down = ['DOWN', new Ref(nodeName, fx[i]), pid, reason]
     const w = local.get(fx[i + 1])
     if (w !== undefined) w._deliverSignal(down)
-    else postSignal(fx[i + 1], down)
+    else threads.signal(fx[i + 1], down)
   }
 }
 
 export const signals = {
   /** `p`'s body returned (`'normal'`) or threw (`reason`). */
-  terminate(p: Process, reason: unknown): void {
+  terminate(p: Receiver, reason: unknown): void {
     if (p._dead) return
     die(p, reason)
     flush()
@@ -63,23 +83,22 @@ export const signals = {
 
   /** An exit signal for local process `target`. `viaExit` when it comes
    * from `exit()` (then 'kill' is untrappable), not from a link. */
-  exitSignal(target: Process, from: Pid, reason: unknown, viaExit: boolean): void {
+  exitSignal(target: Receiver, from: Pid, reason: unknown, viaExit: boolean): void {
     queue.push({ target, from, reason, viaExit })
     flush()
   },
 
   /** `exit(pid, reason)` sent by `from`: local targets now, others through
-   * their thread's inbox; a dead pid is ignored, as in Erlang. */
+   * their thread's inbox or their node; a dead pid is ignored, as in Erlang. */
   sendExit(from: Pid, pid: Pid, reason: unknown): void {
-    const here = Pid.isLocal(pid)
-    const t = Pid.proc(pid) ?? (here ? local.get(pid.id) : undefined)
+    const t = Pid.isLocal(pid) ? local.get(pid.id) : undefined
     if (t !== undefined) this.exitSignal(t, from, reason, true)
-    else if (here) postSignal(pid.id, ['EXIT', from, reason, true])
-    else exitRemote(from, pid, reason)
+    else if (Pid.isLocal(pid)) threads.signal(pid.id, ['EXIT', from, reason, true])
+    else nodes.exit(from, pid, reason)
   },
 
   /** A signal that arrived from another thread, decoded. */
-  fromInbox(target: Process, sig: unknown[]): void {
+  fromInbox(target: Receiver, sig: unknown[]): void {
     if (sig[0] === 'DOWN') target._deliverSignal(sig)
     else this.exitSignal(target, sig[1] as Pid, sig[2], sig[3] === true)
   },

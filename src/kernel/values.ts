@@ -1,6 +1,6 @@
-// Pids, refs and the TIMEOUT marker.
-import { native } from '../native/addon.js'
-import type { Process } from './process.js'
+// Pids, refs, remote services and the TIMEOUT marker: the values that
+// name processes and calls, here or on another node.
+import { native } from '../native/index.js'
 
 /** The node name of a runtime that is not (yet) a node, as in Erlang. */
 export const NONODE = 'nonode@nohost'
@@ -21,9 +21,6 @@ const own = (node: string): string | null => (node === nodeName || node === NONO
 
 /** A process id. Equal pids name the same process, wherever they travel. */
 export class Pid {
-  // The live local process while it lives: the send fast path. Private, so
-  // it is invisible to equality checks and inspection.
-  #p: Process | undefined = undefined
   readonly #node: string | null
   /**
    * Pids are made by `spawn`, `p.self` and the codec; constructing one names a process, it does not create one.
@@ -43,14 +40,6 @@ export class Pid {
   /** @internal Whether this pid names a process of this node. */
   static isLocal(pid: Pid): boolean {
     return pid.#node === null
-  }
-  /** @internal */
-  static proc(pid: Pid): Process | undefined {
-    return pid.#p
-  }
-  /** @internal */
-  static bind(pid: Pid, p: Process | undefined): void {
-    pid.#p = p
   }
   /** True when `other` is a Pid of the same process (same node and id), however each copy travelled. */
   equals(other: unknown): boolean {
@@ -111,6 +100,22 @@ export const TIMEOUT: unique symbol = Symbol('bfly.TIMEOUT')
 /** The type of TIMEOUT, for `receive`'s result: `const m = await p.receive(undefined, { timeout: 100 })` is
  * `unknown`, and `m === TIMEOUT` narrows it. */
 export type Timeout = typeof TIMEOUT
+
+/** A service registered under `name` on node `node` (seed remote-service).
+ * Register it locally with `registerService(alias, rs)`, or use it as a
+ * destination directly. Made by `remoteService`. */
+export class RemoteService {
+  constructor(
+    /** The node the service is registered on. */
+    readonly node: string,
+    /** The name it is registered under on that node. */
+    readonly name: string,
+  ) {}
+  /** `name@node`; for logs only. */
+  toString(): string {
+    return `${this.name}@${this.node}`
+  }
+}
 
 /** A destination: a pid, the name of a registered service, or a service of
  * another node (`remoteService`). */

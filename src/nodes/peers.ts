@@ -1,7 +1,7 @@
 // Node names to the native distribution layer's node ids (interned once
 // per OS process, cached per thread), for the hot remote calls, and the
 // one flush per tick that writes what those calls queued.
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 
 const ids = new Map<string, number>()
 let flushing = false

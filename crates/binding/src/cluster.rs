@@ -1,9 +1,9 @@
 //! The binding of the distribution layer (`bfly-cluster`): starting and
 //! stopping the node, and one function per remote primitive. Hot calls
-//! take their ids from the thread's argument block (`arg`), as in lib.rs:
+//! take their ids from the thread's argument block (`slots`), as in lib.rs:
 //! slot 0 is always the peer node's id (from `cluster_intern`).
 
-use crate::{arg, TABLE, THREADS};
+use crate::{slots, TABLE, THREADS};
 use bfly_cluster::envelope::{Frame, Request, NODE_TARGET};
 use bfly_cluster::{Allow, Cluster, Config};
 use bfly_core::{Id, RemoteRel};
@@ -80,6 +80,26 @@ pub fn proc_exit_remote(reason: Uint8Array) {
         exited(id, &rel, &reason);
     }
 }
+
+/// A peer may ask this node to spawn processes (a bit of `AllowList`).
+#[napi]
+pub const CAP_SPAWN: u32 = bfly_cluster::CAP_SPAWN as u32;
+/// A peer may send exit signals.
+#[napi]
+pub const CAP_EXIT: u32 = bfly_cluster::CAP_EXIT as u32;
+/// A peer may link to this node's processes.
+#[napi]
+pub const CAP_LINK: u32 = bfly_cluster::CAP_LINK as u32;
+/// A peer may install code (hot loading).
+#[napi]
+pub const CAP_CODE: u32 = bfly_cluster::CAP_CODE as u32;
+/// User messages in flight to one remote process before its senders wait,
+/// unless `NodeOptions.credit` says otherwise.
+#[napi]
+pub const DEFAULT_CREDIT: u32 = bfly_cluster::DEFAULT_CREDIT;
+/// The largest message (encoded frame) a node link carries.
+#[napi]
+pub const LINK_MAX_MESSAGE: u32 = bfly_net::link::MAX_MESSAGE as u32;
 
 /// What a peer may ask, as `bfly-cluster`'s capability bits.
 #[napi(object)]
@@ -214,157 +234,178 @@ pub fn cluster_peer_error(name: String) -> Option<String> {
         .error
 }
 
-/// A frame from JS to node args[0]: it leaves at the thread's `cluster_flush`.
-pub(crate) fn send(f: Frame<'_>) -> bool {
+/// A frame from JS to node `node`: it leaves at the thread's `cluster_flush`.
+pub(crate) fn send(node: u64, f: Frame<'_>) -> bool {
     match CLUSTER.get() {
-        Some(d) => d.send_deferred(arg(0) as u32, f.encode()),
+        Some(d) => d.send_deferred(node as u32, f.encode()),
         None => false,
     }
 }
 
-/// `exit()` from args[1] to process args[2] of node args[0].
+/// What the remote primitives return when they did nothing (they return a
+/// ref, a token, 1 or 0 otherwise, as each says).
 #[napi]
-pub fn cluster_exit(reason: Uint8Array) -> bool {
-    send(Frame::Exit {
-        from: arg(1),
-        to: arg(2),
-        via_exit: true,
-        reason: &reason,
-    })
+pub enum RemoteCode {
+    /// This runtime is not a node.
+    NotANode = -1,
+    /// Out of credit toward the process, and the sender would not wait
+    /// (`cluster_send`): nothing was sent.
+    OutOfCredit = -2,
 }
 
-/// Links local args[1] with process args[2] of node args[0]: 1 done, 0
-/// when args[1] is dead, -1 when this runtime is not a node.
+fn is_node() -> bool {
+    CLUSTER.get().and_then(Cluster::name).is_some()
+}
+
+/// `exit()` from local `from` to process `to` of node `node`.
+#[napi]
+pub fn cluster_exit(reason: Uint8Array) -> bool {
+    let [node, from, to] = slots();
+    send(
+        node,
+        Frame::Exit {
+            from,
+            to,
+            via_exit: true,
+            reason: &reason,
+        },
+    )
+}
+
+/// Links local `from` with process `to` of node `node`: 1 done, 0 when
+/// `from` is dead, or `RemoteCode::NotANode`.
 #[napi]
 pub fn cluster_link() -> i32 {
-    if CLUSTER.get().and_then(Cluster::name).is_none() {
-        return -1;
+    let [node, from, to] = slots();
+    if !is_node() {
+        return RemoteCode::NotANode as i32;
     }
-    match TABLE.link_remote(arg(1), arg(0) as u32, arg(2)) {
-        Ok(true) => i32::from(send(Frame::Link {
-            from: arg(1),
-            to: arg(2),
-        })),
+    match TABLE.link_remote(from, node as u32, to) {
+        Ok(true) => i32::from(send(node, Frame::Link { from, to })),
         Ok(false) => 1,
         Err(_) => 0,
     }
 }
 
-/// Removes the link of local args[1] with process args[2] of node args[0].
+/// Removes the link of local `from` with process `to` of node `node`.
 #[napi]
 pub fn cluster_unlink() {
-    if TABLE.unlink_remote(arg(1), arg(0) as u32, arg(2)) {
-        send(Frame::Unlink {
-            from: arg(1),
-            to: arg(2),
-        });
+    let [node, from, to] = slots();
+    if TABLE.unlink_remote(from, node as u32, to) {
+        send(node, Frame::Unlink { from, to });
     }
 }
 
-fn monitor(name: &str) -> f64 {
-    if CLUSTER.get().and_then(Cluster::name).is_none() {
-        return -1.0;
+/// Local `watcher` monitors `target` (a process id, `NODE_TARGET`, or 0 with
+/// a service `name`) of node `node`.
+fn monitor(node: u64, watcher: u64, target: u64, name: &str) -> f64 {
+    if !is_node() {
+        return f64::from(RemoteCode::NotANode as i32);
     }
-    let (watcher, target) = (arg(1), if name.is_empty() { arg(2) } else { 0 });
-    match TABLE.monitor_remote(watcher, arg(0) as u32, target) {
+    match TABLE.monitor_remote(watcher, node as u32, target) {
         Ok(r) => {
-            send(Frame::Monitor {
-                origin: "",
-                watcher,
-                r,
-                target,
-                name,
-            });
+            send(
+                node,
+                Frame::Monitor {
+                    origin: "",
+                    watcher,
+                    r,
+                    target,
+                    name,
+                },
+            );
             r as f64
         }
         Err(_) => 0.0,
     }
 }
 
-/// Local args[1] monitors process args[2] of node args[0]: the ref, 0 when
-/// args[1] is dead, -1 when this runtime is not a node.
+/// Local `watcher` monitors process `target` of node `node`: the ref, 0
+/// when `watcher` is dead, or `RemoteCode::NotANode`.
 #[napi]
 pub fn cluster_monitor() -> f64 {
-    monitor("")
+    let [node, watcher, target] = slots();
+    monitor(node, watcher, target, "")
 }
 
-/// Local args[1] monitors node args[0] itself: its DOWN comes only when the
+/// Local `watcher` monitors node `node` itself: its DOWN comes only when the
 /// link is lost (reason 'noconnection'). As `cluster_monitor`.
 #[napi]
 pub fn cluster_monitor_node() -> f64 {
-    if CLUSTER.get().and_then(Cluster::name).is_none() {
-        return -1.0;
-    }
-    match TABLE.monitor_remote(arg(1), arg(0) as u32, NODE_TARGET) {
-        Ok(r) => {
-            send(Frame::Monitor {
-                origin: "",
-                watcher: arg(1),
-                r,
-                target: NODE_TARGET,
-                name: "",
-            });
-            r as f64
-        }
-        Err(_) => 0.0,
-    }
+    let [node, watcher] = slots();
+    monitor(node, watcher, NODE_TARGET, "")
 }
 
-/// Local args[1] monitors service `name` of node args[0] (as `cluster_monitor`).
+/// Local `watcher` monitors service `name` of node `node` (as `cluster_monitor`).
 #[napi]
 pub fn cluster_monitor_name(name: String) -> f64 {
+    let [node, watcher] = slots();
     if name.is_empty() {
-        return -1.0;
+        return f64::from(RemoteCode::NotANode as i32);
     }
-    monitor(&name)
+    monitor(node, watcher, 0, &name)
 }
 
-/// Ends monitor args[1] of local args[0] taken on service `name`.
+/// Ends monitor `monitor` of local `watcher` taken on service `name`.
 #[napi]
 pub fn cluster_demonitor_name(name: String) -> bool {
-    demonitor(arg(0), arg(1), Some(&name))
+    let [watcher, monitor] = slots();
+    demonitor(watcher, monitor, Some(&name))
 }
 
-/// A call's answer `[ref, value]` for process args[1] of node args[0].
+/// A call's answer `[ref, value]` for process `to` of node `node`.
 #[napi]
 pub fn cluster_reply(msg: Uint8Array) -> bool {
-    send(Frame::Reply {
-        to: arg(1),
-        msg: &msg,
-    })
+    let [node, to] = slots();
+    send(node, Frame::Reply { to, msg: &msg })
 }
 
-/// Asks node args[0]'s agent to spawn (`kind` 1) or install code (2) for
-/// local args[1], answered with ref args[2]; args[3] are flags (1: link).
+/// What `cluster_ask` asks of a node's agent.
 #[napi]
-pub fn cluster_ask(kind: u32, body: Uint8Array) -> bool {
-    let what = if kind == 2 {
-        Request::Code
-    } else {
-        Request::Spawn
-    };
-    send(Frame::Ask {
-        what,
-        from: arg(1),
-        r: arg(2),
-        flags: arg(3) as u8,
-        body: &body,
-    })
+pub enum AskKind {
+    /// Spawn a process from a `[module, fn, args]` spec.
+    Spawn = 1,
+    /// Install code (`loadCode`).
+    Code = 2,
 }
 
-/// The agent's answer `[ok, value]` to request args[2] of process args[1]
-/// of node args[0]; args[3], when not 0, is a new local process linked to
-/// that requester (it is linked here before the answer leaves).
+/// Asks node `node`'s agent for `kind` on behalf of local `from`, answered
+/// with ref `request`; `flags` 1: link the spawned process to `from`.
+#[napi]
+pub fn cluster_ask(kind: AskKind, body: Uint8Array) -> bool {
+    let [node, from, request, flags] = slots();
+    let what = match kind {
+        AskKind::Spawn => Request::Spawn,
+        AskKind::Code => Request::Code,
+    };
+    send(
+        node,
+        Frame::Ask {
+            what,
+            from,
+            r: request,
+            flags: flags as u8,
+            body: &body,
+        },
+    )
+}
+
+/// The agent's answer `[ok, value]` to request `request` of process `to` of
+/// node `node`; `link`, when not 0, is a new local process linked to that
+/// requester (it is linked here before the answer leaves).
 #[napi]
 pub fn cluster_answer(body: Uint8Array) -> bool {
-    let link = arg(3);
-    if link != 0 && TABLE.link_remote(link, arg(0) as u32, arg(1)).is_err() {
+    let [node, to, request, link] = slots();
+    if link != 0 && TABLE.link_remote(link, node as u32, to).is_err() {
         return false;
     }
-    send(Frame::Answer {
-        to: arg(1),
-        r: arg(2),
-        link,
-        body: &body,
-    })
+    send(
+        node,
+        Frame::Answer {
+            to,
+            r: request,
+            link,
+            body: &body,
+        },
+    )
 }

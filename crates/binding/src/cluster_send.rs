@@ -3,8 +3,8 @@
 //! drain owes, and the per-tick flush. Ids come in the thread's argument
 //! block, as in cluster.rs: slot 0 is the peer node's id.
 
-use crate::arg;
-use crate::cluster::{send, CLUSTER};
+use crate::cluster::{send, RemoteCode, CLUSTER};
+use crate::slots;
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
 use bfly_core::Id;
@@ -20,24 +20,24 @@ pub fn cluster_flush() {
     }
 }
 
-/// A message for process args[1] of node args[0], within that process's
+/// A message for process `to` of node `node`, within that process's
 /// credit: 0 sent, a positive token when held for credit (a wake-up with
-/// it comes once sent), -1 when not a node, -2 when out of credit and
-/// args[2] is 1 (the sender refuses to wait): not sent.
+/// it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
+/// `refuse` is 1: the sender would not wait). Not sent then.
 #[napi]
 pub fn cluster_send(msg: Uint8Array) -> f64 {
-    let Some(d) = CLUSTER.get() else { return -1.0 };
-    let frame = Frame::Send {
-        to: arg(1),
-        msg: &msg,
-    }
-    .encode();
+    let [node, to, refuse] = slots();
+    let code = |c: RemoteCode| f64::from(c as i32);
+    let Some(d) = CLUSTER.get() else {
+        return code(RemoteCode::NotANode);
+    };
+    let frame = Frame::Send { to, msg: &msg }.encode();
     let thread = crate::current_thread();
-    match d.send_user(arg(0) as u32, arg(1), frame, thread, arg(2) == 1) {
+    match d.send_user(node as u32, to, frame, thread, refuse == 1) {
         Sent::Now => 0.0,
         Sent::Held(token) => token as f64,
-        Sent::NotNode => -1.0,
-        Sent::Full => -2.0,
+        Sent::NotNode => code(RemoteCode::NotANode),
+        Sent::Full => code(RemoteCode::OutOfCredit),
     }
 }
 
@@ -54,10 +54,16 @@ pub fn cluster_grant(node: u32, pairs: Float64Array) {
     d.grant(node, list);
 }
 
+/// A message for the process registered as `name` on node `node`; false
+/// when this runtime is not a node.
 #[napi]
 pub fn cluster_send_name(name: String, msg: Uint8Array) -> bool {
-    send(Frame::SendName {
-        name: &name,
-        msg: &msg,
-    })
+    let [node] = slots();
+    send(
+        node,
+        Frame::SendName {
+            name: &name,
+            msg: &msg,
+        },
+    )
 }

@@ -2,9 +2,57 @@
 //! posted for it, in arrival order, in one call.
 
 use crate::THREADS;
+use bfly_core::Lane as CoreLane;
 use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
 use napi_derive::napi;
 use std::cell::Cell;
+
+/// Which lane a delivery travels on (`bfly_core::Lane`, as JS sees it):
+/// the number each delivery of a drain carries, and `post`'s lane.
+#[napi]
+#[derive(Debug)]
+pub enum Lane {
+    /// An ordinary message.
+    User = 0,
+    /// An exit signal or a DOWN notification.
+    Signal = 1,
+    /// The answer to a call made from another thread or node.
+    Reply = 2,
+    /// A wake-up for the thread itself (the delivery's `to` is a token, no
+    /// payload; `to` 0: a batch of tokens as u64 little-endian).
+    Wake = 3,
+    /// Start process `to` from the encoded spec in the payload (a spawn on
+    /// a pool thread).
+    Spawn = 4,
+    /// A user message from a node that counts credit toward this one: the
+    /// payload is that node's id (u32 little-endian), then the message.
+    Remote = 5,
+}
+
+impl From<CoreLane> for Lane {
+    fn from(l: CoreLane) -> Self {
+        // Exhaustive both ways: a lane added to the core fails to compile
+        // here until JS is given its number.
+        match l {
+            CoreLane::User => Lane::User,
+            CoreLane::Signal => Lane::Signal,
+            CoreLane::Reply => Lane::Reply,
+            CoreLane::Wake => Lane::Wake,
+            CoreLane::Spawn => Lane::Spawn,
+            CoreLane::Remote => Lane::Remote,
+        }
+    }
+}
+
+// The numbers JS reads are the core's: the drain copies `CoreLane as u32`.
+const _: () = {
+    assert!(Lane::User as u32 == CoreLane::User as u32);
+    assert!(Lane::Signal as u32 == CoreLane::Signal as u32);
+    assert!(Lane::Reply as u32 == CoreLane::Reply as u32);
+    assert!(Lane::Wake as u32 == CoreLane::Wake as u32);
+    assert!(Lane::Spawn as u32 == CoreLane::Spawn as u32);
+    assert!(Lane::Remote as u32 == CoreLane::Remote as u32);
+};
 
 /// Deliveries waiting for a thread, in arrival order. The payloads are
 /// one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
@@ -13,8 +61,7 @@ use std::cell::Cell;
 pub struct Drained {
     /// Target process ids.
     pub to: Vec<i64>,
-    /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a
-    /// call reply, 3 for a wake-up, 4 for a spawn (see `proc_spawn_on`).
+    /// Each delivery's `Lane`.
     pub lane: Vec<u32>,
     /// Where each payload ends in `bytes`.
     pub ends: Vec<u32>,
@@ -36,7 +83,7 @@ pub fn thread_drain(thread: u32) -> Drained {
     };
     for d in batch {
         out.to.push(d.to as i64);
-        out.lane.push(d.lane as u32);
+        out.lane.push(Lane::from(d.lane) as u32);
         bytes.extend_from_slice(&d.payload);
         out.ends.push(bytes.len() as u32);
     }
@@ -97,7 +144,7 @@ pub fn thread_drain_small(thread: u32) -> i32 {
         bytes[end..end + d.payload.len()].copy_from_slice(&d.payload);
         end += d.payload.len();
         meta[i] = d.to as f64;
-        meta[slots + i] = d.lane as u32 as f64;
+        meta[slots + i] = Lane::from(d.lane) as u32 as f64;
         meta[2 * slots + i] = end as f64;
     }
     batch.len() as i32

@@ -1,10 +1,10 @@
 // SHELL: evaluates source text sent by `bfly shell` in this node (Erlang's
-// remsh), with the whole bfly API in scope, and answers the result's
+// remsh), with the API its starter gives (`bfly node`: the whole bfly API)
+// in scope, and answers the result's
 // inspection. Any cookie holder may call it, so it gives them what the
 // 'code' capability gives (run code here): `bfly node --no-shell` leaves it out.
 import { inspect, types } from 'node:util'
 import vm from 'node:vm'
-import * as bfly from '../../../index.js'
 import type { Pid } from '../../kernel/values.js'
 import type { Node } from '../../nodes/node.js'
 import { makeServer } from '../server.js'
@@ -32,14 +32,14 @@ const MAX_SESSIONS = 64
 // (Node >= 20.12; undefined before, and then the shell has no import()).
 const importHook: unknown = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER
 
-function newSession(node: Node): Session {
+function newSession(node: Node, api: Readonly<Record<string, unknown>>): Session {
   const output: string[] = []
   const print = (...args: unknown[]) => {
     output.push(`${args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ')}\n`)
   }
   // console in the shell prints to the shell, not to the node's terminal.
   const console = { log: print, info: print, warn: print, error: print, debug: print, dir: print }
-  const context = vm.createContext({ ...bfly, node, console, setTimeout, clearTimeout, Buffer, URL })
+  const context = vm.createContext({ ...api, node, console, setTimeout, clearTimeout, Buffer, URL })
   return { context, output }
 }
 
@@ -68,7 +68,7 @@ function compile(source: string): vm.Script {
 }
 
 // Frames of the shell's own machinery, cut from the stacks it shows.
-const OWN_FRAME = /node:vm|node:internal|\/src\/cli\/|\/src\/server\.ts/
+const OWN_FRAME = /node:vm|node:internal|\/src\/cli\/|\/src\/otp\/server\.ts/
 
 /** A thrown value as the shell shows it: an error's stack without the shell's frames. */
 function shown(e: unknown, colors: boolean): string {
@@ -104,11 +104,12 @@ async function evaluate(s: Session, source: string, colors: boolean): Promise<Ev
 
 /**
  * Starts SHELL. Calls: ['eval', session, source, { colors }] evaluates
- * `source` in that session's context (made on first use; at most 64 are
- * kept, the oldest dropped) and answers an EvalAnswer; ['close', session]
- * drops the session. Evaluations run one at a time, in arrival order.
+ * `source` in that session's context (made on first use, with `api`'s
+ * names and `node` in scope; at most 64 are kept, the oldest dropped) and
+ * answers an EvalAnswer; ['close', session] drops the session. Evaluations
+ * run one at a time, in arrival order.
  */
-export function startShell(node: Node): Pid {
+export function startShell(node: Node, api: Readonly<Record<string, unknown>>): Pid {
   return makeServer<Map<string, Session>>(
     {
       init: () => new Map(),
@@ -125,7 +126,7 @@ export function startShell(node: Node): Pid {
         let s = sessions.get(id)
         if (s === undefined) {
           if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string)
-          s = newSession(node)
+          s = newSession(node, api)
           sessions.set(id, s)
         }
         return { answer: await evaluate(s, source, opts?.colors === true), state: sessions }
