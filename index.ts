@@ -1,11 +1,14 @@
 // bfly: Butterfly for Node.js. The public surface (see API.md), and the
-// one place the layers are wired: the kernel routes what is not for this
-// thread through the threads and nodes layers, and startNode starts the
-// observer (loaded only then). Nothing native happens here: each thread
-// registers with the native side on first use (src/kernel/thread.ts).
+// one place the runtime is assembled and started (the end of this file):
+// the kernel routes what is not for this thread through the threads and
+// nodes layers, startNode starts the observer (loaded only then), and the
+// main thread starts the system services. No module under src/ does
+// anything native when imported; a thread registers with the native side
+// on first use (src/kernel/thread.ts), here through the services' spawns.
 
 import { setObserverStart } from './src/nodes/node.js'
 import { installNodes } from './src/nodes/route.js'
+import { ensureServices } from './src/otp/services/index.js'
 import { installThreads } from './src/threads/route.js'
 
 export { decode, encode } from './src/kernel/codec.js'
@@ -90,6 +93,10 @@ export { atomically, type Tx } from './src/stm/stm.js'
 export { TVar } from './src/stm/tvar.js'
 export { configurePool, type PoolOptions, poolInfo, stopPool } from './src/threads/pool.js'
 
+// Start-up, in this order: the routes (before anything can be sent), the
+// observer's starter, then the system services (main thread only: SYSTEM-LOG,
+// EXIT-MONITOR, KEEP-ALIVE run from the start; docs/DECISIONS.md).
 installThreads()
 installNodes()
 setObserverStart(async (node, opts) => (await import('./src/observer/index.js')).startObserver(node, opts))
+ensureServices()
