@@ -61,6 +61,8 @@ function resolve(dest: Dest, what: string): Receiver | number | Pid | RemoteServ
  */
 export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
   if (msg === undefined) throw new TypeError('send: a message cannot be undefined; send null or a value')
+  const here = dest instanceof Pid ? Pid.proc(dest) : undefined
+  if (here !== undefined) return here._deliver(msg)
   if (dest instanceof Pid && Pid.isLocal(dest)) {
     const q = local.get(dest.id)
     if (q !== undefined) return q._deliver(msg)

@@ -74,6 +74,7 @@ export class Receiver {
   /** @internal use spawn() */
   constructor(id: number) {
     this.self = new Pid(nodeName, id)
+    Pid.bind(this.self, this)
   }
 
   /** @internal Throws ProcessExit if this process has exited. */
@@ -314,6 +315,7 @@ export class Receiver {
    * calls it makes and the calls made to it) and drop its mailbox. Its
    * table entry is signals.ts's to remove. */
   _die(reason: unknown): void {
+    Pid.bind(this.self, undefined)
     this._dead = true
     this._reason = reason
     const rej = this._rej
