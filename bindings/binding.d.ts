@@ -174,7 +174,7 @@ export declare const DEFAULT_CREDIT: number
 export interface Drained {
   /** Target process ids. */
   to: Array<number>
-  /** Each delivery's `Lane`. */
+  /** Each delivery's lane (`LANE_*`). */
   lane: Array<number>
   /** Where each payload ends in `bytes`. */
   ends: Array<number>
@@ -185,33 +185,23 @@ export interface Drained {
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
 
-/**
- * Which lane a delivery travels on (`bfly_core::Lane`, as JS sees it):
- * the number each delivery of a drain carries, and `post`'s lane.
- */
-export declare enum Lane {
-  /** An ordinary message. */
-  User = 0,
-  /** An exit signal or a DOWN notification. */
-  Signal = 1,
-  /** The answer to a call made from another thread or node. */
-  Reply = 2,
-  /**
-   * A wake-up for the thread itself (the delivery's `to` is a token, no
-   * payload; `to` 0: a batch of tokens as u64 little-endian).
-   */
-  Wake = 3,
-  /**
-   * Start process `to` from the encoded spec in the payload (a spawn on
-   * a pool thread).
-   */
-  Spawn = 4,
-  /**
-   * A user message from a node that counts credit toward this one: the
-   * payload is that node's id (u32 little-endian), then the message.
-   */
-  Remote = 5,
-}
+/** `Lane::Remote`: from a node that counts credit, its id (u32 little-endian), then the value. */
+export declare const LANE_REMOTE: number
+
+/** `Lane::Reply`: a call's answer `[ref, value]`. */
+export declare const LANE_REPLY: number
+
+/** `Lane::Signal`: an exit signal or a DOWN. */
+export declare const LANE_SIGNAL: number
+
+/** `Lane::Spawn`: start process `to` from its encoded spec. */
+export declare const LANE_SPAWN: number
+
+/** `Lane::User`: `send`'s encoded value. */
+export declare const LANE_USER: number
+
+/** `Lane::Wake`: `to` is a wake token (`to` 0: many, u64 little-endian, in the payload). */
+export declare const LANE_WAKE: number
 
 /** The largest message (encoded frame) a node link carries. */
 export declare const LINK_MAX_MESSAGE: number
@@ -329,12 +319,12 @@ export interface PeerState {
 }
 
 /**
- * Posts an encoded user message, signal or call reply to whichever thread
- * owns `to`; false when `to` is not alive. The other lanes carry what
- * only the runtime posts (wake-ups, spawns, credited messages from
- * nodes), so they are refused here.
+ * Posts an encoded user message, signal or call reply (`LANE_USER`,
+ * `LANE_SIGNAL`, `LANE_REPLY`) to whichever thread owns `to`; false when
+ * `to` is not alive. The other lanes carry what only the runtime posts
+ * (wake-ups, spawns, credited messages from nodes), so they are refused.
  */
-export declare function post(to: number, lane: Lane, payload: Uint8Array): boolean
+export declare function post(to: number, lane: number, payload: Uint8Array): boolean
 
 /**
  * Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`

@@ -24,6 +24,19 @@ function slots(): Float64Array {
   return A
 }
 
+/** Fills slots 0 and 1 of the block, for the call that follows. */
+function args2(a: number, b: number): void {
+  const s = slots()
+  s[0] = a
+  s[1] = b
+}
+
+/** Fills slots 0 to 2 of the block, for the call that follows. */
+function args3(a: number, b: number, c: number): void {
+  args2(a, b)
+  A[2] = c
+}
+
 /** A new process linked to `parent` in one step: its id, 0 when `parent` is dead. */
 export function procSpawnLink(parent: number): number {
   slots()[0] = parent
@@ -39,9 +52,7 @@ export function procSpawnNamed(parent: number, name: string): number {
 /** A new process owned by pool thread `thread` (linked to `parent` unless 0), started there from `spec`: its
  * id, or a `SpawnOnCode`. */
 export function procSpawnOn(thread: number, parent: number, spec: Uint8Array, node: string): number {
-  const s = slots()
-  s[0] = thread
-  s[1] = parent
+  args2(thread, parent)
   return native.procSpawnOn(spec, node)
 }
 
@@ -54,33 +65,25 @@ export function procExit(id: number): number {
 
 /** Links `a` and `b`; false when either is dead. */
 export function procLink(a: number, b: number): boolean {
-  const s = slots()
-  s[0] = a
-  s[1] = b
+  args2(a, b)
   return native.procLink()
 }
 
 /** Unlinks `a` and `b`. */
 export function procUnlink(a: number, b: number): void {
-  const s = slots()
-  s[0] = a
-  s[1] = b
+  args2(a, b)
   native.procUnlink()
 }
 
 /** `watcher` monitors `target`: the ref id, 0 when `target` is dead. */
 export function procMonitor(watcher: number, target: number): number {
-  const s = slots()
-  s[0] = watcher
-  s[1] = target
+  args2(watcher, target)
   return native.procMonitor()
 }
 
 /** Ends monitor `monitor` of `watcher` (local or remote target); whether it was active. */
 export function procDemonitor(watcher: number, monitor: number): boolean {
-  const s = slots()
-  s[0] = watcher
-  s[1] = monitor
+  args2(watcher, monitor)
   return native.procDemonitor()
 }
 
@@ -93,10 +96,7 @@ export function procAlive(id: number): boolean {
 /** A user message for process `to` of node `node` (credit counted): 0 sent, a wake token when held for credit,
  * or a `RemoteCode`. `refuse`: 1 when the sender will not wait for credit. */
 export function clusterSend(node: number, to: number, refuse: number, msg: Uint8Array): number {
-  const s = slots()
-  s[0] = node
-  s[1] = to
-  s[2] = refuse
+  args3(node, to, refuse)
   return native.clusterSend(msg)
 }
 
@@ -108,70 +108,50 @@ export function clusterSendName(node: number, name: string, msg: Uint8Array): bo
 
 /** An exit signal from local `from` to process `to` of node `node`. */
 export function clusterExit(node: number, from: number, to: number, reason: Uint8Array): boolean {
-  const s = slots()
-  s[0] = node
-  s[1] = from
-  s[2] = to
+  args3(node, from, to)
   return native.clusterExit(reason)
 }
 
 /** Links local `from` with process `to` of node `node`: 1 done, 0 `from` dead, or `RemoteCode.NotANode`. */
 export function clusterLink(node: number, from: number, to: number): number {
-  const s = slots()
-  s[0] = node
-  s[1] = from
-  s[2] = to
+  args3(node, from, to)
   return native.clusterLink()
 }
 
 /** Removes the link of local `from` with process `to` of node `node`. */
 export function clusterUnlink(node: number, from: number, to: number): void {
-  const s = slots()
-  s[0] = node
-  s[1] = from
-  s[2] = to
+  args3(node, from, to)
   native.clusterUnlink()
 }
 
 /** Local `watcher` monitors process `target` of node `node`: the ref, 0 when `watcher` is dead, or
  * `RemoteCode.NotANode`. */
 export function clusterMonitor(node: number, watcher: number, target: number): number {
-  const s = slots()
-  s[0] = node
-  s[1] = watcher
-  s[2] = target
+  args3(node, watcher, target)
   return native.clusterMonitor()
 }
 
 /** Local `watcher` monitors node `node` itself (a DOWN when its link is lost); as `clusterMonitor`. */
 export function clusterMonitorNode(node: number, watcher: number): number {
-  const s = slots()
-  s[0] = node
-  s[1] = watcher
+  args2(node, watcher)
   return native.clusterMonitorNode()
 }
 
 /** Local `watcher` monitors service `name` of node `node`; as `clusterMonitor`. */
 export function clusterMonitorName(node: number, watcher: number, name: string): number {
-  const s = slots()
-  s[0] = node
-  s[1] = watcher
+  args2(node, watcher)
   return native.clusterMonitorName(name)
 }
 
 /** Ends monitor `monitor` of local `watcher` taken on service `name`. */
 export function clusterDemonitorName(watcher: number, monitor: number, name: string): boolean {
-  const s = slots()
-  s[0] = watcher
-  s[1] = monitor
+  args2(watcher, monitor)
   return native.clusterDemonitorName(name)
 }
 
 /** A call's answer `[ref, value]` for process `to` of node `node`. */
 export function clusterReply(node: number, to: number, msg: Uint8Array): boolean {
-  const s = slots()
-  s[0] = node
-  s[1] = to
+  args2(node, to)
   return native.clusterReply(msg)
 }
 
@@ -185,21 +165,15 @@ export function clusterAsk(
   kind: AskKind,
   body: Uint8Array,
 ): boolean {
-  const s = slots()
-  s[0] = node
-  s[1] = from
-  s[2] = request
-  s[3] = flags
+  args3(node, from, request)
+  A[3] = flags
   return native.clusterAsk(kind, body)
 }
 
 /** The agent's answer to request `request` of process `to` of node `node`; `link` (unless 0) is a new local
  * process linked to the requester before the answer leaves. */
 export function clusterAnswer(node: number, to: number, request: number, link: number, body: Uint8Array): boolean {
-  const s = slots()
-  s[0] = node
-  s[1] = to
-  s[2] = request
-  s[3] = link
+  args3(node, to, request)
+  A[3] = link
   return native.clusterAnswer(body)
 }

@@ -12,6 +12,6 @@ type Raw = keyof typeof fast | 'argsRegister'
 /** The native binding without its raw fast calls (calling one is a type error: use its wrapper). */
 export const native: Omit<typeof addon, Raw> = addon
 
-/** The enums the binding exports, as types (their values are on `native`). */
-export type { AskKind, Lane } from '../../bindings/binding.js'
+/** The binding's enums, as types (their values are on `native`). */
+export type { AskKind } from '../../bindings/binding.js'
 export * from './fast.js'

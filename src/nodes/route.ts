@@ -30,5 +30,5 @@ export function installNodes(): void {
     exit: exitRemote,
     spawn: spawnRemote,
   })
-  onLane(native.Lane.Remote, remoteLane)
+  onLane(native.LANE_REMOTE, remoteLane)
 }

@@ -6,10 +6,10 @@ import { Encoded } from '../kernel/encoded.js'
 import { signals } from '../kernel/signals.js'
 import { local, poolThread, started, systemPid, threadId } from '../kernel/thread.js'
 import { wake } from '../kernel/wakeups.js'
-import { type Lane, native } from '../native/index.js'
+import { native } from '../native/index.js'
 import { onDown, onReply } from './threadcall.js'
 
-const { User: USER, Signal: SIGNAL, Reply: REPLY, Wake: WAKE, Spawn: SPAWN } = native.Lane
+const { LANE_USER: USER, LANE_SIGNAL: SIGNAL, LANE_REPLY: REPLY, LANE_WAKE: WAKE, LANE_SPAWN: SPAWN } = native
 
 /** A delivery on a lane this layer does not handle itself: for process
  * `id`, its payload `slab[from..to)`. */
@@ -21,7 +21,7 @@ const laneHandlers: (LaneHandler | undefined)[] = []
 
 /** Registers the handler of deliveries on `lane` (a layer above this one
  * owns what they mean). */
-export function onLane(lane: Lane, fn: LaneHandler): void {
+export function onLane(lane: number, fn: LaneHandler): void {
   laneHandlers[lane] = fn
 }
 

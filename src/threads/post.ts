@@ -2,9 +2,9 @@
 // encoded and posted into the owner thread's native inbox (drained there by
 // ./inbox.ts), user messages in one batch per job.
 import { encode } from '../kernel/codec.js'
-import { type Lane, native } from '../native/index.js'
+import { native } from '../native/index.js'
 
-const { User: USER, Signal: SIGNAL } = native.Lane
+const { LANE_USER: USER, LANE_SIGNAL: SIGNAL } = native
 
 // User messages to other threads are written into one batch per thread and
 // posted with one native call when the current job's microtasks run (or
@@ -57,7 +57,7 @@ export function flushPosts(): void {
 
 /** Posts `bytes` on `lane` to process `id` of another thread after what
  * this thread queued before; false when `id` is not alive. */
-export function postNow(id: number, lane: Lane, bytes: Uint8Array): boolean {
+export function postNow(id: number, lane: number, bytes: Uint8Array): boolean {
   flushPosts()
   return native.post(id, lane, bytes)
 }

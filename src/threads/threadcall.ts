@@ -16,7 +16,7 @@ import { makeRef, nodeName, Pid, Ref } from '../kernel/values.js'
 import { native, procDemonitor, procMonitor } from '../native/index.js'
 import { postNow } from './post.js'
 
-const { User: USER, Reply: REPLY } = native.Lane
+const { LANE_USER: USER, LANE_REPLY: REPLY } = native
 
 /** Pending calls by ref id, and by the id of their monitor. */
 const byRef = new Map<number, PendingCall>()

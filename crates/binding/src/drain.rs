@@ -2,57 +2,44 @@
 //! posted for it, in arrival order, in one call.
 
 use crate::THREADS;
-use bfly_core::Lane as CoreLane;
+use bfly_core::Lane;
 use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
 use napi_derive::napi;
 use std::cell::Cell;
 
-/// Which lane a delivery travels on (`bfly_core::Lane`, as JS sees it):
-/// the number each delivery of a drain carries, and `post`'s lane.
+// The lanes as JS reads them from a drain and names them to `post`: the
+// numbers of `bfly_core::Lane`, exported by expression (one definition).
+/// `Lane::User`: `send`'s encoded value.
 #[napi]
-#[derive(Debug)]
-pub enum Lane {
-    /// An ordinary message.
-    User = 0,
-    /// An exit signal or a DOWN notification.
-    Signal = 1,
-    /// The answer to a call made from another thread or node.
-    Reply = 2,
-    /// A wake-up for the thread itself (the delivery's `to` is a token, no
-    /// payload; `to` 0: a batch of tokens as u64 little-endian).
-    Wake = 3,
-    /// Start process `to` from the encoded spec in the payload (a spawn on
-    /// a pool thread).
-    Spawn = 4,
-    /// A user message from a node that counts credit toward this one: the
-    /// payload is that node's id (u32 little-endian), then the message.
-    Remote = 5,
-}
+pub const LANE_USER: u32 = Lane::User as u32;
+/// `Lane::Signal`: an exit signal or a DOWN.
+#[napi]
+pub const LANE_SIGNAL: u32 = Lane::Signal as u32;
+/// `Lane::Reply`: a call's answer `[ref, value]`.
+#[napi]
+pub const LANE_REPLY: u32 = Lane::Reply as u32;
+/// `Lane::Wake`: `to` is a wake token (`to` 0: many, u64 little-endian, in the payload).
+#[napi]
+pub const LANE_WAKE: u32 = Lane::Wake as u32;
+/// `Lane::Spawn`: start process `to` from its encoded spec.
+#[napi]
+pub const LANE_SPAWN: u32 = Lane::Spawn as u32;
+/// `Lane::Remote`: from a node that counts credit, its id (u32 little-endian), then the value.
+#[napi]
+pub const LANE_REMOTE: u32 = Lane::Remote as u32;
 
-impl From<CoreLane> for Lane {
-    fn from(l: CoreLane) -> Self {
-        // Exhaustive both ways: a lane added to the core fails to compile
-        // here until JS is given its number.
-        match l {
-            CoreLane::User => Lane::User,
-            CoreLane::Signal => Lane::Signal,
-            CoreLane::Reply => Lane::Reply,
-            CoreLane::Wake => Lane::Wake,
-            CoreLane::Spawn => Lane::Spawn,
-            CoreLane::Remote => Lane::Remote,
-        }
+/// Every lane has its export: a lane added to the core does not compile
+/// here until it is given one above.
+const fn _exported(l: Lane) -> u32 {
+    match l {
+        Lane::User => LANE_USER,
+        Lane::Signal => LANE_SIGNAL,
+        Lane::Reply => LANE_REPLY,
+        Lane::Wake => LANE_WAKE,
+        Lane::Spawn => LANE_SPAWN,
+        Lane::Remote => LANE_REMOTE,
     }
 }
-
-// The numbers JS reads are the core's: the drain copies `CoreLane as u32`.
-const _: () = {
-    assert!(Lane::User as u32 == CoreLane::User as u32);
-    assert!(Lane::Signal as u32 == CoreLane::Signal as u32);
-    assert!(Lane::Reply as u32 == CoreLane::Reply as u32);
-    assert!(Lane::Wake as u32 == CoreLane::Wake as u32);
-    assert!(Lane::Spawn as u32 == CoreLane::Spawn as u32);
-    assert!(Lane::Remote as u32 == CoreLane::Remote as u32);
-};
 
 /// Deliveries waiting for a thread, in arrival order. The payloads are
 /// one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
@@ -61,7 +48,7 @@ const _: () = {
 pub struct Drained {
     /// Target process ids.
     pub to: Vec<i64>,
-    /// Each delivery's `Lane`.
+    /// Each delivery's lane (`LANE_*`).
     pub lane: Vec<u32>,
     /// Where each payload ends in `bytes`.
     pub ends: Vec<u32>,
@@ -83,7 +70,7 @@ pub fn thread_drain(thread: u32) -> Drained {
     };
     for d in batch {
         out.to.push(d.to as i64);
-        out.lane.push(Lane::from(d.lane) as u32);
+        out.lane.push(d.lane as u32);
         bytes.extend_from_slice(&d.payload);
         out.ends.push(bytes.len() as u32);
     }
@@ -144,7 +131,7 @@ pub fn thread_drain_small(thread: u32) -> i32 {
         bytes[end..end + d.payload.len()].copy_from_slice(&d.payload);
         end += d.payload.len();
         meta[i] = d.to as f64;
-        meta[slots + i] = Lane::from(d.lane) as u32 as f64;
+        meta[slots + i] = d.lane as u32 as f64;
         meta[2 * slots + i] = end as f64;
     }
     batch.len() as i32

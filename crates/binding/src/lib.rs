@@ -4,8 +4,7 @@
 //! (the core keeps them below 2^53). Every function is synchronous and
 //! takes the core's lock at most once.
 
-use bfly_core::{Lane as CoreLane, ProcessTable, Threads};
-use drain::Lane;
+use bfly_core::{Lane, ProcessTable, Threads};
 use napi::bindgen_prelude::{Float64Array, Function, Uint32Array, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
@@ -137,21 +136,19 @@ pub fn thread_register(
     Ok(id)
 }
 
-/// Posts an encoded user message, signal or call reply to whichever thread
-/// owns `to`; false when `to` is not alive. The other lanes carry what
-/// only the runtime posts (wake-ups, spawns, credited messages from
-/// nodes), so they are refused here.
+/// Posts an encoded user message, signal or call reply (`LANE_USER`,
+/// `LANE_SIGNAL`, `LANE_REPLY`) to whichever thread owns `to`; false when
+/// `to` is not alive. The other lanes carry what only the runtime posts
+/// (wake-ups, spawns, credited messages from nodes), so they are refused.
 #[napi]
-pub fn post(to: i64, lane: Lane, payload: Uint8Array) -> napi::Result<bool> {
-    let lane = match lane {
-        Lane::User => CoreLane::User,
-        Lane::Signal => CoreLane::Signal,
-        Lane::Reply => CoreLane::Reply,
-        Lane::Wake | Lane::Spawn | Lane::Remote => {
-            return Err(napi::Error::from_reason(format!(
-                "post: lane {lane:?} is posted by the runtime only"
-            )))
-        }
+pub fn post(to: i64, lane: u32, payload: Uint8Array) -> napi::Result<bool> {
+    let Some(lane) = [Lane::User, Lane::Signal, Lane::Reply]
+        .into_iter()
+        .find(|l| *l as u32 == lane)
+    else {
+        return Err(napi::Error::from_reason(format!(
+            "post: lane {lane} is not one JS posts (user, signal, reply); the runtime posts the others"
+        )));
     };
     Ok(THREADS.post(&TABLE, to as u64, lane, payload.to_vec()))
 }

@@ -12,51 +12,31 @@ use ts_rs::{Config, TS};
 
 const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../src/match/shapes.ts");
 
+/// `T`'s declaration, with its doc comment.
+fn decl<T: TS>(cfg: &Config) -> String {
+    format!(
+        "\n{}export {}\n",
+        T::docs().unwrap_or_default(),
+        T::decl(cfg)
+    )
+}
+
 fn render() -> String {
     let cfg = Config::new();
-    let decls = [
-        (
-            "The clauses of one matcher, as `match` sends them (`CompiledMatcher`'s constructor).",
-            Clauses::decl(&cfg),
-        ),
-        ("One pattern.", Pat::decl(&cfg)),
-        (
-            "The `P.rest(p?)` at the end of an array pattern.",
-            Rest::decl(&cfg),
-        ),
-        (
-            "A literal (numbers as JS prints them, so `Object.is` survives JSON).",
-            Lit::decl(&cfg),
-        ),
-        ("A type wildcard.", TypeTag::decl(&cfg)),
-        (
-            "A compiled matcher, as `CompiledMatcher.dag()` returns it.",
-            Matcher::decl(&cfg),
-        ),
-        ("A node of the decision DAG.", Node::decl(&cfg)),
-        ("One step from a value to a part of it.", Step::decl(&cfg)),
-        (
-            "An access path: its parent and its last step.",
-            Path::decl(&cfg),
-        ),
-        (
-            "What an atomic test checks about the value at its path.",
-            Check::decl(&cfg),
-        ),
-        ("An atomic test.", Test::decl(&cfg)),
-        ("Where a selection's value comes from.", Binding::decl(&cfg)),
-        (
-            "One clause alternative: its tests in order and its selections.",
-            Row::decl(&cfg),
-        ),
-    ];
     let mut out = String::from(
         "// Generated from crates/pattern/src (ir.rs, flat.rs, compile.rs) by ts-rs: do not edit.\n\
          // The test crates/pattern/src/tests/shapes.rs fails when this file and the Rust types\n\
          // disagree; `BFLY_BLESS=1 cargo test -p bfly-pattern shapes` rewrites it.\n",
     );
-    for (doc, decl) in decls {
-        out.push_str(&format!("\n/** {doc} */\nexport {decl}\n"));
+    // What JS sends (the IR), then what it reads back (the DAG).
+    macro_rules! decls {
+        ($($t:ty),*) => { [$(decl::<$t>(&cfg)),*] };
+    }
+    let all = decls!(
+        Clauses, Pat, Rest, Lit, TypeTag, Matcher, Node, Step, Path, Check, Test, Binding, Row
+    );
+    for d in all {
+        out.push_str(&d);
     }
     out
 }
