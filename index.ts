@@ -12,6 +12,7 @@ import { ensureServices } from './src/otp/services/index.js'
 import { installThreads } from './src/threads/route.js'
 
 export { decode, encode } from './src/kernel/codec.js'
+export { crashReports } from './src/kernel/crash.js'
 export {
   MailboxFullError,
   MatchError,
@@ -83,6 +84,7 @@ export {
   type ChildInfo,
   type ChildSpec,
   type RestartType,
+  StartError,
   type Strategy,
   type SupervisorSpec,
   supervisor,

@@ -185,6 +185,9 @@ export interface Drained {
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
 
+/** `Lane::Agent`: a term for the node agent from the distribution layer itself. */
+export declare const LANE_AGENT: number
+
 /** `Lane::Remote`: from a node that counts credit, its id (u32 little-endian), then the value. */
 export declare const LANE_REMOTE: number
 

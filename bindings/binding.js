@@ -865,6 +865,7 @@ module.exports.clusterStop = nativeBinding.clusterStop
 module.exports.clusterUnlink = nativeBinding.clusterUnlink
 module.exports.DEFAULT_CREDIT = nativeBinding.DEFAULT_CREDIT
 module.exports.idsReserve = nativeBinding.idsReserve
+module.exports.LANE_AGENT = nativeBinding.LANE_AGENT
 module.exports.LANE_REMOTE = nativeBinding.LANE_REMOTE
 module.exports.LANE_REPLY = nativeBinding.LANE_REPLY
 module.exports.LANE_SIGNAL = nativeBinding.LANE_SIGNAL

@@ -10,7 +10,7 @@ import { lastReject, lastResolve, pending } from './deferred.js'
 import { Encoded, encodedAware, type Test } from './encoded.js'
 import { describe, NoProcError, ProcessExit } from './errors.js'
 import { Mailbox, NONE, type Pred } from './mailbox.js'
-import { checkTimeout, nodeName, Pid, TIMEOUT, type Timeout } from './values.js'
+import { checkOpts, checkTimeout, nodeName, Pid, TIMEOUT, type Timeout } from './values.js'
 
 /**
  * What `recv` needs of a matcher: `match(...clauses)` makes them (src/match/matcher.ts). The kernel states the
@@ -153,6 +153,7 @@ export class Receiver {
       return Promise.reject(new Error(`${what}: this process is already waiting in receive; await the first one`))
     let ms: number
     try {
+      checkOpts(opts, what)
       ms = opts === undefined ? Number.POSITIVE_INFINITY : checkTimeout(opts.timeout, what)
     } catch (e) {
       return Promise.reject(e)

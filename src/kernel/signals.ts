@@ -4,6 +4,7 @@
 
 import { native, procExit } from '../native/index.js'
 import { encodeReason } from './codec.js'
+import { namesOf, report, reportable } from './crash.js'
 import type { Receiver } from './receiver.js'
 import { nodes, threads } from './route.js'
 import { local, removeLocal } from './thread.js'
@@ -37,6 +38,8 @@ function apply({ target, from, reason, viaExit }: Sig): void {
 
 const NO_EFFECTS: number[] = [0]
 const REMOTE_EFFECTS = native.REMOTE_EFFECTS
+/** Whether the last process `tableExit` removed had relations on other nodes. */
+let lastExitRemote = false
 
 /** Removes process `id` from the native table, which signals its links and
  * monitors on other threads and nodes (after what this thread sent them),
@@ -45,20 +48,24 @@ const REMOTE_EFFECTS = native.REMOTE_EFFECTS
 function tableExit(id: number, reason: unknown): number[] | null {
   threads.flush()
   let n = procExit(id)
-  if (n > 0 && n & REMOTE_EFFECTS) {
+  lastExitRemote = n > 0 && (n & REMOTE_EFFECTS) !== 0
+  if (lastExitRemote) {
     native.procExitRemote(encodeReason(reason))
     n &= ~REMOTE_EFFECTS
   }
   return n > 1 ? native.procExitEffects() : n === 1 ? NO_EFFECTS : null
 }
 
-/** Removes `p` and tells its links and monitors, with `reason`. */
-function die(p: Receiver, reason: unknown): void {
+/** Removes `p` and tells its links and monitors, with `reason`. `crashed`
+ * when its own body threw: with nobody to tell, that is a crash report. */
+function die(p: Receiver, reason: unknown, crashed = false): void {
   const pid = p.self
+  const names = crashed && reportable(reason) ? namesOf(pid.id) : null
   removeLocal(pid.id)
   p._die(reason)
   const fx = tableExit(pid.id, reason)
   if (fx === null) return
+  if (names !== null && fx.length === 1 && !lastExitRemote) report(pid, names, reason)
   const nLinks = fx[0]
   for (let i = 1; i <= nLinks; i++) {
     const t = local.get(fx[i])
@@ -77,7 +84,7 @@ export const signals = {
   /** `p`'s body returned (`'normal'`) or threw (`reason`). */
   terminate(p: Receiver, reason: unknown): void {
     if (p._dead) return
-    die(p, reason)
+    die(p, reason, true)
     flush()
   },
 
@@ -97,9 +104,13 @@ export const signals = {
     else nodes.exit(from, pid, reason)
   },
 
-  /** A signal that arrived from another thread, decoded. */
-  fromInbox(target: Receiver, sig: unknown[]): void {
-    if (sig[0] === 'DOWN') target._deliverSignal(sig)
-    else this.exitSignal(target, sig[1] as Pid, sig[2], sig[3] === true)
+  /** A signal that arrived from another thread or node, decoded:
+   * `['DOWN', ref, pid, reason]` or `['EXIT', from, reason, viaExit]`.
+   * Anything else is dropped (total: the term may come from a peer). */
+  fromInbox(target: Receiver, sig: unknown): void {
+    if (!Array.isArray(sig) || sig.length !== 4) return
+    if (sig[0] === 'DOWN') {
+      if (sig[1] instanceof Ref && sig[2] instanceof Pid) target._deliverSignal(sig)
+    } else if (sig[0] === 'EXIT' && sig[1] instanceof Pid) this.exitSignal(target, sig[1], sig[2], sig[3] === true)
   },
 }

@@ -18,7 +18,7 @@ guards: Array<string>, };
 /**
  * One pattern.
  */
-export type Pat = { "k": "any" } | { "k": "lit", lit: Lit, } | { "k": "type", t: TypeTag, } | { "k": "arr", items: Array<Pat>, rest?: Rest, } | { "k": "obj", keys: Array<[string, Pat]>, } | { "k": "arrayOf", of: Pat, } | { "k": "inst", cls: number, fields: Array<[string, Pat]>, } | { "k": "when", guard: number, } | { "k": "union", of: Array<Pat>, } | { "k": "not", of: Pat, } | { "k": "sel", name: string | null, of: Pat, };
+export type Pat = { "k": "any" } | { "k": "lit", lit: Lit, } | { "k": "type", t: TypeTag, } | { "k": "arr", items: Array<Pat>, rest?: Rest, } | { "k": "obj", keys: Array<[string, Pat]>, } | { "k": "arrayOf", of: Pat, } | { "k": "inst", cls: number, fields: Array<[string, Pat]>, } | { "k": "when", guard: number, } | { "k": "union", of: Array<Pat>, } | { "k": "not", of: Pat, } | { "k": "optional", of: Pat, } | { "k": "sel", name: string | null, of: Pat, };
 
 /**
  * The `P.rest(p?)` at the end of an array pattern.
@@ -67,12 +67,12 @@ export type Path = { parent: number, step: Step, };
 /**
  * What an atomic test checks about the value at its path.
  */
-export type Check = { "c": "isArray" } | { "c": "isObject" } | { "c": "lenEq", n: number, } | { "c": "lenGe", n: number, } | { "c": "eq", lit: Lit, } | { "c": "type", t: TypeTag, } | { "c": "inst", cls: number, } | { "c": "guard", guard: number, } | { "c": "all", from: number, sub: number, } | { "c": "match", sub: number, } | { "c": "not", sub: number, };
+export type Check = { "c": "isArray" } | { "c": "isObject" } | { "c": "has", key: string, } | { "c": "lenEq", n: number, } | { "c": "lenGe", n: number, } | { "c": "eq", lit: Lit, } | { "c": "type", t: TypeTag, } | { "c": "inst", cls: number, } | { "c": "guard", guard: number, } | { "c": "all", from: number, sub: number, } | { "c": "match", sub: number, } | { "c": "not", sub: number, };
 
 /**
  * An atomic test.
  */
-export type Test = { path: number, } & ({ "c": "isArray" } | { "c": "isObject" } | { "c": "lenEq", n: number, } | { "c": "lenGe", n: number, } | { "c": "eq", lit: Lit, } | { "c": "type", t: TypeTag, } | { "c": "inst", cls: number, } | { "c": "guard", guard: number, } | { "c": "all", from: number, sub: number, } | { "c": "match", sub: number, } | { "c": "not", sub: number, });
+export type Test = { path: number, } & ({ "c": "isArray" } | { "c": "isObject" } | { "c": "has", key: string, } | { "c": "lenEq", n: number, } | { "c": "lenGe", n: number, } | { "c": "eq", lit: Lit, } | { "c": "type", t: TypeTag, } | { "c": "inst", cls: number, } | { "c": "guard", guard: number, } | { "c": "all", from: number, sub: number, } | { "c": "match", sub: number, } | { "c": "not", sub: number, });
 
 /**
  * Where a selection's value comes from.

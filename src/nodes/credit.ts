@@ -14,7 +14,6 @@ import type { Receiver } from '../kernel/receiver.js'
 import { local, systemPid } from '../kernel/thread.js'
 import { expect } from '../kernel/wakeups.js'
 import { native } from '../native/index.js'
-import { agentTerm } from '../threads/inbox.js'
 
 const { OutOfCredit: OUT_OF_CREDIT } = native.RemoteCode
 
@@ -52,10 +51,13 @@ export function owe(node: number, pid: number): void {
  * that counts credit, `slab[from..to)` is that node's id (u32
  * little-endian), then the message for process `id`. */
 export function remoteLane(id: number, slab: Uint8Array, from: number, to: number): void {
+  if (to - from < 4) return
   const node = (slab[from] | (slab[from + 1] << 8) | (slab[from + 2] << 16) | (slab[from + 3] << 24)) >>> 0
   const p = local.get(id)
   if (p !== undefined) deliverRemote(p, new Encoded(slab, from + 4, to), node)
-  else if (id === systemPid().id && agentTerm(slab.subarray(from + 4, to))) owe(node, id)
+  // One sent to the system pid is dropped (the agent's terms come on their
+  // own lane), its credit returned.
+  else if (id === systemPid().id) owe(node, id)
   else gone(node, id)
 }
 

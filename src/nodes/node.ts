@@ -2,15 +2,17 @@
 // (registerServer), and the node agent: the system process that does, on
 // this node, what peers ask of it (the seed's agents on the remote side):
 // spawn a process from a module, install code.
+
 import { EventEmitter } from 'node:events'
-import { encode } from '../kernel/codec.js'
+import { decode, encode } from '../kernel/codec.js'
 import { bodyOf, start } from '../kernel/process.js'
 import { systemPid } from '../kernel/thread.js'
 import { NONODE, nodeName, Pid, setNodeName } from '../kernel/values.js'
 import { clusterAnswer, native } from '../native/index.js'
-import { setAgent } from '../threads/inbox.js'
 import { installCode } from './code.js'
+import { cookieBytes } from './cookie.js'
 import { setRemoteFull } from './credit.js'
+import { admit, checkModules, ModuleRefused, setModules } from './modules.js'
 import { checkObserverOptions, type Observer, type ObserverOptions } from './observeroptions.js'
 import { sendingTo } from './peers.js'
 import type { LoadedCode } from './remote.js'
@@ -35,11 +37,26 @@ export interface NodeOptions {
   name: string
   /** 'host:port' to accept links on (port 0 picks a free one). */
   listen: string
-  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex characters. */
+  /** The cluster's shared secret: 32 bytes, as a Uint8Array or as 64 hex characters (what `bfly cookie`
+   * writes; a cookie file's content as read, its newline and any surrounding whitespace ignored). Make it
+   * random (`crypto.randomBytes(32)`, `bfly cookie`), never from a password or phrase: a node that dials an
+   * impostor (a wrong address, a hijacked name) gives it what it needs to test cookie guesses offline,
+   * which 32 random bytes withstand and a chosen cookie does not. */
   cookie: string | Uint8Array
   /** What peers may ask: one list for every peer, or lists per peer node
    * name with '*' for the others. Default: everything. */
   allow?: readonly Capability[] | Readonly<Record<string, readonly Capability[]>>
+  /** What a peer's `spawn` may run here ('spawn' in `allow` lets it ask;
+   * this says what it may name), and what a server upgrade sent from
+   * another node or thread may load: package names, files, and folders (a
+   * path ending in '/', or an existing directory, stands for every module
+   * under it). Paths are resolved against the current directory, packages
+   * from bfly's folder. Other URLs (`data:`, `http:`, `node:`) match only
+   * as listed exactly. Code that `loadCode` installed may always be named.
+   * Default: none, so a spawn from a peer is refused with RefusedError
+   * until this lists what it may start: a module a peer names is code this
+   * node runs. */
+  modules?: readonly string[]
   /** A heartbeat is sent after this long without traffic (default 1000 ms). */
   heartbeatMs?: number
   /** A link silent this long is lost (default 15000 ms). */
@@ -121,7 +138,7 @@ export class Node extends EventEmitter {
     current = null
     void this.observer?.close()
     native.clusterStop()
-    setAgent(null)
+    setModules([])
     setNodeName(NONODE)
     this.unref()
   }
@@ -152,14 +169,6 @@ export class Node extends EventEmitter {
 }
 
 let current: Node | null = null
-
-function cookieBytes(c: unknown): Uint8Array {
-  if (c instanceof Uint8Array && c.length === 32) return c
-  if (typeof c === 'string' && /^[0-9a-fA-F]{64}$/.test(c)) return Buffer.from(c, 'hex')
-  throw new TypeError(
-    'startNode: cookie must be 32 bytes, as a Uint8Array(32) or 64 hex characters (e.g. crypto.randomBytes(32).toString("hex"))',
-  )
-}
 
 function allowList(allow: NodeOptions['allow']): { default: number; peers: string[]; caps: number[] } {
   const bits = (list: readonly Capability[], who: string): number => {
@@ -200,6 +209,8 @@ function creditWindow(n: unknown): number {
 function checkAddress(addr: unknown, what: string): asserts addr is string {
   if (typeof addr !== 'string' || !/^.+:\d{1,5}$/.test(addr))
     throw new TypeError(`${what}: the address must be 'host:port', got ${JSON.stringify(addr)}`)
+  const port = Number(addr.slice(addr.lastIndexOf(':') + 1))
+  if (port > 65535) throw new TypeError(`${what}: the port must be from 0 to 65535, got ${port} in '${addr}'`)
 }
 
 /**
@@ -209,7 +220,8 @@ function checkAddress(addr: unknown, what: string): asserts addr is string {
  * when the address cannot be bound. With `observer`, also starts the
  * OBSERVER service and serves the observer page on 127.0.0.1 (its URL, with
  * the token, is `node.observer.url`).
- * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `maxQueuedBytes`, `observer`),
+ * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `modules` (not strings, or a
+ * package that cannot be found), `maxQueuedBytes`, `observer`),
  * an Error when this runtime is already a node, and the listener's error when `listen` or the observer's port
  * cannot be bound. Nothing has started then (a node whose observer port is taken is stopped again).
  * @example
@@ -230,10 +242,11 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     throw new TypeError("startNode: remoteFull must be 'wait' or 'error'")
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
+  const modules = checkModules(opts.modules, 'startNode')
   const address = native.clusterStart({
     name: opts.name,
     listen: opts.listen,
-    cookie: cookieBytes(opts.cookie),
+    cookie: cookieBytes(opts.cookie, 'startNode'),
     allow: allowList(opts.allow),
     agent: systemPid().id,
     heartbeatMs: opts.heartbeatMs ?? 0,
@@ -245,7 +258,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   const node = new Node(opts.name, address, opts.quiet === true)
   current = node
   setNodeName(opts.name)
-  setAgent(agent)
+  setModules(modules)
   if (opts.observer !== undefined) {
     try {
       if (observe === null) throw new Error('startNode: observer needs the observer layer wired (import bfly)')
@@ -294,6 +307,24 @@ function answer(peer: string, from: number, ref: number, link: number, body: unk
   clusterAnswer(sendingTo(peer), from, ref, link, bytes)
 }
 
+/** A delivery on the `Agent` lane (the distribution layer's own terms for
+ * this node, src/threads/inbox.ts hands them here): dropped unless this
+ * runtime is a node; the agent never takes the drain down with it. */
+export function agentLane(_id: number, slab: Uint8Array, from: number, to: number): void {
+  if (current === null) return
+  let term: unknown
+  try {
+    term = decode(slab.subarray(from, to))
+  } catch {
+    return
+  }
+  try {
+    if (Array.isArray(term)) agent(term)
+  } catch (e) {
+    console.error('bfly: the node agent failed:', e)
+  }
+}
+
 function agent(term: unknown[]): void {
   const [tag, a, b, c, d, e, f] = term
   if (tag === 'notice') {
@@ -315,6 +346,14 @@ function agent(term: unknown[]): void {
       answer(peer, from, ref, 0, [false, 'badarg', (err as Error).message])
       return
     }
+    // bodyOf checked that module is a string; the body imports what was admitted.
+    const url = admit(module as string, 'spawn')
+    if (url instanceof ModuleRefused) {
+      current?._note('refused', peer, url.message)
+      answer(peer, from, ref, 0, [false, 'refused', url.message])
+      return
+    }
+    body = bodyOf({ module: url, fn, args }, 'spawn')
     const id = native.procSpawn()
     // The link (when asked) is made before the answer leaves, and the body
     // starts after it, so the caller hears of the pid before any exit.

@@ -1,10 +1,11 @@
 // The route the kernel takes to processes and services of other nodes
-// (src/kernel/route.ts), and the lane on which credited messages from
-// other nodes arrive in this thread's inbox.
+// (src/kernel/route.ts), and the lanes of this thread's inbox this layer
+// owns: credited messages from other nodes, and the node agent's terms.
 import { routeNodes } from '../kernel/route.js'
 import { native } from '../native/index.js'
 import { onLane } from '../threads/inbox.js'
 import { remoteLane } from './credit.js'
+import { agentLane } from './node.js'
 import {
   callRemote,
   exitRemote,
@@ -31,4 +32,5 @@ export function installNodes(): void {
     spawn: spawnRemote,
   })
   onLane(native.LANE_REMOTE, remoteLane)
+  onLane(native.LANE_AGENT, agentLane)
 }

@@ -2,14 +2,15 @@
 // handlers, the server loop owns the message protocol. Written on the
 // public primitives only (spawn, receive, reply, send, call, names).
 
-import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from '../kernel/errors.js'
-import { markKind } from '../kernel/introspect.js'
+import { describe, NameTakenError, NoSuchServiceError, ProcessExit, RefusedError } from '../kernel/errors.js'
+import { kindName, kindOf, markKind } from '../kernel/introspect.js'
 import { call, type From, reply, send } from '../kernel/messaging.js'
 import { whereis } from '../kernel/names.js'
 import { Process } from '../kernel/process.js'
 import { spawn } from '../kernel/spawn.js'
 import { specifier } from '../kernel/spec.js'
-import { type Dest, Pid } from '../kernel/values.js'
+import { checkOpts, type Dest, Pid } from '../kernel/values.js'
+import { admit, ModuleRefused } from '../nodes/modules.js'
 import { SYS, spawnNamed } from './behaviour.js'
 
 type MaybePromise<T> = T | PromiseLike<T>
@@ -237,10 +238,22 @@ async function swap(code: unknown, state: unknown): Promise<{ handlers: ServerHa
   }
 }
 
-/** A handlers object, or the one a CodeSpec names (imported). */
+/** Code specs passed to `upgrade` on this thread. A spec that came from
+ * another thread or node is a fresh decoded object, never one of these. */
+const fromHere = new WeakSet<CodeSpec>()
+
+/** A handlers object, or the one a CodeSpec names (imported). A spec from
+ * another node or thread names a module the node admits (src/modules.ts),
+ * or the upgrade is refused: any cookie holder may call a server. */
 async function loadHandlers(code: unknown): Promise<ServerHandlers> {
   if (isCodeSpec(code)) {
-    const mod = (await import(specifier(code.module))) as Record<string, unknown>
+    let url = specifier(code.module)
+    if (!fromHere.has(code)) {
+      const admitted = admit(code.module, 'upgrade')
+      if (admitted instanceof ModuleRefused) throw new RefusedError(admitted.message)
+      url = admitted
+    }
+    const mod = (await import(url)) as Record<string, unknown>
     const name = code.export ?? 'default'
     const h = mod[name]
     if (h === undefined) throw new UpgradeError(`upgrade: module '${code.module}' has no export '${name}'`)
@@ -328,13 +341,16 @@ export function cast(dest: Dest, msg: unknown): void {
 }
 
 function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | undefined): Promise<void> {
+  const kind = kindOf(dest)
+  if (kind !== undefined && kind !== 'server')
+    return Promise.reject(new UpgradeError(`${what}: ${String(dest)} is ${kindName(kind)}, not a makeServer server`))
   return call(dest, req, timeout === undefined ? undefined : { timeout }).then((r) => {
     if (Array.isArray(r) && r[0] === SYS && r[1] === 'ok') return
     if (Array.isArray(r) && r[0] === SYS && r[1] === 'error') {
       const cause = r[2]
       throw new UpgradeError(`${what} of ${String(dest)} failed: ${describe(cause)}`, { cause })
     }
-    throw new UpgradeError(`${what}: ${String(dest)} is not a makeServer server (it answered ${describe(r)})`)
+    throw new UpgradeError(`${what}: ${String(dest)} is not a makeServer server: it answered ${describe(r)}`)
   })
 }
 
@@ -346,13 +362,19 @@ function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | und
  * object (same thread) or a `{ module, export }` spec the server imports
  * (what travels to other threads and nodes). Resolves once swapped; rejects
  * with UpgradeError, the server unchanged, when loading or codeChange fails.
+ * A spec sent from another thread or node must name a module the server's
+ * node admits (listed in `startNode({ modules })`, or installed there by
+ * `loadCode`): any cookie holder may call a server, so anything else is
+ * refused (UpgradeError whose `cause` is a RefusedError).
  * @throws (rejects) {@link UpgradeError} as above or when `dest` is not a `makeServer` server, a TypeError for
  * bad handlers, and what `call` rejects with ({@link TimeoutError}, {@link NoProcError},
  * {@link NoSuchServiceError}).
  */
 export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { timeout?: number }): Promise<void> {
   try {
-    if (!isCodeSpec(code)) checkHandlers(code, 'upgrade')
+    checkOpts(opts, 'upgrade')
+    if (isCodeSpec(code)) fromHere.add(code)
+    else checkHandlers(code, 'upgrade')
   } catch (e) {
     return Promise.reject(e)
   }
@@ -365,6 +387,11 @@ export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { ti
  * @throws (rejects) {@link NoSuchServiceError} for an unregistered name, {@link NoProcError} or
  * {@link TimeoutError} as `call`, {@link UpgradeError} when `dest` is not a `makeServer` server. */
 export function stopServer(dest: Dest, reason: unknown = 'normal', opts?: { timeout?: number }): Promise<void> {
+  try {
+    checkOpts(opts, 'stopServer')
+  } catch (e) {
+    return Promise.reject(e)
+  }
   return new Promise<void>((resolve, reject) => {
     // A helper process monitors the server, so the promise waits for its DOWN.
     spawn(async (p) => {

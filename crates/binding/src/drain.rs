@@ -27,6 +27,9 @@ pub const LANE_SPAWN: u32 = Lane::Spawn as u32;
 /// `Lane::Remote`: from a node that counts credit, its id (u32 little-endian), then the value.
 #[napi]
 pub const LANE_REMOTE: u32 = Lane::Remote as u32;
+/// `Lane::Agent`: a term for the node agent from the distribution layer itself.
+#[napi]
+pub const LANE_AGENT: u32 = Lane::Agent as u32;
 
 /// Every lane has its export: a lane added to the core does not compile
 /// here until it is given one above.
@@ -38,6 +41,7 @@ const fn _exported(l: Lane) -> u32 {
         Lane::Wake => LANE_WAKE,
         Lane::Spawn => LANE_SPAWN,
         Lane::Remote => LANE_REMOTE,
+        Lane::Agent => LANE_AGENT,
     }
 }
 

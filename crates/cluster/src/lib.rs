@@ -18,6 +18,7 @@ pub mod agent;
 mod config;
 mod credit;
 pub mod envelope;
+mod forward;
 mod links;
 mod node;
 mod peer;

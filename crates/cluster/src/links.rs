@@ -264,7 +264,7 @@ impl Cluster {
 
     /// A connection attempt for `gen` failed: what was queued is dropped
     /// and relations made meanwhile fire.
-    pub(crate) fn failed(&self, local: &Local, peer: &Peer, gen: u64, why: &str) {
+    pub(crate) fn failed(&'static self, local: &Local, peer: &Peer, gen: u64, why: &str) {
         let mut c = peer.conn.lock();
         if !matches!(&*c, Conn::Connecting { gen: g, .. } if *g == gen) {
             return;
@@ -274,8 +274,10 @@ impl Cluster {
         self.fire_down(local, peer, why);
     }
 
-    /// Every relation with `peer` fires once with 'noconnection'.
-    pub(crate) fn fire_down(&self, local: &Local, peer: &Peer, why: &str) {
+    /// Every relation with `peer` fires once with 'noconnection', and so do
+    /// the monitors forwarded to it for an alias (forward.rs).
+    pub(crate) fn fire_down(&'static self, local: &Local, peer: &Peer, why: &str) {
+        self.forwards_lost(peer);
         self.table.set_node_state(&peer.name, NodeState::Down);
         peer.grants.store(false, Ordering::Relaxed);
         let loss = self.table.node_down(peer.id);

@@ -2,6 +2,7 @@
 //! the state of the one link to it.
 
 use crate::credit::Credit;
+use crate::forward::Forwarded;
 use bfly_core::NodeId;
 use bfly_net::link::LinkSender;
 use parking_lot::Mutex;
@@ -57,6 +58,8 @@ pub(crate) struct Peer {
     /// Over the current link, both sides count credit: this node owes the
     /// peer a `Grant` for each `Send` it receives.
     pub(crate) grants: AtomicBool,
+    /// Monitors forwarded to this node for an alias (forward.rs).
+    pub(crate) forwarded: Mutex<Vec<Forwarded>>,
 }
 
 impl Peer {
@@ -68,6 +71,7 @@ impl Peer {
             conn: Mutex::new(Conn::Down),
             error: Mutex::new(None),
             grants: AtomicBool::new(false),
+            forwarded: Mutex::new(Vec::new()),
         }
     }
 

@@ -137,6 +137,18 @@ impl Drop for Listener {
     }
 }
 
+/// Why binding failed, in words a person can act on.
+fn bind_failure(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::AddrInUse => "the address is in use (another process listens on that port)",
+        K::AddrNotAvailable => "that host is not an address of this machine",
+        K::PermissionDenied => "permission denied (ports below 1024 need privileges)",
+        K::InvalidInput => "not a host:port with a port from 0 to 65535",
+        _ => "bind failed (the host cannot be resolved, or the address is malformed)",
+    }
+}
+
 impl Listener {
     /// Binds `addr` (e.g. "127.0.0.1:0") and starts accepting. Handshakes
     /// run concurrently, each under the deadline; beyond `max_pending` at
@@ -150,7 +162,7 @@ impl Listener {
     ) -> Result<Self, Fail> {
         let tcp = TcpListener::bind(addr)
             .await
-            .map_err(|_| Fail("bind failed"))?;
+            .map_err(|e| Fail(bind_failure(&e)))?;
         let addr = tcp.local_addr().map_err(|_| Fail("bind failed"))?;
         let (tx, done) = tokio::sync::mpsc::channel(64);
         let pending = Arc::new(Semaphore::new(limits.max_pending));
