@@ -185,25 +185,25 @@ export interface Drained {
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
 
-/** `Lane::Agent`: a term for the node agent from the distribution layer itself. */
+/** A term for the node agent from the distribution layer itself. */
 export declare const LANE_AGENT: number
 
-/** `Lane::Remote`: from a node that counts credit, its id (u32 little-endian), then the value. */
+/** From a node that counts credit: its id (u32 little-endian), then the value. */
 export declare const LANE_REMOTE: number
 
-/** `Lane::Reply`: a call's answer `[ref, value]`. */
+/** A call's answer `[ref, value]`. */
 export declare const LANE_REPLY: number
 
-/** `Lane::Signal`: an exit signal or a DOWN. */
+/** An exit signal or a DOWN. */
 export declare const LANE_SIGNAL: number
 
-/** `Lane::Spawn`: start process `to` from its encoded spec. */
+/** Start process `to` from its encoded spec. */
 export declare const LANE_SPAWN: number
 
-/** `Lane::User`: `send`'s encoded value. */
+/** `send`'s encoded value. */
 export declare const LANE_USER: number
 
-/** `Lane::Wake`: `to` is a wake token (`to` 0: many, u64 little-endian, in the payload). */
+/** `to` is a wake token (`to` 0: many, u64 little-endian, in the payload). */
 export declare const LANE_WAKE: number
 
 /** The largest message (encoded frame) a node link carries. */

@@ -7,42 +7,29 @@ use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
 use napi_derive::napi;
 use std::cell::Cell;
 
-// The lanes as JS reads them from a drain and names them to `post`: the
-// numbers of `bfly_core::Lane`, exported by expression (one definition).
-/// `Lane::User`: `send`'s encoded value.
-#[napi]
-pub const LANE_USER: u32 = Lane::User as u32;
-/// `Lane::Signal`: an exit signal or a DOWN.
-#[napi]
-pub const LANE_SIGNAL: u32 = Lane::Signal as u32;
-/// `Lane::Reply`: a call's answer `[ref, value]`.
-#[napi]
-pub const LANE_REPLY: u32 = Lane::Reply as u32;
-/// `Lane::Wake`: `to` is a wake token (`to` 0: many, u64 little-endian, in the payload).
-#[napi]
-pub const LANE_WAKE: u32 = Lane::Wake as u32;
-/// `Lane::Spawn`: start process `to` from its encoded spec.
-#[napi]
-pub const LANE_SPAWN: u32 = Lane::Spawn as u32;
-/// `Lane::Remote`: from a node that counts credit, its id (u32 little-endian), then the value.
-#[napi]
-pub const LANE_REMOTE: u32 = Lane::Remote as u32;
-/// `Lane::Agent`: a term for the node agent from the distribution layer itself.
-#[napi]
-pub const LANE_AGENT: u32 = Lane::Agent as u32;
+/// The lanes as JS reads them from a drain and names them to `post`: one
+/// `#[napi]` constant per `bfly_core::Lane`, its number by expression,
+/// and a match over the list that fails to compile when a lane of the core
+/// has no constant.
+macro_rules! lanes {
+    ($($name:ident = $lane:ident, $doc:literal;)*) => {
+        $(#[doc = $doc] #[napi] pub const $name: u32 = Lane::$lane as u32;)*
+        const fn _exported(l: Lane) -> u32 {
+            match l {
+                $(Lane::$lane => $name,)*
+            }
+        }
+    };
+}
 
-/// Every lane has its export: a lane added to the core does not compile
-/// here until it is given one above.
-const fn _exported(l: Lane) -> u32 {
-    match l {
-        Lane::User => LANE_USER,
-        Lane::Signal => LANE_SIGNAL,
-        Lane::Reply => LANE_REPLY,
-        Lane::Wake => LANE_WAKE,
-        Lane::Spawn => LANE_SPAWN,
-        Lane::Remote => LANE_REMOTE,
-        Lane::Agent => LANE_AGENT,
-    }
+lanes! {
+    LANE_USER = User, "`send`'s encoded value.";
+    LANE_SIGNAL = Signal, "An exit signal or a DOWN.";
+    LANE_REPLY = Reply, "A call's answer `[ref, value]`.";
+    LANE_WAKE = Wake, "`to` is a wake token (`to` 0: many, u64 little-endian, in the payload).";
+    LANE_SPAWN = Spawn, "Start process `to` from its encoded spec.";
+    LANE_REMOTE = Remote, "From a node that counts credit: its id (u32 little-endian), then the value.";
+    LANE_AGENT = Agent, "A term for the node agent from the distribution layer itself.";
 }
 
 /// Deliveries waiting for a thread, in arrival order. The payloads are
