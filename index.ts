@@ -42,6 +42,7 @@ export { type Dest, Pid, Ref, RemoteService, TIMEOUT, type Timeout } from './src
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
+export { type IdentityKeys, identityPublicKey, newIdentity } from './src/nodes/identity.js'
 export {
   type Capability,
   Node,

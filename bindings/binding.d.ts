@@ -88,6 +88,9 @@ export declare function clusterExit(reason: Uint8Array): boolean
  */
 export declare function clusterFlush(): void
 
+/** Changes whenever the node forgets peers: ids cached by name are stale. */
+export declare function clusterForgetEpoch(): number
+
 /**
  * Returns credit to node `node` for user messages its processes' mailboxes
  * took: `pairs` is (process id, count) after each other; count 0 says the
@@ -95,7 +98,10 @@ export declare function clusterFlush(): void
  */
 export declare function clusterGrant(node: number, pairs: Float64Array): void
 
-/** The id of node `name` (interned once for the life of the OS process). */
+/**
+ * The id of node `name` (kept while the node is needed; a forgotten id
+ * still resolves, but JS drops its cache when `cluster_forget_epoch` changes).
+ */
 export declare function clusterIntern(name: string): number
 
 /**
@@ -181,6 +187,12 @@ export interface Drained {
   /** The encoded payloads, back to back. */
   bytes: Buffer
 }
+
+/** A fresh identity secret (32 random bytes) for `startNode({ identity })`. */
+export declare function identityGenerate(): Buffer
+
+/** The public key (32 bytes) of identity secret `secret`, the one peers pin. */
+export declare function identityPublic(secret: Uint8Array): Buffer
 
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
@@ -307,6 +319,13 @@ export interface NodeOptions {
    * 0 turns credit off (negative: the default).
    */
   credit: number
+  /** This node's identity secret (32 bytes), if it has one. */
+  identity?: Uint8Array
+  /** Peer names whose identity keys are pinned, and those keys (32 bytes each). */
+  pinnedNames: Array<string>
+  pinnedKeys: Array<Uint8Array>
+  /** Refuse peers whose name is not pinned. */
+  onlyPinned: boolean
 }
 
 /** A known peer node. */
@@ -319,6 +338,8 @@ export interface PeerState {
   epoch: number
   /** Why the last connection attempt or link failed. */
   error?: string
+  /** The identity key it proved (64 hex characters), if any. */
+  key?: string
 }
 
 /**
@@ -546,6 +567,18 @@ export declare function stmWrite(id: number, len: number): void
 
 /** Buffers a write of `bytes` (too large for the scratch block) to `id`. */
 export declare function stmWriteBig(id: number, bytes: Uint8Array): void
+
+/** The longest BigInt (characters, sign included) a node accepts. */
+export declare const TERM_MAX_BIGINT: number
+
+/** The deepest value a node accepts from a peer (docs/PROTOCOL.md, 1.1). */
+export declare const TERM_MAX_DEPTH: number
+
+/**
+ * Why `bytes` would close a link if a peer sent them as a value, or null
+ * when they are exactly one well-formed value.
+ */
+export declare function termCheck(bytes: Uint8Array): string | null
 
 /** Takes everything queued for `thread` in one call. */
 export declare function threadDrain(thread: number): Drained

@@ -5,11 +5,12 @@
 
 use crate::{slots, TABLE, THREADS};
 use bfly_cluster::envelope::{Frame, Request, NODE_TARGET};
-use bfly_cluster::{Allow, Cluster, Config};
+use bfly_cluster::{Allow, Cluster, Config, Keys};
 use bfly_core::{Id, RemoteRel};
+use bfly_net::identity::Identity;
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
-use napi::bindgen_prelude::Uint8Array;
+use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -128,6 +129,13 @@ pub struct NodeOptions {
     /// User messages in flight per remote process before senders wait;
     /// 0 turns credit off (negative: the default).
     pub credit: i32,
+    /// This node's identity secret (32 bytes), if it has one.
+    pub identity: Option<Uint8Array>,
+    /// Peer names whose identity keys are pinned, and those keys (32 bytes each).
+    pub pinned_names: Vec<String>,
+    pub pinned_keys: Vec<Uint8Array>,
+    /// Refuse peers whose name is not pinned.
+    pub only_pinned: bool,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -153,6 +161,22 @@ pub fn cluster_start(opts: NodeOptions) -> napi::Result<String> {
     if opts.max_queued_bytes >= 1.0 {
         limits.max_queued = opts.max_queued_bytes as usize;
     }
+    let key32 = |b: &[u8], what: &str| -> napi::Result<[u8; 32]> {
+        b.try_into()
+            .map_err(|_| err(format!("{what} must be exactly 32 bytes")))
+    };
+    let mut keys = Keys {
+        own: match &opts.identity {
+            Some(s) => Some(Identity::from_secret(key32(s, "the identity key")?)),
+            None => None,
+        },
+        only_pinned: opts.only_pinned,
+        ..Keys::default()
+    };
+    for (n, k) in opts.pinned_names.into_iter().zip(&opts.pinned_keys) {
+        let key = key32(k, &format!("the key pinned for '{n}'"))?;
+        keys.pinned.insert(n, key);
+    }
     let cfg = Config {
         name: opts.name,
         listen: opts.listen,
@@ -161,6 +185,7 @@ pub fn cluster_start(opts: NodeOptions) -> napi::Result<String> {
         limits,
         agent: opts.agent as Id,
         credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
+        keys,
     };
     cluster()?.start(cfg).map_err(err)
 }
@@ -179,10 +204,32 @@ pub fn cluster_name() -> Option<String> {
     node_name()
 }
 
-/// The id of node `name` (interned once for the life of the OS process).
+/// The id of node `name` (kept while the node is needed; a forgotten id
+/// still resolves, but JS drops its cache when `cluster_forget_epoch` changes).
 #[napi]
 pub fn cluster_intern(name: String) -> napi::Result<u32> {
     Ok(cluster()?.intern(&name))
+}
+
+/// Changes whenever the node forgets peers: ids cached by name are stale.
+#[napi]
+pub fn cluster_forget_epoch() -> u32 {
+    CLUSTER.get().map_or(0, Cluster::epoch)
+}
+
+/// A fresh identity secret (32 random bytes) for `startNode({ identity })`.
+#[napi]
+pub fn identity_generate() -> Buffer {
+    Identity::generate().secret_bytes().to_vec().into()
+}
+
+/// The public key (32 bytes) of identity secret `secret`, the one peers pin.
+#[napi]
+pub fn identity_public(secret: Uint8Array) -> napi::Result<Buffer> {
+    let s: [u8; 32] = secret[..]
+        .try_into()
+        .map_err(|_| napi::Error::from_reason("an identity secret is exactly 32 bytes"))?;
+    Ok(Identity::from_secret(s).public().to_vec().into())
 }
 
 /// Where node `name` listens (seed register-server).
@@ -203,6 +250,8 @@ pub struct PeerState {
     pub epoch: u32,
     /// Why the last connection attempt or link failed.
     pub error: Option<String>,
+    /// The identity key it proved (64 hex characters), if any.
+    pub key: Option<String>,
 }
 
 /// Every known peer node.
@@ -219,6 +268,9 @@ pub fn cluster_peers() -> Vec<PeerState> {
             state: p.state.to_string(),
             epoch: p.epoch,
             error: p.error,
+            key: p
+                .key
+                .map(|k| k.iter().map(|b| format!("{b:02x}")).collect()),
         })
         .collect()
 }
@@ -253,8 +305,9 @@ pub enum RemoteCode {
     OutOfCredit = -2,
 }
 
-fn is_node() -> bool {
-    CLUSTER.get().and_then(Cluster::name).is_some()
+/// The cluster, while this runtime is a node.
+fn node() -> Option<&'static Cluster> {
+    CLUSTER.get().filter(|d| d.name().is_some())
 }
 
 /// `exit()` from local `from` to process `to` of node `node`.
@@ -277,10 +330,10 @@ pub fn cluster_exit(reason: Uint8Array) -> bool {
 #[napi]
 pub fn cluster_link() -> i32 {
     let [node, from, to] = slots();
-    if !is_node() {
+    let Some(d) = self::node() else {
         return RemoteCode::NotANode as i32;
-    }
-    match TABLE.link_remote(from, node as u32, to) {
+    };
+    match d.relate(node as u32, |n| TABLE.link_remote(from, n, to)) {
         Ok(true) => i32::from(send(node, Frame::Link { from, to })),
         Ok(false) => 1,
         Err(_) => 0,
@@ -291,7 +344,9 @@ pub fn cluster_link() -> i32 {
 #[napi]
 pub fn cluster_unlink() {
     let [node, from, to] = slots();
-    if TABLE.unlink_remote(from, node as u32, to) {
+    let Some(d) = CLUSTER.get() else { return };
+    // The live id of the node (a JS cache may hold a forgotten one).
+    if TABLE.unlink_remote(from, d.live(node as u32), to) {
         send(node, Frame::Unlink { from, to });
     }
 }
@@ -299,10 +354,10 @@ pub fn cluster_unlink() {
 /// Local `watcher` monitors `target` (a process id, `NODE_TARGET`, or 0 with
 /// a service `name`) of node `node`.
 fn monitor(node: u64, watcher: u64, target: u64, name: &str) -> f64 {
-    if !is_node() {
+    let Some(d) = self::node() else {
         return f64::from(RemoteCode::NotANode as i32);
-    }
-    match TABLE.monitor_remote(watcher, node as u32, target) {
+    };
+    match d.relate(node as u32, |n| TABLE.monitor_remote(watcher, n, target)) {
         Ok(r) => {
             send(
                 node,
@@ -396,7 +451,11 @@ pub fn cluster_ask(kind: AskKind, body: Uint8Array) -> bool {
 #[napi]
 pub fn cluster_answer(body: Uint8Array) -> bool {
     let [node, to, request, link] = slots();
-    if link != 0 && TABLE.link_remote(link, node as u32, to).is_err() {
+    let Some(d) = CLUSTER.get() else { return false };
+    if link != 0
+        && d.relate(node as u32, |n| TABLE.link_remote(link, n, to))
+            .is_err()
+    {
         return false;
     }
     send(
