@@ -23,7 +23,7 @@
 //! handed to `napi_fatal_exception`, as an uncaught error in any callback.
 
 use crate::THREADS;
-use bfly_cluster::Dist;
+use bfly_cluster::Cluster;
 use bfly_net::reader::{Pumped, Reader, PUMP_BUDGET};
 use napi::sys;
 use std::cell::{Cell, RefCell};
@@ -189,7 +189,7 @@ pub(crate) fn no_wake_needed(thread: u32) -> bool {
 /// of `dist` from now on, when this runtime can: false when it cannot
 /// (no libuv in the host, `allowed` false, BFLY_HOST_READER=0), and the
 /// runtime reads every link.
-pub(crate) fn become_host(env: sys::napi_env, dist: &'static Dist) -> bool {
+pub(crate) fn become_host(env: sys::napi_env, dist: &'static Cluster) -> bool {
     if std::env::var("BFLY_HOST_READER").is_ok_and(|v| v == "0") || uv().is_none() {
         dist.set_host(None);
         return false;
@@ -423,7 +423,7 @@ pub(crate) fn teardown(thread: u32) {
     {
         return;
     }
-    if let Some(d) = crate::dist::DIST.get() {
+    if let Some(d) = crate::cluster::CLUSTER.get() {
         d.set_host(None);
     }
     let polls = HOST.with_borrow(|h| h.as_ref().map(|h| h.polls.clone()).unwrap_or_default());
