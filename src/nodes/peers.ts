@@ -47,22 +47,3 @@ export function flushSoon(): void {
     Promise.resolve().then(flush)
   }
 }
-
-let later = false
-
-function flushNow(): void {
-  later = false
-  native.clusterFlush()
-}
-
-/** Writes what this thread queued natively for other nodes by the next
- * turn of the event loop at the latest: for frames nobody waits for (a
- * call's demonitor), which then ride with whatever this thread sends
- * next in the meantime (the next call's request) instead of leaving in a
- * packet of their own that wakes the peer. */
-export function flushLater(): void {
-  if (!later) {
-    later = true
-    setImmediate(flushNow)
-  }
-}

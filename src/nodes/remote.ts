@@ -12,6 +12,7 @@ import {
   clusterAsk,
   clusterDemonitorName,
   clusterExit,
+  clusterFlushLater,
   clusterLink,
   clusterMonitor,
   clusterMonitorName,
@@ -24,7 +25,7 @@ import {
 } from '../native/index.js'
 import { AwayTarget, awaitAnswer, callFromOf, callRequest } from '../threads/threadcall.js'
 import { refuseFlag, sendOutcome } from './credit.js'
-import { flushLater, sendingTo } from './peers.js'
+import { sendingTo } from './peers.js'
 
 const { NotANode: NOT_A_NODE } = native.RemoteCode
 
@@ -121,7 +122,7 @@ export function callRemote<T>(
   const unmonitor = byName
     ? (m: number) => {
         // The frame leaves with this thread's next frames (peers.ts).
-        if (clusterDemonitorName(sys, m, dest.name)) flushLater()
+        if (clusterDemonitorName(sys, m, dest.name)) clusterFlushLater()
       }
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)

@@ -13,8 +13,7 @@ import { NoProcError } from '../kernel/errors.js'
 import type { Receiver } from '../kernel/receiver.js'
 import { systemPid } from '../kernel/thread.js'
 import { makeRef, nodeName, Pid, Ref } from '../kernel/values.js'
-import { native, procDemonitorDeferred, procMonitor } from '../native/index.js'
-import { flushLater } from '../nodes/peers.js'
+import { clusterFlushLater, native, procDemonitorDeferred, procMonitor } from '../native/index.js'
 import { postNow } from './post.js'
 
 const { LANE_USER: USER, LANE_REPLY: REPLY } = native
@@ -44,7 +43,7 @@ export class AwayTarget implements CallTarget {
 
 function demonitor(monitor: number): void {
   // A remote monitor's frame leaves with this thread's next frames.
-  if (procDemonitorDeferred(systemPid().id, monitor)) flushLater()
+  if (procDemonitorDeferred(systemPid().id, monitor)) clusterFlushLater()
 }
 
 /** A pending call for `target`, answered on the reply lane. `send` sends
