@@ -87,25 +87,6 @@ export function procDemonitor(watcher: number, monitor: number): boolean {
   return native.procDemonitor()
 }
 
-let later = false
-
-function flushNow(): void {
-  later = false
-  native.clusterFlush()
-}
-
-/** Writes what this thread queued natively for other nodes by the next
- * turn of the event loop at the latest: for frames nobody waits for (a
- * call's demonitor), which then ride with whatever this thread sends
- * next in the meantime (the next call's request) instead of leaving in a
- * packet of their own that wakes the peer. */
-export function clusterFlushLater(): void {
-  if (!later) {
-    later = true
-    setImmediate(flushNow)
-  }
-}
-
 /** `procDemonitor` for a call that got its answer: a remote monitor's frame
  * waits for this thread's next cluster flush (the caller schedules one). */
 export function procDemonitorDeferred(watcher: number, monitor: number): boolean {

@@ -15,3 +15,22 @@ export const native: Omit<typeof addon, Raw> = addon
 /** The binding's enums, as types (their values are on `native`). */
 export type { AskKind } from '../../bindings/binding.js'
 export * from './fast.js'
+
+let later = false
+
+function flushNow(): void {
+  later = false
+  addon.clusterFlush()
+}
+
+/** Writes what this thread queued natively for other nodes by the next
+ * turn of the event loop at the latest: for frames nobody waits for (a
+ * call's demonitor), which then ride with whatever this thread sends
+ * next in the meantime (the next call's request) instead of leaving in a
+ * packet of their own that wakes the peer. */
+export function clusterFlushLater(): void {
+  if (!later) {
+    later = true
+    setImmediate(flushNow)
+  }
+}
