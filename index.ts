@@ -1,5 +1,5 @@
 // bfly: Butterfly for Node.js. The public surface (see API.md).
-export { decode, encode } from './src/codec.js'
+export { decode, encode } from './src/kernel/codec.js'
 export {
   MailboxFullError,
   MatchError,
@@ -11,8 +11,7 @@ export {
   RefusedError,
   StmError,
   TimeoutError,
-} from './src/errors.js'
-export { type Clock, RestartWindow } from './src/intensity.js'
+} from './src/kernel/errors.js'
 export {
   type ProcessInfo,
   type ProcessInfoJson,
@@ -20,13 +19,15 @@ export {
   type ProcessStatus,
   processes,
   processInfo,
-} from './src/introspect.js'
-export { type LockOptions, withLocks } from './src/locks.js'
+} from './src/kernel/introspect.js'
+export { call, exit, type From, reply, send } from './src/kernel/messaging.js'
+export { registered, registerService, unregisterService, whereis } from './src/kernel/names.js'
+export { Process } from './src/kernel/process.js'
+export { type ProcessFn, processCount, type SpawnOptions, type SpawnSpec, spawn } from './src/kernel/spawn.js'
+export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/kernel/values.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
-export { call, exit, type From, reply, send } from './src/messaging.js'
-export { registered, registerService, unregisterService, whereis } from './src/names.js'
 export {
   type Capability,
   Node,
@@ -35,12 +36,11 @@ export {
   type PeerInfo,
   registerServer,
   startNode,
-} from './src/node.js'
+} from './src/nodes/node.js'
+export { type LoadedCode, loadCode, RemoteService, remoteService } from './src/nodes/remote.js'
 export type { Observer, ObserverOptions } from './src/observer/options.js'
 export type { ExitView, Snapshot, SupervisorView } from './src/observer/snapshot.js'
-export { configurePool, type PoolOptions, poolInfo, stopPool } from './src/pool.js'
-export { Process } from './src/process.js'
-export { type LoadedCode, loadCode, RemoteService, remoteService } from './src/remote.js'
+export { type Clock, RestartWindow } from './src/otp/intensity.js'
 export {
   BadReturnError,
   type CodeSpec,
@@ -53,13 +53,19 @@ export {
   stopServer,
   UpgradeError,
   upgrade,
-} from './src/server.js'
-export { type ExitQuery, type ExitRecord, exitLog, watchExits } from './src/services/exitmonitor.js'
-export { ensureServices } from './src/services/index.js'
-export { forgetKeepAlive, type KeepAliveOptions, keepAlive, keepAliveStatus } from './src/services/keepalive.js'
-export { configureLog, flushLog, type Level, type LogConfig, log, logFile, logPrint } from './src/services/syslog.js'
-export { type ProcessFn, processCount, type SpawnOptions, type SpawnSpec, spawn } from './src/spawn.js'
-export { atomically, type Tx } from './src/stm.js'
+} from './src/otp/server.js'
+export { type ExitQuery, type ExitRecord, exitLog, watchExits } from './src/otp/services/exitmonitor.js'
+export { ensureServices } from './src/otp/services/index.js'
+export { forgetKeepAlive, type KeepAliveOptions, keepAlive, keepAliveStatus } from './src/otp/services/keepalive.js'
+export {
+  configureLog,
+  flushLog,
+  type Level,
+  type LogConfig,
+  log,
+  logFile,
+  logPrint,
+} from './src/otp/services/syslog.js'
 export {
   type ChildInfo,
   type ChildSpec,
@@ -68,6 +74,8 @@ export {
   type SupervisorSpec,
   supervisor,
   whichChildren,
-} from './src/supervisor.js'
-export { TVar } from './src/tvar.js'
-export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/values.js'
+} from './src/otp/supervisor.js'
+export { type LockOptions, withLocks } from './src/stm/locks.js'
+export { atomically, type Tx } from './src/stm/stm.js'
+export { TVar } from './src/stm/tvar.js'
+export { configurePool, type PoolOptions, poolInfo, stopPool } from './src/threads/pool.js'

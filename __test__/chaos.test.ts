@@ -1,11 +1,11 @@
-// The short version of `npm run chaos` (scripts/chaos.ts): one round of each
+// The short version of `npm run chaos` (tools/chaos.ts): one round of each
 // fault (SIGKILL, SIGSTOP, cut, blackhole) on a 4-node cluster of OS
 // processes; the script checks its own invariants and exits 1 on any.
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
 
-const SCRIPT = fileURLToPath(new URL('../scripts/chaos.ts', import.meta.url))
+const SCRIPT = fileURLToPath(new URL('../tools/chaos.ts', import.meta.url))
 
 test('chaos, short: every fault fires its link once, the rest stay up, services come back, nothing skipped', async (t) => {
   // One round of each fault, however long a loaded machine takes.

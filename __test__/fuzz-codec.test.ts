@@ -1,10 +1,10 @@
-// The short run of the codec fuzz target (fuzz/codec.ts; `npm run fuzz`
+// The short run of the codec fuzz target (tools/fuzz/codec.ts; `npm run fuzz`
 // runs it for a time budget): mutated MessagePack never makes `decode`
 // throw a non-Error, yield a malformed pid or ref, or fail to re-encode.
 import test from 'ava'
-import { fuzzCodec } from '../fuzz/codec.ts'
 import { Pid } from '../index.ts'
-import { decode, encode } from '../src/codec.ts'
+import { decode, encode } from '../src/kernel/codec.ts'
+import { fuzzCodec } from '../tools/fuzz/codec.ts'
 
 test('decode survives 3,000 mutated inputs', (t) => {
   const r = fuzzCodec({ cases: 3000 })

@@ -1,7 +1,7 @@
 // The id table behind the local process map agrees with a Map.
 import test from 'ava'
 import fc from 'fast-check'
-import { IdTable } from '../src/idtable.ts'
+import { IdTable } from '../src/kernel/idtable.ts'
 
 test('IdTable agrees with a Map under random inserts and deletes of fresh ids', (t) => {
   fc.assert(

@@ -26,7 +26,7 @@ import {
   upgrade,
   whereis,
 } from '../index.ts'
-import { installCode } from '../src/code.ts'
+import { installCode } from '../src/nodes/code.ts'
 import { deferred, isDown, isExitFrom, next, reasonOf, run, SHORT, uniqueName } from './helpers.ts'
 
 // installCode writes under BFLY_CODE_DIR: a temp directory of this test run.

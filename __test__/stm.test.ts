@@ -1,8 +1,8 @@
 // STM (API.md, STM): atomically over TVars, retry, orElse, and TVars
 // shared with processes on other threads.
 import test from 'ava'
-import { stmIncrements } from '../bench/stm_work.ts'
 import { atomically, decode, encode, NotPortableError, type Pid, StmError, send, TVar } from '../index.ts'
+import { stmIncrements } from '../tools/bench/stm_work.ts'
 import { deferred, LONG, next, run, SHORT, startFixture, tagged, within } from './helpers.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

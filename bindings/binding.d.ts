@@ -27,7 +27,7 @@ export declare class CompiledMatcher {
   testEncoded(bytes: Uint8Array): number
 }
 
-/** What a peer may ask, as `bfly-dist`'s capability bits. */
+/** What a peer may ask, as `bfly-cluster`'s capability bits. */
 export interface AllowList {
   /** For peers not listed. */
   default: number
@@ -230,7 +230,7 @@ export declare function post(to: number, lane: number, payload: Uint8Array): boo
 /**
  * Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
  * for process `ids[i]` (one N-API call per batch instead of one per
- * message; see `src/crossthread.ts`).
+ * message; see `src/threads/inbox.ts`).
  */
 export declare function postBatch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array): void
 

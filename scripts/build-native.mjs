@@ -41,9 +41,9 @@ if (!force && loads()) {
 console.log(`bfly: no prebuilt native addon loads on ${process.platform}-${process.arch}; building it from source`)
 // Plain cargo keeps the generated loader and types (committed in bindings/)
 // untouched; `npm run build:bindings` regenerates those with @napi-rs/cli.
-run('cargo', ['build', '--release', '-p', 'bfly-node'])
+run('cargo', ['build', '--release', '-p', 'bfly-binding'])
 const target = process.env.CARGO_TARGET_DIR ?? join(root, 'target')
-const lib = join(target, 'release', 'libbfly_node.so')
+const lib = join(target, 'release', 'libbfly_binding.so')
 if (!existsSync(lib)) {
   console.error(`bfly: expected ${lib} after the build; only x86_64-unknown-linux-gnu is supported for now`)
   process.exit(1)

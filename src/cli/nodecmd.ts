@@ -2,13 +2,13 @@
 // services, NODE-INFO (for `bfly ps`), OBSERVER (for `bfly observer`),
 // SHELL (for `bfly shell`) and the user's own services, until SIGINT or
 // SIGTERM.
-import { specifier } from '../code.js'
-import { type Node, startNode } from '../node.js'
+import { specifier } from '../nodes/code.js'
+import { type Node, startNode } from '../nodes/node.js'
 import { startObserverService } from '../observer/index.js'
-import { configureLog, flushLog, log } from '../services/syslog.js'
+import { startNodeInfo } from '../otp/services/nodeinfo.js'
+import { startShell } from '../otp/services/shellservice.js'
+import { configureLog, flushLog, log } from '../otp/services/syslog.js'
 import { readCookie, UsageError, type Values } from './args.js'
-import { startNodeInfo } from './nodeinfo.js'
-import { startShell } from './shellservice.js'
 
 /** Imports `module` and runs its `start(node)` (or default export). */
 async function startServices(module: string, node: Node): Promise<void> {

@@ -3,13 +3,13 @@
 // learns where the target listens, and uses the public primitives.
 import { randomBytes } from 'node:crypto'
 import { inspect } from 'node:util'
-import { call, send } from '../messaging.js'
-import { type Node, registerServer, startNode } from '../node.js'
-import { remoteService, unreachable } from '../remote.js'
-import { spawn } from '../spawn.js'
-import { Pid, TIMEOUT } from '../values.js'
+import { call, send } from '../kernel/messaging.js'
+import { spawn } from '../kernel/spawn.js'
+import { Pid, TIMEOUT } from '../kernel/values.js'
+import { type Node, registerServer, startNode } from '../nodes/node.js'
+import { remoteService, unreachable } from '../nodes/remote.js'
+import { NODE_INFO, type NodeInfo } from '../otp/services/nodeinfo.js'
 import { message, millis, readCookie, type Target, target, UsageError, type Values } from './args.js'
-import { NODE_INFO, type NodeInfo } from './nodeinfo.js'
 
 /** A link to the node a command operates. */
 export interface Session {

@@ -8,9 +8,9 @@ import { createInterface } from 'node:readline'
 import repl from 'node:repl'
 import { PassThrough } from 'node:stream'
 import * as bfly from '../../index.js'
+import { type EvalAnswer, SHELL } from '../otp/services/shellservice.js'
 import type { Values } from './args.js'
 import { callService, type Session } from './remotecmds.js'
-import { type EvalAnswer, SHELL } from './shellservice.js'
 
 /** The names Tab completes: the bfly API and the shell's own globals. */
 export const COMPLETIONS = [...Object.keys(bfly), 'node', 'console'].sort()

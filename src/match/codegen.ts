@@ -3,7 +3,7 @@
 // test that needs it; large or shared ones become a state machine with
 // lazily loaded reads. Either way each property read, length read and
 // test happens at most once per match.
-import { Pid } from '../values.js'
+import { Pid } from '../kernel/values.js'
 import { type Dag, declared, type Lit, type Test } from './dag.js'
 import type { Tables } from './ir.js'
 

@@ -1,4 +1,4 @@
-// The compiled DAG as the core serializes it (crates/core/src/pattern).
+// The compiled DAG as the core serializes it (crates/pattern/src).
 
 export type Step = { s: 'root' } | { s: 'index'; v: number } | { s: 'key'; v: string }
 export type Lit =

@@ -1,7 +1,7 @@
 // The interpreter back end: evaluates the DAG directly, for environments
 // that forbid code generation. Same results as the generated code (both
 // are tested against a naive reference).
-import { Pid } from '../values.js'
+import { Pid } from '../kernel/values.js'
 import { type Dag, declared, litValue, type Test } from './dag.js'
 import type { Tables } from './ir.js'
 

@@ -1,4 +1,4 @@
-// JS patterns to the compiler's IR (crates/core/src/pattern/ir.rs), with
+// JS patterns to the compiler's IR (crates/pattern/src/ir.rs), with
 // the tables of what only JS can hold: constants, classes and guards.
 // Malformed patterns are refused here, when `match` builds the matcher.
 import { Pattern } from './patterns.js'

@@ -1,7 +1,7 @@
 // match(...clauses): one compiled matcher (seed MATCH), isMatching, and
 // what p.recv needs from a matcher.
-import { MatchError } from '../errors.js'
-import { native } from '../native.js'
+import { MatchError } from '../kernel/errors.js'
+import { native } from '../native/addon.js'
 import { type Compiled, type Direct, FAIL, generate } from './codegen.js'
 import type { Dag, Row } from './dag.js'
 import { interpret } from './interpret.js'

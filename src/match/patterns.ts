@@ -1,5 +1,5 @@
 // The P builders: patterns as values, with the types they match and select.
-import type { Pid } from '../values.js'
+import type { Pid } from '../kernel/values.js'
 
 /** The key of an anonymous selection in a selection map. */
 export declare const ANON: unique symbol
@@ -7,7 +7,7 @@ export type Anon = typeof ANON
 
 declare const phantom: unique symbol
 
-/** The IR node a builder stands for (see crates/core/src/pattern/ir.rs). */
+/** The IR node a builder stands for (see crates/pattern/src/ir.rs). */
 export type Node =
   | { k: 'any' }
   | { k: 'type'; t: 'string' | 'number' | 'boolean' | 'bigint' | 'symbol' | 'nullish' | 'pid' }

@@ -1,9 +1,9 @@
 // The observer of a node: the OBSERVER service (answers snapshot calls,
 // for `bfly observer` on another OS process) and the local web page.
-import { whereis } from '../names.js'
-import type { Node } from '../node.js'
-import { makeServer } from '../server.js'
-import type { Pid } from '../values.js'
+import { whereis } from '../kernel/names.js'
+import type { Pid } from '../kernel/values.js'
+import type { Node } from '../nodes/node.js'
+import { makeServer } from '../otp/server.js'
 import { serveObserver } from './http.js'
 import type { Observer, ObserverOptions } from './options.js'
 import { snapshot } from './snapshot.js'

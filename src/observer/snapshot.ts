@@ -2,12 +2,12 @@
 // from public primitives only (processes, whichChildren, exitLog,
 // node.peers), as plain JSON-ready values so the same snapshot travels
 // over the encrypted link (OBSERVER service) and over Server-Sent Events.
-import { describe } from '../errors.js'
-import { infoJson, type ProcessInfo, type ProcessInfoJson, processes } from '../introspect.js'
-import type { Node, PeerInfo } from '../node.js'
-import { exitLog } from '../services/exitmonitor.js'
-import { processCount } from '../spawn.js'
-import { whichChildren } from '../supervisor.js'
+import { describe } from '../kernel/errors.js'
+import { infoJson, type ProcessInfo, type ProcessInfoJson, processes } from '../kernel/introspect.js'
+import { processCount } from '../kernel/spawn.js'
+import type { Node, PeerInfo } from '../nodes/node.js'
+import { exitLog } from '../otp/services/exitmonitor.js'
+import { whichChildren } from '../otp/supervisor.js'
 
 /** A supervisor and its children (`whichChildren`), in start order. */
 export interface SupervisorView {

@@ -3,16 +3,14 @@
 //! messages from other threads and nodes reach a JS thread.
 //!
 //! Pure Rust with no N-API types, so everything here is tested by
-//! `cargo test` alone. The binding crate (`crates/node`) only adapts it.
+//! `cargo test` alone. The binding crate (`crates/binding`) only adapts it.
 
 pub mod departure;
 pub mod inbox;
 mod nodetable;
-pub mod pattern;
 pub mod placement;
 mod registry;
 pub mod remote;
-pub mod stm;
 pub mod systable;
 pub mod table;
 

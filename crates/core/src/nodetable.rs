@@ -6,8 +6,8 @@
 //! read by any thread without a lock, or inside a transaction, so that
 //! `atomically(tx => tx.node(n) === 'up' || tx.retry())` waits for a node.
 
-use crate::stm::{Transaction, TxError};
 use crate::table::ProcessTable;
+use bfly_stm::{Transaction, TxError};
 
 /// The state of this node's link to another node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,7 @@ impl ProcessTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stm::Park;
+    use bfly_stm::Park;
 
     #[test]
     fn a_waiting_transaction_wakes_when_the_node_comes_up() {

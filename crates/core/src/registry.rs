@@ -6,9 +6,9 @@
 //! process it removes in the same step. Reads take no lock and see a
 //! committed state; a transaction can read names together with user TVars.
 
-use crate::stm::{Transaction, TxError, Wake};
 use crate::systable::{Change, SysTable};
 use crate::table::{Id, ProcessTable, ThreadId};
+use bfly_stm::{Transaction, TxError, Wake};
 
 /// Why a name could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq)]

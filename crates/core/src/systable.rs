@@ -17,7 +17,7 @@
 //! keys come and go (a TVar per key could not be freed while a transaction
 //! might hold it in its read set).
 
-use crate::stm::{Stm, TVar, Transaction, TxError, Wake};
+use bfly_stm::{Stm, TVar, Transaction, TxError, Wake};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(t.tx_get(&mut tx, "svc").unwrap(), None);
         tx.read(flag.id()).unwrap();
         let wake = match tx.wait(7) {
-            crate::stm::Park::Parked(w) => w,
+            bfly_stm::Park::Parked(w) => w,
             other => panic!("expected a park, got {other:?}"),
         };
         // Another key in another bucket may or may not wake it; the key it read must.

@@ -7,8 +7,8 @@
 //! told the target is gone (`NoProc`). Nothing is ever half-linked.
 
 use crate::remote::{NodeId, RemoteRel};
-use crate::stm::{Stm, Wake};
 use crate::systable::SysTable;
+use bfly_stm::{Stm, Wake};
 use parking_lot::Mutex;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,8 +19,9 @@ use std::sync::{Arc, OnceLock};
 pub type Id = u64;
 /// A monitor or call reference, unique for the life of the OS process.
 pub type RefId = u64;
-/// The JS thread (N-API environment) that runs a process.
-pub type ThreadId = u32;
+/// The JS thread (N-API environment) that runs a process (defined in
+/// `bfly_stm`, the lowest crate that names threads).
+pub use bfly_stm::ThreadId;
 
 /// The target of a link or monitor is not (or no longer) alive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

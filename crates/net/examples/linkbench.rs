@@ -1,5 +1,5 @@
 //! One side of an SL1 throughput test between two OS processes on
-//! 127.0.0.1 (bench/remote.ts runs both):
+//! 127.0.0.1 (tools/bench/remote.ts runs both):
 //!
 //! ```text
 //! linkbench server --port P --size N --count C [--cookie HEX]

@@ -1,5 +1,5 @@
 //! SL1's per-frame CPU cost without any I/O, to tell it apart from the
-//! socket cost in bench/remote.ts's link numbers:
+//! socket cost in tools/bench/remote.ts's link numbers:
 //!
 //! ```text
 //! cargo run --release -p bfly-net --example sealbench [-- SIZE...]

@@ -1,9 +1,9 @@
-//! Mutation fuzzing (fuzz/mutate.rs; `npm run fuzz` for the long run) of
+//! Mutation fuzzing (tools/fuzz/mutate.rs; `npm run fuzz` for the long run) of
 //! what a peer's bytes reach: the SL1 frame decoder and the handshake state
 //! machine. Beyond "never panics", each checks authentication: from a
 //! mutated input, only what the genuine sender sealed may come out.
 
-#[path = "../../../fuzz/mutate.rs"]
+#[path = "../../../tools/fuzz/mutate.rs"]
 mod mutate;
 
 use bfly_net::frame::{sealed_len, Kind, Opener, Sealer};

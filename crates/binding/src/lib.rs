@@ -1,0 +1,331 @@
+//! The napi-rs binding: a thin adapter from JS calls to `bfly-core`.
+//!
+//! No logic lives here beyond argument conversion. Ids cross as JS numbers
+//! (the core keeps them below 2^53). Every function is synchronous and
+//! takes the core's lock at most once.
+
+use bfly_core::{Lane, ProcessTable, Threads};
+use napi::bindgen_prelude::{Float64Array, Function, Uint32Array, Uint8Array};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::Env;
+use napi_derive::napi;
+use std::cell::Cell;
+use std::sync::LazyLock;
+
+pub mod introspect;
+pub mod names;
+pub mod pool;
+pub mod stm;
+
+/// Process-wide: shared by every worker thread (each its own N-API env).
+/// Its system tables (names, nodes) live in the STM that user transactions
+/// use, so `tx.whereis` reads them with the user's TVars.
+pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
+    let t = ProcessTable::new();
+    t.set_waker(stm::wake_all);
+    t
+});
+pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
+
+pub mod dist;
+pub mod dist_send;
+pub mod drain;
+
+/// Hot functions take their arguments from a per-thread `Float64Array`
+/// that JS fills before the call: converting one JS number argument costs
+/// ~60 ns through N-API here, reading the shared slot a few.
+#[derive(Clone, Copy)]
+struct Args {
+    ptr: *const f64,
+    len: usize,
+}
+
+thread_local! {
+    static ARGS: Cell<Args> = const { Cell::new(Args { ptr: std::ptr::null(), len: 0 }) };
+    static THREAD: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The JS thread this OS thread runs (0 before `thread_register`).
+pub(crate) fn current_thread() -> u32 {
+    THREAD.with(Cell::get)
+}
+
+/// Argument `i` of the current hot call, 0 when unset or out of range.
+pub(crate) fn arg(i: usize) -> u64 {
+    let v = ARGS.with(Cell::get);
+    let x = if i < v.len && !v.ptr.is_null() {
+        // SAFETY: `ptr`/`len` describe the data of the Float64Array that
+        // this thread passed to `thread_register`; the JS side keeps that
+        // array referenced for the life of the environment (a module
+        // constant), its buffer is off-heap (over 64 bytes) and never
+        // detached, and only this thread, during that environment's life,
+        // calls the functions that read it.
+        unsafe { *v.ptr.add(i) }
+    } else {
+        0.0
+    };
+    x as u64
+}
+
+/// Registers the calling JS thread. `wake` is called (on that thread, at
+/// most once per batch) when deliveries from other threads are waiting; it
+/// does not keep the event loop alive by itself. `args` is the thread's
+/// argument block for the hot calls (at least 16 slots, kept alive by JS).
+/// When the thread's environment is torn down (a worker ends), its
+/// processes die with reason 'thread_exit', and their links and monitors on
+/// other threads are signalled (`node` names the pids in those signals).
+#[napi]
+pub fn thread_register(
+    env: Env,
+    wake: Function<(), ()>,
+    args: Float64Array,
+    node: String,
+    reserved: Option<u32>,
+) -> napi::Result<u32> {
+    if args.len() < 16 {
+        return Err(napi::Error::from_reason(
+            "thread_register: args needs 16 slots",
+        ));
+    }
+    let tsfn = wake
+        .build_threadsafe_function::<()>()
+        .weak::<true>()
+        .callee_handled::<false>()
+        .build()?;
+    let waker: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+        tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking);
+    });
+    let id = match reserved {
+        // A pool worker takes the id its spawner reserved (see pool.rs).
+        Some(id) => {
+            if !THREADS.attach(id, waker) {
+                return Err(napi::Error::from_reason(format!(
+                    "thread_register: thread {id} is not a reserved, unattached thread"
+                )));
+            }
+            id
+        }
+        None => THREADS.add(waker),
+    };
+    ARGS.with(|a| {
+        a.set(Args {
+            ptr: args.as_ptr(),
+            len: args.len(),
+        })
+    });
+    THREAD.with(|t| t.set(id));
+    env.add_env_cleanup_hook(id, move |id| {
+        pool::depart(id, &node);
+    })?;
+    Ok(id)
+}
+
+/// Posts an encoded message (`lane` 0), signal (1) or call reply (2) to whichever
+/// thread owns `to`. False when `to` is not alive.
+#[napi]
+pub fn post(to: i64, lane: u32, payload: Uint8Array) -> bool {
+    let lane = match lane {
+        1 => Lane::Signal,
+        2 => Lane::Reply,
+        _ => Lane::User,
+    };
+    THREADS.post(&TABLE, to as u64, lane, payload.to_vec())
+}
+
+/// Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
+/// for process `ids[i]` (one N-API call per batch instead of one per
+/// message; see `src/threads/inbox.ts`).
+#[napi]
+pub fn post_batch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array) -> napi::Result<()> {
+    if ids.len() != ends.len()
+        || ends.windows(2).any(|w| w[0] > w[1])
+        || ends.last().is_some_and(|&e| e as usize > bytes.len())
+    {
+        return Err(napi::Error::from_reason(
+            "post_batch: ids and ends disagree with the bytes",
+        ));
+    }
+    let starts = std::iter::once(0).chain(ends.iter().map(|&e| e as usize));
+    let msgs = ids
+        .iter()
+        .zip(starts.zip(ends.iter()))
+        .map(|(&id, (s, &e))| (id as u64, &bytes[s..e as usize]));
+    THREADS.post_batch(&TABLE, msgs);
+    Ok(())
+}
+
+/// A new live process owned by the calling thread.
+#[napi]
+pub fn proc_spawn() -> f64 {
+    TABLE.spawn(THREAD.with(Cell::get)) as f64
+}
+
+/// The calling thread's system pid: it never exits while its thread lives,
+/// and goes with the thread.
+#[napi]
+pub fn proc_spawn_system() -> f64 {
+    TABLE.spawn(THREAD.with(Cell::get)) as f64
+}
+
+/// A new process linked to args[0] in one step; 0 when that one is dead.
+#[napi]
+pub fn proc_spawn_link() -> f64 {
+    TABLE
+        .spawn_link(THREAD.with(Cell::get), arg(0))
+        .map_or(0.0, |id| id as f64)
+}
+
+thread_local! {
+    /// The effects of the last `proc_exit` on this thread, fetched by
+    /// `proc_exit_effects` only when there are any (most processes have
+    /// none, and returning an empty array per exit would allocate).
+    static EFFECTS: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Set in `proc_exit`'s result when the process had relations on other
+/// nodes: call `proc_exit_remote` with the encoded reason.
+const REMOTE_EFFECTS: i32 = 1 << 30;
+
+/// Removes args[0]. Returns -1 when it was already gone, otherwise the length
+/// of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1 when
+/// there is nothing to notify, more when `proc_exit_effects` has them; with
+/// `REMOTE_EFFECTS` set when `proc_exit_remote` must be called.
+#[napi]
+pub fn proc_exit() -> i32 {
+    let id = arg(0);
+    let Some(mut x) = TABLE.exit(id) else {
+        return -1;
+    };
+    let remote = match x.remote.take() {
+        Some(r) => {
+            dist::stash_exit(id, r);
+            REMOTE_EFFECTS
+        }
+        None => 0,
+    };
+    if x.links.is_empty() && x.monitors.is_empty() {
+        return 1 | remote;
+    }
+    remote
+        | EFFECTS.with_borrow_mut(|v| {
+            v.clear();
+            v.push(x.links.len() as i64);
+            v.extend(x.links.iter().map(|&l| l as i64));
+            for (r, w) in x.monitors {
+                v.push(r as i64);
+                v.push(w as i64);
+            }
+            v.len() as i32
+        })
+}
+
+/// The effects of this thread's last `proc_exit` (see there).
+#[napi]
+pub fn proc_exit_effects() -> Vec<i64> {
+    EFFECTS.with_borrow_mut(std::mem::take)
+}
+
+/// Links args[0] and args[1]; false when either is dead.
+#[napi]
+pub fn proc_link() -> bool {
+    TABLE.link(arg(0), arg(1)).is_ok()
+}
+
+/// Unlinks args[0] and args[1].
+#[napi]
+pub fn proc_unlink() {
+    TABLE.unlink(arg(0), arg(1))
+}
+
+/// args[0] monitors args[1]: the ref id, or 0 when args[1] is dead.
+#[napi]
+pub fn proc_monitor() -> f64 {
+    TABLE.monitor(arg(0), arg(1)).map_or(0.0, |r| r as f64)
+}
+
+/// Removes monitor args[1] of watcher args[0] (on a local or a remote
+/// process); whether it was active.
+#[napi]
+pub fn proc_demonitor() -> bool {
+    TABLE.demonitor(arg(0), arg(1)) || dist::demonitor(arg(0), arg(1), None)
+}
+
+/// Whether args[0] is alive.
+#[napi]
+pub fn proc_alive() -> bool {
+    TABLE.alive(arg(0))
+}
+
+/// The processes linked to `id`.
+#[napi]
+pub fn proc_links(id: i64) -> Vec<i64> {
+    TABLE
+        .links_of(id as u64)
+        .into_iter()
+        .map(|l| l as i64)
+        .collect()
+}
+
+/// How many processes are alive in this OS process (all threads).
+#[napi]
+pub fn proc_count() -> u32 {
+    TABLE.len() as u32
+}
+
+/// Reserves `n` fresh ids (for refs) and returns the first.
+#[napi]
+pub fn ids_reserve(n: u32) -> i64 {
+    TABLE.reserve(n as u64) as i64
+}
+
+/// A matcher compiled by the core: its DAG for the JS back ends, its
+/// explanation, and the Rust evaluator over encoded messages.
+#[napi]
+pub struct CompiledMatcher {
+    m: bfly_pattern::Matcher,
+    classes: Vec<String>,
+    guards: Vec<String>,
+}
+
+#[napi]
+impl CompiledMatcher {
+    /// Compiles the JSON pattern IR; throws with the reason when malformed.
+    #[napi(constructor)]
+    pub fn new(ir: String) -> napi::Result<Self> {
+        let c = bfly_pattern::parse(&ir).map_err(napi::Error::from_reason)?;
+        let m = bfly_pattern::compile(&c.clauses).map_err(napi::Error::from_reason)?;
+        Ok(CompiledMatcher {
+            m,
+            classes: c.classes,
+            guards: c.guards,
+        })
+    }
+
+    /// The compiled DAG as JSON (for the JS code generator and interpreter).
+    #[napi]
+    pub fn dag(&self) -> napi::Result<String> {
+        serde_json::to_string(&self.m).map_err(|e| napi::Error::from_reason(e.to_string()))
+    }
+
+    /// The compiled DAG as readable text.
+    #[napi]
+    pub fn explain(&self) -> String {
+        let names = bfly_pattern::explain::Names {
+            classes: &self.classes,
+            guards: &self.guards,
+        };
+        bfly_pattern::explain::explain(&self.m, &names)
+    }
+
+    /// Runs the matcher on an encoded value without decoding it: the
+    /// winning clause, -1 when none matches, -2 when only JS can decide.
+    #[napi]
+    pub fn test_encoded(&self, bytes: Uint8Array) -> i32 {
+        use bfly_pattern::{eval, mp::Mp, Outcome};
+        match eval(&self.m, &Mp::new(&bytes)) {
+            Outcome::Matched { clause, .. } => clause as i32,
+            Outcome::NoMatch => -1,
+            Outcome::NeedsJs => -2,
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The send bound before a link is up: a peer that accepts TCP connections
+//! but never answers the handshake cannot make this node queue without
+//! end; past `Limits::max_queued` bytes the attempt fails like a lost link.
+
+use bfly_cluster::envelope::Frame;
+use bfly_cluster::{Allow, Config, Dist};
+use bfly_core::{ProcessTable, Threads};
+use bfly_net::keys::Cookie;
+use bfly_net::link::Limits;
+use std::time::Duration;
+
+#[test]
+fn frames_for_a_peer_that_never_answers_are_bounded() {
+    // The kernel completes connects into the backlog; nobody ever reads.
+    let deaf = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
+    let th: &'static Threads = Box::leak(Box::new(Threads::new()));
+    let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).unwrap()));
+    let agent = t.spawn(th.add(Box::new(|| {})));
+    d.start(Config {
+        name: "a@127.0.0.1".into(),
+        listen: "127.0.0.1:0".into(),
+        cookie: Cookie::new(&[1; 32]).unwrap(),
+        allow: Allow::default(),
+        limits: Limits {
+            handshake: Duration::from_secs(30),
+            max_queued: 1 << 20,
+            ..Limits::default()
+        },
+        agent,
+        credit: bfly_cluster::DEFAULT_CREDIT,
+    })
+    .unwrap();
+    d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());
+    let id = d.intern("deaf@127.0.0.1");
+    let frame = Frame::Send {
+        to: 1,
+        msg: &[0; 64 << 10],
+    }
+    .encode();
+    // 16 MiB for a peer whose handshake never finishes (deadline 30 s).
+    for _ in 0..256 {
+        assert!(d.send(id, frame.clone()));
+    }
+    let p = d
+        .peers()
+        .into_iter()
+        .find(|p| p.name == "deaf@127.0.0.1")
+        .unwrap();
+    assert_eq!(
+        p.error.as_deref(),
+        Some("peer not reading: send queue over its limit"),
+        "state {}",
+        p.state
+    );
+}

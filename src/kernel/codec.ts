@@ -1,0 +1,287 @@
+// The portable codec: MessagePack (msgpackr) with bfly's extension types.
+// Values are checked and boxed in one walk before packing, so a value that
+// cannot travel is refused with its path and nothing is sent.
+//
+// Extension types (application range); each one's data is the MessagePack
+// encoding of the payload shown:
+//   1 Pid [node, id]   2 Ref [node, id]   3 Symbol key (Symbol.for)
+//   4 Error [name, message, stack]   5 Map [k0, v0, k1, v1, ...]
+//   6 Set [e0, e1, ...]   7 BigInt (decimal string)
+//   8 TVar [instance, id] (src/stm/tvar.ts; registered with portableClass)
+// Date uses MessagePack's standard timestamp extension (-1); -0 is a float64.
+import { addExtension, Packr } from 'msgpackr'
+import { NotPortableError } from './errors.js'
+import { Pid, Ref } from './values.js'
+
+class Boxed {
+  constructor(readonly v: unknown) {}
+}
+class SymBox extends Boxed {}
+class ErrBox extends Boxed {}
+class MapBox extends Boxed {}
+class SetBox extends Boxed {}
+class BigBox extends Boxed {}
+
+// Each extension's data is one complete MessagePack value (its payload),
+// so any MessagePack decoder can skip or read it, and the Rust evaluator
+// can look inside it in place.
+const inner = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
+
+function ext<C>(
+  Class: abstract new (...a: never[]) => C,
+  type: number,
+  write: (v: C) => unknown,
+  read: (d: never) => unknown,
+) {
+  addExtension({
+    Class: Class as unknown as new () => C,
+    type,
+    pack: (v: C) => inner.pack(write(v)),
+    unpack: (b: Uint8Array) => read(inner.unpack(b) as never),
+  })
+}
+
+/** A pid's or ref's payload, checked: bytes from a peer may hold anything
+ * (found by tools/fuzz/codec.ts: a string payload made a Pid of its letters). */
+function idPair(what: string, d: unknown): [string, number] {
+  if (!Array.isArray(d) || d.length !== 2 || typeof d[0] !== 'string' || !Number.isSafeInteger(d[1]) || d[1] < 0)
+    throw new TypeError(`decode: a malformed ${what} (its payload must be [node, id])`)
+  return d as [string, number]
+}
+
+ext(
+  Pid,
+  1,
+  (p) => [p.node, p.id],
+  (d: unknown) => new Pid(...idPair('pid', d)),
+)
+ext(
+  Ref,
+  2,
+  (r) => [r.node, r.id],
+  (d: unknown) => new Ref(...idPair('ref', d)),
+)
+ext(
+  SymBox,
+  3,
+  (b) => b.v,
+  (k: string) => Symbol.for(k),
+)
+ext(
+  ErrBox,
+  4,
+  (b) => b.v,
+  ([name, message, stack]: [string, string, string | null]) => {
+    const e = new Error(message)
+    e.name = name
+    e.stack = stack ?? undefined
+    return e
+  },
+)
+ext(
+  MapBox,
+  5,
+  (b) => b.v,
+  (a: unknown[]) => {
+    const m = new Map()
+    for (let i = 0; i < a.length; i += 2) m.set(a[i], a[i + 1])
+    return m
+  },
+)
+ext(
+  SetBox,
+  6,
+  (b) => b.v,
+  (a: unknown[]) => new Set(a),
+)
+ext(
+  BigBox,
+  7,
+  (b) => b.v,
+  (s: string) => BigInt(s),
+)
+
+// -0 is written as a standard float64 (msgpackr would write the integer 0).
+class NegZero {}
+const NEG_ZERO = new NegZero()
+addExtension({
+  Class: NegZero,
+  type: 127,
+  // msgpackr lets pack() write raw bytes through `alloc` and return nothing
+  // (its typings only show the Buffer-returning form).
+  pack: ((_v: NegZero, alloc: (n: number) => { target: Uint8Array; position: number }) => {
+    const { target, position } = alloc(9)
+    target.set([0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0], position)
+  }) as unknown as (v: NegZero) => Uint8Array,
+  unpack: () => -0,
+})
+
+// Classes other modules make portable (portableClass), passed through
+// `portable` as they are and packed by their own extension.
+const registered: (abstract new (...a: never[]) => unknown)[] = []
+
+/** Makes instances of `Class` portable as extension `type` (see the table
+ * above): `write` gives the payload, `read` makes the value back. */
+export function portableClass<C>(
+  Class: abstract new (...a: never[]) => C,
+  type: number,
+  write: (v: C) => unknown,
+  read: (d: never) => unknown,
+): void {
+  registered.push(Class)
+  ext(Class, type, write, read)
+}
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
+
+const NOT_LEAF: unique symbol = Symbol('not a leaf')
+const WHY: Record<string, string> = {
+  symbol: 'a local symbol (only Symbol.for symbols travel)',
+  undefined: 'undefined (use null)',
+  function: 'a function',
+}
+
+/** `v` boxed when it is a portable leaf (a scalar, null, a pid, ref, date
+ * or bytes); NOT_LEAF for an object to walk or a value that cannot travel. */
+function boxLeaf(v: unknown): unknown {
+  switch (typeof v) {
+    case 'number':
+      return v === 0 && 1 / v < 0 ? NEG_ZERO : v
+    case 'string':
+    case 'boolean':
+      return v
+    case 'bigint':
+      return new BigBox(v.toString())
+    case 'symbol': {
+      const k = Symbol.keyFor(v)
+      return k === undefined ? NOT_LEAF : new SymBox(k)
+    }
+    case 'undefined':
+    case 'function':
+      return NOT_LEAF
+  }
+  if (v === null || v instanceof Pid || v instanceof Ref || v instanceof Date || v instanceof Uint8Array) return v
+  return NOT_LEAF
+}
+
+/** Checks `v` is portable and boxes the types MessagePack lacks. */
+function portable(v: unknown, path: string, seen: Set<object>): unknown {
+  const leaf = boxLeaf(v)
+  if (leaf !== NOT_LEAF) return leaf
+  if (typeof v !== 'object') throw new NotPortableError(path, WHY[typeof v] ?? typeof v)
+  const o = v as object
+  if (seen.has(o)) throw new NotPortableError(path, 'a cyclic reference')
+  seen.add(o)
+  let out: unknown
+  if (Array.isArray(o)) {
+    out = o.map((x, i) => portable(x, `${path}[${i}]`, seen))
+  } else if (o instanceof Map) {
+    const a: unknown[] = []
+    let i = 0
+    for (const [k, x] of o) {
+      a.push(portable(k, `${path}.<key ${i}>`, seen), portable(x, `${path}.get(${i})`, seen))
+      i++
+    }
+    out = new MapBox(a)
+  } else if (o instanceof Set) {
+    out = new SetBox([...o].map((x, i) => portable(x, `${path}.<element ${i}>`, seen)))
+  } else if (o instanceof Error) {
+    out = new ErrBox([o.name, o.message, o.stack ?? null])
+  } else {
+    const proto = Object.getPrototypeOf(o)
+    if (proto !== Object.prototype && proto !== null) {
+      if (registered.some((C) => o instanceof C)) {
+        seen.delete(o)
+        return o
+      }
+      const name = (proto?.constructor as { name?: string } | undefined)?.name ?? 'an unknown class'
+      throw new NotPortableError(path, `an instance of ${name}`)
+    }
+    const r: Record<string, unknown> = {}
+    for (const k of Object.keys(o)) r[k] = portable((o as Record<string, unknown>)[k], `${path}.${k}`, seen)
+    out = r
+  }
+  seen.delete(o)
+  return out
+}
+
+// The fast walk: the same checks and boxes as `portable`, without paths or
+// a seen-set, and without copying what needs no box (most messages are
+// plain objects, arrays, strings and numbers, and go to the packer as they
+// are). Anything it cannot settle (an error to report with its path, a
+// cycle, which shows as depth, a hole, a null-prototype object) makes it
+// bail, and `portable` redoes the value with paths.
+const BAIL: unique symbol = Symbol('bail')
+const FAST_DEPTH = 64
+
+function fast(v: unknown, depth: number): unknown {
+  const leaf = boxLeaf(v)
+  if (leaf !== NOT_LEAF) return leaf
+  if (typeof v !== 'object') throw BAIL
+  if (depth > FAST_DEPTH) throw BAIL
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) throw BAIL
+      const x = v[i]
+      const y = fast(x, depth + 1)
+      if (out === undefined && y !== x) out = v.slice(0, i)
+      out?.push(y)
+    }
+    return out ?? v
+  }
+  const proto = Object.getPrototypeOf(v)
+  if (proto !== Object.prototype) throw BAIL
+  const o = v as Record<string, unknown>
+  const keys = Object.keys(o)
+  let out: Record<string, unknown> | undefined
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string
+    const x = o[k]
+    const y = fast(x, depth + 1)
+    if (out === undefined && y !== x) {
+      out = {}
+      for (let j = 0; j < i; j++) out[keys[j] as string] = o[keys[j] as string]
+    }
+    if (out !== undefined) out[k] = y
+  }
+  return out ?? v
+}
+
+/** Encodes a portable value; throws NotPortableError naming the path of
+ * the first value that cannot travel.
+ * @throws {@link NotPortableError} for a function, a non-plain object, a non-registered symbol, `undefined` in
+ * an array... (see API.md, Values); its `path` names where, starting at `path`. */
+export function encode(value: unknown, path = 'value'): Uint8Array {
+  let boxed: unknown
+  try {
+    boxed = fast(value, 0)
+  } catch (e) {
+    if (e !== BAIL) throw e
+    boxed = portable(value, path, new Set())
+  }
+  return packr.pack(boxed)
+}
+
+// For a reused block (the STM scratch): binaries are copied out, since
+// views into the block would change under their holder.
+const copying = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, copyBuffers: true })
+
+/** Decodes the first `end` bytes of the reused `block`, copying binaries out. */
+export function decodeFrom(block: Uint8Array, end: number): unknown {
+  return copying.unpack(block, end)
+}
+
+/** Decodes bytes written by `encode` (or any MessagePack encoder).
+ * @throws the MessagePack decoder's Error for truncated bytes or bytes left over after one value; decode only
+ * what `encode` (or another MessagePack encoder) wrote, since other bytes may still decode to something. */
+export function decode(bytes: Uint8Array): unknown {
+  return packr.unpack(bytes)
+}
+
+/** Decodes `src[start..end)`, which must hold exactly one value. Decoding
+ * ranges of one batch reuses the batch's DataView (msgpackr caches it on
+ * the source; a fresh subarray per message made a DataView each time). */
+export function decodeRange(src: Uint8Array, start: number, end: number): unknown {
+  return packr.unpack(src, { start, end })
+}

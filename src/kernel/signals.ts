@@ -1,0 +1,86 @@
+// Exit signals and DOWN notifications: Erlang's rules, applied in one
+// queue per thread so that a cascade through 100,000 links runs as a loop,
+// not as 100,000 nested calls.
+
+import { exitRemote } from '../nodes/remote.js'
+import { postSignal } from '../threads/inbox.js'
+import type { Process } from './process.js'
+import { local } from './thread.js'
+import { nodeName, Pid, Ref } from './values.js'
+
+type Sig = { target: Process; from: Pid; reason: unknown; viaExit: boolean }
+
+const queue: Sig[] = []
+let flushing = false
+
+function flush(): void {
+  if (flushing) return
+  flushing = true
+  try {
+    for (let i = 0; i < queue.length; i++) apply(queue[i])
+  } finally {
+    queue.length = 0
+    flushing = false
+  }
+}
+
+/** Erlang's rules for one exit signal arriving at a live process. */
+function apply({ target, from, reason, viaExit }: Sig): void {
+  if (target._dead) return
+  if (viaExit && reason === 'kill') die(target, 'killed')
+  else if (target._trap) target._deliverSignal(['EXIT', from, reason])
+  else if (reason !== 'normal') die(target, reason)
+  // exit(self, 'normal') from the process itself ends it, as in Erlang.
+  else if (viaExit && from.id === target.self.id && from.node === target.self.node) die(target, 'normal')
+}
+
+/** Removes `p` and tells its links and monitors, with `reason`. */
+function die(p: Process, reason: unknown): void {
+  const fx = p._die(reason)
+  if (fx === null) return
+  const pid = p.self
+  const nLinks = fx[0]
+  for (let i = 1; i <= nLinks; i++) {
+    const t = local.get(fx[i])
+    if (t !== undefined) queue.push({ target: t, from: pid, reason, viaExit: false })
+    else postSignal(fx[i], ['EXIT', pid, reason, false])
+  }
+  for (let i = 1 + nLinks; i < fx.length; i += 2) {
+    const down = ['DOWN', new Ref(nodeName, fx[i]), pid, reason]
+    const w = local.get(fx[i + 1])
+    if (w !== undefined) w._deliverSignal(down)
+    else postSignal(fx[i + 1], down)
+  }
+}
+
+export const signals = {
+  /** `p`'s body returned (`'normal'`) or threw (`reason`). */
+  terminate(p: Process, reason: unknown): void {
+    if (p._dead) return
+    die(p, reason)
+    flush()
+  },
+
+  /** An exit signal for local process `target`. `viaExit` when it comes
+   * from `exit()` (then 'kill' is untrappable), not from a link. */
+  exitSignal(target: Process, from: Pid, reason: unknown, viaExit: boolean): void {
+    queue.push({ target, from, reason, viaExit })
+    flush()
+  },
+
+  /** `exit(pid, reason)` sent by `from`: local targets now, others through
+   * their thread's inbox; a dead pid is ignored, as in Erlang. */
+  sendExit(from: Pid, pid: Pid, reason: unknown): void {
+    const here = Pid.isLocal(pid)
+    const t = Pid.proc(pid) ?? (here ? local.get(pid.id) : undefined)
+    if (t !== undefined) this.exitSignal(t, from, reason, true)
+    else if (here) postSignal(pid.id, ['EXIT', from, reason, true])
+    else exitRemote(from, pid, reason)
+  },
+
+  /** A signal that arrived from another thread, decoded. */
+  fromInbox(target: Process, sig: unknown[]): void {
+    if (sig[0] === 'DOWN') target._deliverSignal(sig)
+    else this.exitSignal(target, sig[1] as Pid, sig[2], sig[3] === true)
+  },
+}

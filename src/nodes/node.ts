@@ -1,0 +1,317 @@
+// Making this runtime a named node (startNode), reaching others
+// (registerServer), and the node agent: the system process that does, on
+// this node, what peers ask of it (the seed's agents on the remote side):
+// spawn a process from a module, install code.
+import { EventEmitter } from 'node:events'
+import { encode } from '../kernel/codec.js'
+import { bodyOf, start } from '../kernel/spawn.js'
+import { A, systemPid } from '../kernel/thread.js'
+import { NONODE, nodeName, Pid, setNodeName } from '../kernel/values.js'
+import { native } from '../native/addon.js'
+import { checkObserverOptions, type Observer, type ObserverOptions } from '../observer/options.js'
+import { setAgent } from '../threads/inbox.js'
+import { installCode } from './code.js'
+import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
+import { sendingTo } from './peers.js'
+import type { LoadedCode } from './remote.js'
+
+/** What a peer node may ask of this one. Sends, calls and monitors are
+ * always allowed to holders of the cookie. */
+export type Capability = 'spawn' | 'exit' | 'link' | 'code'
+
+const CAPS: Record<Capability, number> = { spawn: 1, exit: 2, link: 4, code: 8 }
+
+/** What `startNode` needs to make this runtime a node. Every field is checked before anything starts: a bad
+ * one is a TypeError and leaves the runtime as it was. */
+export interface NodeOptions {
+  /** This node's name, e.g. 'a@127.0.0.1'. */
+  name: string
+  /** 'host:port' to accept links on (port 0 picks a free one). */
+  listen: string
+  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex characters. */
+  cookie: string | Uint8Array
+  /** What peers may ask: one list for every peer, or lists per peer node
+   * name with '*' for the others. Default: everything. */
+  allow?: readonly Capability[] | Readonly<Record<string, readonly Capability[]>>
+  /** A heartbeat is sent after this long without traffic (default 1000 ms). */
+  heartbeatMs?: number
+  /** A link silent this long is lost (default 15000 ms). */
+  idleMs?: number
+  /** Bytes that may wait unsent for one peer (a peer that reads nothing or
+   * too slowly); a send past this loses the link, which fires its links and
+   * monitors with 'noconnection' (default 64 MiB). */
+  maxQueuedBytes?: number
+  /** User messages this node lets be in flight to one remote process
+   * before its sends return promises (credit: the peer returns it as the
+   * process's mailbox takes them). 0 turns credit off both ways, as for a
+   * node from before credit (default 512). */
+  creditWindow?: number
+  /** Out of credit toward a remote process, `send` returns a promise that
+   * resolves once the message is handed to the link ('wait', the default)
+   * or throws MailboxFullError and sends nothing ('error'). */
+  remoteFull?: 'wait' | 'error'
+  /** Do not print refusals on stderr (they are still in `node.log`). */
+  quiet?: boolean
+  /** Serve the observer page on 127.0.0.1 (see `node.observer`) and start
+   * the OBSERVER service (for `bfly observer`). */
+  observer?: ObserverOptions
+}
+
+/** One thing the node noticed: a refused request, a peer up or down. */
+export interface NodeEvent {
+  /** When it was noticed, in ms since the epoch (`Date.now()`). */
+  time: number
+  /** 'refused': a peer asked for what `allow` does not grant; 'nodeup'/'nodedown': a link to `peer` came up or
+   * was lost. */
+  kind: 'refused' | 'nodeup' | 'nodedown'
+  /** The peer node's name. */
+  peer: string
+  /** For 'refused', what was asked and refused; for 'nodedown', why the link was lost; '' for 'nodeup'. */
+  detail: string
+}
+
+/** A known peer node and its link. */
+export interface PeerInfo {
+  /** The peer node's name. */
+  name: string
+  /** Its 'host:port' as given to `registerServer` or learnt from its link; null when only its name is known. */
+  addr: string | null
+  /** 'up': a link is established; 'connecting': a dial or handshake is under way; 'down': no link (the next
+   * send or call to it dials again). */
+  state: 'down' | 'connecting' | 'up'
+  /** The sending key epoch when up. */
+  epoch: number
+  /** Why the last attempt or link failed. */
+  error: string | null
+}
+
+const LOG_MAX = 1000
+
+/** This runtime as a named node. Emits 'nodeup' (peer), 'nodedown' (peer,
+ * reason) and 'refused' (NodeEvent). Keeps the process alive until
+ * `stop()` (or `unref()`), as a listening server does. */
+export class Node extends EventEmitter {
+  /** Recent events, newest last (at most 1000). */
+  readonly log: NodeEvent[] = []
+  /** Where the observer page is served, when started with `observer`. */
+  observer: Observer | undefined = undefined
+  #hold: NodeJS.Timeout | null
+  constructor(
+    /** This node's name, as given to `startNode`. */
+    readonly name: string,
+    /** Where peers reach this node ('host:port'). */
+    readonly address: string,
+    private readonly quiet: boolean,
+  ) {
+    super()
+    this.#hold = setInterval(() => {}, 2 ** 30)
+  }
+
+  /** Closes the node: links close (their links and monitors fire
+   * 'noconnection'), the listener stops, and the name reverts. */
+  stop(): void {
+    if (current !== this) return
+    current = null
+    void this.observer?.close()
+    native.distStop()
+    setAgent(null)
+    setNodeName(NONODE)
+    this.unref()
+  }
+
+  /** Lets the program end while the node is up. */
+  unref(): this {
+    if (this.#hold !== null) clearInterval(this.#hold)
+    this.#hold = null
+    return this
+  }
+
+  /** Every peer node this node knows of. */
+  peers(): PeerInfo[] {
+    return native.distPeers() as PeerInfo[]
+  }
+
+  /** @internal */
+  _note(kind: NodeEvent['kind'], peer: string, detail: string): void {
+    const e: NodeEvent = { time: Date.now(), kind, peer, detail }
+    this.log.push(e)
+    if (this.log.length > LOG_MAX) this.log.shift()
+    if (kind === 'refused') {
+      if (!this.quiet) console.error(`bfly[${this.name}]: ${detail}`)
+      this.emit('refused', e)
+    } else if (kind === 'nodeup') this.emit('nodeup', peer)
+    else this.emit('nodedown', peer, detail)
+  }
+}
+
+let current: Node | null = null
+
+function cookieBytes(c: unknown): Uint8Array {
+  if (c instanceof Uint8Array && c.length === 32) return c
+  if (typeof c === 'string' && /^[0-9a-fA-F]{64}$/.test(c)) return Buffer.from(c, 'hex')
+  throw new TypeError(
+    'startNode: cookie must be 32 bytes, as a Uint8Array(32) or 64 hex characters (e.g. crypto.randomBytes(32).toString("hex"))',
+  )
+}
+
+function allowList(allow: NodeOptions['allow']): { default: number; peers: string[]; caps: number[] } {
+  const bits = (list: readonly Capability[], who: string): number => {
+    if (!Array.isArray(list)) throw new TypeError(`startNode: allow${who} must be a list of capabilities`)
+    let b = 0
+    for (const c of list) {
+      if (!(c in CAPS))
+        throw new TypeError(`startNode: unknown capability '${String(c)}'${who}; use 'spawn', 'exit', 'link' or 'code'`)
+      b |= CAPS[c as Capability]
+    }
+    return b
+  }
+  if (allow === undefined) return { default: 15, peers: [], caps: [] }
+  if (Array.isArray(allow)) return { default: bits(allow, ''), peers: [], caps: [] }
+  const per = allow as Readonly<Record<string, readonly Capability[]>>
+  const peers = Object.keys(per).filter((k) => k !== '*')
+  return {
+    default: per['*'] === undefined ? 15 : bits(per['*'], " for '*'"),
+    peers,
+    caps: peers.map((p) => bits(per[p], ` for '${p}'`)),
+  }
+}
+
+function queuedBound(n: unknown): number {
+  if (n === undefined) return 0
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+    throw new TypeError(`startNode: maxQueuedBytes must be a positive integer, got ${String(n)}`)
+  return n
+}
+
+function creditWindow(n: unknown): number {
+  if (n === undefined) return DEFAULT_WINDOW
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1)
+    throw new TypeError(`startNode: creditWindow must be an integer from 0 to 2^31-1, got ${String(n)}`)
+  return n
+}
+
+function checkAddress(addr: unknown, what: string): asserts addr is string {
+  if (typeof addr !== 'string' || !/^.+:\d{1,5}$/.test(addr))
+    throw new TypeError(`${what}: the address must be 'host:port', got ${JSON.stringify(addr)}`)
+}
+
+/**
+ * Makes this runtime the node `name`, accepting encrypted (SL1) links at
+ * `listen`. Resolves once listening. Pids made before keep working: they
+ * take the node's name. Rejects when already a node, on a bad option, or
+ * when the address cannot be bound. With `observer`, also starts the
+ * OBSERVER service and serves the observer page on 127.0.0.1 (its URL, with
+ * the token, is `node.observer.url`).
+ * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `maxQueuedBytes`, `observer`),
+ * an Error when this runtime is already a node, and the listener's error when `listen` or the observer's port
+ * cannot be bound. Nothing has started then (a node whose observer port is taken is stopped again).
+ * @example
+ * ```ts
+ * const cookie = randomBytes(32) // the same 32 bytes on every node of the cluster
+ * const node = await startNode({ name: 'b@127.0.0.1', listen: '127.0.0.1:0', cookie })
+ * registerServer('a@127.0.0.1', '127.0.0.1:12010') // where node a listens; linked on first use
+ * registerService('ECHO', remoteService('a@127.0.0.1', { name: 'ECHO' }))
+ * await call('ECHO', 'Hello') // answered by node a over SL1
+ * node.stop()
+ * ```
+ */
+export async function startNode(opts: NodeOptions): Promise<Node> {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('startNode({ name, listen, cookie })')
+  if (typeof opts.name !== 'string') throw new TypeError('startNode: name must be a string such as "a@127.0.0.1"')
+  checkAddress(opts.listen, 'startNode')
+  if (opts.remoteFull !== undefined && opts.remoteFull !== 'wait' && opts.remoteFull !== 'error')
+    throw new TypeError("startNode: remoteFull must be 'wait' or 'error'")
+  if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
+  if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
+  const address = native.distStart({
+    name: opts.name,
+    listen: opts.listen,
+    cookie: cookieBytes(opts.cookie),
+    allow: allowList(opts.allow),
+    agent: systemPid.id,
+    heartbeatMs: opts.heartbeatMs ?? 0,
+    idleMs: opts.idleMs ?? 0,
+    maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
+    credit: creditWindow(opts.creditWindow),
+  })
+  setRemoteFull(opts.remoteFull ?? 'wait')
+  const node = new Node(opts.name, address, opts.quiet === true)
+  current = node
+  setNodeName(opts.name)
+  setAgent(agent)
+  if (opts.observer !== undefined) {
+    try {
+      node.observer = await (await import('../observer/index.js')).startObserver(node, opts.observer)
+    } catch (e) {
+      node.stop()
+      throw e
+    }
+  }
+  return node
+}
+
+/** Where node `name` accepts links (seed register-server). Links are made
+ * on first use. */
+export function registerServer(name: string, address: string): void {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('registerServer(name, address): name must be a node name')
+  checkAddress(address, 'registerServer')
+  native.distSetAddress(name, address)
+}
+
+/** Installs code for a peer (loadCode), answering with what the peer
+ * needs to `upgrade` to it. */
+async function installer(spec: { name: string; source: string }): Promise<LoadedCode> {
+  const { url, version, exports } = await installCode(spec)
+  return { url, version, exports: Object.keys(exports) }
+}
+
+/** Answers request `ref` of process `from` of node `peer`. */
+function answer(peer: string, from: number, ref: number, link: number, body: unknown[]): void {
+  let bytes: Uint8Array
+  try {
+    bytes = encode(body, 'answer')
+  } catch (e) {
+    bytes = encode([false, 'error', e instanceof Error ? e.message : String(e)])
+  }
+  A[0] = sendingTo(peer)
+  A[1] = from
+  A[2] = ref
+  A[3] = link
+  native.distAnswer(bytes)
+}
+
+function agent(term: unknown[]): void {
+  const [tag, a, b, c, d, e, f] = term
+  if (tag === 'notice') {
+    current?._note('refused', String(a), String(c))
+    return
+  }
+  if (tag === 'nodeup' || tag === 'nodedown') {
+    current?._note(tag, String(a), String(b ?? ''))
+    return
+  }
+  if (tag !== 'ask') return
+  const [peer, from, ref, flags] = [String(b), Number(c), Number(d), Number(e)]
+  if (a === 'spawn') {
+    const [module, fn, args] = Array.isArray(f) ? f : []
+    let body: ReturnType<typeof bodyOf>
+    try {
+      body = bodyOf({ module, fn, args }, 'spawn')
+    } catch (err) {
+      answer(peer, from, ref, 0, [false, 'badarg', (err as Error).message])
+      return
+    }
+    const id = native.procSpawn()
+    // The link (when asked) is made before the answer leaves, and the body
+    // starts after it, so the caller hears of the pid before any exit.
+    answer(peer, from, ref, flags & 1 ? id : 0, [true, new Pid(nodeName, id)])
+    start(id, body)
+  } else if (a === 'code') {
+    const spec = f as { name: string; source: string }
+    installer(spec).then(
+      (v) => answer(peer, from, ref, 0, [true, v ?? null]),
+      (err: unknown) => answer(peer, from, ref, 0, [false, 'error', err instanceof Error ? err.message : String(err)]),
+    )
+  }
+}

@@ -1,0 +1,244 @@
+// Processes and services of other nodes: the remote half of send, call,
+// link, unlink, monitor, exit and spawn. Each is one native call that
+// updates the relations (in the process table) and queues a frame on the
+// link to that node (crates/cluster); the node connects on first use.
+import { encode } from '../kernel/codec.js'
+import { NoProcError, RefusedError } from '../kernel/errors.js'
+import type { Process } from '../kernel/process.js'
+import { A, systemPid } from '../kernel/thread.js'
+import { nodeName, type Pid, Ref } from '../kernel/values.js'
+import { native } from '../native/addon.js'
+import { encodeReason } from '../threads/inbox.js'
+import { AwayTarget, awaitAnswer, callFromOf, callRequest } from '../threads/threadcall.js'
+import { refuseFlag, sendOutcome } from './credit.js'
+import { sendingTo } from './peers.js'
+
+/** A service registered under `name` on node `node` (seed remote-service).
+ * Register it locally with `registerService(alias, rs)`, or use it as a
+ * destination directly. */
+export class RemoteService {
+  constructor(
+    /** The node the service is registered on. */
+    readonly node: string,
+    /** The name it is registered under on that node. */
+    readonly name: string,
+  ) {}
+  /** `name@node`; for logs only. */
+  toString(): string {
+    return `${this.name}@${this.node}`
+  }
+}
+
+/** `remoteService(nodeName, { name })` (seed remote-service): a destination for `send`, `call`, `cast` and
+ * `registerService` that reaches the process registered as `name` on `node` when each message is sent (the
+ * name is looked up there, so a restarted service is found again). Nothing is checked or connected now.
+ * @throws a TypeError for an empty `node` or `name`. */
+export function remoteService(node: string, opts: { name: string }): RemoteService {
+  if (typeof node !== 'string' || node.length === 0) throw new TypeError('remoteService: node must be a node name')
+  if (typeof opts?.name !== 'string' || opts.name.length === 0)
+    throw new TypeError('remoteService(node, { name }): name must be a non-empty string')
+  return new RemoteService(node, opts.name)
+}
+
+/** The largest encoded message a link carries (SL1's 64 MiB, less room
+ * for the frame's own fields). */
+export const MAX_REMOTE_MESSAGE = (64 << 20) - 4096
+
+/** `msg` encoded for another node; throws when it is over the link's limit. */
+function encodeFor(msg: unknown, what: string): Uint8Array {
+  const bytes = encode(msg, what)
+  if (bytes.length > MAX_REMOTE_MESSAGE)
+    throw new RangeError(
+      `${what} is ${bytes.length} bytes encoded, over the ${MAX_REMOTE_MESSAGE} bytes a node link carries; send it in parts`,
+    )
+  return bytes
+}
+
+function notANode(what: string, node: string): Error {
+  return new NoProcError(
+    `${what}: this runtime is not a node, so '${node}' is unreachable; call startNode({ name, listen, cookie }) first`,
+  )
+}
+
+/** Why node `node` is unreachable, for error messages. */
+export function unreachable(node: string): string {
+  const why = native.distPeerError(node)
+  return `node '${node}' is unreachable${why ? ` (${why})` : ''}`
+}
+
+/** A message to a process of another node; dropped when this runtime is
+ * not a node (as a send to a dead pid is). Out of credit toward `pid`
+ * (src/nodes/credit.ts): a promise that resolves once it is handed to the link,
+ * or MailboxFullError with `remoteFull: 'error'`. */
+export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
+  const bytes = encodeFor(msg, 'msg')
+  A[0] = sendingTo(pid.node)
+  A[1] = pid.id
+  A[2] = refuseFlag()
+  return sendOutcome(native.distSend(bytes), String(pid))
+}
+
+/** A message to a service of another node. */
+export function sendService(rs: RemoteService, msg: unknown): void {
+  const bytes = encodeFor(msg, 'msg')
+  A[0] = sendingTo(rs.node)
+  if (!native.distSendName(rs.name, bytes)) throw notANode('send', rs.node)
+}
+
+/** `call` to a process or service of another node: monitored, so the
+ * target's death or its node's loss rejects it with NoProcError. */
+export function callRemote<T>(
+  caller: Process | null,
+  dest: Pid | RemoteService,
+  request: unknown,
+  ms: number,
+): Promise<T> {
+  let from: [Pid, Ref]
+  let bytes: Uint8Array
+  try {
+    ;[from, bytes] = callRequest(caller, request)
+    if (bytes.length > MAX_REMOTE_MESSAGE) encodeFor(request, 'call')
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  const byName = dest instanceof RemoteService
+  const node = dest.node
+  A[0] = sendingTo(node)
+  A[1] = systemPid.id
+  A[2] = byName ? 0 : dest.id
+  const monitor = byName ? native.distMonitorName(dest.name) : native.distMonitor()
+  if (monitor < 0) return Promise.reject(notANode('call', node))
+  const why = (r: unknown): string =>
+    r === 'noconnection'
+      ? `${unreachable(node)}; the call to ${dest} got no answer`
+      : `${dest} ${r === 'noproc' ? 'is not alive' : `exited (${String(r)})`} before answering the call`
+  const unmonitor = byName
+    ? (m: number) => {
+        A[0] = systemPid.id
+        A[1] = m
+        native.distDemonitorName(dest.name)
+      }
+    : undefined
+  const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
+  const answer = awaitAnswer<T>(caller, target, ms)
+  A[0] = sendingTo(node)
+  if (byName) native.distSendName(dest.name, bytes)
+  else {
+    // A call waits for credit like any message; its own timeout bounds it.
+    A[1] = dest.id
+    A[2] = 0
+    native.distSend(bytes)
+  }
+  return answer
+}
+
+/** Links `p` with remote `pid`. Returns false when this runtime is not a
+ * node (the caller then signals 'noconnection', as Erlang does). */
+export function linkRemote(p: Process, pid: Pid): boolean {
+  A[0] = sendingTo(pid.node)
+  A[1] = p.self.id
+  A[2] = pid.id
+  return native.distLink() === 1
+}
+
+export function unlinkRemote(p: Process, pid: Pid): void {
+  A[0] = sendingTo(pid.node)
+  A[1] = p.self.id
+  A[2] = pid.id
+  native.distUnlink()
+}
+
+/** `p` monitors remote `pid`: the ref, or undefined when this runtime is
+ * not a node (the caller delivers DOWN 'noconnection'). */
+export function monitorRemote(p: Process, pid: Pid): Ref | undefined {
+  A[0] = sendingTo(pid.node)
+  A[1] = p.self.id
+  A[2] = pid.id
+  const r = native.distMonitor()
+  return r > 0 ? new Ref(nodeName, r) : undefined
+}
+
+/** An exit signal from `from` to remote `pid`. */
+export function exitRemote(from: Pid, pid: Pid, reason: unknown): void {
+  A[0] = sendingTo(pid.node)
+  A[1] = from.id
+  A[2] = pid.id
+  native.distExit(encodeReason(reason))
+}
+
+const SPAWN = 1
+export const CODE = 2
+
+/** Asks node `node`'s agent for `what` (spawn or code) on behalf of
+ * `caller` (or the system pid); resolves with the agent's value, rejects
+ * with RefusedError when the peer's allow-list forbids it. `link` links
+ * the spawned process to `caller` before the pid arrives. */
+export function ask<T>(
+  what: typeof SPAWN | typeof CODE,
+  node: string,
+  body: unknown,
+  opts: { caller?: Process | null; link?: boolean; timeout?: number },
+): Promise<T> {
+  const caller = opts.caller ?? null
+  let bytes: Uint8Array
+  try {
+    bytes = encodeFor(body, what === SPAWN ? 'spawn' : 'loadCode')
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  const ref = callFromOf(null)[1]
+  A[0] = sendingTo(node)
+  A[1] = systemPid.id
+  const monitor = native.distMonitorNode()
+  if (monitor < 0) return Promise.reject(notANode(what === SPAWN ? 'spawn' : 'loadCode', node))
+  const target = new AwayTarget(node, ref.id, monitor, () => unreachable(node))
+  const answer = awaitAnswer<[boolean, unknown, string?]>(caller, target, opts.timeout ?? 5000)
+  A[0] = sendingTo(node)
+  A[1] = opts.link && caller !== null ? caller.self.id : systemPid.id
+  A[2] = ref.id
+  A[3] = opts.link ? 1 : 0
+  native.distAsk(what, bytes)
+  return answer.then(([ok, a, b]) => {
+    if (ok) return a as T
+    if (a === 'refused') throw new RefusedError(String(b))
+    if (a === 'badarg') throw new TypeError(String(b))
+    throw new Error(String(b ?? a))
+  })
+}
+
+/** What `loadCode` installed on the remote node. */
+export interface LoadedCode {
+  /** The module's file URL there: name it in `upgrade(dest, { module: url, export })`. */
+  url: string
+  /** Its version under that name (1, 2, ...). */
+  version: number
+  /** The names it exports. */
+  exports: string[]
+}
+
+/**
+ * Installs the ES module `source` as `name` on node `node` (seed FRU): the
+ * peer writes it to a new versioned file and imports it, so a syntax
+ * error rejects here. Resolves with its URL there, for `upgrade` of a
+ * server on that node. Rejects with RefusedError when the peer's
+ * allow-list does not grant this node 'code'.
+ */
+export function loadCode(
+  node: string,
+  code: { name: string; source: string },
+  opts?: { timeout?: number },
+): Promise<LoadedCode> {
+  if (typeof code?.name !== 'string' || typeof code.source !== 'string')
+    return Promise.reject(new TypeError('loadCode(node, { name, source }): name and source must be strings'))
+  return ask<LoadedCode>(CODE, node, { name: code.name, source: code.source }, { timeout: opts?.timeout ?? 30_000 })
+}
+
+/** Spawns `module[fn](p, ...args)` on node `node`; resolves with its pid. */
+export function spawnRemote(
+  spec: { module: string; fn: string; args?: unknown[] },
+  node: string,
+  caller: Process | null,
+  link: boolean,
+): Promise<Pid> {
+  return ask<Pid>(SPAWN, node, [spec.module, spec.fn, spec.args ?? []], { caller, link })
+}

@@ -1,0 +1,310 @@
+// Supervisors (OTP supervisor, the seed's "supervisor intercepts EXIT and
+// restarts failing PID"), on the public primitives: a process that traps
+// exits, links its children and restarts them by strategy.
+import { describe } from '../kernel/errors.js'
+import { markKind } from '../kernel/introspect.js'
+import { call, type From, reply } from '../kernel/messaging.js'
+import { Process } from '../kernel/process.js'
+import { type Dest, Pid, TIMEOUT } from '../kernel/values.js'
+import { type Clock, RestartWindow } from './intensity.js'
+import { SYS, spawnNamed } from './server.js'
+import { noteExit } from './services/exitmonitor.js'
+import { log } from './services/syslog.js'
+
+/** Which children a child's exit restarts: only it (`one_for_one`), all
+ * (`one_for_all`), or it and those started after it (`rest_for_one`). */
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one'
+
+/** `permanent`: always restarted. `transient`: restarted unless it exits
+ * with 'normal' or 'shutdown'. `temporary`: never restarted (and forgotten). */
+export type RestartType = 'permanent' | 'transient' | 'temporary'
+
+/** One child of a supervisor: how to start it, when to restart it, how to stop it. Checked by `supervisor`
+ * before anything starts (a TypeError names the bad field). */
+export interface ChildSpec {
+  /** Unique among the supervisor's children. */
+  id: string
+  /** Starts the child and returns its pid; called in the supervisor process
+   * (`sup`), which links to the pid (use `sup.spawnLink` or `makeServer(h, { link: sup })`
+   * to link in the same step). A name registered here is the child's stable
+   * identity: the restarted child registers it again. */
+  start: (sup: Process) => Pid | PromiseLike<Pid>
+  /** Default 'permanent'. */
+  restart?: RestartType
+  /** How long the child gets to end after exit(child, 'shutdown') before it
+   * is killed, in ms (default 5000); 'brutal_kill' kills at once. */
+  shutdown?: number | 'brutal_kill'
+}
+
+/** A supervisor's strategy, restart intensity and children (see `supervisor` for what happens on each exit).
+ * Checked before anything starts: a bad field is a TypeError. */
+export interface SupervisorSpec {
+  /** Default 'one_for_one'. */
+  strategy?: Strategy
+  /** Restarts allowed within `period` ms (default 1): one more stops the supervisor. */
+  intensity?: number
+  /** Default 5000 ms. */
+  period?: number
+  /** Started in order; stopped in reverse order. */
+  children: ChildSpec[]
+  /** Registers the supervisor under this name. */
+  name?: string
+  /** The spawning process: the supervisor is linked to it in one step. */
+  link?: Process
+  /** The clock of the intensity window (tests pass a fake one). */
+  now?: Clock
+}
+
+/** One row of `whichChildren`. */
+export interface ChildInfo {
+  /** The child's `ChildSpec.id`. */
+  id: string
+  /** null when the child is not running (a transient child that ended normally). */
+  pid: Pid | null
+  /** Its restart type (the spec's, 'permanent' by default). */
+  restart: RestartType
+}
+
+interface Child {
+  spec: ChildSpec
+  restart: RestartType
+  pid: Pid | null
+}
+
+const STRATEGIES: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one']
+const RESTARTS: readonly RestartType[] = ['permanent', 'transient', 'temporary']
+
+function checkSpec(spec: SupervisorSpec): Child[] {
+  if (spec === null || typeof spec !== 'object') throw new TypeError('supervisor: expected { strategy, children, ... }')
+  const { strategy = 'one_for_one', children, link } = spec
+  if (!STRATEGIES.includes(strategy))
+    throw new TypeError(`supervisor: strategy must be one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`)
+  if (!Array.isArray(children)) throw new TypeError('supervisor: children must be an array of { id, start, restart }')
+  if (link !== undefined && !(link instanceof Process))
+    throw new TypeError('supervisor: link must be the spawning Process (the p a process body receives)')
+  const ids = new Set<string>()
+  return children.map((c, i) => {
+    const where = `supervisor: children[${i}]`
+    if (c === null || typeof c !== 'object') throw new TypeError(`${where} must be { id, start, restart }`)
+    if (typeof c.id !== 'string' || c.id === '') throw new TypeError(`${where}.id must be a non-empty string`)
+    if (ids.has(c.id)) throw new TypeError(`${where}.id '${c.id}' is used twice`)
+    ids.add(c.id)
+    if (typeof c.start !== 'function') throw new TypeError(`${where}.start must be a function (sup) => Pid`)
+    const restart = c.restart ?? 'permanent'
+    if (!RESTARTS.includes(restart))
+      throw new TypeError(`${where}.restart must be one of ${RESTARTS.join(', ')}, got ${describe(restart)}`)
+    const sd = c.shutdown
+    if (sd !== undefined && sd !== 'brutal_kill' && !(typeof sd === 'number' && sd >= 0))
+      throw new TypeError(`${where}.shutdown must be a number of ms >= 0 or 'brutal_kill'`)
+    return { spec: c, restart, pid: null }
+  })
+}
+
+/** Whether a child that exited with `reason` is restarted. */
+function restarts(type: RestartType, reason: unknown): boolean {
+  if (type === 'permanent') return true
+  if (type === 'temporary') return false
+  return reason !== 'normal' && reason !== 'shutdown'
+}
+
+const isExitOf =
+  (pid: Pid) =>
+  (m: unknown): boolean =>
+    Array.isArray(m) && m[0] === 'EXIT' && pid.equals(m[1])
+
+/** The supervisor's state and its operations, run inside its process. */
+class Sup {
+  constructor(
+    readonly p: Process,
+    readonly kids: Child[],
+    readonly strategy: Strategy,
+    readonly window: RestartWindow,
+  ) {}
+
+  async startChild(k: Child): Promise<void> {
+    let pid: unknown = k.spec.start(this.p)
+    if (pid !== null && typeof pid === 'object' && typeof (pid as PromiseLike<Pid>).then === 'function') pid = await pid
+    if (!(pid instanceof Pid))
+      throw new TypeError(`supervisor: child '${k.spec.id}' start() returned ${describe(pid)}, not a Pid`)
+    this.p.link(pid)
+    k.pid = pid
+  }
+
+  /** exit(child, 'shutdown'), then 'kill' after its shutdown time; waits for its EXIT. */
+  async stopChild(k: Child): Promise<void> {
+    const pid = k.pid
+    if (pid === null) return
+    k.pid = null
+    const sd = k.spec.shutdown ?? 5000
+    this.p.exit(pid, sd === 'brutal_kill' ? 'kill' : 'shutdown')
+    let m = await this.p.receive(isExitOf(pid), sd === 'brutal_kill' ? undefined : { timeout: sd })
+    if (m === TIMEOUT) {
+      this.p.exit(pid, 'kill')
+      m = await this.p.receive(isExitOf(pid))
+    }
+    noteExit(pid, (m as unknown[])[2], { supervisor: this.p.self, child: k.spec.id })
+  }
+
+  /** Stops every running child, last started first. */
+  async stopAll(from = 0): Promise<void> {
+    for (let i = this.kids.length - 1; i >= from; i--) await this.stopChild(this.kids[i])
+  }
+
+  /** Restarts after kids[i] died, by strategy; retries failed starts while
+   * the intensity allows. False when the intensity is exceeded. */
+  async restart(i: number): Promise<boolean> {
+    const group: Child[] = []
+    if (this.strategy === 'one_for_one') group.push(this.kids[i])
+    else {
+      const from = this.strategy === 'one_for_all' ? 0 : i
+      const kid = this.kids[i]
+      // Running siblings come back, except temporary ones, which are stopped and forgotten (as in OTP).
+      for (let j = from; j < this.kids.length; j++) {
+        const k = this.kids[j]
+        if (j === i || (k.pid !== null && k.restart !== 'temporary')) group.push(k)
+      }
+      for (let j = this.kids.length - 1; j >= from; j--) if (j !== i) await this.stopChild(this.kids[j])
+      for (let j = this.kids.length - 1; j >= from; j--)
+        if (this.kids[j] !== kid && this.kids[j].restart === 'temporary') this.kids.splice(j, 1)
+    }
+    for (const k of group) {
+      for (;;) {
+        try {
+          await this.startChild(k)
+          break
+        } catch (e) {
+          log('error', `supervisor ${this.p.self}: child '${k.spec.id}' failed to restart`, e)
+          if (!this.window.allow()) return false
+        }
+      }
+    }
+    return true
+  }
+
+  /** A child exited: record it, then restart by type and strategy. */
+  async childExit(i: number, reason: unknown): Promise<boolean> {
+    const k = this.kids[i]
+    const pid = k.pid as Pid
+    k.pid = null
+    noteExit(pid, reason, { supervisor: this.p.self, child: k.spec.id })
+    if (!restarts(k.restart, reason)) {
+      if (k.restart === 'temporary') this.kids.splice(i, 1)
+      return true
+    }
+    if (!this.window.allow()) return false
+    return this.restart(i)
+  }
+
+  info(): ChildInfo[] {
+    return this.kids.map((k) => ({ id: k.spec.id, pid: k.pid, restart: k.restart }))
+  }
+}
+
+/** The supervisor process body. */
+function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise<void> {
+  const strategy = spec.strategy ?? 'one_for_one'
+  const window = new RestartWindow(spec.intensity ?? 1, spec.period ?? 5000, spec.now)
+  return async (p) => {
+    p.trapExit(true)
+    const s = new Sup(p, kids, strategy, window)
+    for (const k of kids) {
+      try {
+        await s.startChild(k)
+      } catch (e) {
+        log('error', `supervisor ${p.self}: child '${k.spec.id}' failed to start`, e)
+        await s.stopAll()
+        throw e
+      }
+    }
+    for (;;) {
+      const m = await p.receive()
+      if (!Array.isArray(m)) continue
+      if (m[0] === 'EXIT') {
+        const [, from, reason] = m as [string, Pid, unknown]
+        const i = kids.findIndex((k) => k.pid?.equals(from))
+        if (i >= 0) {
+          if (!(await s.childExit(i, reason))) {
+            log(
+              'error',
+              `supervisor ${p.self}: more than ${window.max} restarts in ${window.withinMs} ms; shutting down`,
+            )
+            await s.stopAll()
+            throw 'shutdown'
+          }
+        } else if (reason !== 'normal') {
+          // A linked non-child (its parent, or exit(sup, r)) ended: so does the tree.
+          await s.stopAll()
+          throw reason
+        }
+      } else if (m[0] === '$call' && m.length === 3) {
+        const which = Array.isArray(m[2]) && m[2][0] === SYS && m[2][1] === 'which_children'
+        reply(m[1] as From, which ? s.info() : new TypeError(`supervisor ${p.self}: unknown request ${describe(m[2])}`))
+      }
+    }
+  }
+}
+
+/**
+ * Starts a supervisor (OTP supervisor) and returns its pid at once.
+ *
+ * Start: the supervisor traps exits and calls each child's `start(sup)` in
+ * order, linking the pid it returns. A start that throws (or returns no
+ * Pid) stops the children already started, in reverse order, and ends the
+ * supervisor with that error.
+ *
+ * A child exits (its EXIT arrives): the exit goes to the EXIT-MONITOR. If
+ * its restart type says so (`permanent` always; `transient` unless the
+ * reason is 'normal' or 'shutdown'; `temporary` never, and it is dropped
+ * from the children), the restart counts against the intensity, then:
+ * `one_for_one` starts that child again; `one_for_all` stops every other
+ * running child (reverse start order) and starts them all again in order;
+ * `rest_for_one` does that for the children started after it (temporary
+ * siblings are stopped and forgotten, not restarted). A restart
+ * that fails to start counts as another restart and is retried.
+ *
+ * More than `intensity` restarts within `period` ms: every child is stopped
+ * in reverse start order, the reason is logged to SYSTEM-LOG, and the
+ * supervisor exits with reason 'shutdown' (so a transient parent entry does
+ * not restart it; a permanent one does).
+ *
+ * An EXIT from a linked process that is not a child (its parent, or
+ * `exit(sup, reason)`): reason 'normal' is ignored; any other stops every
+ * child in reverse start order and ends the supervisor with that reason.
+ * Stopping a child is `exit(child, 'shutdown')`, then `exit(child, 'kill')`
+ * after its `shutdown` ms (default 5000; 'brutal_kill' kills at once);
+ * the supervisor waits for each child's EXIT before the next.
+ *
+ * A call `whichChildren(sup)` is answered with the children in start order;
+ * any other call with a TypeError value; other messages are ignored.
+ * Nest trees by starting a child with `(sup) => supervisor({ ..., link: sup })`.
+ * A child that registers a name (e.g. `makeServer(h, { link: sup, name })`)
+ * is reachable by that name again as soon as the supervisor has handled
+ * its exit: the restart registers the name anew.
+ *
+ * @throws a TypeError for a bad spec (strategy, child ids, start, restart, shutdown, name, link), a RangeError
+ * for a bad `intensity` or `period`, and {@link NameTakenError} when `spec.name` is taken; nothing is started
+ * then. A child's failed start is not thrown: it is the supervisor's exit reason.
+ * @example
+ * ```ts
+ * const sup = supervisor({
+ *   strategy: 'one_for_one',
+ *   intensity: 3, // at most 3 restarts in any 5 s, or the tree shuts down
+ *   period: 5000,
+ *   children: [{ id: 'worker', start: (sup) => makeServer(counter, { link: sup, name: 'WORKER', args: 0 }) }],
+ * })
+ * await whichChildren(sup) // [{ id: 'worker', pid: Pid<...>, restart: 'permanent' }]
+ * ```
+ */
+export function supervisor(spec: SupervisorSpec): Pid {
+  const kids = checkSpec(spec)
+  new RestartWindow(spec.intensity ?? 1, spec.period ?? 5000) // validates intensity and period now
+  if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name === ''))
+    throw new TypeError('supervisor: name must be a non-empty string')
+  return markKind(spawnNamed(supervise(kids, spec), spec.name, spec.link), 'supervisor')
+}
+
+/** The supervisor's children in start order, with their current pids.
+ * @throws (rejects) as `call`: {@link TimeoutError}, {@link NoProcError}, {@link NoSuchServiceError}. */
+export function whichChildren(sup: Dest, opts?: { timeout?: number }): Promise<ChildInfo[]> {
+  return call<ChildInfo[]>(sup, [SYS, 'which_children'], opts)
+}
