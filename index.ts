@@ -1,4 +1,4 @@
-// bfly: Butterfly for Node.js. The public surface (see API.md).
+// bfly: Butterfly for Node.js. The public surface (see docs/API.md).
 export { decode, encode } from './src/kernel/codec.js'
 export {
   MailboxFullError,

@@ -9,6 +9,6 @@ async function main() {
   process.exit(0)
 }
 main().catch((e) => {
-  writeFileSync(process.argv[2], JSON.stringify({ error: String(e && e.stack) }))
+  writeFileSync(process.argv[2], JSON.stringify({ error: String(e?.stack) }))
   process.exit(1)
 })

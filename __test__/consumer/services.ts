@@ -4,5 +4,11 @@ import { echo } from './body.ts'
 
 export function start(node: Node): void {
   registerService('ECHO', spawn(echo))
-  registerService('NAME', spawn(async (p) => { await p.receive(); void node.name }))
+  registerService(
+    'NAME',
+    spawn(async (p) => {
+      await p.receive()
+      void node.name
+    }),
+  )
 }

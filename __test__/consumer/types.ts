@@ -1,7 +1,7 @@
 // A strict TypeScript consumer: compiled with `tsc --noEmit` against the
 // installed package's .d.ts (skipLibCheck: false). Each @ts-expect-error
 // is a check that something is NOT part of the public types.
-import { call, type Dest, match, P, Pid, type Process, ProcessExit, spawn, startNode } from 'bfly'
+import { call, type Dest, match, P, type Pid, type Process, ProcessExit, spawn, startNode } from 'bfly'
 
 const pid: Pid = spawn(async (p: Process) => {
   const m: unknown = await p.receive()

@@ -56,7 +56,14 @@ export const TARGETS: Target[] = [
     machine: 'aarch64',
   },
   { key: 'darwin-x64', rust: 'x86_64-apple-darwin', os: 'darwin', cpu: 'x64', format: 'macho', machine: 'x86-64' },
-  { key: 'darwin-arm64', rust: 'aarch64-apple-darwin', os: 'darwin', cpu: 'arm64', format: 'macho', machine: 'aarch64' },
+  {
+    key: 'darwin-arm64',
+    rust: 'aarch64-apple-darwin',
+    os: 'darwin',
+    cpu: 'arm64',
+    format: 'macho',
+    machine: 'aarch64',
+  },
   // MinGW (UCRT) rather than MSVC: it cross-builds here with no Windows SDK,
   // and N-API is a C ABI that napi-rs finds in the host process at load
   // time, so the DLL loads in the usual MSVC-built node.exe (DECISIONS).
@@ -77,5 +84,5 @@ export const packageName = (key: string): string => `bfly-${key}`
 export const binaryName = (key: string): string => `bfly.${key}.node`
 
 /** The napi crate and the name its cdylib links as. */
-export const BINDING_CRATE = 'bfly-node'
-export const BINDING_LIB = 'bfly_node'
+export const BINDING_CRATE = 'bfly-binding'
+export const BINDING_LIB = 'bfly_binding'

@@ -112,7 +112,8 @@ export function readCookie(file: string | boolean | undefined): string {
   } catch (e) {
     throw new UsageError(`cannot read the cookie file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`)
   }
-  if ((mode & 0o077) !== 0)
+  // Windows keeps access in ACLs, not in these bits (which read 0o666 there).
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0)
     throw new UsageError(
       `the cookie file ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
     )

@@ -15,6 +15,17 @@ export const cookieCommand: Command = {
   positionals: [0, 0],
 }
 
+export const buildNativeCommand: Command = {
+  name: 'build-native',
+  usage: 'bfly build-native [--if-needed]',
+  summary:
+    'Builds the native addon from source with cargo, for a platform with no prebuilt package.\n' +
+    "It builds in a temporary folder, shows cargo's progress, and leaves only bindings/bfly.<platform>.node.",
+  details: `  --if-needed          do nothing when an addon already loads (what bfly's install script runs)`,
+  options: { 'if-needed': { type: 'boolean' } },
+  positionals: [0, 0],
+}
+
 export const nodeCommand: Command = {
   name: 'node',
   usage: 'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--services MODULE]',

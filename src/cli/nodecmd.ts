@@ -2,7 +2,7 @@
 // services, NODE-INFO (for `bfly ps`), OBSERVER (for `bfly observer`),
 // SHELL (for `bfly shell`) and the user's own services, until SIGINT or
 // SIGTERM.
-import { specifier } from '../nodes/code.js'
+import { importModule } from '../kernel/spawn.js'
 import { type Node, startNode } from '../nodes/node.js'
 import { startObserverService } from '../observer/index.js'
 import { startNodeInfo } from '../otp/services/nodeinfo.js'
@@ -14,7 +14,7 @@ import { readCookie, UsageError, type Values } from './args.js'
 async function startServices(module: string, node: Node): Promise<void> {
   let mod: Record<string, unknown>
   try {
-    mod = (await import(specifier(module))) as Record<string, unknown>
+    mod = await importModule(module)
   } catch (e) {
     throw new Error(`--services ${module}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }

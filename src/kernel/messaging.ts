@@ -46,7 +46,7 @@ function resolve(dest: Dest, what: string): Process | number | Pid | RemoteServi
   )
 }
 
-/** Sends `msg` to `dest` (seed `!`). Never blocks and never throws for a
+/** Sends `msg` to `dest` (Butterfly's `!`). Never blocks and never throws for a
  * dead pid; throws NoSuchServiceError for an unregistered name. To a local
  * process whose mailbox is at its limit (`p.limitMailbox`) it returns a
  * promise to await before sending more, or throws MailboxFullError; to a
@@ -91,7 +91,7 @@ export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
 
 /**
  * Sends `request` to `dest` as ['$call', from, request] and resolves with
- * the value the target passes to `reply(from, value)` (seed `!?`).
+ * the value the target passes to `reply(from, value)` (Butterfly's `!?`).
  * Rejects with TimeoutError after `timeout` ms (default 5000), and with
  * NoProcError when the target is dead or dies before answering. A reply
  * that comes after the timeout is dropped.

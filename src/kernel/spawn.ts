@@ -32,6 +32,24 @@ export function specifier(m: string): string {
   return m
 }
 
+/** Imports the user's module `m` (a specifier or a path, as `specifier`
+ * takes it). A TypeScript file in a process with no TypeScript loader
+ * fails with an error that says how to run it.
+ * @throws what `import()` throws; a TypeError for a `.ts` file with no loader. */
+export async function importModule(m: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(specifier(m))) as Record<string, unknown>
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(m)) throw e
+    throw new TypeError(
+      `cannot import ${m}: this Node has no TypeScript loader. Run the program under tsx ` +
+        '(`npm install -D tsx`, then `tsx app.ts` or `node --import tsx app.js`; for the bfly command, ' +
+        '`NODE_OPTIONS=--import=tsx npx bfly ...`), or give the compiled .js module',
+      { cause: e },
+    )
+  }
+}
+
 /** Where `spawn` and `spawnLink` start the process: on this thread by
  * default, on a remote `node`, or on a worker of the `thread: 'pool'`. */
 export interface SpawnOptions {
@@ -66,7 +84,7 @@ export function bodyOf(fn: unknown, what: string): ProcessFn {
         `${what}: expected a function (p: Process) => unknown or a spec { module: string, fn: string, args?: unknown[] }`,
       )
     return async (p) => {
-      const mod = (await import(specifier(module))) as Record<string, unknown>
+      const mod = await importModule(module)
       const f = mod[name]
       if (typeof f !== 'function') throw new TypeError(`${what}: '${module}' has no exported function '${name}'`)
       return f(p, ...args)

@@ -2,7 +2,9 @@
 // `-gnu` or `-musl` on Linux, names both the platform package
 // (`bfly-<key>`) and its file (`bfly.<key>.node`). The list of keys that
 // have a package is scripts/release/targets.ts.
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** Which C library this Node is linked against, on Linux.
  *
@@ -38,3 +40,18 @@ export function platformKey(): string {
   const base = `${process.platform}-${process.arch}`
   return process.platform === 'linux' ? `${base}-${libc()}` : base
 }
+
+/** The package's root: the first folder above this module with a
+ * package.json (two up from src/native/, three from dist/src/native/). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const up = dirname(dir)
+    if (up === dir) throw new Error('bfly: no package.json above src/native/')
+    dir = up
+    if (existsSync(join(dir, 'package.json'))) return dir
+  }
+}
+
+/** Where a build from source puts the addon for `key`, which the loader tries first. */
+export const localAddon = (key: string): string => join(packageRoot(), 'bindings', `bfly.${key}.node`)

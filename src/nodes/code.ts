@@ -1,4 +1,4 @@
-// Code installation for hot loading (seed FRU): a module's source written
+// Code installation for hot loading (Butterfly's FRU): a module's source written
 // to a versioned file under this node's code directory, then imported.
 // The node agent calls installCode when a peer sends loadCode; upgrade
 // then names the returned URL in a { module, export } spec.
@@ -8,8 +8,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { nodeName } from '../kernel/values.js'
-
-export { specifier } from '../kernel/spawn.js'
 
 /** Module names: a file-name-safe word, so a name can never climb out of the code directory. */
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/

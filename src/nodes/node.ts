@@ -1,6 +1,6 @@
 // Making this runtime a named node (startNode), reaching others
 // (registerServer), and the node agent: the system process that does, on
-// this node, what peers ask of it (the seed's agents on the remote side):
+// this node, what peers ask of it (Butterfly's agents on the remote side):
 // spawn a process from a module, install code.
 import { EventEmitter } from 'node:events'
 import { encode } from '../kernel/codec.js'
@@ -250,7 +250,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   return node
 }
 
-/** Where node `name` accepts links (seed register-server). Links are made
+/** Where node `name` accepts links (Butterfly's register-server). Links are made
  * on first use. */
 export function registerServer(name: string, address: string): void {
   if (typeof name !== 'string' || name.length === 0)

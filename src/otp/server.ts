@@ -1,4 +1,4 @@
-// The standard server (seed make-server, OTP gen_server): the user writes
+// The standard server (Butterfly's make-server, OTP gen_server): the user writes
 // handlers, the server loop owns the message protocol. Written on the
 // public primitives only (spawn, receive, reply, send, call, names).
 
@@ -7,13 +7,12 @@ import { markKind } from '../kernel/introspect.js'
 import { call, type From, reply, send } from '../kernel/messaging.js'
 import { whereis } from '../kernel/names.js'
 import { Process } from '../kernel/process.js'
-import { spawn } from '../kernel/spawn.js'
+import { importModule, spawn } from '../kernel/spawn.js'
 import { type Dest, Pid } from '../kernel/values.js'
-import { specifier } from '../nodes/code.js'
 
 type MaybePromise<T> = T | PromiseLike<T>
 
-/** What `handle` returns (seed make-handler-response). With `answer`
+/** What `handle` returns (Butterfly's make-handler-response). With `answer`
  * (any value but `undefined`) the caller of `call` gets it now; without,
  * the server answers later with `reply(from, value)`. With `stop`, the
  * server ends with that reason after answering. */
@@ -72,7 +71,7 @@ export interface CodeSpec {
 export interface ServerOptions<Args = unknown> {
   /** Passed to `handlers.init`. */
   args?: Args
-  /** Registers the server under this name before `init` runs (seed register-service). */
+  /** Registers the server under this name before `init` runs (Butterfly's register-service). */
   name?: string
   /** The spawning process: the server is spawned linked to it, in one step. */
   link?: Process
@@ -242,7 +241,7 @@ async function swap(code: unknown, state: unknown): Promise<{ handlers: ServerHa
 /** A handlers object, or the one a CodeSpec names (imported). */
 async function loadHandlers(code: unknown): Promise<ServerHandlers> {
   if (isCodeSpec(code)) {
-    const mod = (await import(specifier(code.module))) as Record<string, unknown>
+    const mod = await importModule(code.module)
     const name = code.export ?? 'default'
     const h = mod[name]
     if (h === undefined) throw new UpgradeError(`upgrade: module '${code.module}' has no export '${name}'`)
@@ -261,7 +260,7 @@ function isCodeSpec(code: unknown): code is CodeSpec {
 }
 
 /**
- * Starts a server (seed make-server) and returns its pid at once.
+ * Starts a server (Butterfly's make-server) and returns its pid at once.
  *
  * Start: with `opts.name` the name is registered before anything runs (a
  * name already taken throws NameTakenError and starts nothing); with
@@ -348,7 +347,7 @@ function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | und
 }
 
 /**
- * Hot code loading (seed FRU): the server switches to `code` between two
+ * Hot code loading (Butterfly's FRU): the server switches to `code` between two
  * messages. Every message before the upgrade request is handled by the old
  * handlers, every one after by the new; none is lost. The state passes
  * through `code.codeChange(oldState)` when present. `code` is a handlers

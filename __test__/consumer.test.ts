@@ -1,0 +1,65 @@
+// The consumer suite on this machine (scripts/release/consumer.ts): the
+// tarballs of `npm run pack -- --out DIR`, installed into a fresh project
+// with --ignore-scripts and no cargo on PATH, then used as a user would:
+// ESM, CommonJS, a strict TypeScript consumer, a call, a pool thread, two
+// nodes, the observer, .ts modules with and without tsx, and the installed
+// `bfly` command. Other platforms: `npm run test:platforms`.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import test from 'ava'
+import { makeProject, pathWithoutRust, runSuite, typecheck } from '../scripts/release/consumer.ts'
+import { platformKey } from '../src/native/platform.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'bfly-consumer-'))
+const packDir = join(dir, 'pack')
+const project = join(dir, 'project')
+const host = { name: 'this Node', node: [process.execPath] }
+test.after.always(() => rmSync(dir, { recursive: true, force: true }))
+
+test.serial('npm run pack -- --out DIR writes the main tarball and this platform, within budget', (t) => {
+  const out = execFileSync('npm', ['run', '-s', 'pack', '--', '--out', packDir], { cwd: ROOT, encoding: 'utf8' })
+  const lines = out.trim().split('\n')
+  const files = readdirSync(packDir).sort()
+  t.true(files.includes('bfly-0.1.0.tgz'))
+  t.true(files.includes(`bfly-${platformKey()}-0.1.0.tgz`))
+  t.deepEqual(lines.map((l) => l.split(' ')[0]).sort(), files)
+  const listing = execFileSync('tar', ['tzf', join(packDir, 'bfly-0.1.0.tgz')], { encoding: 'utf8' })
+  for (const f of [
+    'package/dist/index.js',
+    'package/dist/index.d.ts',
+    'package/dist/src/threads/poolboot.mjs',
+    'package/bindings/binding.d.ts',
+    'package/crates/binding/src/lib.rs',
+    'package/Cargo.lock',
+    'package/src/observer/page/index.html',
+    'package/docs/API.md',
+    'package/README.md',
+  ])
+    t.true(listing.includes(f), `${f} is in the tarball`)
+  t.false(listing.includes('.node'), 'the main package carries no binary (the platform packages do)')
+  t.false(listing.includes('package/src/kernel/'), 'no TypeScript sources')
+})
+
+test.serial(
+  'a fresh project installs the tarballs with no install script and no cargo, and every check passes',
+  async (t) => {
+    t.false(
+      pathWithoutRust()
+        .split(':')
+        .some((d) => d.includes('.cargo')),
+      'cargo is off PATH',
+    )
+    const ms = makeProject(project, packDir, host)
+    t.log(`npm install: ${ms} ms`)
+    const results = [...(await runSuite(project, host)), typecheck(project)]
+    for (const r of results) {
+      t.true(r.ok, `${r.name}: ${JSON.stringify(r.detail)}`)
+      if (r.name === 'import bfly (ESM)') t.log(`import 'bfly': ${String(r.detail)}`)
+    }
+    t.true(results.length >= 15, `${results.length} checks ran`)
+  },
+)
