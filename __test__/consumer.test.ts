@@ -60,6 +60,13 @@ test.serial(
       t.true(r.ok, `${r.name}: ${JSON.stringify(r.detail)}`)
       if (r.name === 'import bfly (ESM)') t.log(`import 'bfly': ${String(r.detail)}`)
     }
-    t.true(results.length >= 15, `${results.length} checks ran`)
+    t.true(results.length >= 16, `${results.length} checks ran`)
   },
 )
+
+test.serial('the installed bin (node_modules/.bin/bfly) runs with no cargo on PATH', (t) => {
+  const env = { ...process.env, PATH: pathWithoutRust() }
+  const bin = join(project, 'node_modules', '.bin', 'bfly')
+  t.regex(execFileSync(bin, ['cookie'], { cwd: project, env, encoding: 'utf8' }), /^[0-9a-f]{64}\n$/)
+  t.true(execFileSync(bin, ['--help'], { env, encoding: 'utf8' }).includes('build-native'))
+})

@@ -172,6 +172,17 @@ export async function runSuite(dir: string, rt: Runtime): Promise<CheckResult[]>
     }
   }
 
+  await timed("README's quick start: the ES module and the CommonJS program", () => {
+    const blocks = readmeBlocks(dir)
+    writeFileSync(join(dir, 'readme-esm.mjs'), blocks.js[0])
+    writeFileSync(join(dir, 'readme-cjs.cjs'), blocks.js[1])
+    const esm = run(dir, rt, ['readme-esm.mjs'])
+    const cjs = run(dir, rt, ['readme-cjs.cjs'])
+    if (esm.code !== 0 || esm.out.trim() !== 'Hello') throw new Error(`ESM: exit ${esm.code}: ${esm.out.trim()}`)
+    if (cjs.code !== 0 || cjs.out.trim() !== 'Hello') throw new Error(`CJS: exit ${cjs.code}: ${cjs.out.trim()}`)
+    return 'both print Hello'
+  })
+
   const main = runJson(dir, rt, ['checks.mjs', 'main'])
   if (Array.isArray(main.json)) results.push(...(main.json as CheckResult[]))
   else add('ESM checks (checks.mjs main)', false, main.ran.out.trim())
@@ -232,8 +243,22 @@ export async function runSuite(dir: string, rt: Runtime): Promise<CheckResult[]>
   return results
 }
 
-/** `tsc --noEmit` of the strict TypeScript consumer (types.ts), with this checkout's compiler. */
+/** The code blocks of the installed package's README quick start, by language. */
+function readmeBlocks(dir: string): { js: string[]; ts: string[] } {
+  const readme = readFileSync(join(dir, 'node_modules', 'bfly', 'README.md'), 'utf8')
+  const start = readme.indexOf('## Quick start')
+  const quick = readme.slice(start, readme.indexOf('\n## ', start + 1))
+  const blocks = { js: [] as string[], ts: [] as string[] }
+  for (const m of quick.matchAll(/```(js|ts)\n([\s\S]*?)```/g)) blocks[m[1] as 'js' | 'ts'].push(m[2])
+  if (blocks.js.length !== 2 || blocks.ts.length !== 1)
+    throw new Error('README quick start: expected 2 js blocks and 1 ts block')
+  return blocks
+}
+
+/** `tsc --noEmit` of the strict TypeScript consumer (types.ts, and the
+ * README's TypeScript quick start), with this checkout's compiler. */
 export function typecheck(dir: string): CheckResult {
+  writeFileSync(join(dir, 'readme-ts.ts'), `${readmeBlocks(dir).ts[0]}export {}\n`)
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc')
   const r = spawnSync(tsc, ['--noEmit', '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' })
   const out = `${r.stdout}${r.stderr}`.trim()
