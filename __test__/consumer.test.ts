@@ -4,7 +4,7 @@
 // ESM, CommonJS, a strict TypeScript consumer, a call, a pool thread, two
 // nodes, the observer, .ts modules with and without tsx, and the installed
 // `bfly` command. Other platforms: `npm run test:platforms`.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -70,3 +70,28 @@ test.serial('the installed bin (node_modules/.bin/bfly) runs with no cargo on PA
   t.regex(execFileSync(bin, ['cookie'], { cwd: project, env, encoding: 'utf8' }), /^[0-9a-f]{64}\n$/)
   t.true(execFileSync(bin, ['--help'], { env, encoding: 'utf8' }).includes('build-native'))
 })
+
+test.serial(
+  'without its platform package, import fails naming the platform and the package, and build-native says it needs cargo',
+  (t) => {
+    const bare = join(dir, 'bare')
+    makeProject(bare, packDir, host, { omitOptional: true })
+    const env = { ...process.env, PATH: pathWithoutRust() }
+    const key = platformKey()
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import 'bfly'"], {
+      cwd: bare,
+      env,
+      encoding: 'utf8',
+    })
+    t.not(r.status, 0)
+    t.regex(r.stderr, new RegExp(`the native addon for ${key} is missing: the package bfly-${key} is not installed`))
+    t.regex(r.stderr, /npx bfly build-native/)
+    const build = spawnSync(process.execPath, [join('node_modules', 'bfly', 'bin', 'bfly.mjs'), 'build-native'], {
+      cwd: bare,
+      env,
+      encoding: 'utf8',
+    })
+    t.is(build.status, 1)
+    t.regex(build.stderr, new RegExp(`no native addon loads on ${key}, and cargo is not on PATH`))
+  },
+)

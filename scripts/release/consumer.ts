@@ -63,7 +63,12 @@ function userEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Makes the project in `dir` from the tarballs in `packDir`; returns the install's duration in ms. */
-export function makeProject(dir: string, packDir: string, runtime: Runtime, opts: { cache?: string } = {}): number {
+export function makeProject(
+  dir: string,
+  packDir: string,
+  runtime: Runtime,
+  opts: { cache?: string; omitOptional?: boolean } = {},
+): number {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   cpSync(FIXTURES, dir, { recursive: true })
@@ -82,6 +87,7 @@ export function makeProject(dir: string, packDir: string, runtime: Runtime, opts
   }
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   const args = ['install', '--ignore-scripts', '--no-audit', '--no-fund']
+  if (opts.omitOptional) args.push('--omit=optional')
   if (opts.cache) args.push('--cache', opts.cache)
   else args.push('--prefer-offline')
   const p = runtime.npmPlatform

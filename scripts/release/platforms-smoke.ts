@@ -11,13 +11,16 @@
 // package, unpacked into .cache/ (not installed). Wine 8 lacks
 // bcryptprimitives.dll's ProcessPrng (Windows 10 has it; Rust's std uses
 // it), so a one-function stand-in built with MinGW goes into the wine
-// prefix. darwin is only built and checked (build-platforms.ts).
+// prefix. darwin is only built and checked (build-platforms.ts). Last,
+// source-build: this platform without its package, built by `bfly build-native`.
 // Everything it downloads stays in .cache/platforms/. Prints the matrix;
 // exits 1 if a check failed on a platform that ran.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { platformKey } from '../../src/native/platform.ts'
 import { type CheckResult, makeProject, type Runtime, runSuite } from './consumer.ts'
 import { pack } from './pack.ts'
 
@@ -201,8 +204,28 @@ const SETUPS: Record<string, { debian: string[]; make: () => Runtime }> = {
   'win32-x64': { debian: ['wine', 'wine64', 'mingw-w64'], make: win64 },
 }
 
+/** This platform with its platform package left out: `bfly build-native` (cargo on PATH) builds the
+ * addon in a temporary folder and leaves only bindings/bfly.<key>.node; then the suite runs on it. */
+function sourceBuild(dir: string): Runtime {
+  makeProject(dir, packDir, { name: 'source', node: [process.execPath] }, { omitOptional: true })
+  const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('bfly-build-')))
+  const pkg = join(dir, 'node_modules', 'bfly')
+  const t0 = Date.now()
+  execFileSync(process.execPath, [join(pkg, 'bin', 'bfly.mjs'), 'build-native'], { cwd: dir, stdio: 'inherit' })
+  const key = platformKey()
+  const left = readdirSync(tmpdir()).filter((f) => f.startsWith('bfly-build-') && !before.has(f))
+  const bindings = readdirSync(join(pkg, 'bindings')).sort()
+  console.log(
+    `platforms: source build took ${Math.round((Date.now() - t0) / 1000)} s; bindings/: ${bindings.join(' ')}`,
+  )
+  if (left.length > 0) throw new Error(`build-native left ${left.join(' ')} in ${tmpdir()}`)
+  if (existsSync(join(pkg, 'target'))) throw new Error('build-native left a target/ folder in the package')
+  if (!bindings.includes(`bfly.${key}.node`)) throw new Error(`no bindings/bfly.${key}.node after build-native`)
+  return { name: 'source-build', node: [process.execPath] }
+}
+
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
-const keys = wanted.length > 0 ? wanted : Object.keys(SETUPS)
+const keys = wanted.length > 0 ? wanted : [...Object.keys(SETUPS), 'source-build']
 mkdirSync(DL, { recursive: true })
 const packDir = join(CACHE, 'pack')
 rmSync(packDir, { recursive: true, force: true })
@@ -211,15 +234,23 @@ for (const t of pack(packDir)) console.log(`  ${t.file} ${t.bytes}`)
 
 const matrix: { key: string; install: number; total: number; results: CheckResult[] }[] = []
 for (const key of keys) {
-  const setup = SETUPS[key]
-  if (setup === undefined) throw new Error(`platforms: no runtime for ${key}; known: ${Object.keys(SETUPS).join(', ')}`)
-  ensureDebian(setup.debian)
-  if (key.includes('arm64')) ensureBinfmt()
-  const rt = setup.make()
   const dir = join(CACHE, 'projects', key)
-  console.log(`\nplatforms: ${key}: installing the tarballs into a fresh project`)
   const t0 = Date.now()
-  const install = makeProject(dir, packDir, rt)
+  let rt: Runtime
+  let install = 0
+  if (key === 'source-build') {
+    console.log(`\nplatforms: ${key}: no platform package, bfly build-native`)
+    rt = sourceBuild(dir)
+  } else {
+    const setup = SETUPS[key]
+    if (setup === undefined)
+      throw new Error(`platforms: no runtime for ${key}; known: ${Object.keys(SETUPS).join(', ')}, source-build`)
+    ensureDebian(setup.debian)
+    if (key.includes('arm64')) ensureBinfmt()
+    rt = setup.make()
+    console.log(`\nplatforms: ${key}: installing the tarballs into a fresh project`)
+    install = makeProject(dir, packDir, rt)
+  }
   console.log(`platforms: ${key}: running the consumer suite under ${rt.node.join(' ')}`)
   const results = await runSuite(dir, rt)
   if (key === 'win32-x64') spawnSync('/usr/lib/wine/wineserver', ['-k'], { env: { ...process.env, ...rt.env } })
