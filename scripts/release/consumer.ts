@@ -6,8 +6,8 @@
 // picks by os/cpu/libc). Then a runtime (this Node, or another platform's
 // Node under qemu or wine) runs __test__/consumer/: ESM import, CommonJS
 // require, both in one process, a local call, a pool thread, two nodes,
-// the observer, .ts modules with and without tsx, and the installed `bfly`
-// command (cookie, node --services .mjs/.ts, ps, call). Used by
+// .ts modules with and without tsx, and the installed `bfly` command
+// (cookie, node --services .mjs/.ts, ps, call, observer). Used by
 // __test__/consumer.test.ts (this machine) and platforms-smoke.ts (the rest).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
@@ -132,18 +132,17 @@ function runJson(dir: string, rt: Runtime, args: string[], env?: NodeJS.ProcessE
   return { ran, json }
 }
 
-/** A long-running `bfly node` under the runtime; resolves with its address once it listens. */
-async function startBflyNode(
+/** A long-running `bfly ...args` under the runtime; resolves once its output matches `ready`. */
+async function startBfly(
   dir: string,
   rt: Runtime,
-  name: string,
-  services: string,
+  args: string[],
+  ready: RegExp,
   env?: NodeJS.ProcessEnv,
-): Promise<{ addr: string; proc: ChildProcess; log: string }> {
-  const log = join(dir, `node-${name.replace(/\W/g, '_')}.log`)
+): Promise<{ match: RegExpExecArray; proc: ChildProcess }> {
+  const log = join(dir, `bfly-${args[0]}-${Date.now()}.log`)
   const fd = openSync(log, 'w')
   const bin = join('node_modules', 'bfly', 'bin', 'bfly.mjs')
-  const args = ['node', '--name', name, '--listen', '127.0.0.1:0', '--cookie-file', 'cookie', '--services', services]
   const proc = spawn(rt.node[0], [...rt.node.slice(1), bin, ...args], {
     cwd: dir,
     env: userEnv({ ...rt.env, ...env }),
@@ -156,13 +155,20 @@ async function startBflyNode(
   })
   const until = Date.now() + (rt.timeoutMs ?? 60_000)
   while (Date.now() < until) {
-    const m = /listening on (\S+)/.exec(readFileSync(log, 'utf8'))
-    if (m) return { addr: m[1], proc, log }
+    const m = ready.exec(readFileSync(log, 'utf8'))
+    if (m) return { match: m, proc }
     if (exited) break
     await new Promise((r) => setTimeout(r, 100))
   }
   proc.kill('SIGKILL')
-  throw new Error(`bfly node ${name} did not listen: ${readFileSync(log, 'utf8').trim()}`)
+  throw new Error(`bfly ${args.join(' ')} did not start: ${readFileSync(log, 'utf8').trim()}`)
+}
+
+/** `bfly node NAME --services MODULE`; resolves with its address. */
+async function startBflyNode(dir: string, rt: Runtime, name: string, services: string, env?: NodeJS.ProcessEnv) {
+  const args = ['node', '--name', name, '--listen', '127.0.0.1:0', '--cookie-file', 'cookie', '--services', services]
+  const { match, proc } = await startBfly(dir, rt, args, /listening on (\S+)/, env)
+  return { addr: match[1], proc }
 }
 
 /** Every check of the suite, run in the project `dir` under `rt`. */
@@ -192,6 +198,8 @@ export async function runSuite(dir: string, rt: Runtime): Promise<CheckResult[]>
   const main = runJson(dir, rt, ['checks.mjs', 'main'])
   if (Array.isArray(main.json)) results.push(...(main.json as CheckResult[]))
   else add('ESM checks (checks.mjs main)', false, main.ran.out.trim())
+  const runtime = results.find((r) => r.name === 'runtime')?.detail as { nativeTs?: boolean } | undefined
+  const nativeTs = runtime?.nativeTs === true
 
   await timed('CommonJS require', () => {
     const { ran, json } = runJson(dir, rt, ['cjs.cjs'])
@@ -216,7 +224,7 @@ export async function runSuite(dir: string, rt: Runtime): Promise<CheckResult[]>
     if (r.code !== 0 || !/^[0-9a-f]{64}\n$/.test(cookie)) throw new Error(`exit ${r.code}: ${r.out.trim()}`)
     return 'a 64-hex-digit cookie file'
   })
-  await timed('bfly node --services ./services.mjs, then ps and call', async () => {
+  await timed('bfly node --services ./services.mjs, then ps, call and bfly observer', async () => {
     const n = await startBflyNode(dir, rt, 'mjs@127.0.0.1', './services.mjs')
     try {
       const target = [`mjs@127.0.0.1@${n.addr}`, '--cookie-file', 'cookie']
@@ -224,17 +232,30 @@ export async function runSuite(dir: string, rt: Runtime): Promise<CheckResult[]>
       if (ps.code !== 0 || !ps.out.includes('ECHO')) throw new Error(`ps: exit ${ps.code}: ${ps.out.trim()}`)
       const called = run(dir, rt, [bin, 'call', ...target, 'ECHO', '"hi"', '--json'])
       if (called.out.trim() !== '["main","hi"]') throw new Error(`call: exit ${called.code}: ${called.out.trim()}`)
-      return { ps: 'lists ECHO', call: called.out.trim() }
+      // The observer, served by the runtime under test and fetched from outside it, as a browser would.
+      const obs = await startBfly(dir, rt, ['observer', ...target], /at (http:\/\/127\.0\.0\.1:(\d+)\/\S+)/)
+      try {
+        const page = await fetch(obs.match[1])
+        const html = await page.text()
+        const denied = await fetch(`http://127.0.0.1:${obs.match[2]}/`)
+        if (page.status !== 200 || !html.includes('<html') || denied.status !== 401)
+          throw new Error(`observer: page ${page.status}, without the token ${denied.status}`)
+      } finally {
+        obs.proc.kill()
+      }
+      return { ps: 'lists ECHO', call: called.out.trim(), observer: 'page 200, 401 without the token' }
     } finally {
       n.proc.kill()
     }
   })
-  await timed('bfly node --services ./services.ts without a TypeScript loader says how to run it', () => {
-    const args = [bin, 'node', '--name', 'ts@127.0.0.1', '--listen', '127.0.0.1:0', '--cookie-file', 'cookie']
-    const r = run(dir, rt, [...args, '--services', './services.ts'])
-    if (r.code === 0 || !/tsx/.test(r.out)) throw new Error(`exit ${r.code}: ${r.out.trim()}`)
-    return r.out.trim().split('\n')[0]
-  })
+  // (A Node that strips types runs services.ts with no loader: the tsx case below covers it.)
+  if (!nativeTs)
+    await timed('bfly node --services ./services.ts without a TypeScript loader says how to run it', () => {
+      const args = [bin, 'node', '--name', 'ts@127.0.0.1', '--listen', '127.0.0.1:0', '--cookie-file', 'cookie']
+      const r = run(dir, rt, [...args, '--services', './services.ts'])
+      if (r.code === 0 || !/tsx/.test(r.out)) throw new Error(`exit ${r.code}: ${r.out.trim()}`)
+      return r.out.trim().split('\n')[0]
+    })
   await timed('bfly node --services ./services.ts under tsx (NODE_OPTIONS=--import=tsx), then call', async () => {
     const n = await startBflyNode(dir, rt, 'ts@127.0.0.1', './services.ts', { NODE_OPTIONS: '--import=tsx' })
     try {

