@@ -32,7 +32,6 @@ test.serial('npm run pack -- --out DIR writes the main tarball and this platform
     'package/dist/index.js',
     'package/dist/index.d.ts',
     'package/dist/src/threads/poolboot.mjs',
-    'package/bindings/binding.d.ts',
     'package/crates/binding/src/lib.rs',
     'package/Cargo.lock',
     'package/src/observer/page/index.html',

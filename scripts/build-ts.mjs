@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 rmSync(join(root, 'dist'), { recursive: true, force: true })
-const tsc = join(dirname(createRequire(join(root, 'package.json')).resolve('typescript/package.json')), 'bin', 'tsc')
+let tsc
+try {
+  tsc = join(dirname(createRequire(join(root, 'package.json')).resolve('typescript/package.json')), 'bin', 'tsc')
+} catch {
+  console.error('bfly: compiling dist/ needs TypeScript, a dev dependency: run `npm install` first')
+  process.exit(1)
+}
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
 if (r.status !== 0) process.exit(r.status ?? 1)
 for (const f of readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }))
