@@ -1,7 +1,17 @@
 // Bad input (issue 2, "Bad input"; API.md, Values: "sending `undefined` throws a TypeError"):
 // each a typed error whose message says what to do, and nothing left inconsistent.
 import test, { type ExecutionContext } from 'ava'
-import { call, type Pid, type Process, processCount, send, spawn, TIMEOUT } from '../index.ts'
+import {
+  call,
+  type NodeOptions,
+  type Pid,
+  type Process,
+  processCount,
+  send,
+  spawn,
+  startNode,
+  TIMEOUT,
+} from '../index.ts'
 import { next, raised, run, SHORT, thrownNow } from './helpers.ts'
 
 const BAD_TIMEOUTS = [-1, Number.NaN]
@@ -143,4 +153,16 @@ test('call with a negative or NaN timeout fails with a TypeError/RangeError and 
     assertTyped(t, err, /timeout/i, `call with timeout ${BAD_TIMEOUTS[i % 2]}`)
   })
   t.deepEqual(got.m, ['target got', 'nothing'])
+})
+
+test('startNode refuses a modules option that is not a list of strings or names a missing package; nothing starts', async (t) => {
+  const opts = { name: 'bad-modules@127.0.0.1', listen: '127.0.0.1:0', cookie: '00'.repeat(32), quiet: true }
+  for (const modules of ['/srv/', [42], [''], ['no-such-package-bfly-test']])
+    await t.throwsAsync(startNode({ ...opts, modules } as NodeOptions), {
+      instanceOf: TypeError,
+      message: /modules/,
+    })
+  const node = await startNode({ ...opts, modules: ['./', 'msgpackr', 'data:text/javascript,'] })
+  t.is(node.name, opts.name, 'good entries (a folder, a package, a URL) are accepted')
+  node.stop()
 })

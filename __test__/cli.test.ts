@@ -1,7 +1,7 @@
 // The `bfly` command, run as the real thing: every test starts bin/bfly.mjs
 // as a child process, against real nodes started by `bfly node` in their
 // own OS processes. Nothing is mocked.
-import { type ChildProcess, execFile, spawn as spawnChild } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { complete } from '../src/cli/shell.ts'
+import { startGuarded } from './guard.ts'
 
 const BIN = fileURLToPath(new URL('../bin/bfly.mjs', import.meta.url))
 const SERVICES = fileURLToPath(new URL('./fixtures/cli-services.ts', import.meta.url))
@@ -54,17 +55,11 @@ test.after.always(() => {
 function bflyNode(name: string, cookieFile: string): Promise<Running> {
   const logDir = join(dir, `log-${name}`)
   const args = ['node', '--name', name, '--listen', '127.0.0.1:0', '--cookie-file', cookieFile]
-  const proc = spawnChild(process.execPath, [BIN, ...args, '--services', SERVICES, '--log-dir', logDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const { proc, stderr } = startGuarded([BIN, ...args, '--services', SERVICES, '--log-dir', logDir])
   started.add(proc)
   const ended = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)))
-  let err = ''
-  proc.stderr?.on('data', (d: Buffer) => {
-    err += d.toString()
-  })
   return new Promise((resolve, reject) => {
-    ended.then((code) => reject(new Error(`bfly node exited (${code}) before listening: ${err}`)))
+    ended.then((code) => reject(new Error(`bfly node exited (${code}) before listening: ${stderr()}`)))
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       const m = /^bfly node (\S+) listening on (\S+)$/.exec(line)
       if (m !== null) resolve({ name: m[1], addr: m[2], proc, logDir, ended })
@@ -187,6 +182,28 @@ test('a wrong cookie gives one clear error line and a non-zero exit', async (t) 
   const refused = await bfly(['ps', name, '--cookie-file', loose])
   t.is(refused.code, 2)
   t.regex(refused.stderr, /readable by others/)
+})
+
+test('a cookie file is checked for type, mode and size before it is read (never /dev/zero or a FIFO)', async (t) => {
+  const fifo = join(dir, 'cookie-fifo')
+  execFileSync('mkfifo', ['-m', '600', fifo])
+  const big = join(dir, 'big-cookie')
+  writeFileSync(big, Buffer.alloc(10 << 20, 0x61), { mode: 0o600 })
+  const long = join(dir, 'long-cookie')
+  writeFileSync(long, `${'ab'.repeat(32)}\n${' '.repeat(100)}x`, { mode: 0o600 })
+  const cases: [string, RegExp][] = [
+    [fifo, /is not a regular file/],
+    ['/dev/zero', /is not a regular file/],
+    [dir, /is not a regular file/],
+    [big, /is 10485760 bytes; it must hold 64 hex characters/],
+    [long, /must hold 64 hex characters/],
+    [join(dir, 'missing'), /cannot read the cookie file .*ENOENT/],
+  ]
+  for (const [file, message] of cases) {
+    const r = await bfly(['ps', 'a@127.0.0.1:1', '--cookie-file', file])
+    t.is(r.code, 2, `${file}: ${r.stderr}`)
+    t.regex(r.stderr, message, file)
+  }
 })
 
 test('bfly shell evaluates in the node: arithmetic, API calls, top-level await, errors', async (t) => {

@@ -8,6 +8,7 @@ import { execSync } from 'node:child_process'
 import { createConnection, type Socket } from 'node:net'
 import test, { type ExecutionContext } from 'ava'
 import { call, type Pid, registerServer, remoteService, send, spawn, TIMEOUT } from '../index.ts'
+import { alive } from './guard.ts'
 import { isDown, next, run } from './helpers.ts'
 import { newCookie, type Peer, SERVICES, startPeer, thisNode } from './nodes.ts'
 
@@ -35,6 +36,7 @@ test.after.always(async () => {
 /** The victim answers a call from here, a call of its own to a healthy
  * peer, and a local call; logs how long each took. */
 async function responsive(t: ExecutionContext, label: string): Promise<void> {
+  alive(t, victim.guarded, label)
   const t0 = performance.now()
   t.is(await call(remoteService(victim.name, { name: 'ECHO' }), label, { timeout: 20_000 }), label)
   const t1 = performance.now()

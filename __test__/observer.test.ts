@@ -3,7 +3,7 @@
 // by playwright-core) watches a supervised child appear, die by `bfly
 // kill` and come back; `bfly observer` attaches to a `bfly node` over the
 // encrypted link. Nothing is mocked; every wait is for a condition.
-import { type ChildProcess, execFile, spawn as spawnChild } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, request } from 'node:http'
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { chromium } from 'playwright-core'
 import { type NodeOptions, startNode } from '../index.ts'
+import { startGuarded } from './guard.ts'
 
 const BIN = fileURLToPath(new URL('../bin/bfly.mjs', import.meta.url))
 const OBSERVED = fileURLToPath(new URL('./fixtures/observed.ts', import.meta.url))
@@ -31,16 +32,12 @@ test.after.always(() => {
   for (const c of children) c.kill('SIGKILL')
 })
 
-/** Starts `args` under node and resolves with the first stdout line matching `re`. */
+/** Starts `args` under node (with the crash guard) and resolves with the first stdout line matching `re`. */
 function startUntil(args: string[], re: RegExp): Promise<{ proc: ChildProcess; m: RegExpExecArray }> {
-  const proc = spawnChild(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const { proc, stderr } = startGuarded(args)
   children.add(proc)
-  let err = ''
-  proc.stderr?.on('data', (d: Buffer) => {
-    err += d.toString()
-  })
   return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${err}`)))
+    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${stderr()}`)))
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       const m = re.exec(line)
       if (m !== null) resolve({ proc, m })
@@ -86,7 +83,7 @@ test('the page shows a supervised process, its death by bfly kill and its restar
   if (!existsSync(CHROMIUM)) return t.fail(`${CHROMIUM} is missing: apt-get install -y chromium`)
   const name = `observed-${process.pid}@127.0.0.1`
   const cookie = (await import('node:fs')).readFileSync(cookieFile, 'utf8')
-  const { m } = await startUntil(['--import=tsx', OBSERVED, name, cookie], /^\{"listening":"(.*)","observer":"(.*)"\}$/)
+  const { m } = await startUntil([OBSERVED, name, cookie], /^\{"listening":"(.*)","observer":"(.*)"\}$/)
   const [addr, url] = [m[1], m[2]]
   t.regex(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/)
 

@@ -13,3 +13,4 @@ run bfly-net fuzz_campaign
 run bfly-cluster fuzz_envelope
 run bfly-pattern fuzz_pattern
 npx tsx tools/fuzz/codec.ts "$BFLY_FUZZ_SECS"
+npx tsx tools/fuzz/http.ts "$BFLY_FUZZ_SECS"

@@ -1,7 +1,7 @@
 // What every `bfly` subcommand shares: its option parsing (Node's
 // util.parseArgs, strict), its help text, the NODE argument and the
 // cookie file. Errors here are UsageError: one line, exit code 2.
-import { readFileSync, statSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 
 /** A mistake in how a command was invoked: printed as one line, exit code 2. */
@@ -44,7 +44,7 @@ export function helpText(c: Command): string {
   return `Usage: ${c.usage}\n\n${c.summary}\n\n${c.details}\n  -v, --verbose        print stack traces of errors\n  -h, --help           this help\n`
 }
 
-export type Values = Record<string, string | boolean | undefined>
+export type Values = Record<string, string | boolean | string[] | undefined>
 
 /** Parses `argv` for `c`; throws UsageError naming the problem. */
 export function parse(c: Command, argv: string[]): { values: Values; positionals: string[] } {
@@ -87,7 +87,7 @@ export function target(node: string, addr: string | undefined): Target {
 }
 
 /** A positive number of milliseconds from an option, or `dflt`. */
-export function millis(v: string | boolean | undefined, dflt: number, what = '--timeout'): number {
+export function millis(v: Values[string], dflt: number, what = '--timeout'): number {
   if (v === undefined) return dflt
   const n = Number(v)
   if (typeof v !== 'string' || !Number.isFinite(n) || n <= 0)
@@ -95,31 +95,55 @@ export function millis(v: string | boolean | undefined, dflt: number, what = '--
   return n
 }
 
+/** The most bytes a cookie file may hold: 64 hex characters, a line end, some whitespace. */
+const COOKIE_FILE_MAX = 128
+
 /**
  * The cookie in `file` (64 hex characters, surrounding whitespace
- * ignored). Refuses a file others can read, as Erlang refuses a readable
- * .erlang.cookie: whoever has the cookie can run code on every node.
+ * ignored). The file is checked before anything is read from it: it must be
+ * a regular file (not a device, FIFO or directory: `/dev/zero` would never
+ * end), of at most 128 bytes, that group and others cannot read, as Erlang
+ * refuses a readable .erlang.cookie (whoever has the cookie can run code on
+ * every node). It is opened once, without blocking, and the checks are made
+ * on what was opened, so it cannot be swapped between check and read.
  */
-export function readCookie(file: string | boolean | undefined): string {
+export function readCookie(file: Values[string]): string {
   const path = typeof file === 'string' ? file : process.env.BFLY_COOKIE_FILE
   if (path === undefined || path === '')
     throw new UsageError('no cookie: pass --cookie-file FILE (make one with `bfly cookie --out FILE`)')
-  let mode: number
-  let text: string
+  const failed = (e: unknown) =>
+    new UsageError(`cannot read the cookie file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`)
+  let fd: number
   try {
-    mode = statSync(path).mode
-    text = readFileSync(path, 'utf8').trim()
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
   } catch (e) {
-    throw new UsageError(`cannot read the cookie file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`)
+    throw failed(e)
   }
-  // Windows keeps access in ACLs, not in these bits (which read 0o666 there).
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0)
-    throw new UsageError(
-      `the cookie file ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
-    )
-  if (!/^[0-9a-fA-F]{64}$/.test(text))
-    throw new UsageError(`the cookie file ${path} must hold 64 hex characters (a 32-byte cookie)`)
-  return text
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile()) throw new UsageError(`the cookie file ${path} is not a regular file`)
+    // Windows keeps access in ACLs, not in these bits (which read 0o666 there).
+    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
+      throw new UsageError(
+        `the cookie file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${path}`,
+      )
+    if (st.size > COOKIE_FILE_MAX)
+      throw new UsageError(`the cookie file ${path} is ${st.size} bytes; it must hold 64 hex characters`)
+    const buf = Buffer.alloc(COOKIE_FILE_MAX + 1)
+    let n = 0
+    try {
+      for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null)
+    } catch (e) {
+      throw failed(e)
+    }
+    const text = buf.toString('utf8', 0, n).trim()
+    if (n > COOKIE_FILE_MAX || !/^[0-9a-fA-F]{64}$/.test(text))
+      throw new UsageError(`the cookie file ${path} must hold 64 hex characters (a 32-byte cookie)`)
+    return text
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** MSG on the command line: JSON, or else the text itself as a string. */

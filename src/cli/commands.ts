@@ -28,24 +28,35 @@ export const buildNativeCommand: Command = {
 
 export const nodeCommand: Command = {
   name: 'node',
-  usage: 'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--services MODULE]',
+  usage:
+    'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--services MODULE] [--allow CAPS] [--modules PATH]... [--no-shell | --locked]',
   summary:
     'Runs a node until SIGINT or SIGTERM.\n' +
     'It starts the system services (SYSTEM-LOG, EXIT-MONITOR, KEEP-ALIVE), NODE-INFO, OBSERVER and SHELL.\n' +
-    'Prints where it listens; on a signal it stops cleanly: links closed, log flushed, exit code 0.',
+    'Prints where it listens; on a signal it stops cleanly: links closed, log flushed, exit code 0.\n' +
+    'Whoever holds the cookie may call its services; what else peers may do is --allow, --modules, --no-shell, --locked.',
   details: `  --name NAME          the node's name, e.g. a@127.0.0.1
   --listen HOST:PORT   where it accepts encrypted links (port 0 picks a free one)
   --cookie-file FILE   the cluster cookie (default $BFLY_COOKIE_FILE)
   --services MODULE    an ES module to import; its export start(node) (or default) is called and awaited
   --log-dir DIR        where SYSTEM-LOG writes (default $BFLY_LOG_DIR, else ./log)
-  --no-shell           do not start SHELL (which runs any cookie holder's code)`,
+  --allow CAPS         what peers may ask, comma-separated from spawn, exit, link, code, or none
+                       (default: all four); code (loadCode) runs any source a peer sends
+  --modules PATH       a module, file or folder (PATH ending in /) a peer's spawn may run; repeat for more
+                       (default: none, so spawn from peers is refused)
+  --no-shell           do not start SHELL, the service bfly shell talks to (it runs any cookie holder's
+                       code); spawn and loadCode are what --allow says
+  --locked             run no one else's code: no SHELL, and spawn and code refused whatever --allow says`,
   options: {
     name: { type: 'string', short: 'n' },
     listen: { type: 'string', short: 'l' },
     'cookie-file': { type: 'string' },
     services: { type: 'string' },
     'log-dir': { type: 'string' },
+    allow: { type: 'string' },
+    modules: { type: 'string', multiple: true },
     'no-shell': { type: 'boolean' },
+    locked: { type: 'boolean' },
   },
   positionals: [0, 0],
 }

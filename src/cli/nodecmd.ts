@@ -3,7 +3,7 @@
 // SHELL (for `bfly shell`) and the user's own services, until SIGINT or
 // SIGTERM.
 import { importModule } from '../kernel/spawn.js'
-import { type Node, startNode } from '../nodes/node.js'
+import { type Capability, type Node, startNode } from '../nodes/node.js'
 import { startObserverService } from '../observer/index.js'
 import { startNodeInfo } from '../otp/services/nodeinfo.js'
 import { startShell } from '../otp/services/shellservice.js'
@@ -23,29 +23,62 @@ async function startServices(module: string, node: Node): Promise<void> {
   await start(node)
 }
 
+const CAPABILITIES: readonly Capability[] = ['spawn', 'exit', 'link', 'code']
+
+/** --allow as capabilities: undefined (all) when absent, [] for 'none'. */
+function allowOf(v: Values[string]): Capability[] | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'string') throw new UsageError('--allow takes a comma-separated list, e.g. --allow exit,link')
+  if (v.trim() === '' || v.trim() === 'none') return []
+  const caps = v.split(',').map((c) => c.trim())
+  for (const c of caps)
+    if (!CAPABILITIES.includes(c as Capability))
+      throw new UsageError(`--allow: unknown capability '${c}'; use spawn, exit, link, code or none`)
+  return [...new Set(caps as Capability[])]
+}
+
+/** What peers may do, from --allow, --modules, --no-shell and --locked. */
+function policyOf(values: Values): { allow: Capability[] | undefined; modules: string[]; shell: boolean } {
+  let allow = allowOf(values.allow)
+  const modules = Array.isArray(values.modules) ? values.modules : []
+  if (values.locked) {
+    const refused = allow?.filter((c) => c === 'spawn' || c === 'code') ?? []
+    if (refused.length > 0)
+      throw new UsageError(`--locked refuses spawn and code; remove ${refused.join(' and ')} from --allow`)
+    if (modules.length > 0) throw new UsageError('--locked refuses spawn from peers; --modules would have no use')
+    allow = (allow ?? CAPABILITIES).filter((c) => c !== 'spawn' && c !== 'code')
+  }
+  return { allow, modules, shell: !values['no-shell'] && !values.locked }
+}
+
 /** Runs the node; resolves with the exit code once it has been stopped by a signal. */
 export async function runNode(values: Values): Promise<number> {
   const name = values.name
   const listen = values.listen
   if (typeof name !== 'string' || name === '') throw new UsageError('--name NAME is required')
   if (typeof listen !== 'string') throw new UsageError('--listen HOST:PORT is required')
+  const { allow, modules, shell } = policyOf(values)
   const cookie = readCookie(values['cookie-file'])
   if (typeof values['log-dir'] === 'string') configureLog({ dir: values['log-dir'] })
   let node: Node
   try {
-    node = await startNode({ name, listen, cookie })
+    node = await startNode({ name, listen, cookie, allow, modules })
   } catch (e) {
     throw new UsageError(`cannot start node ${name} on ${listen}: ${(e as Error).message}`)
   }
   startNodeInfo(node)
   startObserverService(node)
-  if (!values['no-shell']) startShell(node)
+  if (shell) startShell(node)
   if (typeof values.services === 'string') await startServices(values.services, node)
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
-  log('info', `node ${name} listening on ${node.address}`)
+  log(
+    'info',
+    `node ${name} listening on ${node.address}; peers may ${(allow ?? CAPABILITIES).join(', ') || 'only send and call'}` +
+      `${modules.length > 0 ? ` (spawn from ${modules.join(', ')})` : ''}; SHELL ${shell ? 'on' : 'off'}`,
+  )
   process.stdout.write(`bfly node ${name} listening on ${node.address}\n`)
   const signal = await stopped
   log('info', `node ${name} stopping on ${signal}`)

@@ -7,7 +7,7 @@ import type { Snapshot } from '../observer/snapshot.js'
 import { UsageError, type Values } from './args.js'
 import { callService, type Session } from './remotecmds.js'
 
-function portOf(v: string | boolean | undefined): number {
+function portOf(v: Values[string]): number {
   if (v === undefined) return 0
   const n = Number(v)
   if (typeof v !== 'string' || !Number.isInteger(n) || n < 0 || n > 65535)

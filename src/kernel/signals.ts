@@ -78,9 +78,13 @@ export const signals = {
     else exitRemote(from, pid, reason)
   },
 
-  /** A signal that arrived from another thread, decoded. */
-  fromInbox(target: Process, sig: unknown[]): void {
-    if (sig[0] === 'DOWN') target._deliverSignal(sig)
-    else this.exitSignal(target, sig[1] as Pid, sig[2], sig[3] === true)
+  /** A signal that arrived from another thread or node, decoded:
+   * `['DOWN', ref, pid, reason]` or `['EXIT', from, reason, viaExit]`.
+   * Anything else is dropped (total: the term may come from a peer). */
+  fromInbox(target: Process, sig: unknown): void {
+    if (!Array.isArray(sig) || sig.length !== 4) return
+    if (sig[0] === 'DOWN') {
+      if (sig[1] instanceof Ref && sig[2] instanceof Pid) target._deliverSignal(sig)
+    } else if (sig[0] === 'EXIT' && sig[1] instanceof Pid) this.exitSignal(target, sig[1], sig[2], sig[3] === true)
   },
 }

@@ -151,7 +151,8 @@ function run(p: Process, fn: ProcessFn): void {
  * @throws a TypeError for a body that is neither a function nor a spec, a function with `opts.node` or
  * `opts.thread` (closures cannot travel), or a bad `opts.thread`; {@link NotPortableError} when `args` cannot
  * travel to a pool thread. With `opts.node` these reject instead, as do {@link RefusedError} (the node's
- * `allow` has no 'spawn'), {@link NoProcError} (the node is unreachable or this runtime is not a node) and
+ * `allow` has no 'spawn', or its `modules` do not list the module), {@link NoProcError} (the node is
+ * unreachable or this runtime is not a node) and
  * {@link TimeoutError} (no answer within 5 s).
  * @example
  * ```ts
@@ -163,7 +164,8 @@ function run(p: Process, fn: ProcessFn): void {
  * })
  * await call(echo, 'Hello') // 'Hello'
  * const worker = spawn({ module: './jobs.ts', fn: 'resize', args: [image] }, { thread: 'pool' })
- * const remote = await spawn({ module: '/srv/workers.js', fn: 'worker', args: [1] }, { node: 'a@host' })
+ * // Node a@host listed it: startNode({ ..., modules: ['/srv/workers/'] })
+ * const remote = await spawn({ module: '/srv/workers/jobs.js', fn: 'worker', args: [1] }, { node: 'a@host' })
  * ```
  */
 export function spawn(fn: ProcessFn | SpawnSpec, opts?: { name: string }): Pid

@@ -12,6 +12,7 @@ import { checkObserverOptions, type Observer, type ObserverOptions } from '../ob
 import { setAgent } from '../threads/inbox.js'
 import { installCode } from './code.js'
 import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
+import { admit, checkModules, ModuleRefused, setModules } from './modules.js'
 import { sendingTo } from './peers.js'
 import type { LoadedCode } from './remote.js'
 
@@ -28,11 +29,26 @@ export interface NodeOptions {
   name: string
   /** 'host:port' to accept links on (port 0 picks a free one). */
   listen: string
-  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex characters. */
+  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex
+   * characters. Make it random (`crypto.randomBytes(32)`, `bfly cookie`),
+   * never from a password or phrase: a node that dials an impostor (a wrong
+   * address, a hijacked name) gives it what it needs to test cookie guesses
+   * offline, which 32 random bytes withstand and a chosen cookie does not. */
   cookie: string | Uint8Array
   /** What peers may ask: one list for every peer, or lists per peer node
    * name with '*' for the others. Default: everything. */
   allow?: readonly Capability[] | Readonly<Record<string, readonly Capability[]>>
+  /** What a peer's `spawn` may run here ('spawn' in `allow` lets it ask;
+   * this says what it may name), and what a server upgrade sent from
+   * another node or thread may load: package names, files, and folders (a
+   * path ending in '/', or an existing directory, stands for every module
+   * under it). Paths are resolved against the current directory, packages
+   * from bfly's folder. Other URLs (`data:`, `http:`, `node:`) match only
+   * as listed exactly. Code that `loadCode` installed may always be named.
+   * Default: none, so a spawn from a peer is refused with RefusedError
+   * until this lists what it may start: a module a peer names is code this
+   * node runs. */
+  modules?: readonly string[]
   /** A heartbeat is sent after this long without traffic (default 1000 ms). */
   heartbeatMs?: number
   /** A link silent this long is lost (default 15000 ms). */
@@ -115,6 +131,7 @@ export class Node extends EventEmitter {
     void this.observer?.close()
     native.distStop()
     setAgent(null)
+    setModules([])
     setNodeName(NONODE)
     this.unref()
   }
@@ -202,7 +219,8 @@ function checkAddress(addr: unknown, what: string): asserts addr is string {
  * when the address cannot be bound. With `observer`, also starts the
  * OBSERVER service and serves the observer page on 127.0.0.1 (its URL, with
  * the token, is `node.observer.url`).
- * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `maxQueuedBytes`, `observer`),
+ * @throws (rejects) a TypeError for a bad option (name, address, cookie, `allow`, `modules` (not strings, or a
+ * package that cannot be found), `maxQueuedBytes`, `observer`),
  * an Error when this runtime is already a node, and the listener's error when `listen` or the observer's port
  * cannot be bound. Nothing has started then (a node whose observer port is taken is stopped again).
  * @example
@@ -223,6 +241,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     throw new TypeError("startNode: remoteFull must be 'wait' or 'error'")
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
+  const modules = checkModules(opts.modules, 'startNode')
   const address = native.distStart({
     name: opts.name,
     listen: opts.listen,
@@ -238,6 +257,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   const node = new Node(opts.name, address, opts.quiet === true)
   current = node
   setNodeName(opts.name)
+  setModules(modules)
   setAgent(agent)
   if (opts.observer !== undefined) {
     try {
@@ -302,6 +322,14 @@ function agent(term: unknown[]): void {
       answer(peer, from, ref, 0, [false, 'badarg', (err as Error).message])
       return
     }
+    // bodyOf checked that module is a string; the body imports what was admitted.
+    const url = admit(module as string, 'spawn')
+    if (url instanceof ModuleRefused) {
+      current?._note('refused', peer, url.message)
+      answer(peer, from, ref, 0, [false, 'refused', url.message])
+      return
+    }
+    body = bodyOf({ module: url, fn, args }, 'spawn')
     const id = native.procSpawn()
     // The link (when asked) is made before the answer leaves, and the body
     // starts after it, so the caller hears of the pid before any exit.

@@ -2,13 +2,14 @@
 // handlers, the server loop owns the message protocol. Written on the
 // public primitives only (spawn, receive, reply, send, call, names).
 
-import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from '../kernel/errors.js'
+import { describe, NameTakenError, NoSuchServiceError, ProcessExit, RefusedError } from '../kernel/errors.js'
 import { markKind } from '../kernel/introspect.js'
 import { call, type From, reply, send } from '../kernel/messaging.js'
 import { whereis } from '../kernel/names.js'
 import { Process } from '../kernel/process.js'
-import { importModule, spawn } from '../kernel/spawn.js'
+import { importModule, spawn, specifier } from '../kernel/spawn.js'
 import { type Dest, Pid } from '../kernel/values.js'
+import { admit, ModuleRefused } from '../nodes/modules.js'
 
 type MaybePromise<T> = T | PromiseLike<T>
 
@@ -238,10 +239,22 @@ async function swap(code: unknown, state: unknown): Promise<{ handlers: ServerHa
   }
 }
 
-/** A handlers object, or the one a CodeSpec names (imported). */
+/** Code specs passed to `upgrade` on this thread. A spec that came from
+ * another thread or node is a fresh decoded object, never one of these. */
+const fromHere = new WeakSet<CodeSpec>()
+
+/** A handlers object, or the one a CodeSpec names (imported). A spec from
+ * another node or thread names a module the node admits (src/modules.ts),
+ * or the upgrade is refused: any cookie holder may call a server. */
 async function loadHandlers(code: unknown): Promise<ServerHandlers> {
   if (isCodeSpec(code)) {
-    const mod = await importModule(code.module)
+    let url = specifier(code.module)
+    if (!fromHere.has(code)) {
+      const admitted = admit(code.module, 'upgrade')
+      if (admitted instanceof ModuleRefused) throw new RefusedError(admitted.message)
+      url = admitted
+    }
+    const mod = await importModule(url)
     const name = code.export ?? 'default'
     const h = mod[name]
     if (h === undefined) throw new UpgradeError(`upgrade: module '${code.module}' has no export '${name}'`)
@@ -354,13 +367,18 @@ function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | und
  * object (same thread) or a `{ module, export }` spec the server imports
  * (what travels to other threads and nodes). Resolves once swapped; rejects
  * with UpgradeError, the server unchanged, when loading or codeChange fails.
+ * A spec sent from another thread or node must name a module the server's
+ * node admits (listed in `startNode({ modules })`, or installed there by
+ * `loadCode`): any cookie holder may call a server, so anything else is
+ * refused (UpgradeError whose `cause` is a RefusedError).
  * @throws (rejects) {@link UpgradeError} as above or when `dest` is not a `makeServer` server, a TypeError for
  * bad handlers, and what `call` rejects with ({@link TimeoutError}, {@link NoProcError},
  * {@link NoSuchServiceError}).
  */
 export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { timeout?: number }): Promise<void> {
   try {
-    if (!isCodeSpec(code)) checkHandlers(code, 'upgrade')
+    if (isCodeSpec(code)) fromHere.add(code)
+    else checkHandlers(code, 'upgrade')
   } catch (e) {
     return Promise.reject(e)
   }

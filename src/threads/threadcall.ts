@@ -116,10 +116,18 @@ export function replyAway(from: readonly [unknown, unknown], value: unknown): bo
   return native.distReply(bytes)
 }
 
-/** A reply arrived on this thread's reply lane. */
+/** A reply arrived on this thread's reply lane: `[ref, value]` settles the
+ * call waiting on `ref`. Total: bytes that are not one such term (a peer
+ * may send anything in a Reply frame) answer nothing and are dropped. */
 export function onReply(payload: Uint8Array): void {
-  const [ref, value] = decode(payload) as [Ref, unknown]
-  byRef.get(ref.id)?.settle(value, true)
+  let term: unknown
+  try {
+    term = decode(payload)
+  } catch {
+    return
+  }
+  if (!Array.isArray(term) || term.length !== 2 || !(term[0] instanceof Ref)) return
+  byRef.get(term[0].id)?.settle(term[1], true)
 }
 
 /** A DOWN arrived for this thread's system pid: a called process died. */

@@ -1,15 +1,16 @@
 // Mutation fuzzing of the JS codec's `decode` (the bytes a peer's message
 // carries), the TS twin of tools/fuzz/mutate.rs: seeds from tools/fuzz/corpus/codec/
-// and from `encode` of every portable kind, byte-level mutations, for a
+// and from `encode` of every portable kind, byte-level mutations (mutator.ts), for a
 // budget. Properties: decode returns or throws an Error (never anything
 // else, never a hang); what it returns holds only well-formed pids and
 // refs, and encodes again (or is refused with NotPortableError).
 //   tsx tools/fuzz/codec.ts [seconds]   (npm run fuzz; __test__/fuzz-codec.test.ts runs it briefly)
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { decode, encode } from '../../src/kernel/codec.ts'
 import { NotPortableError } from '../../src/kernel/errors.ts'
 import { Pid, Ref } from '../../src/kernel/values.ts'
+import { type Failure, failWith, Mutator } from './shared.ts'
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url))
 const CORPUS = `${ROOT}corpus/codec/`
@@ -42,47 +43,7 @@ function seeds(): Uint8Array[] {
   return out
 }
 
-let state = 0x9e3779b9
-function rnd(n: number): number {
-  // xorshift32: repeatable from the printed seed.
-  state ^= state << 13
-  state ^= state >>> 17
-  state ^= state << 5
-  return n <= 0 ? 0 : (state >>> 0) % n
-}
-
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0xc0, 0xc1, 0xc7, 0xd4, 0xd9, 0xdc, 0xdd, 0xde, 0xdf]
-
-function mutate(a: Uint8Array, b: Uint8Array): Uint8Array {
-  let v = Array.from(a)
-  for (let k = 0, edits = 1 + rnd(4); k < edits; k++) {
-    const n = v.length
-    const i = rnd(n)
-    switch (rnd(7)) {
-      case 0:
-        if (n > 0) v[i] ^= 1 << rnd(8)
-        break
-      case 1:
-        if (n > 0) v[i] = INTERESTING[rnd(INTERESTING.length)]
-        break
-      case 2:
-        v.splice(rnd(n + 1), 0, rnd(256))
-        break
-      case 3:
-        v.splice(i, 1 + rnd(8))
-        break
-      case 4:
-        v.splice(rnd(n + 1), 0, ...v.slice(i, i + 1 + rnd(16)))
-        break
-      case 5:
-        v = v.slice(0, rnd(n + 1)).concat(Array.from(b.subarray(rnd(b.length))))
-        break
-      default:
-        v.length = rnd(n + 1)
-    }
-  }
-  return Uint8Array.from(v.slice(0, 4096))
-}
 
 /** Throws when `v` holds a malformed pid or ref. */
 function wellFormed(v: unknown, depth = 0): void {
@@ -124,38 +85,32 @@ function check(input: Uint8Array): string | undefined {
 /** Runs for `seconds` (or `cases` executions); returns executions and failures. */
 export function fuzzCodec(opts: { seconds?: number; cases?: number; seed?: number }): {
   execs: number
-  failures: { input: string; why: string }[]
+  failures: Failure[]
 } {
-  state = (opts.seed ?? Date.now() & 0x7fffffff) | 1
-  const seed = state
+  const m = new Mutator(opts.seed)
   const pool = seeds()
   const n0 = pool.length
   const end = opts.seconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.seconds * 1000
   const cases = opts.cases ?? Number.POSITIVE_INFINITY
-  const failures: { input: string; why: string }[] = []
+  const failures: Failure[] = []
   const t0 = performance.now()
   let execs = 0
   while (execs < cases && (execs & 255 || Date.now() < end)) {
-    const input = execs < n0 ? pool[execs] : mutate(pool[rnd(pool.length)], pool[rnd(pool.length)])
+    const input =
+      execs < n0 ? pool[execs] : m.mutate(pool[m.rnd(pool.length)], pool[m.rnd(pool.length)], INTERESTING, 4096)
     execs++
     const why = check(input)
     if (why !== undefined) failures.push({ input: Buffer.from(input).toString('hex'), why })
-    else if (execs > n0 && pool.length < 4096 && rnd(8) === 0) pool.push(input)
+    else if (execs > n0 && pool.length < 4096 && m.rnd(8) === 0) pool.push(input)
   }
   const s = (performance.now() - t0) / 1000
   console.log(
-    `fuzz codec: ${execs} executions in ${s.toFixed(1)} s (${Math.round(execs / s)}/s), seed ${seed}, ${n0} seeds, ${failures.length} failures`,
+    `fuzz codec: ${execs} executions in ${s.toFixed(1)} s (${Math.round(execs / s)}/s), seed ${m.seed}, ${n0} seeds, ${failures.length} failures`,
   )
   return { execs, failures }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = fuzzCodec({ seconds: Number(process.argv[2] ?? 30) })
-  if (r.failures.length > 0) {
-    mkdirSync(`${ROOT}crashes/codec`, { recursive: true })
-    for (const [i, f] of r.failures.slice(0, 20).entries())
-      writeFileSync(`${ROOT}crashes/codec/fail-${i}.hex`, `${f.input}\n${f.why}\n`)
-    console.error(r.failures.slice(0, 5))
-    process.exit(1)
-  }
+  if (r.failures.length > 0) failWith('codec', r.failures)
 }

@@ -247,7 +247,7 @@ impl Dist {
     }
 
     pub(crate) fn notify(&self, local: &Local, term: Vec<u8>) {
-        self.post(local.agent, Lane::User, term);
+        self.post(local.agent, Lane::Agent, term);
     }
 
     /// Runs `f` on the runtime (tests).

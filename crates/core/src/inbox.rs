@@ -36,6 +36,11 @@ pub enum Lane {
     /// The receiving thread returns the credit (a `Grant`) once the
     /// process's mailbox takes the message.
     Remote = 5,
+    /// A term for the node agent (the main thread's system process) from
+    /// the distribution layer itself: a peer's request that passed the
+    /// allow-list, a refusal to log, a link up or down. A peer's messages
+    /// travel on `User` and `Remote` only, so it cannot forge these.
+    Agent = 6,
 }
 
 /// One encoded message or signal for process `to`.

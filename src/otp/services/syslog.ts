@@ -121,11 +121,18 @@ function write(level: Level, time: number, args: unknown[]): void {
   sink.logger[level](fields, args.map(render).join(' '))
 }
 
+/** Configurations cast by configureLog on this thread. One that came from
+ * another thread or node is a fresh decoded object, never one of these: a
+ * cookie holder may cast to SYSTEM-LOG, but must not choose where this node
+ * writes files. */
+const fromHere = new WeakSet<LogConfig>()
+
 /** The SYSTEM-LOG server's handlers. */
 export const systemLogHandlers = {
   cast(msg: unknown, state: null) {
-    if (Array.isArray(msg) && msg.length === 3) write(msg[0] as Level, msg[1] as number, msg[2] as unknown[])
-    else if (Array.isArray(msg) && msg[0] === 'config') apply(msg[1] as LogConfig)
+    if (Array.isArray(msg) && msg.length === 3 && Array.isArray(msg[2]))
+      write(msg[0] as Level, msg[1] as number, msg[2])
+    else if (Array.isArray(msg) && msg[0] === 'config' && fromHere.has(msg[1] as LogConfig)) apply(msg[1] as LogConfig)
     return { state }
   },
   async handle(req: unknown, state: null) {
@@ -166,7 +173,9 @@ export function logPrint(on: boolean): boolean {
 /**
  * Changes where and how the log is written, for lines logged after this
  * call: lines already logged go to the old file (closed after them). Throws
- * a TypeError for a bad field, changing nothing.
+ * a TypeError for a bad field, changing nothing. Only code on the thread
+ * of SYSTEM-LOG (the main thread) can change it: a configuration cast to it
+ * from another thread or node is ignored.
  */
 export function configureLog(c: LogConfig): void {
   if (c === null || typeof c !== 'object') throw new TypeError('configureLog: expected an object')
@@ -180,6 +189,7 @@ export function configureLog(c: LogConfig): void {
   if (c.print !== undefined && typeof c.print !== 'boolean')
     throw new TypeError('configureLog: print must be a boolean')
   const copy = { ...c }
+  fromHere.add(copy)
   if (whereis(SYSTEM_LOG) === undefined) apply(copy)
   else cast(SYSTEM_LOG, ['config', copy])
 }
