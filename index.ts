@@ -1,5 +1,6 @@
 // bfly: Butterfly for Node.js. The public surface (see docs/API.md).
 export { decode, encode } from './src/kernel/codec.js'
+export { crashReports } from './src/kernel/crash.js'
 export {
   MailboxFullError,
   MatchError,
@@ -28,6 +29,7 @@ export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/kernel/values.
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
+export { type IdentityKeys, identityPublicKey, newIdentity } from './src/nodes/identity.js'
 export {
   type Capability,
   Node,
@@ -70,6 +72,7 @@ export {
   type ChildInfo,
   type ChildSpec,
   type RestartType,
+  StartError,
   type Strategy,
   type SupervisorSpec,
   supervisor,

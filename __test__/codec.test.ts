@@ -1,10 +1,12 @@
 // The portable codec (docs/PROTOCOL.md, section 1): round trips, refusals
 // with paths, interoperability with another MessagePack library, and
 // arbitrary bytes never crashing the decoder.
-import { ExtData, decode as otherDecode } from '@msgpack/msgpack'
+import { ExtData, decode as otherDecode, encode as otherEncode } from '@msgpack/msgpack'
 import test from 'ava'
 import fc from 'fast-check'
 import { decode, encode, NotPortableError, Pid, Ref } from '../index.ts'
+import { MAX_BIGINT, MAX_DEPTH } from '../src/kernel/codec.ts'
+import { native } from '../src/native/addon.ts'
 
 const portable = fc.letrec((tie) => ({
   leaf: fc.oneof(
@@ -53,12 +55,15 @@ function same(a: unknown, b: unknown): boolean {
   return a === b
 }
 
-test('every portable value round-trips equal', (t) => {
+test('every portable value round-trips equal, and passes the check a node makes on arrival', (t) => {
   fc.assert(
-    fc.property(portable, (v) => same(decode(encode(v)), v)),
+    fc.property(portable, (v) => {
+      const bytes = encode(v)
+      return same(decode(bytes), v) && native.termCheck(bytes) === null
+    }),
     { numRuns: 2000 },
   )
-  t.pass()
+  t.is(native.termCheck(encode([new Date(Number.NaN), new Date(-1e13), new Date(1.5e12 + 1)])), null)
 })
 
 test('a non-portable value is refused with the path of the offending part', (t) => {
@@ -122,4 +127,92 @@ test('arbitrary bytes either decode or throw an Error; nothing else happens', (t
     { numRuns: 3000 },
   )
   t.pass()
+})
+
+/** `inner` wrapped `n` times by `wrap`. */
+function nest(n: number, inner: unknown, wrap: (v: unknown) => unknown): unknown {
+  let v = inner
+  for (let i = 0; i < n; i++) v = wrap(v)
+  return v
+}
+
+test('encode refuses a value deeper than a node accepts (MAX_DEPTH); what it writes, a node accepts', (t) => {
+  t.is(MAX_DEPTH, 512)
+  const fits: unknown[] = [
+    nest(MAX_DEPTH, 1, (v) => [v]),
+    nest(MAX_DEPTH, 1, (v) => ({ v })),
+    nest(MAX_DEPTH / 2, 1, (v) => new Set([v])),
+    nest(MAX_DEPTH / 2, 1, (v) => new Map([['k', v]])),
+    nest(MAX_DEPTH - 2, new Pid('a@h', 1), (v) => [v]),
+    nest(MAX_DEPTH - 1, 10n, (v) => [v]),
+    nest(MAX_DEPTH - 2, new Error('deep'), (v) => [v]),
+  ]
+  for (const v of fits) {
+    const bytes = encode(v)
+    t.is(native.termCheck(bytes), null)
+    t.notThrows(() => decode(bytes))
+  }
+  const over: unknown[] = [
+    nest(MAX_DEPTH + 1, 1, (v) => [v]),
+    nest(MAX_DEPTH / 2 + 1, 1, (v) => new Set([v])),
+    nest(MAX_DEPTH - 1, new Pid('a@h', 1), (v) => [v]),
+    nest(MAX_DEPTH, 10n, (v) => [v]),
+    nest(100_000, 1, (v) => [v]),
+  ]
+  for (const v of over) {
+    const e = t.throws(() => encode(v, 'msg'), { instanceOf: NotPortableError })
+    t.regex(e?.message ?? '', /nested deeper than 512 levels/)
+  }
+  // What a peer might send instead: the native check refuses it (the link closes).
+  const raw = new Uint8Array(MAX_DEPTH + 2).fill(0x91)
+  raw[MAX_DEPTH + 1] = 0xc0
+  t.is(native.termCheck(raw), 'value nested deeper than 512 levels')
+  t.is(native.termCheck(raw.subarray(1)), null)
+})
+
+test('encode refuses a BigInt longer than a node accepts (MAX_BIGINT characters)', (t) => {
+  const longest = BigInt(`-${'9'.repeat(MAX_BIGINT - 1)}`)
+  t.is(native.termCheck(encode(longest)), null)
+  t.is(decode(encode(longest)), longest)
+  const e = t.throws(() => encode({ n: longest * 10n }, 'msg'), { instanceOf: NotPortableError })
+  t.is(e?.path, 'msg.n')
+})
+
+test('a standard int64/uint64 decodes to a Number within ±2^53 and a BigInt beyond, as other MessagePack libraries give it', (t) => {
+  const int64 = (n: bigint): Uint8Array => {
+    const b = Buffer.alloc(9)
+    b[0] = 0xd3
+    b.writeBigInt64BE(n, 1)
+    return b
+  }
+  const uint64 = (n: bigint): Uint8Array => {
+    const b = Buffer.alloc(9)
+    b[0] = 0xcf
+    b.writeBigUInt64BE(n, 1)
+    return b
+  }
+  const safe = [0n, 1n, -1n, -(2n ** 40n), 2n ** 40n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 53n, -(2n ** 53n)]
+  for (const n of safe) {
+    t.is(decode(int64(n)), Number(n), `int64 ${n}`)
+    if (n >= 0n) t.is(decode(uint64(n)), Number(n), `uint64 ${n}`)
+  }
+  for (const n of [2n ** 53n + 1n, -(2n ** 53n + 1n), 2n ** 63n - 1n, -(2n ** 63n)])
+    t.is(decode(int64(n)), n, `int64 ${n}`)
+  for (const n of [2n ** 53n + 1n, 2n ** 64n - 1n]) t.is(decode(uint64(n)), n, `uint64 ${n}`)
+  // What @msgpack/msgpack writes for a safe integer beyond 32 bits is such an int64 or uint64.
+  t.deepEqual(decode(otherEncode({ at: -(2 ** 40), big: 2 ** 52 + 3 })), { at: -(2 ** 40), big: 2 ** 52 + 3 })
+  t.deepEqual(decode(otherEncode([2n ** 60n, -5n], { useBigInt64: true })), [2n ** 60n, -5])
+})
+
+test("bfly's own bigints stay bigints, small or large, and decode to BigInt elsewhere only through extension 7", (t) => {
+  for (const n of [0n, 5n, -5n, 2n ** 40n, 2n ** 64n + 1n, -(10n ** 30n)]) {
+    const bytes = encode({ n })
+    const back = decode(bytes) as { n: unknown }
+    t.is(typeof back.n, 'bigint', `${n}`)
+    t.is(back.n, n)
+    // Another library sees extension 7 with the decimal text inside (docs/PROTOCOL.md).
+    const other = otherDecode(bytes) as { n: ExtData }
+    t.is(other.n.type, 7)
+    t.is(otherDecode(other.n.data as Uint8Array), n.toString())
+  }
 })

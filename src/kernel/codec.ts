@@ -9,9 +9,22 @@
 //   6 Set [e0, e1, ...]   7 BigInt (decimal string)
 //   8 TVar [instance, id] (src/stm/tvar.ts; registered with portableClass)
 // Date uses MessagePack's standard timestamp extension (-1); -0 is a float64.
+// A standard int64/uint64 (which bfly never writes: its integers beyond 32
+// bits are float64, its bigints extension 7) decodes as other MessagePack
+// libraries give it: a Number within ±2^53, a BigInt beyond (docs/DECISIONS.md).
 import { addExtension, Packr } from 'msgpackr'
+import { native } from '../native/addon.js'
 import { NotPortableError } from './errors.js'
 import { Pid, Ref } from './values.js'
+
+/** The deepest value that travels (docs/PROTOCOL.md, 1.1): arrays, objects, Maps, Sets, Errors, pids... each
+ * count one level, and what an extension carries (a pid's [node, id], a Set's elements) one more. A node closes a
+ * link that brings a deeper one, so `encode` refuses it. */
+export const MAX_DEPTH: number = native.TERM_MAX_DEPTH
+/** The longest BigInt that travels, in decimal characters (sign included). */
+export const MAX_BIGINT: number = native.TERM_MAX_BIGINT
+/** msgpackr's 'auto' (missing from its typings): int64/uint64 as a Number when |n| <= 2^53, else a BigInt. */
+const INT64 = { int64AsType: 'auto' as 'number' }
 
 class Boxed {
   constructor(readonly v: unknown) {}
@@ -25,7 +38,7 @@ class BigBox extends Boxed {}
 // Each extension's data is one complete MessagePack value (its payload),
 // so any MessagePack decoder can skip or read it, and the Rust evaluator
 // can look inside it in place.
-const inner = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
+const inner = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, ...INT64 })
 
 function ext<C>(
   Class: abstract new (...a: never[]) => C,
@@ -132,17 +145,19 @@ export function portableClass<C>(
   ext(Class, type, write, read)
 }
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, ...INT64 })
 
 const NOT_LEAF: unique symbol = Symbol('not a leaf')
 const WHY: Record<string, string> = {
   symbol: 'a local symbol (only Symbol.for symbols travel)',
   undefined: 'undefined (use null)',
   function: 'a function',
+  bigint: `a BigInt of over ${MAX_BIGINT} digits (the longest a node accepts)`,
 }
 
 /** `v` boxed when it is a portable leaf (a scalar, null, a pid, ref, date
- * or bytes); NOT_LEAF for an object to walk or a value that cannot travel. */
+ * or bytes); NOT_LEAF for an object to walk or a value that cannot travel
+ * (a BigInt over MAX_BIGINT characters too). */
 function boxLeaf(v: unknown): unknown {
   switch (typeof v) {
     case 'number':
@@ -150,8 +165,10 @@ function boxLeaf(v: unknown): unknown {
     case 'string':
     case 'boolean':
       return v
-    case 'bigint':
-      return new BigBox(v.toString())
+    case 'bigint': {
+      const s = v.toString()
+      return s.length > MAX_BIGINT ? NOT_LEAF : new BigBox(s)
+    }
     case 'symbol': {
       const k = Symbol.keyFor(v)
       return k === undefined ? NOT_LEAF : new SymBox(k)
@@ -164,41 +181,65 @@ function boxLeaf(v: unknown): unknown {
   return NOT_LEAF
 }
 
-/** Checks `v` is portable and boxes the types MessagePack lacks. */
-function portable(v: unknown, path: string, seen: Set<object>): unknown {
+/** Levels a boxed leaf takes (PROTOCOL.md 1.1): an extension one, and its payload one more when it is an array. */
+function leafLevels(leaf: unknown): number {
+  if (leaf instanceof Pid || leaf instanceof Ref) return 2
+  if (leaf instanceof Boxed || leaf instanceof Date) return 1
+  return 0
+}
+
+/** Throws when a value at `path` would reach `levels` deep. */
+function deep(levels: number, path: string): void {
+  if (levels > MAX_DEPTH)
+    throw new NotPortableError(path, `nested deeper than ${MAX_DEPTH} levels (the most a node accepts)`)
+}
+
+/** Checks `v` is portable and boxes the types MessagePack lacks; `depth`
+ * is the number of levels around it. */
+function portable(v: unknown, path: string, seen: Set<object>, depth: number): unknown {
   const leaf = boxLeaf(v)
-  if (leaf !== NOT_LEAF) return leaf
+  if (leaf !== NOT_LEAF) {
+    deep(depth + leafLevels(leaf), path)
+    return leaf
+  }
   if (typeof v !== 'object') throw new NotPortableError(path, WHY[typeof v] ?? typeof v)
   const o = v as object
   if (seen.has(o)) throw new NotPortableError(path, 'a cyclic reference')
   seen.add(o)
   let out: unknown
   if (Array.isArray(o)) {
-    out = o.map((x, i) => portable(x, `${path}[${i}]`, seen))
+    deep(depth + 1, path)
+    out = o.map((x, i) => portable(x, `${path}[${i}]`, seen, depth + 1))
   } else if (o instanceof Map) {
+    deep(depth + 2, path)
     const a: unknown[] = []
     let i = 0
     for (const [k, x] of o) {
-      a.push(portable(k, `${path}.<key ${i}>`, seen), portable(x, `${path}.get(${i})`, seen))
+      a.push(portable(k, `${path}.<key ${i}>`, seen, depth + 2), portable(x, `${path}.get(${i})`, seen, depth + 2))
       i++
     }
     out = new MapBox(a)
   } else if (o instanceof Set) {
-    out = new SetBox([...o].map((x, i) => portable(x, `${path}.<element ${i}>`, seen)))
+    deep(depth + 2, path)
+    out = new SetBox([...o].map((x, i) => portable(x, `${path}.<element ${i}>`, seen, depth + 2)))
   } else if (o instanceof Error) {
+    deep(depth + 2, path)
     out = new ErrBox([o.name, o.message, o.stack ?? null])
   } else {
     const proto = Object.getPrototypeOf(o)
     if (proto !== Object.prototype && proto !== null) {
       if (registered.some((C) => o instanceof C)) {
+        // Registered payloads are arrays of scalars (a TVar's [instance, id]).
+        deep(depth + 2, path)
         seen.delete(o)
         return o
       }
       const name = (proto?.constructor as { name?: string } | undefined)?.name ?? 'an unknown class'
       throw new NotPortableError(path, `an instance of ${name}`)
     }
+    deep(depth + 1, path)
     const r: Record<string, unknown> = {}
-    for (const k of Object.keys(o)) r[k] = portable((o as Record<string, unknown>)[k], `${path}.${k}`, seen)
+    for (const k of Object.keys(o)) r[k] = portable((o as Record<string, unknown>)[k], `${path}.${k}`, seen, depth + 1)
     out = r
   }
   seen.delete(o)
@@ -211,6 +252,7 @@ function portable(v: unknown, path: string, seen: Set<object>): unknown {
 // are). Anything it cannot settle (an error to report with its path, a
 // cycle, which shows as depth, a hole, a null-prototype object) makes it
 // bail, and `portable` redoes the value with paths.
+// It goes FAST_DEPTH levels at most, far below MAX_DEPTH.
 const BAIL: unique symbol = Symbol('bail')
 const FAST_DEPTH = 64
 
@@ -258,21 +300,23 @@ export function encode(value: unknown, path = 'value'): Uint8Array {
     boxed = fast(value, 0)
   } catch (e) {
     if (e !== BAIL) throw e
-    boxed = portable(value, path, new Set())
+    boxed = portable(value, path, new Set(), 0)
   }
   return packr.pack(boxed)
 }
 
 // For a reused block (the STM scratch): binaries are copied out, since
 // views into the block would change under their holder.
-const copying = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, copyBuffers: true })
+const copying = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, copyBuffers: true, ...INT64 })
 
 /** Decodes the first `end` bytes of the reused `block`, copying binaries out. */
 export function decodeFrom(block: Uint8Array, end: number): unknown {
   return copying.unpack(block, end)
 }
 
-/** Decodes bytes written by `encode` (or any MessagePack encoder).
+/** Decodes bytes written by `encode` (or any MessagePack encoder). A standard int64 or uint64 becomes a
+ * Number when it is within ±2^53 (every such integer is exact as a Number), a BigInt beyond; bfly's own
+ * bigints travel as extension 7 and always decode to BigInt.
  * @throws the MessagePack decoder's Error for truncated bytes or bytes left over after one value; decode only
  * what `encode` (or another MessagePack encoder) wrote, since other bytes may still decode to something. */
 export function decode(bytes: Uint8Array): unknown {

@@ -2,10 +2,19 @@
 //! the state of the one link to it.
 
 use crate::credit::Credit;
+use crate::forward::Forwarded;
 use bfly_core::NodeId;
 use bfly_net::link::LinkSender;
 use parking_lot::Mutex;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// Milliseconds since the first call (a clock for `Peer::since`).
+pub(crate) fn now_ms() -> u64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    BASE.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
 
 /// The link to a peer.
 pub(crate) enum Conn {
@@ -43,8 +52,9 @@ impl Conn {
     }
 }
 
-/// A remote node. Interned by name for the life of the OS process, so a
-/// `NodeId` in the process table always means the same node.
+/// A remote node, interned by name in the directory (directory.rs) while a
+/// link, a relation or a registration needs it; a `NodeId` is never
+/// reused, so one in the process table always means the same node.
 pub(crate) struct Peer {
     pub(crate) id: NodeId,
     pub(crate) name: String,
@@ -57,6 +67,20 @@ pub(crate) struct Peer {
     /// Over the current link, both sides count credit: this node owes the
     /// peer a `Grant` for each `Send` it receives.
     pub(crate) grants: AtomicBool,
+    /// Its address was registered by this node's program (registerServer):
+    /// kept, never forgotten.
+    pub(crate) registered: AtomicBool,
+    /// When it was interned or its link last came up or went down (`now_ms`).
+    pub(crate) since: AtomicU64,
+    /// Whether its link is up (mirrors `conn`, read without its lock).
+    pub(crate) linked: AtomicBool,
+    /// Dropped from the directory (set under `conn`'s lock): whoever
+    /// holds this `Arc` looks the name up again.
+    pub(crate) forgotten: AtomicBool,
+    /// The identity key it proved over its current or last link.
+    pub(crate) key: Mutex<Option<[u8; 32]>>,
+    /// Monitors forwarded to this node for an alias (forward.rs).
+    pub(crate) forwarded: Mutex<Vec<Forwarded>>,
 }
 
 impl Peer {
@@ -68,7 +92,29 @@ impl Peer {
             conn: Mutex::new(Conn::Down),
             error: Mutex::new(None),
             grants: AtomicBool::new(false),
+            registered: AtomicBool::new(false),
+            since: AtomicU64::new(now_ms()),
+            linked: AtomicBool::new(false),
+            forgotten: AtomicBool::new(false),
+            key: Mutex::new(None),
+            forwarded: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Whether the directory dropped it.
+    pub(crate) fn forgotten(&self) -> bool {
+        self.forgotten.load(Ordering::Acquire)
+    }
+
+    /// Notes that its link came up (`up`) or went down.
+    pub(crate) fn touch(&self, up: bool) {
+        self.since.store(now_ms(), Ordering::Relaxed);
+        self.linked.store(up, Ordering::Relaxed);
+    }
+
+    /// When it was interned or its link last came up or went down (`now_ms`).
+    pub(crate) fn since(&self) -> u64 {
+        self.since.load(Ordering::Relaxed)
     }
 
     /// The state's name, for `PeerInfo`.
@@ -81,7 +127,9 @@ impl Peer {
     }
 }
 
-/// Whether `name` can name a node: 1 to 255 bytes, printable, no spaces.
+/// Whether `name` can name a node: 1 to 255 bytes of UTF-8, each
+/// character a printable ASCII character other than space (`!` to `~`) or
+/// any non-ASCII character (docs/PROTOCOL.md, "Link set-up").
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
