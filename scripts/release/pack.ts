@@ -2,7 +2,7 @@
 // (bfly-VERSION.tgz, compiled by its prepack) and one tarball per platform
 // package whose binary exists here: npm/<key>/bfly.<key>.node from
 // `npm run build:platforms`, or, for this machine's own platform, the
-// addon `npm install` built into bindings/. Fails when a tarball is over
+// addon `npm install` built into bindings/ when it is the newer. Fails when a tarball is over
 // its budget (main 400 KB, platform 5 MB). Prints one line per tarball:
 // `<file> <bytes>`.
 import { execFileSync } from 'node:child_process'
@@ -28,12 +28,16 @@ function npmPack(dir: string, out: string): string {
   return (JSON.parse(json) as { filename: string }[])[0].filename
 }
 
-/** Where the binary of platform `key` is, if this machine has one. */
+/** Where the binary of platform `key` is, if this machine has one: the
+ * release build in npm/<key>/, or for this machine's platform the build in
+ * bindings/ when that one is newer (the current sources, after `npm run
+ * build`; a release build made before a change would test stale code). */
 function binaryOf(key: string): string | null {
   const released = join(ROOT, 'npm', key, binaryName(key))
-  if (existsSync(released)) return released
   const local = join(ROOT, 'bindings', binaryName(key))
-  return key === platformKey() && existsSync(local) ? local : null
+  const mtime = (f: string) => (existsSync(f) ? statSync(f).mtimeMs : -1)
+  if (key === platformKey() && mtime(local) > mtime(released)) return local
+  return existsSync(released) ? released : null
 }
 
 /** Packs everything into `out`; the tarballs written, main first. */
