@@ -24,7 +24,7 @@ function linked(dir: string): string {
 async function loads(checkout: boolean, key: string): Promise<boolean> {
   try {
     if (checkout) createRequire(import.meta.url)(localAddon(key))
-    else await import('../native/addon.js')
+    else await import('../native/index.js')
     return true
   } catch {
     return false
