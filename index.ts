@@ -42,6 +42,21 @@ export type { Observer, ObserverOptions } from './src/observer/options.js'
 export type { ExitView, Snapshot, SupervisorView } from './src/observer/snapshot.js'
 export { type Clock, RestartWindow } from './src/otp/intensity.js'
 export {
+  callGroup,
+  demonitorGroup,
+  type GroupEvent,
+  join,
+  leave,
+  localMembers,
+  members,
+  monitorGroup,
+  type PickOptions,
+  pickMember,
+  type ScopeOption,
+  startScope,
+  whichGroups,
+} from './src/otp/pg.js'
+export {
   BadReturnError,
   type CodeSpec,
   cast,

@@ -158,10 +158,30 @@ export class Node extends EventEmitter {
       this.emit('refused', e)
     } else if (kind === 'nodeup') this.emit('nodeup', peer)
     else this.emit('nodedown', peer, detail)
+    if (kind !== 'refused') for (const w of watchers) w(kind, peer)
   }
 }
 
 let current: Node | null = null
+
+/** @internal What `watchPeers` calls for a link that came up or was lost. */
+export type PeerWatcher = (kind: 'nodeup' | 'nodedown', peer: string) => void
+
+const watchers = new Set<PeerWatcher>()
+
+/** @internal Calls `w` for every link of this runtime that comes up or is
+ * lost, whichever node this runtime is now or later (for services such as
+ * process groups, which outlive a `stop` and a new `startNode`). Returns
+ * the function that stops it. */
+export function watchPeers(w: PeerWatcher): () => void {
+  watchers.add(w)
+  return () => watchers.delete(w)
+}
+
+/** @internal The names of the peers with a link up now (none when this runtime is not a node). */
+export function upPeers(): string[] {
+  return current === null ? [] : current.peers().flatMap((p) => (p.state === 'up' ? [p.name] : []))
+}
 
 function cookieBytes(c: unknown): Uint8Array {
   if (c instanceof Uint8Array && c.length === 32) return c
