@@ -5,6 +5,8 @@ import { ExtData, decode as otherDecode } from '@msgpack/msgpack'
 import test from 'ava'
 import fc from 'fast-check'
 import { decode, encode, NotPortableError, Pid, Ref } from '../index.ts'
+import { MAX_BIGINT, MAX_DEPTH } from '../src/kernel/codec.ts'
+import { native } from '../src/native/addon.ts'
 
 const portable = fc.letrec((tie) => ({
   leaf: fc.oneof(
@@ -53,12 +55,15 @@ function same(a: unknown, b: unknown): boolean {
   return a === b
 }
 
-test('every portable value round-trips equal', (t) => {
+test('every portable value round-trips equal, and passes the check a node makes on arrival', (t) => {
   fc.assert(
-    fc.property(portable, (v) => same(decode(encode(v)), v)),
+    fc.property(portable, (v) => {
+      const bytes = encode(v)
+      return same(decode(bytes), v) && native.termCheck(bytes) === null
+    }),
     { numRuns: 2000 },
   )
-  t.pass()
+  t.is(native.termCheck(encode([new Date(Number.NaN), new Date(-1e13), new Date(1.5e12 + 1)])), null)
 })
 
 test('a non-portable value is refused with the path of the offending part', (t) => {
@@ -122,4 +127,53 @@ test('arbitrary bytes either decode or throw an Error; nothing else happens', (t
     { numRuns: 3000 },
   )
   t.pass()
+})
+
+/** `inner` wrapped `n` times by `wrap`. */
+function nest(n: number, inner: unknown, wrap: (v: unknown) => unknown): unknown {
+  let v = inner
+  for (let i = 0; i < n; i++) v = wrap(v)
+  return v
+}
+
+test('encode refuses a value deeper than a node accepts (MAX_DEPTH); what it writes, a node accepts', (t) => {
+  t.is(MAX_DEPTH, 512)
+  const fits: unknown[] = [
+    nest(MAX_DEPTH, 1, (v) => [v]),
+    nest(MAX_DEPTH, 1, (v) => ({ v })),
+    nest(MAX_DEPTH / 2, 1, (v) => new Set([v])),
+    nest(MAX_DEPTH / 2, 1, (v) => new Map([['k', v]])),
+    nest(MAX_DEPTH - 2, new Pid('a@h', 1), (v) => [v]),
+    nest(MAX_DEPTH - 1, 10n, (v) => [v]),
+    nest(MAX_DEPTH - 2, new Error('deep'), (v) => [v]),
+  ]
+  for (const v of fits) {
+    const bytes = encode(v)
+    t.is(native.termCheck(bytes), null)
+    t.notThrows(() => decode(bytes))
+  }
+  const over: unknown[] = [
+    nest(MAX_DEPTH + 1, 1, (v) => [v]),
+    nest(MAX_DEPTH / 2 + 1, 1, (v) => new Set([v])),
+    nest(MAX_DEPTH - 1, new Pid('a@h', 1), (v) => [v]),
+    nest(MAX_DEPTH, 10n, (v) => [v]),
+    nest(100_000, 1, (v) => [v]),
+  ]
+  for (const v of over) {
+    const e = t.throws(() => encode(v, 'msg'), { instanceOf: NotPortableError })
+    t.regex(e?.message ?? '', /nested deeper than 512 levels/)
+  }
+  // What a peer might send instead: the native check refuses it (the link closes).
+  const raw = new Uint8Array(MAX_DEPTH + 2).fill(0x91)
+  raw[MAX_DEPTH + 1] = 0xc0
+  t.is(native.termCheck(raw), 'value nested deeper than 512 levels')
+  t.is(native.termCheck(raw.subarray(1)), null)
+})
+
+test('encode refuses a BigInt longer than a node accepts (MAX_BIGINT characters)', (t) => {
+  const longest = BigInt(`-${'9'.repeat(MAX_BIGINT - 1)}`)
+  t.is(native.termCheck(encode(longest)), null)
+  t.is(decode(encode(longest)), longest)
+  const e = t.throws(() => encode({ n: longest * 10n }, 'msg'), { instanceOf: NotPortableError })
+  t.is(e?.path, 'msg.n')
 })

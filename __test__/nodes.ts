@@ -1,11 +1,11 @@
 // Real nodes for the distribution tests: each peer is a separate OS
 // process (fixtures/node.ts) on 127.0.0.1; the test process itself is made
 // a node with `startNode`. Nothing is mocked.
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { type Capability, type Node, startNode } from '../index.ts'
+import { type Capability, type Node, type NodeOptions, startNode } from '../index.ts'
 import { type Guarded, startGuarded } from './guard.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/node.ts', import.meta.url))
@@ -25,6 +25,9 @@ export interface PeerOptions {
   heartbeatMs?: number
   creditWindow?: number
   remoteFull?: 'wait' | 'error'
+  identity?: NodeOptions['identity']
+  /** Print refusals and failed links on stderr (fixtures are quiet by default). */
+  quiet?: boolean
 }
 
 /** A peer node process. */
@@ -35,6 +38,8 @@ export interface Peer {
   proc: ChildProcess
   /** Its crash guard: `alive(t, peer.guarded, ...)` after an attack. */
   guarded: Guarded
+  /** What it printed on stderr so far. */
+  stderr(): string
   /** Sends `signal` (default SIGKILL) and waits for the process to end. */
   kill(signal?: NodeJS.Signals): Promise<void>
 }
@@ -59,6 +64,7 @@ export function startPeer(name: string, cookie: string, opts: PeerOptions = {}):
         addr: m[1],
         proc,
         guarded: g,
+        stderr: err,
         kill: (signal = 'SIGKILL') => {
           proc.kill(signal)
           return ended
@@ -76,4 +82,54 @@ export async function thisNode(
   extra: { idleMs?: number; heartbeatMs?: number; maxQueuedBytes?: number; creditWindow?: number } = {},
 ): Promise<Node> {
   return (await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, ...extra })).unref()
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+let rawpeerBin: string | undefined
+
+/** What crates/cluster/examples/rawpeer.rs reported, one JSON object per event. */
+export type RawEvent =
+  | { ack: { ok: boolean; name: string } }
+  | { refused: string }
+  | { closed: string }
+  | { end: 'closed' | 'open'; ms?: number }
+  | { error: string }
+
+/**
+ * Runs the hostile peer (crates/cluster/examples/rawpeer.rs, built on first
+ * use) against `addr`: it completes the SL1 handshake with `cookie`, says
+ * Hello as `name` (proving `identity`, a secret in hex, if given), sends
+ * each of `frames` (hex), and reports what the node did.
+ */
+export function rawPeer(opts: {
+  addr: string
+  cookie: string
+  name: string
+  frames?: string[]
+  identity?: string
+  waitMs?: number
+}): Promise<RawEvent[]> {
+  rawpeerBin ??= (() => {
+    execFileSync('cargo', ['build', '-q', '-p', 'bfly-cluster', '--example', 'rawpeer'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    })
+    return `${ROOT}target/debug/examples/rawpeer`
+  })()
+  const args = ['--addr', opts.addr, '--cookie', opts.cookie, '--name', opts.name]
+  for (const f of opts.frames ?? []) args.push('--send', f)
+  if (opts.identity !== undefined) args.push('--identity', opts.identity)
+  args.push('--wait-ms', String(opts.waitMs ?? 3000))
+  const bin = rawpeerBin
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { encoding: 'utf8' }, (err, out) => {
+      if (err) return reject(err)
+      resolve(
+        out
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as RawEvent),
+      )
+    })
+  })
 }

@@ -61,6 +61,9 @@ export declare function distExit(reason: Uint8Array): boolean
  */
 export declare function distFlush(): void
 
+/** Changes whenever the node forgets peers: ids cached by name are stale. */
+export declare function distForgetEpoch(): number
+
 /**
  * Returns credit to node `node` for user messages its processes' mailboxes
  * took: `pairs` is (process id, count) after each other; count 0 says the
@@ -68,7 +71,10 @@ export declare function distFlush(): void
  */
 export declare function distGrant(node: number, pairs: Float64Array): void
 
-/** The id of node `name` (interned once for the life of the OS process). */
+/**
+ * The id of node `name` (kept while the node is needed; a forgotten id
+ * still resolves, but JS drops its cache when `dist_forget_epoch` changes).
+ */
 export declare function distIntern(name: string): number
 
 /**
@@ -148,6 +154,12 @@ export interface Drained {
   bytes: Buffer
 }
 
+/** A fresh identity secret (32 random bytes) for `startNode({ identity })`. */
+export declare function identityGenerate(): Buffer
+
+/** The public key (32 bytes) of identity secret `secret`, the one peers pin. */
+export declare function identityPublic(secret: Uint8Array): Buffer
+
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
 
@@ -207,6 +219,13 @@ export interface NodeOptions {
    * 0 turns credit off (negative: the default).
    */
   credit: number
+  /** This node's identity secret (32 bytes), if it has one. */
+  identity?: Uint8Array
+  /** Peer names whose identity keys are pinned, and those keys (32 bytes each). */
+  pinnedNames: Array<string>
+  pinnedKeys: Array<Uint8Array>
+  /** Refuse peers whose name is not pinned. */
+  onlyPinned: boolean
 }
 
 /** A known peer node. */
@@ -219,6 +238,8 @@ export interface PeerState {
   epoch: number
   /** Why the last connection attempt or link failed. */
   error?: string
+  /** The identity key it proved (64 hex characters), if any. */
+  key?: string
 }
 
 /**
@@ -407,6 +428,18 @@ export declare function stmWrite(id: number, len: number): void
 
 /** Buffers a write of `bytes` (too large for the scratch block) to `id`. */
 export declare function stmWriteBig(id: number, bytes: Uint8Array): void
+
+/** The longest BigInt (characters, sign included) a node accepts. */
+export declare const TERM_MAX_BIGINT: number
+
+/** The deepest value a node accepts from a peer (docs/PROTOCOL.md, 1.1). */
+export declare const TERM_MAX_DEPTH: number
+
+/**
+ * Why `bytes` would close a link if a peer sent them as a value, or null
+ * when they are exactly one well-formed value.
+ */
+export declare function termCheck(bytes: Uint8Array): string | null
 
 /** Takes everything queued for `thread` in one call. */
 export declare function threadDrain(thread: number): Drained

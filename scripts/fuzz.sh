@@ -11,6 +11,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/fuzz}" CARGO_PROFILE_RELEASE
 run() { cargo test --release -q -p "$1" --test "$2" -- --nocapture --test-threads 1 2>&1 | grep -oE 'fuzz [a-z0-9_]+: .*|panicked.*|FAILED.*' ; }
 run bfly-net fuzz_campaign
 run bfly-cluster fuzz_envelope
+run bfly-cluster fuzz_term
 run bfly-pattern fuzz_pattern
 npx tsx tools/fuzz/codec.ts "$BFLY_FUZZ_SECS"
 npx tsx tools/fuzz/http.ts "$BFLY_FUZZ_SECS"

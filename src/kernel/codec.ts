@@ -10,8 +10,16 @@
 //   8 TVar [instance, id] (src/stm/tvar.ts; registered with portableClass)
 // Date uses MessagePack's standard timestamp extension (-1); -0 is a float64.
 import { addExtension, Packr } from 'msgpackr'
+import { native } from '../native/addon.js'
 import { NotPortableError } from './errors.js'
 import { Pid, Ref } from './values.js'
+
+/** The deepest value that travels (docs/PROTOCOL.md, 1.1): arrays, objects, Maps, Sets, Errors, pids... each
+ * count one level, and what an extension carries (a pid's [node, id], a Set's elements) one more. A node closes a
+ * link that brings a deeper one, so `encode` refuses it. */
+export const MAX_DEPTH: number = native.TERM_MAX_DEPTH
+/** The longest BigInt that travels, in decimal characters (sign included). */
+export const MAX_BIGINT: number = native.TERM_MAX_BIGINT
 
 class Boxed {
   constructor(readonly v: unknown) {}
@@ -139,10 +147,12 @@ const WHY: Record<string, string> = {
   symbol: 'a local symbol (only Symbol.for symbols travel)',
   undefined: 'undefined (use null)',
   function: 'a function',
+  bigint: `a BigInt of over ${MAX_BIGINT} digits (the longest a node accepts)`,
 }
 
 /** `v` boxed when it is a portable leaf (a scalar, null, a pid, ref, date
- * or bytes); NOT_LEAF for an object to walk or a value that cannot travel. */
+ * or bytes); NOT_LEAF for an object to walk or a value that cannot travel
+ * (a BigInt over MAX_BIGINT characters too). */
 function boxLeaf(v: unknown): unknown {
   switch (typeof v) {
     case 'number':
@@ -150,8 +160,10 @@ function boxLeaf(v: unknown): unknown {
     case 'string':
     case 'boolean':
       return v
-    case 'bigint':
-      return new BigBox(v.toString())
+    case 'bigint': {
+      const s = v.toString()
+      return s.length > MAX_BIGINT ? NOT_LEAF : new BigBox(s)
+    }
     case 'symbol': {
       const k = Symbol.keyFor(v)
       return k === undefined ? NOT_LEAF : new SymBox(k)
@@ -164,41 +176,65 @@ function boxLeaf(v: unknown): unknown {
   return NOT_LEAF
 }
 
-/** Checks `v` is portable and boxes the types MessagePack lacks. */
-function portable(v: unknown, path: string, seen: Set<object>): unknown {
+/** Levels a boxed leaf takes (PROTOCOL.md 1.1): an extension one, and its payload one more when it is an array. */
+function leafLevels(leaf: unknown): number {
+  if (leaf instanceof Pid || leaf instanceof Ref) return 2
+  if (leaf instanceof Boxed || leaf instanceof Date) return 1
+  return 0
+}
+
+/** Throws when a value at `path` would reach `levels` deep. */
+function deep(levels: number, path: string): void {
+  if (levels > MAX_DEPTH)
+    throw new NotPortableError(path, `nested deeper than ${MAX_DEPTH} levels (the most a node accepts)`)
+}
+
+/** Checks `v` is portable and boxes the types MessagePack lacks; `depth`
+ * is the number of levels around it. */
+function portable(v: unknown, path: string, seen: Set<object>, depth: number): unknown {
   const leaf = boxLeaf(v)
-  if (leaf !== NOT_LEAF) return leaf
+  if (leaf !== NOT_LEAF) {
+    deep(depth + leafLevels(leaf), path)
+    return leaf
+  }
   if (typeof v !== 'object') throw new NotPortableError(path, WHY[typeof v] ?? typeof v)
   const o = v as object
   if (seen.has(o)) throw new NotPortableError(path, 'a cyclic reference')
   seen.add(o)
   let out: unknown
   if (Array.isArray(o)) {
-    out = o.map((x, i) => portable(x, `${path}[${i}]`, seen))
+    deep(depth + 1, path)
+    out = o.map((x, i) => portable(x, `${path}[${i}]`, seen, depth + 1))
   } else if (o instanceof Map) {
+    deep(depth + 2, path)
     const a: unknown[] = []
     let i = 0
     for (const [k, x] of o) {
-      a.push(portable(k, `${path}.<key ${i}>`, seen), portable(x, `${path}.get(${i})`, seen))
+      a.push(portable(k, `${path}.<key ${i}>`, seen, depth + 2), portable(x, `${path}.get(${i})`, seen, depth + 2))
       i++
     }
     out = new MapBox(a)
   } else if (o instanceof Set) {
-    out = new SetBox([...o].map((x, i) => portable(x, `${path}.<element ${i}>`, seen)))
+    deep(depth + 2, path)
+    out = new SetBox([...o].map((x, i) => portable(x, `${path}.<element ${i}>`, seen, depth + 2)))
   } else if (o instanceof Error) {
+    deep(depth + 2, path)
     out = new ErrBox([o.name, o.message, o.stack ?? null])
   } else {
     const proto = Object.getPrototypeOf(o)
     if (proto !== Object.prototype && proto !== null) {
       if (registered.some((C) => o instanceof C)) {
+        // Registered payloads are arrays of scalars (a TVar's [instance, id]).
+        deep(depth + 2, path)
         seen.delete(o)
         return o
       }
       const name = (proto?.constructor as { name?: string } | undefined)?.name ?? 'an unknown class'
       throw new NotPortableError(path, `an instance of ${name}`)
     }
+    deep(depth + 1, path)
     const r: Record<string, unknown> = {}
-    for (const k of Object.keys(o)) r[k] = portable((o as Record<string, unknown>)[k], `${path}.${k}`, seen)
+    for (const k of Object.keys(o)) r[k] = portable((o as Record<string, unknown>)[k], `${path}.${k}`, seen, depth + 1)
     out = r
   }
   seen.delete(o)
@@ -211,6 +247,7 @@ function portable(v: unknown, path: string, seen: Set<object>): unknown {
 // are). Anything it cannot settle (an error to report with its path, a
 // cycle, which shows as depth, a hole, a null-prototype object) makes it
 // bail, and `portable` redoes the value with paths.
+// It goes FAST_DEPTH levels at most, far below MAX_DEPTH.
 const BAIL: unique symbol = Symbol('bail')
 const FAST_DEPTH = 64
 
@@ -258,7 +295,7 @@ export function encode(value: unknown, path = 'value'): Uint8Array {
     boxed = fast(value, 0)
   } catch (e) {
     if (e !== BAIL) throw e
-    boxed = portable(value, path, new Set())
+    boxed = portable(value, path, new Set(), 0)
   }
   return packr.pack(boxed)
 }

@@ -12,6 +12,7 @@ import { checkObserverOptions, type Observer, type ObserverOptions } from '../ob
 import { setAgent } from '../threads/inbox.js'
 import { installCode } from './code.js'
 import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
+import { keyBytes } from './identity.js'
 import { admit, checkModules, ModuleRefused, setModules } from './modules.js'
 import { sendingTo } from './peers.js'
 import type { LoadedCode } from './remote.js'
@@ -66,24 +67,40 @@ export interface NodeOptions {
    * resolves once the message is handed to the link ('wait', the default)
    * or throws MailboxFullError and sends nothing ('error'). */
   remoteFull?: 'wait' | 'error'
-  /** Do not print refusals on stderr (they are still in `node.log`). */
+  /** Identity keys (PROTOCOL.md 2.8): this node's own, proven to every peer, and the keys this node pins to
+   * peer names. A peer that says a pinned name must prove that key, or its link is refused; so a name, and what
+   * `allow` grants it, belongs to the key's holder rather than to any holder of the cookie. Make keys with
+   * `newIdentity()`. */
+  identity?: {
+    /** This node's identity secret: 32 bytes, or 64 hex characters. */
+    key?: string | Uint8Array
+    /** Peer node name to its public key (32 bytes, or 64 hex characters). */
+    peers?: Readonly<Record<string, string | Uint8Array>>
+    /** Refuse peers whose name is not in `peers` (default false: they are admitted by the cookie alone). */
+    onlyPinned?: boolean
+  }
+  /** Do not print refusals and failed links on stderr (they are still in `node.log`). */
   quiet?: boolean
   /** Serve the observer page on 127.0.0.1 (see `node.observer`) and start
    * the OBSERVER service (for `bfly observer`). */
   observer?: ObserverOptions
 }
 
-/** One thing the node noticed: a refused request, a peer up or down. */
+/** One thing the node noticed: a refused request, a peer up or down, a connection refused. */
 export interface NodeEvent {
   /** When it was noticed, in ms since the epoch (`Date.now()`). */
   time: number
   /** 'refused': a peer asked for what `allow` does not grant; 'nodeup'/'nodedown': a link to `peer` came up or
-   * was lost. */
-  kind: 'refused' | 'nodeup' | 'nodedown'
-  /** The peer node's name. */
+   * was lost (or could not be made); 'rejected': a connection from `address` did not become a link (failed
+   * handshake, refused Hello...). At most about ten 'rejected' a second are noticed; the next says how many were
+   * not. */
+  kind: 'refused' | 'nodeup' | 'nodedown' | 'rejected'
+  /** The peer node's name ('' when a rejected connection said none). */
   peer: string
-  /** For 'refused', what was asked and refused; for 'nodedown', why the link was lost; '' for 'nodeup'. */
+  /** For 'refused', what was asked and refused; for 'nodedown' and 'rejected', why; '' for 'nodeup'. */
   detail: string
+  /** For 'rejected', the address the connection came from. */
+  address?: string
 }
 
 /** A known peer node and its link. */
@@ -99,12 +116,18 @@ export interface PeerInfo {
   epoch: number
   /** Why the last attempt or link failed. */
   error: string | null
+  /** The identity key (64 hex characters) it proved over its current or last link, or null. */
+  key: string | null
 }
 
 const LOG_MAX = 1000
 
+/** Lines printed on stderr at once, then per second (refusals and failed links). */
+const PRINT_BURST = 20
+const PRINT_PER_SECOND = 10
+
 /** This runtime as a named node. Emits 'nodeup' (peer), 'nodedown' (peer,
- * reason) and 'refused' (NodeEvent). Keeps the process alive until
+ * reason), 'refused' and 'rejected' (NodeEvent). Keeps the process alive until
  * `stop()` (or `unref()`), as a listening server does. */
 export class Node extends EventEmitter {
   /** Recent events, newest last (at most 1000). */
@@ -112,6 +135,9 @@ export class Node extends EventEmitter {
   /** Where the observer page is served, when started with `observer`. */
   observer: Observer | undefined = undefined
   #hold: NodeJS.Timeout | null
+  #tokens = PRINT_BURST
+  #at = Date.now()
+  #held = 0
   constructor(
     /** This node's name, as given to `startNode`. */
     readonly name: string,
@@ -145,20 +171,50 @@ export class Node extends EventEmitter {
 
   /** Every peer node this node knows of. */
   peers(): PeerInfo[] {
-    return native.distPeers() as PeerInfo[]
+    return native.distPeers().map((p) => ({
+      name: p.name,
+      addr: p.addr ?? null,
+      state: p.state as PeerInfo['state'],
+      epoch: p.epoch,
+      error: p.error ?? null,
+      key: p.key ?? null,
+    }))
+  }
+
+  /** Prints `line` on stderr unless quiet, at most PRINT_BURST at once and PRINT_PER_SECOND after that. */
+  #print(line: string): void {
+    if (this.quiet) return
+    const now = Date.now()
+    this.#tokens = Math.min(PRINT_BURST, this.#tokens + ((now - this.#at) / 1000) * PRINT_PER_SECOND)
+    this.#at = now
+    if (this.#tokens < 1) {
+      this.#held++
+      return
+    }
+    this.#tokens--
+    const held = this.#held > 0 ? ` (${this.#held} more not printed)` : ''
+    this.#held = 0
+    console.error(`bfly[${this.name}]: ${line}${held}`)
   }
 
   /** @internal */
-  _note(kind: NodeEvent['kind'], peer: string, detail: string): void {
+  _note(kind: NodeEvent['kind'], peer: string, detail: string, address?: string): void {
     const e: NodeEvent = { time: Date.now(), kind, peer, detail }
+    if (address !== undefined) e.address = address
     this.log.push(e)
     if (this.log.length > LOG_MAX) this.log.shift()
     if (kind === 'refused') {
-      if (!this.quiet) console.error(`bfly[${this.name}]: ${detail}`)
+      this.#print(detail)
       this.emit('refused', e)
+    } else if (kind === 'rejected') {
+      this.#print(`refused a connection from ${address}${peer ? ` claiming '${peer}'` : ''}: ${detail}`)
+      this.emit('rejected', e)
     } else if (kind === 'nodeup') this.emit('nodeup', peer)
-    else this.emit('nodedown', peer, detail)
-    if (kind !== 'refused') for (const w of watchers) w(kind, peer)
+    else {
+      this.#print(`link to '${peer}' lost: ${detail}`)
+      this.emit('nodedown', peer, detail)
+    }
+    if (kind === 'nodeup' || kind === 'nodedown') for (const w of watchers) w(kind, peer)
   }
 }
 
@@ -213,6 +269,28 @@ function allowList(allow: NodeOptions['allow']): { default: number; peers: strin
   }
 }
 
+/** The identity option as the native layer takes it; throws a TypeError for a bad one. */
+function identityOptions(id: NodeOptions['identity']): {
+  identity: Uint8Array | undefined
+  pinnedNames: string[]
+  pinnedKeys: Uint8Array[]
+  onlyPinned: boolean
+} {
+  if (id === undefined) return { identity: undefined, pinnedNames: [], pinnedKeys: [], onlyPinned: false }
+  if (id === null || typeof id !== 'object')
+    throw new TypeError('startNode: identity must be { key, peers, onlyPinned }')
+  const peers = id.peers ?? {}
+  if (peers === null || typeof peers !== 'object')
+    throw new TypeError('startNode: identity.peers must map node names to public keys')
+  const pinnedNames = Object.keys(peers)
+  return {
+    identity: id.key === undefined ? undefined : keyBytes(id.key, 'startNode: identity.key'),
+    pinnedNames,
+    pinnedKeys: pinnedNames.map((n) => keyBytes(peers[n], `startNode: identity.peers['${n}']`)),
+    onlyPinned: id.onlyPinned === true,
+  }
+}
+
 function queuedBound(n: unknown): number {
   if (n === undefined) return 0
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
@@ -262,6 +340,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
   const modules = checkModules(opts.modules, 'startNode')
+  const identity = identityOptions(opts.identity)
   const address = native.distStart({
     name: opts.name,
     listen: opts.listen,
@@ -272,6 +351,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     idleMs: opts.idleMs ?? 0,
     maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
     credit: creditWindow(opts.creditWindow),
+    ...identity,
   })
   setRemoteFull(opts.remoteFull ?? 'wait')
   const node = new Node(opts.name, address, opts.quiet === true)
@@ -329,6 +409,10 @@ function agent(term: unknown[]): void {
   }
   if (tag === 'nodeup' || tag === 'nodedown') {
     current?._note(tag, String(a), String(b ?? ''))
+    return
+  }
+  if (tag === 'rejected') {
+    current?._note('rejected', String(a), String(c), String(b))
     return
   }
   if (tag !== 'ask') return

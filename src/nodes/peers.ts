@@ -1,9 +1,13 @@
-// Node names to the native distribution layer's node ids (interned once
-// per OS process, cached per thread), for the hot remote calls, and the
-// one flush per tick that writes what those calls queued.
+// Node names to the native distribution layer's node ids (cached per
+// thread), for the hot remote calls, and the one flush per tick that writes
+// what those calls queued. The native layer forgets peers nothing needs
+// (crates/cluster/src/directory.rs); when it has, its epoch changes and the
+// cache is dropped, checked once per batch of sends (an id forgotten within
+// a batch still resolves natively).
 import { native } from '../native/addon.js'
 
 const ids = new Map<string, number>()
+let epoch = -1
 let flushing = false
 
 function flush(): void {
@@ -18,14 +22,19 @@ function flush(): void {
  * once, from this thread (no hand-off to the link's writer thread).
  */
 export function sendingTo(name: string): number {
+  if (!flushing) {
+    flushing = true
+    Promise.resolve().then(flush)
+    const now = native.distForgetEpoch()
+    if (now !== epoch) {
+      epoch = now
+      ids.clear()
+    }
+  }
   let id = ids.get(name)
   if (id === undefined) {
     id = native.distIntern(name)
     ids.set(name, id)
-  }
-  if (!flushing) {
-    flushing = true
-    Promise.resolve().then(flush)
   }
   return id
 }

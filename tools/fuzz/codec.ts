@@ -3,13 +3,16 @@
 // and from `encode` of every portable kind, byte-level mutations (mutator.ts), for a
 // budget. Properties: decode returns or throws an Error (never anything
 // else, never a hang); what it returns holds only well-formed pids and
-// refs, and encodes again (or is refused with NotPortableError).
+// refs, and encodes again (or is refused with NotPortableError); and what
+// the Rust check a node makes on arrival accepts (envelope::term) decodes
+// and encodes again to bytes it accepts.
 //   tsx tools/fuzz/codec.ts [seconds]   (npm run fuzz; __test__/fuzz-codec.test.ts runs it briefly)
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { decode, encode } from '../../src/kernel/codec.ts'
 import { NotPortableError } from '../../src/kernel/errors.ts'
 import { Pid, Ref } from '../../src/kernel/values.ts'
+import { native } from '../../src/native/addon.ts'
 import { type Failure, failWith, Mutator } from './shared.ts'
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url))
@@ -37,8 +40,11 @@ function seeds(): Uint8Array[] {
     123456789012345678901234567890n,
     new Date(0),
     { nested: { deep: [new Pid('c@h', 1), new Map([[new Ref('c@h', 2), new Set([-0])]])] } },
+    new Date(Number.NaN),
   ]
   const out = values.map((v) => encode(v))
+  // At the depth bound and one past it (arrays of one element around nil).
+  for (const n of [511, 512, 513]) out.push(Uint8Array.from([...new Array(n).fill(0x91), 0xc0]))
   for (const f of readdirSync(CORPUS)) out.push(new Uint8Array(readFileSync(CORPUS + f)))
   return out
 }
@@ -60,12 +66,16 @@ function wellFormed(v: unknown, depth = 0): void {
     for (const x of Object.values(v)) wellFormed(x, depth + 1)
 }
 
-/** One input: undefined when it held, else what broke. */
+/** One input: undefined when it held, else what broke. Bytes that pass
+ * the check a node makes on arrival (native termCheck) must decode, hold
+ * only well-formed pids and refs, and encode again to bytes that pass it. */
 function check(input: Uint8Array): string | undefined {
+  const accepted = native.termCheck(input) === null
   let v: unknown
   try {
     v = decode(input)
   } catch (e) {
+    if (accepted) return `accepted on arrival, but decode threw ${String(e)}`
     return e instanceof Error ? undefined : `decode threw a non-Error: ${String(e)}`
   }
   try {
@@ -74,8 +84,11 @@ function check(input: Uint8Array): string | undefined {
     return (e as Error).message
   }
   try {
-    encode(v)
+    const again = encode(v)
+    if (accepted && native.termCheck(again) !== null)
+      return `accepted on arrival, but its re-encoding is refused: ${native.termCheck(again)}`
   } catch (e) {
+    if (accepted) return `accepted on arrival, but re-encode threw ${(e as Error).name}: ${(e as Error).message}`
     // undefined (msgpack's fixext of nothing) or a non-portable value is refused clearly.
     if (!(e instanceof NotPortableError)) return `re-encode threw ${(e as Error).name}: ${(e as Error).message}`
   }

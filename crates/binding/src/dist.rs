@@ -5,11 +5,12 @@
 
 use crate::{arg, TABLE, THREADS};
 use bfly_cluster::envelope::{Frame, Request, NODE_TARGET};
-use bfly_cluster::{Allow, Config, Dist};
+use bfly_cluster::{Allow, Config, Dist, Keys};
 use bfly_core::{Id, RemoteRel};
+use bfly_net::identity::Identity;
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
-use napi::bindgen_prelude::Uint8Array;
+use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -41,6 +42,11 @@ pub(crate) fn exited(id: Id, rel: &RemoteRel, reason: &[u8]) {
     if let Some(d) = DIST.get() {
         d.exited(id, rel, reason);
     }
+}
+
+/// The live id of the node in args[0] (a JS cache may hold a forgotten one).
+fn node_arg(d: &Dist) -> u32 {
+    d.live(arg(0) as u32)
 }
 
 /// Ends remote monitor `r` of `watcher`; tells the target's node.
@@ -108,6 +114,13 @@ pub struct NodeOptions {
     /// User messages in flight per remote process before senders wait;
     /// 0 turns credit off (negative: the default).
     pub credit: i32,
+    /// This node's identity secret (32 bytes), if it has one.
+    pub identity: Option<Uint8Array>,
+    /// Peer names whose identity keys are pinned, and those keys (32 bytes each).
+    pub pinned_names: Vec<String>,
+    pub pinned_keys: Vec<Uint8Array>,
+    /// Refuse peers whose name is not pinned.
+    pub only_pinned: bool,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -133,6 +146,22 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
     if opts.max_queued_bytes >= 1.0 {
         limits.max_queued = opts.max_queued_bytes as usize;
     }
+    let key32 = |b: &[u8], what: &str| -> napi::Result<[u8; 32]> {
+        b.try_into()
+            .map_err(|_| err(format!("{what} must be exactly 32 bytes")))
+    };
+    let mut keys = Keys {
+        own: match &opts.identity {
+            Some(s) => Some(Identity::from_secret(key32(s, "the identity key")?)),
+            None => None,
+        },
+        only_pinned: opts.only_pinned,
+        ..Keys::default()
+    };
+    for (n, k) in opts.pinned_names.into_iter().zip(&opts.pinned_keys) {
+        let key = key32(k, &format!("the key pinned for '{n}'"))?;
+        keys.pinned.insert(n, key);
+    }
     let cfg = Config {
         name: opts.name,
         listen: opts.listen,
@@ -141,6 +170,7 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
         limits,
         agent: opts.agent as Id,
         credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
+        keys,
     };
     dist()?.start(cfg).map_err(err)
 }
@@ -159,10 +189,32 @@ pub fn dist_name() -> Option<String> {
     node_name()
 }
 
-/// The id of node `name` (interned once for the life of the OS process).
+/// The id of node `name` (kept while the node is needed; a forgotten id
+/// still resolves, but JS drops its cache when `dist_forget_epoch` changes).
 #[napi]
 pub fn dist_intern(name: String) -> napi::Result<u32> {
     Ok(dist()?.intern(&name))
+}
+
+/// Changes whenever the node forgets peers: ids cached by name are stale.
+#[napi]
+pub fn dist_forget_epoch() -> u32 {
+    DIST.get().map_or(0, Dist::epoch)
+}
+
+/// A fresh identity secret (32 random bytes) for `startNode({ identity })`.
+#[napi]
+pub fn identity_generate() -> Buffer {
+    Identity::generate().secret_bytes().to_vec().into()
+}
+
+/// The public key (32 bytes) of identity secret `secret`, the one peers pin.
+#[napi]
+pub fn identity_public(secret: Uint8Array) -> napi::Result<Buffer> {
+    let s: [u8; 32] = secret[..]
+        .try_into()
+        .map_err(|_| napi::Error::from_reason("an identity secret is exactly 32 bytes"))?;
+    Ok(Identity::from_secret(s).public().to_vec().into())
 }
 
 /// Where node `name` listens (seed register-server).
@@ -183,6 +235,8 @@ pub struct PeerState {
     pub epoch: u32,
     /// Why the last connection attempt or link failed.
     pub error: Option<String>,
+    /// The identity key it proved (64 hex characters), if any.
+    pub key: Option<String>,
 }
 
 /// Every known peer node.
@@ -199,6 +253,9 @@ pub fn dist_peers() -> Vec<PeerState> {
             state: p.state.to_string(),
             epoch: p.epoch,
             error: p.error,
+            key: p
+                .key
+                .map(|k| k.iter().map(|b| format!("{b:02x}")).collect()),
         })
         .collect()
 }
@@ -236,10 +293,10 @@ pub fn dist_exit(reason: Uint8Array) -> bool {
 /// when args[1] is dead, -1 when this runtime is not a node.
 #[napi]
 pub fn dist_link() -> i32 {
-    if DIST.get().and_then(Dist::name).is_none() {
+    let Some(d) = DIST.get().filter(|d| d.name().is_some()) else {
         return -1;
-    }
-    match TABLE.link_remote(arg(1), arg(0) as u32, arg(2)) {
+    };
+    match d.relate(arg(0) as u32, |n| TABLE.link_remote(arg(1), n, arg(2))) {
         Ok(true) => i32::from(send(Frame::Link {
             from: arg(1),
             to: arg(2),
@@ -252,7 +309,8 @@ pub fn dist_link() -> i32 {
 /// Removes the link of local args[1] with process args[2] of node args[0].
 #[napi]
 pub fn dist_unlink() {
-    if TABLE.unlink_remote(arg(1), arg(0) as u32, arg(2)) {
+    let Some(d) = DIST.get() else { return };
+    if TABLE.unlink_remote(arg(1), node_arg(d), arg(2)) {
         send(Frame::Unlink {
             from: arg(1),
             to: arg(2),
@@ -261,11 +319,11 @@ pub fn dist_unlink() {
 }
 
 fn monitor(name: &str) -> f64 {
-    if DIST.get().and_then(Dist::name).is_none() {
+    let Some(d) = DIST.get().filter(|d| d.name().is_some()) else {
         return -1.0;
-    }
+    };
     let (watcher, target) = (arg(1), if name.is_empty() { arg(2) } else { 0 });
-    match TABLE.monitor_remote(watcher, arg(0) as u32, target) {
+    match d.relate(arg(0) as u32, |n| TABLE.monitor_remote(watcher, n, target)) {
         Ok(r) => {
             send(Frame::Monitor {
                 origin: "",
@@ -291,10 +349,12 @@ pub fn dist_monitor() -> f64 {
 /// link is lost (reason 'noconnection'). As `dist_monitor`.
 #[napi]
 pub fn dist_monitor_node() -> f64 {
-    if DIST.get().and_then(Dist::name).is_none() {
+    let Some(d) = DIST.get().filter(|d| d.name().is_some()) else {
         return -1.0;
-    }
-    match TABLE.monitor_remote(arg(1), arg(0) as u32, NODE_TARGET) {
+    };
+    match d.relate(arg(0) as u32, |n| {
+        TABLE.monitor_remote(arg(1), n, NODE_TARGET)
+    }) {
         Ok(r) => {
             send(Frame::Monitor {
                 origin: "",
@@ -356,8 +416,12 @@ pub fn dist_ask(kind: u32, body: Uint8Array) -> bool {
 /// that requester (it is linked here before the answer leaves).
 #[napi]
 pub fn dist_answer(body: Uint8Array) -> bool {
+    let Some(d) = DIST.get() else { return false };
     let link = arg(3);
-    if link != 0 && TABLE.link_remote(link, arg(0) as u32, arg(1)).is_err() {
+    if link != 0
+        && d.relate(arg(0) as u32, |n| TABLE.link_remote(link, n, arg(1)))
+            .is_err()
+    {
         return false;
     }
     send(Frame::Answer {

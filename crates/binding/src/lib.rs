@@ -16,6 +16,7 @@ pub mod introspect;
 pub mod names;
 pub mod pool;
 pub mod stm;
+pub mod term;
 
 /// Process-wide: shared by every worker thread (each its own N-API env).
 /// Its system tables (names, nodes) live in the STM that user transactions

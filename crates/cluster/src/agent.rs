@@ -5,6 +5,8 @@
 //!   (`what` is 'spawn' or 'code'); answer it with an `Answer` frame.
 //! - `['notice', peer, what, detail]`: something refused, to log.
 //! - `['nodeup', peer]`, `['nodedown', peer, reason]`.
+//! - `['rejected', peer, addr, reason]`: a connection from `addr` that did
+//!   not become a link (`peer` is the name it claimed, '' before Hello).
 
 use crate::envelope::Request;
 use bfly_core::{Id, RefId};
@@ -60,6 +62,14 @@ pub fn node_down(peer: &str, reason: &str) -> Vec<u8> {
     out
 }
 
+/// `['rejected', peer, addr, reason]`.
+pub fn rejected(peer: &str, addr: &str, reason: &str) -> Vec<u8> {
+    let mut out = head(4, "rejected", peer);
+    let _ = e::write_str(&mut out, addr);
+    let _ = e::write_str(&mut out, reason);
+    out
+}
+
 /// `[false, code, message]`: a refused or failed request's answer body
 /// (`code` is 'refused' when the allow-list said no).
 pub fn failure(code: &str, message: &str) -> Vec<u8> {
@@ -85,8 +95,9 @@ mod tests {
             node_up("p"),
             node_down("p", "why"),
             failure("refused", "no"),
+            rejected("p", "127.0.0.1:1", "why"),
         ];
-        let lens = [7, 4, 2, 3, 3];
+        let lens = [7, 4, 2, 3, 3, 4];
         for (t, n) in terms.iter().zip(lens) {
             let mut r = &t[..];
             assert_eq!(rmp::decode::read_array_len(&mut r).unwrap(), n);

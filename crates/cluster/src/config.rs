@@ -1,6 +1,7 @@
 //! What a node is started with, and what each peer may ask of it.
 
 use bfly_core::Id;
+use bfly_net::identity::Identity;
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
 use rustc_hash::FxHashMap;
@@ -39,6 +40,20 @@ impl Allow {
     }
 }
 
+/// Identity keys (docs/PROTOCOL.md, 2.8): this node's own, and the keys
+/// it pins to peer names, so that a name (and what `Allow` grants it)
+/// belongs to whoever holds its key rather than to whoever says it.
+#[derive(Default)]
+pub struct Keys {
+    /// This node's static key, proven to every peer in Hello or HelloAck.
+    pub own: Option<Identity>,
+    /// Peer name to public key: a peer that says one of these names must
+    /// prove that key, or its link is refused.
+    pub pinned: FxHashMap<String, [u8; 32]>,
+    /// Refuse every peer whose name is not in `pinned`.
+    pub only_pinned: bool,
+}
+
 /// How to start a node.
 pub struct Config {
     pub name: String,
@@ -53,6 +68,8 @@ pub struct Config {
     /// its senders wait (credit.rs); 0 turns credit off toward and from
     /// this node (it then behaves as a node from before credit).
     pub credit: u32,
+    /// Identity keys (none by default: the cookie alone admits a peer).
+    pub keys: Keys,
 }
 
 impl Config {
@@ -67,6 +84,7 @@ impl Config {
             limits: Limits::default(),
             agent,
             credit: DEFAULT_CREDIT,
+            keys: Keys::default(),
         }
     }
 }
@@ -85,4 +103,6 @@ pub struct PeerInfo {
     pub epoch: u32,
     /// Why the last attempt or link failed.
     pub error: Option<String>,
+    /// The identity key the peer proved over its current or last link.
+    pub key: Option<[u8; 32]>,
 }

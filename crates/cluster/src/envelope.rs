@@ -5,14 +5,22 @@
 //! as a u16 little-endian length and UTF-8), then for some ops a tail of
 //! bytes that is a MessagePack term written by the codec (a message, a
 //! reason, a request). Decoding borrows from the input, checks every
-//! length before reading, and refuses trailing bytes where no tail is
-//! defined: a peer that sends a malformed frame loses its link.
+//! length before reading, refuses trailing bytes where no tail is
+//! defined, and checks every tail with [`term::check`] (exactly one
+//! well-formed value), so a malformed value never reaches a process: a
+//! peer that sends a malformed frame loses its link.
 
 use bfly_core::{Id, RefId};
 
 /// Why a frame was refused. Carries no data from the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BadFrame(pub &'static str);
+
+impl From<term::BadTerm> for BadFrame {
+    fn from(e: term::BadTerm) -> Self {
+        BadFrame(e.0)
+    }
+}
 
 /// What a request asks the peer's node agent to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,20 +94,24 @@ pub enum Frame<'a> {
     },
     /// The first frame of a link, from the side that connected, with the
     /// distribution features it speaks (`FEAT_*`; None from nodes that
-    /// predate the field, which means none).
+    /// predate the field, which means none), and when it has an identity
+    /// key, that key and its proof over this link (bfly_net::identity).
     Hello {
         name: &'a str,
         addr: &'a str,
         features: Option<u8>,
+        identity: Option<Proof<'a>>,
     },
     /// The reply to `Hello`: whether this link is kept (simultaneous
-    /// connects keep one), the accepting node's identity, and its features
-    /// (sent only when the Hello carried features).
+    /// connects keep one), the accepting node's name and address, its
+    /// features (sent only when the Hello carried features), and its
+    /// identity key and proof when it has one.
     HelloAck {
         ok: bool,
         name: &'a str,
         addr: &'a str,
         features: Option<u8>,
+        identity: Option<Proof<'a>>,
     },
     /// Nodes the sender knows how to reach: (name, "host:port").
     Nodes { list: Vec<(&'a str, &'a str)> },
@@ -111,12 +123,22 @@ pub enum Frame<'a> {
     Grant { list: Vec<(Id, u32)> },
 }
 
+/// A static identity key and the proof that the sender holds its secret
+/// over this link: (public key, proof).
+pub type Proof<'a> = (&'a [u8; 32], &'a [u8; 32]);
+
 /// Feature bit: this node returns credit (`Grant`) for every `Send` it
 /// receives, so a sender may hold messages back when a window runs out.
 pub const FEAT_CREDIT: u8 = 1;
 
 /// The most (process, count) pairs one `Grant` carries.
 pub const MAX_GRANTS: usize = 4096;
+
+/// The most (name, address) pairs a node gossips in one `Nodes` frame.
+pub const MAX_GOSSIP: usize = 256;
+
+/// The most pairs a `Nodes` frame may carry (more closes the link).
+pub const MAX_NODES: usize = 1024;
 
 const SEND: u8 = 1;
 const SEND_NAME: u8 = 2;
@@ -222,11 +244,13 @@ impl Frame<'_> {
                 name,
                 addr,
                 features,
+                identity,
             } => {
-                W::new(HELLO, 5 + name.len() + addr.len())
+                W::new(HELLO, 69 + name.len() + addr.len())
                     .str(name)
                     .str(addr)
-                    .opt(features)
+                    .opt(features.or(identity.map(|_| 0)))
+                    .proof(identity)
                     .0
             }
             Frame::HelloAck {
@@ -234,15 +258,19 @@ impl Frame<'_> {
                 name,
                 addr,
                 features,
+                identity,
             } => {
-                W::new(HELLO_ACK, 6 + name.len() + addr.len())
+                W::new(HELLO_ACK, 70 + name.len() + addr.len())
                     .byte(ok as u8)
                     .str(name)
                     .str(addr)
-                    .opt(features)
+                    .opt(features.or(identity.map(|_| 0)))
+                    .proof(identity)
                     .0
             }
             Frame::Nodes { ref list } => {
+                // Senders keep to MAX_GOSSIP; the count cannot overflow.
+                let list = &list[..list.len().min(MAX_NODES)];
                 let mut w = W::new(NODES, 2 + list.len() * 32);
                 w.0.extend_from_slice(&(list.len() as u16).to_le_bytes());
                 for (n, a) in list {
@@ -315,7 +343,7 @@ impl Frame<'_> {
             },
             REPLY => Frame::Reply {
                 to: r.id()?,
-                msg: r.tail()?,
+                msg: r.shaped(&[2], Some(term::REF), "a reply that is not [ref, value]")?,
             },
             ASK => Frame::Ask {
                 what: match r.byte()? {
@@ -332,22 +360,27 @@ impl Frame<'_> {
                 to: r.id()?,
                 r: r.id()?,
                 link: r.id()?,
-                body: r.tail()?,
+                body: r.shaped(&[2, 3], None, "an answer that is not [ok, value]")?,
             },
             HELLO => Frame::Hello {
                 name: r.str()?,
                 addr: r.str()?,
                 features: r.opt()?,
+                identity: r.proof()?,
             },
             HELLO_ACK => Frame::HelloAck {
                 ok: r.flag()?,
                 name: r.str()?,
                 addr: r.str()?,
                 features: r.opt()?,
+                identity: r.proof()?,
             },
             NODES => {
                 let n = r.count()?;
-                let mut list = Vec::with_capacity(n.min(256));
+                if n > MAX_NODES {
+                    return Err(BadFrame("too many nodes"));
+                }
+                let mut list = Vec::with_capacity(n.min(MAX_GOSSIP));
                 for _ in 0..n {
                     list.push((r.str()?, r.str()?));
                 }
@@ -377,6 +410,7 @@ impl Frame<'_> {
     }
 }
 
+pub mod term;
 mod wire;
 use wire::{R, W};
 

@@ -6,6 +6,8 @@
 //!   node (connected on first use; simultaneous connects keep one), and the
 //!   routing of what arrives into the core's per-thread inboxes, on tokio
 //!   threads, so a busy JS thread never makes a healthy peer look dead.
+//! - Peers are known while something needs them (`directory`); refused
+//!   and failed links are logged, rate-limited (`notices`).
 //! - Relations across nodes live in the core's process table
 //!   (`bfly_core::remote`); when a link is lost, each fires once with
 //!   reason `'noconnection'`.
@@ -17,15 +19,19 @@
 pub mod agent;
 mod config;
 mod credit;
+mod directory;
 pub mod envelope;
 mod links;
 mod node;
+mod notices;
 mod peer;
 mod route;
 mod send;
 
 pub use config::{
-    Allow, Config, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN, DEFAULT_CREDIT,
+    Allow, Config, Keys, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN, DEFAULT_CREDIT,
 };
 pub use credit::Sent;
+pub use directory::{FORGET_AFTER, MAX_IDLE};
+pub use envelope::MAX_GOSSIP;
 pub use node::Dist;

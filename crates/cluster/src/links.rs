@@ -1,94 +1,190 @@
 //! The life of each link: accepting and dialing, the Hello exchange that
-//! keeps one link per node pair, serving frames, and what a loss fires.
+//! keeps one link per node pair and binds a name to one link (and, with
+//! identity keys, to one key), serving frames, and what a loss fires.
 
 use crate::agent;
+use crate::config::Keys;
 use crate::credit::Credit;
-use crate::envelope::{Frame, FEAT_CREDIT};
+use crate::envelope::{Frame, Proof, FEAT_CREDIT, MAX_GOSSIP};
 use crate::node::{Dist, Local};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
 use bfly_core::{Lane, NodeState};
-use bfly_net::link::{connect, Link, LinkSender, Listener};
+use bfly_net::identity::{verify, Role};
+use bfly_net::link::{connect, Link, LinkSender};
+use bfly_net::listener::{Incoming, Listener};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::time::timeout;
+
+/// How long a Hello that claims the name of a node with a live link waits
+/// for that link to be found dead (its socket closed, as when the node
+/// restarted) before it is refused.
+const LIVE_LINK_GRACE: Duration = Duration::from_secs(1);
+
+/// What to do with a Hello, given the claimed name's link.
+enum Verdict {
+    /// Keep this link.
+    Accept,
+    /// Answer `ok = 0`: this node keeps its own link to the peer.
+    KeepOurs,
+    /// The name has a live link: wait a little for it to die, else refuse.
+    Live,
+    /// The live link belongs to the holder of the name's pinned key, who
+    /// connected again (it restarted): replace it.
+    Replace,
+}
 
 impl Dist {
     pub(crate) async fn accept_loop(&'static self, mut listener: Listener) {
-        while let Ok(link) = listener.accept().await {
-            self.rt.spawn(self.accepted(link));
+        while let Ok(incoming) = listener.next().await {
+            match incoming {
+                Incoming::Link(link) => {
+                    self.rt.spawn(self.accepted(*link));
+                }
+                Incoming::Refused(addr, why) => {
+                    if let Some(local) = self.local() {
+                        let dropped = listener.take_dropped();
+                        self.rejected(&local, &addr.to_string(), "", why.0, dropped);
+                    }
+                }
+            }
         }
     }
 
     /// A peer connected: read its Hello, keep or refuse the link, then
-    /// serve it.
+    /// serve it. Every refusal is logged (rate-limited) and, after the
+    /// Hello, told to the peer with `Refused`.
     async fn accepted(&'static self, mut link: Link) {
         let Some(local) = self.local() else { return };
-        let Ok(Ok(hello)) = timeout(local.limits.handshake, link.recv()).await else {
-            return;
+        let addr = link.addr.to_string();
+        let hello = match timeout(local.limits.handshake, link.recv()).await {
+            Ok(Ok(m)) => m,
+            Ok(Err(f)) => return self.rejected(&local, &addr, "", f.0, 0),
+            Err(_) => return self.rejected(&local, &addr, "", "no Hello in time", 0),
         };
-        let Ok(Frame::Hello {
-            name,
-            addr,
-            features,
-        }) = Frame::decode(&hello)
-        else {
-            return;
-        };
-        if !valid_name(name) || name == local.name {
-            return;
-        }
-        let peer = match self.peer(self.intern(name)) {
-            Some(p) => p,
-            None => return,
-        };
-        if !addr.is_empty() {
-            *peer.addr.lock() = Some(addr.to_string());
-        }
-        let tx = link.sender();
-        let gen = {
-            let mut c = peer.conn.lock();
-            let ok = match &*c {
-                // Our own link crossed the peer's dial (both connected at
-                // once, and ours came up first): the peer keeps ours.
-                Conn::Up {
-                    instance,
-                    incoming: false,
-                    ..
-                } if *instance == link.peer => false,
-                Conn::Up {
-                    tx: old, instance, ..
-                } => {
-                    // The peer opened the link we have, and dials only when
-                    // it has none: it restarted, or found that link dead
-                    // (it was stopped, or the path cut) before this side did.
-                    old.close();
-                    let why = if *instance == link.peer {
-                        "peer reconnected"
-                    } else {
-                        "peer restarted"
-                    };
-                    *c = Conn::Down;
-                    self.fire_down(&local, &peer, why);
-                    true
-                }
-                // Both sides connected at once: the link opened by the
-                // node with the smaller name is the one both keep.
-                Conn::Connecting { .. } => peer.name < local.name,
-                Conn::Down => true,
-            };
-            // A dialer from before features gets the HelloAck it knows.
-            let ack = Frame::HelloAck {
-                ok,
-                name: &local.name,
-                addr: &local.addr,
-                features: features.map(|_| local.features()),
-            };
-            if tx.send_now(&ack.encode()).is_err() || !ok {
-                return;
+        let (name, peer_addr, features, identity) = match Frame::decode(&hello) {
+            Ok(Frame::Hello {
+                name,
+                addr,
+                features,
+                identity,
+            }) => (name, addr, features, identity),
+            Ok(_) => return self.rejected(&local, &addr, "", "the first frame is not a Hello", 0),
+            Err(e) => {
+                let why = format!("malformed Hello: {}", e.0);
+                return self.rejected(&local, &addr, "", &why, 0);
             }
-            let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
-            self.up(&local, &peer, &mut c, tx, link.peer, true, credit)
+        };
+        if !valid_name(name) {
+            return self.rejected(&local, &addr, "", "the Hello's name is not a node name", 0);
+        }
+        let refuse = |link: &Link, why: &str| {
+            let _ = link.sender().send_now(
+                &Frame::Refused {
+                    what: "hello",
+                    detail: why,
+                }
+                .encode(),
+            );
+            self.rejected(&local, &addr, name, why, 0);
+        };
+        if name == local.name {
+            return refuse(&link, "the Hello claims this node's own name");
+        }
+        let key = match proven(&local.keys, &link, name, identity, Role::Client) {
+            Ok(k) => k,
+            Err(why) => return refuse(&link, &why),
+        };
+        let own = match local.keys.own.as_ref().zip(link.binder()) {
+            Some((id, b)) => match id.prove(b, Role::Server) {
+                Ok(p) => Some((id.public(), p)),
+                Err(f) => return refuse(&link, f.0),
+            },
+            None => None,
+        };
+        link.forget_binder();
+        let tx = link.sender();
+        let deadline = Instant::now() + LIVE_LINK_GRACE;
+        let (peer, gen) = loop {
+            let Some(peer) = self.peer(self.intern(name)) else {
+                return;
+            };
+            let settled = {
+                let mut c = peer.conn.lock();
+                if peer.forgotten() {
+                    continue;
+                }
+                let verdict = match &*c {
+                    Conn::Down => Verdict::Accept,
+                    // Both sides connected at once: the link opened by the
+                    // node with the smaller name is the one both keep.
+                    Conn::Connecting { .. } if peer.name < local.name => Verdict::Accept,
+                    Conn::Connecting { .. } => Verdict::KeepOurs,
+                    // Our own link crossed the peer's dial (both connected
+                    // at once, and ours came up first): the peer keeps ours.
+                    Conn::Up {
+                        instance,
+                        incoming: false,
+                        ..
+                    } if *instance == link.peer => Verdict::KeepOurs,
+                    Conn::Up { .. } if key.is_some() && local.keys.pinned.contains_key(name) => {
+                        Verdict::Replace
+                    }
+                    Conn::Up { .. } => Verdict::Live,
+                };
+                match verdict {
+                    Verdict::Live => None,
+                    Verdict::KeepOurs => Some(false),
+                    Verdict::Replace | Verdict::Accept => {
+                        if let Conn::Up { tx: old, .. } = &*c {
+                            old.close();
+                            *c = Conn::Down;
+                            self.fire_down(
+                                &local,
+                                &peer,
+                                "peer restarted (it proved its pinned key)",
+                            );
+                        }
+                        Some(true)
+                    }
+                }
+                .map(|ok| {
+                    // A dialer from before features gets the HelloAck it knows.
+                    let ack = Frame::HelloAck {
+                        ok,
+                        name: &local.name,
+                        addr: &local.addr,
+                        features: features.map(|_| local.features()),
+                        identity: own.as_ref().map(|(k, p)| (k, p)),
+                    };
+                    if tx.send_now(&ack.encode()).is_err() || !ok {
+                        return None;
+                    }
+                    if !peer_addr.is_empty() {
+                        *peer.addr.lock() = Some(peer_addr.to_string());
+                    }
+                    *peer.key.lock() = key;
+                    let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
+                    Some(self.up(&local, &peer, &mut c, tx.clone(), link.peer, true, credit))
+                })
+            };
+            match settled {
+                Some(Some(gen)) => break (peer, gen),
+                Some(None) => return,
+                // A live link: the node may have restarted, and its old
+                // socket be about to fail here; else the claim is refused.
+                None if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                None => {
+                    let why = format!(
+                        "'{name}' already has a live link to this node (a node that restarted is let in once its old link is found dead)"
+                    );
+                    return refuse(&link, &why);
+                }
+            }
         };
         self.serve(local, peer, link, gen).await;
     }
@@ -123,10 +219,15 @@ impl Dist {
                     peer.name
                 ),
             })?;
+        let own = match local.keys.own.as_ref().zip(link.binder()) {
+            Some((id, b)) => Some((id.public(), id.prove(b, Role::Client).map_err(|f| f.0)?)),
+            None => None,
+        };
         let hello = Frame::Hello {
             name: &local.name,
             addr: &local.addr,
             features: Some(local.features()),
+            identity: own.as_ref().map(|(k, p)| (k, p)),
         };
         link.send(&hello.encode())
             .await
@@ -135,21 +236,34 @@ impl Dist {
             .await
             .map_err(|_| format!("'{}' did not answer the Hello", peer.name))?
             .map_err(|f| f.to_string())?;
-        let Ok(Frame::HelloAck {
-            ok, name, features, ..
-        }) = Frame::decode(&ack)
-        else {
-            return Err(format!(
-                "'{}' answered the Hello with something else",
-                peer.name
-            ));
+        let (ok, features, key) = match Frame::decode(&ack) {
+            Ok(Frame::HelloAck {
+                ok,
+                name,
+                features,
+                identity,
+                ..
+            }) => {
+                if name != peer.name {
+                    return Err(format!(
+                        "the node at {addr} is '{name}', not '{}'",
+                        peer.name
+                    ));
+                }
+                let key = proven(&local.keys, &link, name, identity, Role::Server)?;
+                (ok, features, key)
+            }
+            Ok(Frame::Refused { detail, .. }) => {
+                return Err(format!("'{}' refused the link: {detail}", peer.name))
+            }
+            _ => {
+                return Err(format!(
+                    "'{}' answered the Hello with something else",
+                    peer.name
+                ))
+            }
         };
-        if name != peer.name {
-            return Err(format!(
-                "the node at {addr} is '{name}', not '{}'",
-                peer.name
-            ));
-        }
+        link.forget_binder();
         if !ok {
             // The peer keeps its own link to us; if it never comes, fail.
             let wait = local.limits.handshake * 2;
@@ -169,6 +283,7 @@ impl Dist {
         if !matches!(&*c, Conn::Connecting { gen: g, .. } if *g == gen) {
             return Ok(None);
         }
+        *peer.key.lock() = key;
         let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
         self.up(local, peer, &mut c, link.sender(), link.peer, false, credit);
         Ok(Some(link))
@@ -193,13 +308,7 @@ impl Dist {
             Conn::Connecting { gen, .. } => *gen,
             _ => self.gen.fetch_add(1, Ordering::Relaxed),
         };
-        let known: Vec<(String, String)> = self
-            .peers
-            .read()
-            .iter()
-            .filter(|p| p.id != peer.id)
-            .filter_map(|p| p.addr.lock().clone().map(|a| (p.name.clone(), a)))
-            .collect();
+        let known = self.gossip(peer.id, MAX_GOSSIP);
         let list = known
             .iter()
             .map(|(n, a)| (n.as_str(), a.as_str()))
@@ -225,6 +334,7 @@ impl Dist {
             incoming,
             credit: windows,
         };
+        peer.touch();
         *peer.error.lock() = None;
         self.table.set_node_state(&peer.name, NodeState::Up);
         self.notify(local, agent::node_up(&peer.name));
@@ -233,7 +343,7 @@ impl Dist {
                 list: vec![(&peer.name, &addr)],
             }
             .encode();
-            for p in self.peers.read().iter().filter(|p| p.id != peer.id) {
+            for p in self.dir.read().all().filter(|p| p.id != peer.id) {
                 if let Some(Conn::Up { tx, .. }) = p.conn.try_lock().as_deref() {
                     let _ = tx.send_now(&news);
                 }
@@ -242,7 +352,9 @@ impl Dist {
         gen
     }
 
-    /// Reads and routes the link's frames until it fails.
+    /// Reads and routes the link's frames until it fails. A frame that
+    /// does not decode exactly (a value included) closes the link: the
+    /// reason, with the peer's name, is in its 'nodedown' notice.
     async fn serve(&'static self, local: Arc<Local>, peer: Arc<Peer>, mut link: Link, gen: u64) {
         let why = loop {
             match link.recv().await {
@@ -276,6 +388,7 @@ impl Dist {
 
     /// Every relation with `peer` fires once with 'noconnection'.
     pub(crate) fn fire_down(&self, local: &Local, peer: &Peer, why: &str) {
+        peer.touch();
         self.table.set_node_state(&peer.name, NodeState::Down);
         peer.grants.store(false, Ordering::Relaxed);
         let loss = self.table.node_down(peer.id);
@@ -296,4 +409,42 @@ impl Dist {
         }
         self.notify(local, agent::node_down(&peer.name, why));
     }
+}
+
+/// The identity key node `name` proved (as `role`) on `link`, checked
+/// against the key pinned for that name (docs/PROTOCOL.md, 2.8): Err says
+/// why the link is refused.
+fn proven(
+    keys: &Keys,
+    link: &Link,
+    name: &str,
+    identity: Option<Proof<'_>>,
+    role: Role,
+) -> Result<Option<[u8; 32]>, String> {
+    let pinned = keys.pinned.get(name);
+    if keys.only_pinned && pinned.is_none() {
+        return Err(format!("'{name}' is not one of this node's pinned peers"));
+    }
+    let Some((key, proof)) = identity else {
+        return match pinned {
+            Some(_) => Err(format!(
+                "'{name}' did not prove the identity key pinned for it"
+            )),
+            None => Ok(None),
+        };
+    };
+    let Some(b) = link.binder() else {
+        return Err("the link's handshake secrets are gone".into());
+    };
+    if !verify(b, role, key, proof) {
+        return Err(format!(
+            "'{name}' sent an identity proof that does not verify"
+        ));
+    }
+    if pinned.is_some_and(|p| p != key) {
+        return Err(format!(
+            "'{name}' proved a key other than the one pinned for it"
+        ));
+    }
+    Ok(Some(*key))
 }

@@ -2,18 +2,21 @@
 //! (connect on first use, the Hello exchange that keeps one link per node
 //! pair, loss and what it fires).
 
-use crate::config::{Allow, Config, PeerInfo};
+use crate::config::{Allow, Config, Keys, PeerInfo};
+use crate::directory::Directory;
 use crate::envelope::{Frame, FEAT_CREDIT};
-use crate::peer::{valid_name, Conn, Peer};
-use bfly_core::{Id, Lane, NodeId, ProcessTable, RemoteRel, Threads};
+use crate::notices::Notices;
+use crate::peer::{valid_name, Conn};
+use bfly_core::{Id, Lane, ProcessTable, RemoteRel, Threads};
 use bfly_net::keys::Cookie;
-use bfly_net::link::{Limits, Listener};
-use parking_lot::RwLock;
-use rustc_hash::FxHashMap;
-use std::sync::atomic::AtomicU64;
+use bfly_net::link::Limits;
+use bfly_net::listener::Listener;
+use parking_lot::{Mutex, RwLock};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Runtime;
+use tokio::sync::Notify;
 
 impl Local {
     /// The distribution features this node speaks (`FEAT_*`).
@@ -36,7 +39,8 @@ pub(crate) struct Local {
     pub(crate) agent: Id,
     /// Credit window per remote process (0: no credit either way).
     pub(crate) credit: u32,
-    listener: tokio::task::JoinHandle<()>,
+    pub(crate) keys: Keys,
+    tasks: [tokio::task::JoinHandle<()>; 2],
 }
 
 /// The distribution layer of one node (one per OS process in the addon;
@@ -45,10 +49,18 @@ pub struct Dist {
     pub(crate) table: &'static ProcessTable,
     pub(crate) threads: &'static Threads,
     pub(crate) rt: Runtime,
-    pub(crate) peers: RwLock<Vec<Arc<Peer>>>,
-    pub(crate) by_name: RwLock<FxHashMap<String, NodeId>>,
+    /// Known peers by id and name (directory.rs).
+    pub(crate) dir: RwLock<Directory>,
+    /// Bumped when peers are forgotten (directory.rs).
+    pub(crate) epoch: AtomicU32,
+    /// Held for reading while a relation is made, for writing by a sweep.
+    pub(crate) gate: RwLock<()>,
+    /// Wakes the sweeper before its time.
+    pub(crate) sweeper: Notify,
     pub(crate) local: RwLock<Option<Arc<Local>>>,
     pub(crate) gen: AtomicU64,
+    /// Refused and failed links, rate-limited for the log (notices.rs).
+    pub(crate) notices: Mutex<Notices>,
 }
 
 impl Dist {
@@ -64,10 +76,13 @@ impl Dist {
             table,
             threads,
             rt,
-            peers: RwLock::new(Vec::new()),
-            by_name: RwLock::new(FxHashMap::default()),
+            dir: RwLock::new(Directory::default()),
+            epoch: AtomicU32::new(0),
+            gate: RwLock::new(()),
+            sweeper: Notify::new(),
             local: RwLock::new(None),
             gen: AtomicU64::new(1),
+            notices: Mutex::new(Notices::default()),
         })
     }
 
@@ -114,7 +129,10 @@ impl Dist {
             host.to_string()
         };
         let addr = format!("{}:{}", host, bound.port());
-        let task = self.rt.spawn(self.accept_loop(listener));
+        let tasks = [
+            self.rt.spawn(self.accept_loop(listener)),
+            self.rt.spawn(self.sweeper()),
+        ];
         *slot = Some(Arc::new(Local {
             name: cfg.name,
             addr: addr.clone(),
@@ -124,19 +142,23 @@ impl Dist {
             limits: cfg.limits,
             agent: cfg.agent,
             credit: cfg.credit,
-            listener: task,
+            keys: cfg.keys,
+            tasks,
         }));
         Ok(addr)
     }
 
     /// Stops the node: no more listening, every link closed (their
-    /// relations fire 'noconnection'). Peers stay known.
+    /// relations fire 'noconnection'). Peers stay known (until forgotten).
     pub fn stop(&'static self) {
         let Some(local) = self.local.write().take() else {
             return;
         };
-        local.listener.abort();
-        for p in self.peers.read().clone() {
+        for t in &local.tasks {
+            t.abort();
+        }
+        let peers: Vec<_> = self.dir.read().all().cloned().collect();
+        for p in peers {
             let mut c = p.conn.lock();
             if let Conn::Up { tx, .. } = &*c {
                 tx.close();
@@ -148,43 +170,24 @@ impl Dist {
         }
     }
 
-    /// The id of node `name`, interning it on first use.
-    pub fn intern(&self, name: &str) -> NodeId {
-        if let Some(&id) = self.by_name.read().get(name) {
-            return id;
-        }
-        let mut names = self.by_name.write();
-        if let Some(&id) = names.get(name) {
-            return id;
-        }
-        let mut peers = self.peers.write();
-        let id = peers.len() as NodeId + 1;
-        peers.push(Arc::new(Peer::new(id, name)));
-        names.insert(name.to_string(), id);
-        id
-    }
-
-    pub(crate) fn peer(&self, id: NodeId) -> Option<Arc<Peer>> {
-        let i = (id as usize).checked_sub(1)?;
-        self.peers.read().get(i).cloned()
-    }
-
     /// The name of node `id`.
-    pub fn node_name(&self, id: NodeId) -> Option<String> {
+    pub fn node_name(&self, id: bfly_core::NodeId) -> Option<String> {
         self.peer(id).map(|p| p.name.clone())
     }
 
-    /// Where node `name` listens (the seed's register-server).
+    /// Where node `name` listens (the seed's register-server). A registered
+    /// peer is never forgotten.
     pub fn set_address(&self, name: &str, addr: &str) {
         if let Some(p) = self.peer(self.intern(name)) {
+            p.registered.store(true, Ordering::Relaxed);
             *p.addr.lock() = Some(addr.to_string());
         }
     }
 
     /// Every known peer.
     pub fn peers(&self) -> Vec<PeerInfo> {
-        self.peers
-            .read()
+        let peers: Vec<_> = self.dir.read().all().cloned().collect();
+        peers
             .iter()
             .map(|p| {
                 let (state, epoch) = p.state();
@@ -194,6 +197,7 @@ impl Dist {
                     state,
                     epoch,
                     error: p.error.lock().clone(),
+                    key: *p.key.lock(),
                 }
             })
             .collect()

@@ -5,7 +5,8 @@ use crate::credit::Credit;
 use bfly_core::NodeId;
 use bfly_net::link::LinkSender;
 use parking_lot::Mutex;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 /// The link to a peer.
 pub(crate) enum Conn {
@@ -43,8 +44,9 @@ impl Conn {
     }
 }
 
-/// A remote node. Interned by name for the life of the OS process, so a
-/// `NodeId` in the process table always means the same node.
+/// A remote node, interned by name in the directory (directory.rs) while a
+/// link, a relation or a registration needs it; a `NodeId` is never
+/// reused, so one in the process table always means the same node.
 pub(crate) struct Peer {
     pub(crate) id: NodeId,
     pub(crate) name: String,
@@ -57,6 +59,16 @@ pub(crate) struct Peer {
     /// Over the current link, both sides count credit: this node owes the
     /// peer a `Grant` for each `Send` it receives.
     pub(crate) grants: AtomicBool,
+    /// Its address was registered by this node's program (registerServer):
+    /// kept, never forgotten.
+    pub(crate) registered: AtomicBool,
+    /// When it was interned or its link last came up or went down.
+    pub(crate) since: Mutex<Instant>,
+    /// Dropped from the directory (set under `conn`'s lock): whoever
+    /// holds this `Arc` looks the name up again.
+    pub(crate) forgotten: AtomicBool,
+    /// The identity key it proved over its current or last link.
+    pub(crate) key: Mutex<Option<[u8; 32]>>,
 }
 
 impl Peer {
@@ -68,7 +80,21 @@ impl Peer {
             conn: Mutex::new(Conn::Down),
             error: Mutex::new(None),
             grants: AtomicBool::new(false),
+            registered: AtomicBool::new(false),
+            since: Mutex::new(Instant::now()),
+            forgotten: AtomicBool::new(false),
+            key: Mutex::new(None),
         }
+    }
+
+    /// Whether the directory dropped it.
+    pub(crate) fn forgotten(&self) -> bool {
+        self.forgotten.load(Ordering::Acquire)
+    }
+
+    /// Notes a change of state (for how long it has been idle).
+    pub(crate) fn touch(&self) {
+        *self.since.lock() = Instant::now();
     }
 
     /// The state's name, for `PeerInfo`.
@@ -81,7 +107,9 @@ impl Peer {
     }
 }
 
-/// Whether `name` can name a node: 1 to 255 bytes, printable, no spaces.
+/// Whether `name` can name a node: 1 to 255 bytes of UTF-8, each
+/// character a printable ASCII character other than space (`!` to `~`) or
+/// any non-ASCII character (docs/PROTOCOL.md, "Link set-up").
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255

@@ -6,9 +6,9 @@
 
 use crate::agent;
 use crate::config::{CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
-use crate::envelope::{BadFrame, Frame, Request, NODE_TARGET};
+use crate::envelope::{BadFrame, Frame, Request, MAX_GOSSIP, NODE_TARGET};
 use crate::node::{Dist, Local};
-use crate::peer::Peer;
+use crate::peer::{valid_name, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
 use bfly_core::{Id, Lane, NodeId};
 use std::sync::atomic::Ordering;
@@ -112,6 +112,9 @@ impl Dist {
                 target,
                 name,
             } => {
+                // The watcher's node (another, when forwarded) stays known
+                // while the watch is being recorded.
+                let _gate = self.gate.read_recursive();
                 let wnode = self.origin(origin, from_node);
                 let Some(target) = self.resolve(target, name, |n, remote| {
                     Frame::Monitor {
@@ -226,8 +229,9 @@ impl Dist {
                 self.post(to, Lane::Reply, reply_term(&local.name, r, body));
             }
             Frame::Nodes { list } => {
-                for (n, a) in list {
-                    if n != local.name && !a.is_empty() {
+                // Names learnt here are idle peers: forgotten unless used.
+                for (n, a) in list.into_iter().take(MAX_GOSSIP) {
+                    if n != local.name && valid_name(n) && !a.is_empty() {
                         let p = self.peer(self.intern(n));
                         if let Some(p) = p {
                             p.addr.lock().get_or_insert_with(|| a.to_string());

@@ -56,10 +56,18 @@ impl Dist {
         thread: ThreadId,
         refuse: bool,
     ) -> Sent {
-        let (Some(local), Some(peer)) = (self.local(), self.peer(node)) else {
+        let (Some(local), Some(mut peer)) = (self.local(), self.peer(node)) else {
             return Sent::NotNode;
         };
         let mut c = peer.conn.lock();
+        while peer.forgotten() {
+            drop(c);
+            let Some(p) = self.peer(node) else {
+                return Sent::NotNode;
+            };
+            peer = p;
+            c = peer.conn.lock();
+        }
         let fresh = matches!(*c, Conn::Down);
         if let Some(credit) = c.credit() {
             if !credit.take(to) {
@@ -96,10 +104,19 @@ impl Dist {
     }
 
     fn send_as(&'static self, node: NodeId, frame: Vec<u8>, deferred: bool) -> bool {
-        let (Some(local), Some(peer)) = (self.local(), self.peer(node)) else {
+        let (Some(local), Some(mut peer)) = (self.local(), self.peer(node)) else {
             return false;
         };
         let mut c = peer.conn.lock();
+        // Forgotten since it was looked up: its id resolves anew.
+        while peer.forgotten() {
+            drop(c);
+            let Some(p) = self.peer(node) else {
+                return false;
+            };
+            peer = p;
+            c = peer.conn.lock();
+        }
         let after = self.put(&local, &mut c, frame, deferred);
         drop(c);
         self.then(local, peer, after);

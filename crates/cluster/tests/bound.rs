@@ -3,7 +3,7 @@
 //! end; past `Limits::max_queued` bytes the attempt fails like a lost link.
 
 use bfly_cluster::envelope::Frame;
-use bfly_cluster::{Allow, Config, Dist};
+use bfly_cluster::{Config, Dist};
 use bfly_core::{ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
@@ -18,17 +18,17 @@ fn frames_for_a_peer_that_never_answers_are_bounded() {
     let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).unwrap()));
     let agent = t.spawn(th.add(Box::new(|| {})));
     d.start(Config {
-        name: "a@127.0.0.1".into(),
-        listen: "127.0.0.1:0".into(),
-        cookie: Cookie::new(&[1; 32]).unwrap(),
-        allow: Allow::default(),
         limits: Limits {
             handshake: Duration::from_secs(30),
             max_queued: 1 << 20,
             ..Limits::default()
         },
-        agent,
-        credit: bfly_cluster::DEFAULT_CREDIT,
+        ..Config::new(
+            "a@127.0.0.1",
+            "127.0.0.1:0",
+            Cookie::new(&[1; 32]).unwrap(),
+            agent,
+        )
     })
     .unwrap();
     d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());

@@ -9,6 +9,11 @@ use bfly_cluster::envelope::{Frame, Request};
 
 fn seeds() -> Vec<Vec<u8>> {
     let msg: &[u8] = &[0x92, 0xa4, b'p', b'i', b'n', b'g', 0x01];
+    // [ref, 'pong'] and [true, pid]: the shapes of Reply and Answer.
+    let reply: &[u8] = &[
+        0x92, 0xc7, 0x03, 0x02, 0x92, 0xa0, 0x05, 0xa4, b'p', b'o', b'n', b'g',
+    ];
+    let answer: &[u8] = &[0x92, 0xc3, 0xc7, 0x03, 0x01, 0x92, 0xa0, 0x09];
     vec![
         Frame::Send { to: 7, msg }.encode(),
         Frame::SendName { name: "ECHO", msg }.encode(),
@@ -43,7 +48,7 @@ fn seeds() -> Vec<Vec<u8>> {
             reason: msg,
         }
         .encode(),
-        Frame::Reply { to: 3, msg }.encode(),
+        Frame::Reply { to: 3, msg: reply }.encode(),
         Frame::Ask {
             what: Request::Spawn,
             from: 3,
@@ -56,13 +61,21 @@ fn seeds() -> Vec<Vec<u8>> {
             to: 3,
             r: 10,
             link: 0,
-            body: msg,
+            body: answer,
         }
         .encode(),
         Frame::Hello {
             name: "a@127.0.0.1",
             addr: "127.0.0.1:4000",
             features: Some(1),
+            identity: None,
+        }
+        .encode(),
+        Frame::Hello {
+            name: "a@127.0.0.1",
+            addr: "127.0.0.1:4000",
+            features: Some(1),
+            identity: Some((&[5; 32], &[6; 32])),
         }
         .encode(),
         Frame::HelloAck {
@@ -70,6 +83,7 @@ fn seeds() -> Vec<Vec<u8>> {
             name: "b@127.0.0.1",
             addr: "127.0.0.1:4001",
             features: Some(1),
+            identity: None,
         }
         .encode(),
         Frame::Grant {

@@ -7,7 +7,6 @@ use bfly_cluster::{Allow, Config, Dist};
 use bfly_core::departure::{exit_signal_term, str_term};
 use bfly_core::{Lane, ProcessTable, Threads};
 use bfly_net::keys::Cookie;
-use bfly_net::link::Limits;
 use std::time::{Duration, Instant};
 
 struct Node {
@@ -26,13 +25,8 @@ fn node(name: &str, cookie: &Cookie, allow: Allow) -> Node {
     let agent = t.spawn(thread);
     let addr = d
         .start(Config {
-            name: name.into(),
-            listen: "127.0.0.1:0".into(),
-            cookie: cookie.clone(),
             allow,
-            limits: Limits::default(),
-            agent,
-            credit: bfly_cluster::DEFAULT_CREDIT,
+            ..Config::new(name, "127.0.0.1:0", cookie.clone(), agent)
         })
         .unwrap();
     Node {

@@ -43,6 +43,14 @@ impl ProcessTable {
         self.wake(wakes);
     }
 
+    /// Drops node `name` from the table (the distribution layer forgot it:
+    /// no link, relation or registration needed it); it reads as never
+    /// linked again.
+    pub fn forget_node(&self, name: &str) {
+        let wakes = self.nodes.apply(&[(name, None)]);
+        self.wake(wakes);
+    }
+
     /// The state of node `name`, committed; `None` for a node never linked.
     pub fn node_state(&self, name: &str) -> Option<NodeState> {
         self.nodes.get(name).and_then(|b| NodeState::decode(&b))
@@ -91,6 +99,9 @@ mod tests {
         assert!(WOKEN.load(Ordering::SeqCst) >= 1);
         assert_eq!(t.node_state("b@h"), Some(NodeState::Up));
         t.set_node_state("b@h", NodeState::Down);
+        t.set_node_state("d@h", NodeState::Down);
+        t.forget_node("d@h");
+        assert_eq!(t.node_state("d@h"), None);
         assert_eq!(
             t.node_states(),
             vec![

@@ -24,7 +24,8 @@
 //! arguments, 1 for a failed run).
 
 use bfly_net::keys::Cookie;
-use bfly_net::link::{connect, Limits, Listener};
+use bfly_net::link::{connect, Limits};
+use bfly_net::listener::Listener;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 

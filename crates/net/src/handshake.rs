@@ -15,6 +15,7 @@
 //! reflection) and instance ids refuse a node talking to itself.
 
 use crate::frame::{Opener, Sealer};
+use crate::identity::Binder;
 use crate::keys::{Cookie, Prk, Secret};
 use crate::Fail;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -66,6 +67,8 @@ pub struct Session {
     /// The peer's instance id.
     pub peer: [u8; 16],
     pub version: u8,
+    /// What identity proofs over this link need (identity.rs).
+    pub binder: Binder,
 }
 
 struct HsKeys {
@@ -127,7 +130,7 @@ fn seal(c: &Aes128Gcm, iv: &[u8; 12], ctr: u8, aad: &[u8], pt: &[u8]) -> Result<
 
 fn open(c: &Aes128Gcm, iv: &[u8; 12], ctr: u8, aad: &[u8], ct: &[u8]) -> Result<Vec<u8>, Fail> {
     c.decrypt(Nonce::from_slice(&nonce(iv, ctr)), Payload { msg: ct, aad })
-        .map_err(|_| Fail("handshake message failed authentication"))
+        .map_err(|_| Fail("handshake message failed authentication (wrong cookie?)"))
 }
 
 fn mac(key: &Secret, label: &[u8], transcript: &[u8; 32]) -> Result<Hmac<Sha256>, Fail> {
@@ -144,6 +147,16 @@ fn traffic(prk: &Prk, transcript: &[u8; 32]) -> (Secret, Secret) {
     )
 }
 
+/// The link's binder: `own` ephemeral secret, the `peer`'s ephemeral key,
+/// and the binding secret `Expand(prk, "SL1 binding" || t, 32)`.
+fn binder(prk: &Prk, transcript: &[u8; 32], own: StaticSecret, peer: [u8; 32]) -> Binder {
+    Binder {
+        own,
+        peer,
+        binding: prk.secret(b"SL1 binding", transcript),
+    }
+}
+
 /// The server after sending message 1.
 pub struct ServerHello {
     cookie: Cookie,
@@ -158,6 +171,8 @@ pub struct ServerProved {
     transcript: Vec<u8>,
     peer: [u8; 16],
     version: u8,
+    eph: StaticSecret,
+    xc: [u8; 32],
 }
 
 /// Starts the server side: returns its state and message 1.
@@ -218,6 +233,8 @@ impl ServerHello {
                 transcript,
                 peer,
                 version,
+                eph: self.eph,
+                xc,
             },
             m3,
         ))
@@ -238,6 +255,7 @@ impl ServerProved {
             rx: Opener::new(c2s, now),
             peer: self.peer,
             version: self.version,
+            binder: binder(&self.keys.prk, &t4, self.eph, self.xc),
         })
     }
 }
@@ -249,6 +267,8 @@ pub struct ClientProved {
     m2: Vec<u8>,
     peer: [u8; 16],
     version: u8,
+    eph: StaticSecret,
+    xs: [u8; 32],
 }
 
 /// Answers message 1: checks it and returns the client state and message 2.
@@ -304,6 +324,8 @@ pub fn client_on_m1(
             m2: m2.clone(),
             peer: is,
             version,
+            eph,
+            xs,
         },
         m2,
     ))
@@ -326,6 +348,7 @@ impl ClientProved {
                 rx: Opener::new(s2c, now),
                 peer: self.peer,
                 version: self.version,
+                binder: binder(&self.keys.prk, &t4, self.eph, self.xs),
             },
             m4,
         ))

@@ -4,14 +4,18 @@
 //! - [`handshake`]: the four-message mutual challenge/response, sans I/O.
 //! - [`frame`]: AES-128-GCM frames with implicit counters and rotating keys.
 //! - [`link`]: the handshake and frames over a tokio TCP stream.
+//! - [`listener`]: accepting links, with fair slots for handshakes.
+//! - [`identity`]: optional static node keys, proven over a link.
 //!
 //! Any failure closes the link without saying why to the peer; the local
 //! side gets a [`Fail`] naming the step (never a secret).
 
 pub mod frame;
 pub mod handshake;
+pub mod identity;
 pub mod keys;
 pub mod link;
+pub mod listener;
 mod outbox;
 
 /// Why a link was closed. Reported locally only; carries no secret.

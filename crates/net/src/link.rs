@@ -3,15 +3,16 @@
 
 use crate::frame::{sealed_len, KeyLimits, Kind, Opener};
 use crate::handshake::{client_on_m1, server_start, Randomness, Session, MAX_HANDSHAKE};
+use crate::identity::Binder;
 use crate::keys::Cookie;
 use crate::outbox::Outbox;
 use crate::Fail;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::Semaphore;
+use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::time::timeout;
 
 /// Timing and size limits of a link.
@@ -25,8 +26,13 @@ pub struct Limits {
     pub idle: Duration,
     /// Largest reassembled message.
     pub max_message: usize,
-    /// Handshakes in progress at once on a listener; more are dropped.
+    /// Handshakes in progress at once on a listener; a new connection
+    /// beyond them evicts the oldest (listener.rs).
     pub max_pending: usize,
+    /// Handshakes in progress at once from one source address (an IPv4
+    /// address, or an IPv6 /64) once half of `max_pending` are taken; more
+    /// from there are closed at once (listener.rs).
+    pub max_pending_per_addr: usize,
     /// Key rotation limits (both what this side does and what it demands).
     pub keys: KeyLimits,
     /// Bytes that may wait for a peer's socket; a message sent while more
@@ -42,6 +48,7 @@ impl Default for Limits {
             idle: Duration::from_secs(15),
             max_message: 64 << 20,
             max_pending: 256,
+            max_pending_per_addr: 32,
             keys: KeyLimits::default(),
             max_queued: 64 << 20,
         }
@@ -70,7 +77,7 @@ async fn read_hs(r: &mut TcpStream) -> Result<Vec<u8>, Fail> {
     Ok(m)
 }
 
-async fn server_handshake(
+pub(crate) async fn server_handshake(
     s: &mut TcpStream,
     cookie: &Cookie,
     rand: Randomness,
@@ -98,7 +105,8 @@ async fn client_handshake(
     Ok(session)
 }
 
-/// Connects to `addr` as a client and completes the handshake.
+/// Connects to `addr` as a client and completes the handshake, all of it
+/// (the TCP connect too) within `limits.handshake`.
 pub async fn connect(
     addr: impl ToSocketAddrs,
     cookie: &Cookie,
@@ -116,75 +124,6 @@ pub async fn connect(
     timeout(limits.handshake, run)
         .await
         .map_err(|_| Fail("handshake deadline"))?
-}
-
-/// A listener that yields only authenticated links. Its accept loop runs
-/// in its own task from `bind` on, so handshakes progress whether or not
-/// anyone is waiting in `accept`.
-pub struct Listener {
-    addr: std::net::SocketAddr,
-    done: tokio::sync::mpsc::Receiver<Link>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Listener {
-    /// Binds `addr` (e.g. "127.0.0.1:0") and starts accepting. Handshakes
-    /// run concurrently, each under the deadline; beyond `max_pending` at
-    /// once, new connections are closed at once, so slow or flooding
-    /// clients cannot hold the accept loop or starve the runtime.
-    pub async fn bind(
-        addr: impl ToSocketAddrs,
-        cookie: Cookie,
-        instance: [u8; 16],
-        limits: Limits,
-    ) -> Result<Self, Fail> {
-        let tcp = TcpListener::bind(addr)
-            .await
-            .map_err(|_| Fail("bind failed"))?;
-        let addr = tcp.local_addr().map_err(|_| Fail("bind failed"))?;
-        let (tx, done) = tokio::sync::mpsc::channel(64);
-        let pending = Arc::new(Semaphore::new(limits.max_pending));
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((mut s, _)) = tcp.accept().await else {
-                    // Out of descriptors or similar: back off instead of spinning.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let Ok(permit) = pending.clone().try_acquire_owned() else {
-                    drop(s);
-                    continue;
-                };
-                let (cookie, tx) = (cookie.clone(), tx.clone());
-                tokio::spawn(async move {
-                    let _ = s.set_nodelay(true);
-                    let hs = server_handshake(&mut s, &cookie, Randomness::fresh(instance));
-                    let r = timeout(limits.handshake, hs).await;
-                    drop(permit);
-                    if let Ok(Ok(session)) = r {
-                        let _ = tx.send(Link::new(s, session, limits)).await;
-                    }
-                });
-            }
-        });
-        Ok(Listener { addr, done, task })
-    }
-
-    /// The bound address.
-    pub fn local_addr(&self) -> std::net::SocketAddr {
-        self.addr
-    }
-
-    /// The next link whose handshake succeeded.
-    pub async fn accept(&mut self) -> Result<Link, Fail> {
-        self.done.recv().await.ok_or(Fail("listener closed"))
-    }
 }
 
 /// Queues messages on a link without waiting, from any thread (the
@@ -245,6 +184,9 @@ pub struct Link {
     partial: Vec<u8>,
     /// The peer's instance id.
     pub peer: [u8; 16],
+    /// The peer's address (for logs); unspecified if the socket had none.
+    pub addr: SocketAddr,
+    binder: Option<Binder>,
 }
 
 impl Drop for Link {
@@ -256,7 +198,8 @@ impl Drop for Link {
 }
 
 impl Link {
-    fn new(s: TcpStream, session: Session, limits: Limits) -> Self {
+    pub(crate) fn new(s: TcpStream, session: Session, limits: Limits) -> Self {
+        let addr = s.peer_addr().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
         let (r, w) = s.into_split();
         let w = Arc::new(w);
         let out = Outbox::new(
@@ -273,7 +216,20 @@ impl Link {
             limits,
             partial: Vec::new(),
             peer: session.peer,
+            addr,
+            binder: Some(session.binder),
         }
+    }
+
+    /// What identity proofs over this link need, until `forget_binder`.
+    pub fn binder(&self) -> Option<&Binder> {
+        self.binder.as_ref()
+    }
+
+    /// Wipes the binder (its ephemeral secret): call once identities are
+    /// proven, so the link keeps no handshake secret.
+    pub fn forget_binder(&mut self) {
+        self.binder = None;
     }
 
     /// Queues one message (fragmented as needed) for the writer task; waits

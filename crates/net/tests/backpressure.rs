@@ -4,7 +4,8 @@
 //! reader says why, and the socket is closed; other links are unaffected.
 
 use bfly_net::keys::Cookie;
-use bfly_net::link::{connect, Limits, Listener};
+use bfly_net::link::{connect, Limits};
+use bfly_net::listener::Listener;
 use std::time::Duration;
 use tokio::time::timeout;
 

@@ -47,7 +47,7 @@ fn samples() -> Vec<Frame<'static>> {
         },
         Frame::Reply {
             to: 2,
-            msg: b"\x92\xc0\xc0",
+            msg: b"\x92\xc7\x03\x02\x92\xa0\x01\xc0",
         },
         Frame::Ask {
             what: Request::Spawn,
@@ -66,23 +66,33 @@ fn samples() -> Vec<Frame<'static>> {
             name: "b@h",
             addr: "127.0.0.1:1",
             features: Some(FEAT_CREDIT),
+            identity: None,
         },
         Frame::Hello {
             name: "b@h",
             addr: "127.0.0.1:1",
             features: None,
+            identity: None,
+        },
+        Frame::Hello {
+            name: "b@h",
+            addr: "127.0.0.1:1",
+            features: Some(FEAT_CREDIT),
+            identity: Some((&[1; 32], &[2; 32])),
         },
         Frame::HelloAck {
             ok: false,
             name: "a@h",
             addr: "127.0.0.1:2",
             features: Some(0),
+            identity: Some((&[3; 32], &[4; 32])),
         },
         Frame::HelloAck {
             ok: true,
             name: "a@h",
             addr: "127.0.0.1:2",
             features: None,
+            identity: None,
         },
         Frame::Grant {
             list: vec![(7, 1), (u64::MAX, 0), (9, u32::MAX)],
@@ -161,15 +171,98 @@ fn bad_fields_are_refused() {
     let mut b = vec![GRANT];
     b.extend_from_slice(&n.to_le_bytes());
     assert_eq!(Frame::decode(&b), Err(BadFrame("too many grants")));
-    // One byte after the features is one too many.
+    // After the features, an identity is 64 bytes: one byte is too few,
+    // and one after it too many.
     let mut b = Frame::Hello {
         name: "a",
         addr: "",
         features: Some(1),
+        identity: None,
+    }
+    .encode();
+    b.push(0);
+    assert_eq!(Frame::decode(&b), Err(BadFrame("frame cut short")));
+    let mut b = Frame::Hello {
+        name: "a",
+        addr: "",
+        features: Some(1),
+        identity: Some((&[1; 32], &[2; 32])),
     }
     .encode();
     b.push(0);
     assert_eq!(Frame::decode(&b), Err(BadFrame("trailing bytes")));
+}
+
+/// Every frame that carries a value refuses one that is not exactly one
+/// well-formed value (issue 14, findings 2 and 4), and Reply and Answer
+/// refuse values of the wrong outer shape.
+#[test]
+fn malformed_tails_are_refused() {
+    let bad: &[&[u8]] = &[
+        b"\xc1",
+        b"\xc0\xc0",
+        b"\x93\x01\x02",
+        b"\xd6\x07\xa3\x31\x32\x78",
+        b"\xd6\x01\xa3abc",
+    ];
+    let deep = [vec![0x91; 100_000], vec![0xc0]].concat();
+    for t in bad.iter().copied().chain([deep.as_slice()]) {
+        for f in [
+            Frame::Send { to: 1, msg: t },
+            Frame::SendName {
+                name: "ECHO",
+                msg: t,
+            },
+            Frame::Exit {
+                from: 1,
+                to: 2,
+                via_exit: true,
+                reason: t,
+            },
+            Frame::Down {
+                watcher: 1,
+                r: 2,
+                target: 3,
+                reason: t,
+            },
+            Frame::Reply { to: 1, msg: t },
+            Frame::Ask {
+                what: Request::Spawn,
+                from: 1,
+                r: 2,
+                flags: 0,
+                body: t,
+            },
+            Frame::Answer {
+                to: 1,
+                r: 2,
+                link: 0,
+                body: t,
+            },
+        ] {
+            assert!(Frame::decode(&f.encode()).is_err(), "{f:?}");
+        }
+    }
+    let reply = |msg: &'static [u8]| Frame::decode(&Frame::Reply { to: 1, msg }.encode()).err();
+    let not_reply = Some(BadFrame("a reply that is not [ref, value]"));
+    assert_eq!(reply(b"\xc0"), not_reply);
+    assert_eq!(reply(b"\x92\xc0\xc0"), not_reply);
+    let answer = |body: &'static [u8]| {
+        Frame::decode(
+            &Frame::Answer {
+                to: 1,
+                r: 2,
+                link: 0,
+                body,
+            }
+            .encode(),
+        )
+        .err()
+    };
+    assert_eq!(
+        answer(b"\xc0"),
+        Some(BadFrame("an answer that is not [ok, value]"))
+    );
 }
 
 /// A Hello or HelloAck from a node that predates features (no byte after
@@ -182,7 +275,8 @@ fn hello_without_features_is_a_peer_without_credit() {
         Ok(Frame::Hello {
             name: "a",
             addr: "",
-            features: None
+            features: None,
+            identity: None,
         })
     );
 }
@@ -214,12 +308,15 @@ proptest! {
         a in any::<u64>(), c in any::<u64>(), d in any::<u64>(), ok in any::<bool>(),
         s in "[a-z@.:0-9]{0,40}", t in proptest::collection::vec(any::<u8>(), 1..64),
     ) {
+        // Tails are terms: `t` as a MessagePack binary, and an answer holding it.
+        let v = [&[0xc4, t.len() as u8][..], &t].concat();
+        let answer = [&[0x92, 0xc2 | ok as u8][..], &v].concat();
         for f in [
-            Frame::Exit { from: a, to: c, via_exit: ok, reason: &t },
+            Frame::Exit { from: a, to: c, via_exit: ok, reason: &v },
             Frame::Monitor { origin: &s, watcher: a, r: c, target: d, name: &s },
-            Frame::Answer { to: a, r: c, link: d, body: &t },
-            Frame::HelloAck { ok, name: &s, addr: &s, features: t.first().copied() },
-            Frame::SendName { name: &s, msg: &t },
+            Frame::Answer { to: a, r: c, link: d, body: &answer },
+            Frame::HelloAck { ok, name: &s, addr: &s, features: t.first().copied(), identity: None },
+            Frame::SendName { name: &s, msg: &v },
             Frame::Grant { list: t.iter().map(|&x| (a ^ x as u64, c as u32 ^ x as u32)).collect() },
         ] {
             let b = f.encode();

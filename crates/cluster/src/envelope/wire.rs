@@ -3,7 +3,7 @@
 //! bytes), and a tail that is the rest of the frame. Reads check every
 //! length before they take bytes.
 
-use super::{BadFrame, MAX_STR};
+use super::{term, BadFrame, Proof, MAX_STR};
 
 pub(super) struct W(pub(super) Vec<u8>);
 
@@ -31,6 +31,14 @@ impl W {
             Some(b) => self.byte(b),
             None => self,
         }
+    }
+    /// An identity key and proof (64 bytes), or nothing.
+    pub(super) fn proof(mut self, p: Option<Proof<'_>>) -> Self {
+        if let Some((key, proof)) = p {
+            self.0.extend_from_slice(key);
+            self.0.extend_from_slice(proof);
+        }
+        self
     }
     pub(super) fn str(mut self, s: &str) -> Self {
         // Longer strings are cut at a char boundary (names are checked
@@ -85,6 +93,21 @@ impl<'a> R<'a> {
         }
         self.byte().map(Some)
     }
+    /// An optional identity key and proof after the features: 64 bytes or none.
+    pub(super) fn proof(&mut self) -> Result<Option<Proof<'a>>, BadFrame> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        let key = self
+            .take(32)?
+            .try_into()
+            .map_err(|_| BadFrame("frame cut short"))?;
+        let proof = self
+            .take(32)?
+            .try_into()
+            .map_err(|_| BadFrame("frame cut short"))?;
+        Ok(Some((key, proof)))
+    }
     pub(super) fn flag(&mut self) -> Result<bool, BadFrame> {
         match self.byte()? {
             0 => Ok(false),
@@ -100,11 +123,26 @@ impl<'a> R<'a> {
         }
         std::str::from_utf8(self.take(n)?).map_err(|_| BadFrame("string not UTF-8"))
     }
-    /// The rest: a term, which must not be empty.
+    /// The rest: exactly one well-formed term (`term::check`).
     pub(super) fn tail(&mut self) -> Result<&'a [u8], BadFrame> {
         if self.0.is_empty() {
             return Err(BadFrame("missing term"));
         }
+        term::check(self.0)?;
         Ok(std::mem::take(&mut self.0))
+    }
+    /// A tail that is an array of one of `sizes` elements whose first is
+    /// `first` (`term::shaped`).
+    pub(super) fn shaped(
+        &mut self,
+        sizes: &[usize],
+        first: Option<i8>,
+        why: &'static str,
+    ) -> Result<&'a [u8], BadFrame> {
+        let t = self.tail()?;
+        if !term::shaped(t, sizes, first) {
+            return Err(BadFrame(why));
+        }
+        Ok(t)
     }
 }

@@ -1,0 +1,404 @@
+//! The check every value from a peer passes before a frame is routed
+//! (docs/PROTOCOL.md, section 1.1): exactly one MessagePack value (not
+//! truncated, nothing left over), at most `MAX_DEPTH` levels deep, map keys
+//! that are strings, and every extension one of bfly's codec types with a
+//! well-formed payload. What passes decodes in the JS codec without an
+//! error; what fails is a protocol error that closes the link, so a
+//! malformed value never reaches a process (as Erlang closes a connection
+//! on a term it cannot decode).
+//!
+//! One pass over the bytes, no allocation: containers still open are kept
+//! on a fixed stack of `MAX_DEPTH` entries, so depth can never overflow the
+//! thread's stack.
+
+use rmp::Marker;
+
+/// The deepest value a peer may send: arrays, maps and extensions each
+/// count one level, and an extension's payload sits one level inside it
+/// (a pid at the top is 2 deep, `[[1]]` is 2). The JS encoder refuses
+/// deeper values, and JS decodes this depth with room to spare.
+pub const MAX_DEPTH: usize = 512;
+
+/// The longest BigInt payload (characters, sign included): V8 parses
+/// decimal strings in superlinear time, and this keeps the cost per byte
+/// near that of the rest of a message.
+pub const MAX_BIGINT: usize = 65_536;
+
+/// The largest id a pid, ref or TVar may carry: JS numbers are exact below 2^53.
+const MAX_ID: u64 = (1 << 53) - 1;
+
+const EXT_PID: i8 = 1;
+const EXT_REF: i8 = 2;
+const EXT_SYMBOL: i8 = 3;
+const EXT_ERROR: i8 = 4;
+const EXT_MAP: i8 = 5;
+const EXT_SET: i8 = 6;
+const EXT_BIGINT: i8 = 7;
+const EXT_TVAR: i8 = 8;
+const EXT_DATE: i8 = -1;
+
+/// Why a value was refused. Carries no data from the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadTerm(pub &'static str);
+
+/// A value's header.
+#[derive(Debug, Clone, Copy)]
+enum Head {
+    Scalar,
+    /// An integer that is not negative, or a float holding one: its value.
+    Uint(u64),
+    Str(usize),
+    Bin(usize),
+    Arr(usize),
+    Map(usize),
+    Ext(i8, usize),
+}
+
+fn be(b: &[u8], at: usize, n: usize) -> Result<u64, BadTerm> {
+    let s = b
+        .get(at..at.saturating_add(n))
+        .ok_or(BadTerm("value cut short"))?;
+    Ok(s.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x)))
+}
+
+/// A float that holds an id (JS writes integers from 2^32 on as float64).
+fn float_id(f: f64) -> Head {
+    if f >= 0.0 && f <= MAX_ID as f64 && f.fract() == 0.0 {
+        Head::Uint(f as u64)
+    } else {
+        Head::Scalar
+    }
+}
+
+/// The header of the value at `b[at..]` and where its body starts. Strings,
+/// binaries and extension data must fit in `b`; a container's count must
+/// not exceed the bytes left (each element takes one at least).
+fn head(b: &[u8], at: usize) -> Result<(Head, usize), BadTerm> {
+    let m = *b.get(at).ok_or(BadTerm("value cut short"))?;
+    let len = |n: usize| be(b, at + 1, n).map(|x| x as usize);
+    let int = |n: usize| be(b, at + 1, n);
+    let (h, hl) = match Marker::from_u8(m) {
+        Marker::FixPos(v) => (Head::Uint(u64::from(v)), 1),
+        Marker::U8 => (Head::Uint(int(1)?), 2),
+        Marker::U16 => (Head::Uint(int(2)?), 3),
+        Marker::U32 => (Head::Uint(int(4)?), 5),
+        Marker::U64 => (Head::Uint(int(8)?), 9),
+        Marker::I8 => (signed(int(1)? as u8 as i8 as i64), 2),
+        Marker::I16 => (signed(int(2)? as u16 as i16 as i64), 3),
+        Marker::I32 => (signed(int(4)? as u32 as i32 as i64), 5),
+        Marker::I64 => (signed(int(8)? as i64), 9),
+        Marker::F32 => (float_id(f64::from(f32::from_bits(int(4)? as u32))), 5),
+        Marker::F64 => (float_id(f64::from_bits(int(8)?)), 9),
+        Marker::FixNeg(_) | Marker::Null | Marker::True | Marker::False => (Head::Scalar, 1),
+        Marker::FixStr(n) => (Head::Str(n as usize), 1),
+        Marker::Str8 => (Head::Str(len(1)?), 2),
+        Marker::Str16 => (Head::Str(len(2)?), 3),
+        Marker::Str32 => (Head::Str(len(4)?), 5),
+        Marker::Bin8 => (Head::Bin(len(1)?), 2),
+        Marker::Bin16 => (Head::Bin(len(2)?), 3),
+        Marker::Bin32 => (Head::Bin(len(4)?), 5),
+        Marker::FixArray(n) => (Head::Arr(n as usize), 1),
+        Marker::Array16 => (Head::Arr(len(2)?), 3),
+        Marker::Array32 => (Head::Arr(len(4)?), 5),
+        Marker::FixMap(n) => (Head::Map(n as usize), 1),
+        Marker::Map16 => (Head::Map(len(2)?), 3),
+        Marker::Map32 => (Head::Map(len(4)?), 5),
+        Marker::FixExt1 => (Head::Ext(ext_type(b, at + 1)?, 1), 2),
+        Marker::FixExt2 => (Head::Ext(ext_type(b, at + 1)?, 2), 2),
+        Marker::FixExt4 => (Head::Ext(ext_type(b, at + 1)?, 4), 2),
+        Marker::FixExt8 => (Head::Ext(ext_type(b, at + 1)?, 8), 2),
+        Marker::FixExt16 => (Head::Ext(ext_type(b, at + 1)?, 16), 2),
+        Marker::Ext8 => (Head::Ext(ext_type(b, at + 2)?, len(1)?), 3),
+        Marker::Ext16 => (Head::Ext(ext_type(b, at + 3)?, len(2)?), 4),
+        Marker::Ext32 => (Head::Ext(ext_type(b, at + 5)?, len(4)?), 6),
+        Marker::Reserved => return Err(BadTerm("the reserved byte c1")),
+    };
+    let body = at + hl;
+    let left = b.len().saturating_sub(body);
+    let fits = match h {
+        Head::Str(n) | Head::Bin(n) | Head::Ext(_, n) => n <= left,
+        Head::Arr(n) => n <= left,
+        Head::Map(n) => n.saturating_mul(2) <= left,
+        Head::Scalar | Head::Uint(_) => body <= b.len(),
+    };
+    if !fits {
+        return Err(BadTerm("value cut short"));
+    }
+    Ok((h, body))
+}
+
+fn signed(v: i64) -> Head {
+    u64::try_from(v).map_or(Head::Scalar, Head::Uint)
+}
+
+fn ext_type(b: &[u8], at: usize) -> Result<i8, BadTerm> {
+    b.get(at)
+        .map(|&t| t as i8)
+        .ok_or(BadTerm("value cut short"))
+}
+
+/// Levels this extension adds to the depth (its own and its payload's).
+fn ext_levels(t: i8) -> usize {
+    match t {
+        EXT_SYMBOL | EXT_BIGINT | EXT_DATE => 1,
+        _ => 2,
+    }
+}
+
+/// Open containers: `(count << 2) | kind`, count being what is left to
+/// read, or for `END` the offset where an extension's data ends.
+struct Stack<'s> {
+    items: &'s mut [u64],
+    len: usize,
+}
+
+/// Levels a check holds on a small stack first; a deeper value is checked
+/// again with room for `MAX_DEPTH` (clearing 4 KiB for every message cost
+/// more than the check of a 100-byte one).
+const SHALLOW: usize = 32;
+
+/// The small stack ran out (not an error: the caller retries).
+const SHALLOW_FULL: BadTerm = BadTerm("shallow stack full");
+
+const ARR: u64 = 0;
+const MAP: u64 = 1;
+const END: u64 = 2;
+
+impl Stack<'_> {
+    fn room(&self, levels: usize) -> Result<(), BadTerm> {
+        if self.len + levels > self.items.len() {
+            return Err(if self.items.len() < MAX_DEPTH {
+                SHALLOW_FULL
+            } else {
+                BadTerm("value nested deeper than 512 levels")
+            });
+        }
+        Ok(())
+    }
+    fn push(&mut self, kind: u64, n: usize) {
+        // `room` was checked by the caller.
+        self.items[self.len] = ((n as u64) << 2) | kind;
+        self.len += 1;
+    }
+}
+
+/// Checks that `b` is exactly one well-formed value (see the module doc).
+pub fn check(b: &[u8]) -> Result<(), BadTerm> {
+    match check_on(b, &mut [0; SHALLOW]) {
+        Err(SHALLOW_FULL) => check_on(b, &mut [0; MAX_DEPTH]),
+        r => r,
+    }
+}
+
+fn check_on(b: &[u8], stack: &mut [u64]) -> Result<(), BadTerm> {
+    let mut s = Stack {
+        items: stack,
+        len: 0,
+    };
+    let mut at = 0usize;
+    let mut first = true;
+    loop {
+        // Close what is complete, then take the next element's slot.
+        let key = loop {
+            let Some(&top) = s.items[..s.len].last() else {
+                if first {
+                    break false;
+                }
+                return if at == b.len() {
+                    Ok(())
+                } else {
+                    Err(BadTerm("bytes left over after the value"))
+                };
+            };
+            let (n, kind) = ((top >> 2) as usize, top & 3);
+            if kind == END {
+                if at != n {
+                    return Err(BadTerm("extension data is not exactly its payload"));
+                }
+                s.len -= 1;
+            } else if n == 0 {
+                s.len -= 1;
+            } else {
+                s.items[s.len - 1] = top - 4;
+                break kind == MAP && n % 2 == 0;
+            }
+        };
+        first = false;
+        // Fast path: one-byte scalars and short strings (most of a message).
+        match b.get(at) {
+            Some(&m) if !key && (!(0x80..0xe0).contains(&m) || matches!(m, 0xc0 | 0xc2 | 0xc3)) => {
+                at += 1;
+                continue;
+            }
+            Some(&m) if m & 0xe0 == 0xa0 => {
+                at += 1 + (m & 0x1f) as usize;
+                if at > b.len() {
+                    return Err(BadTerm("value cut short"));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let (h, body) = head(b, at)?;
+        at = body;
+        if key && !matches!(h, Head::Str(_)) {
+            return Err(BadTerm("a map key that is not a string"));
+        }
+        match h {
+            Head::Scalar | Head::Uint(_) => {}
+            Head::Str(n) | Head::Bin(n) => at += n,
+            Head::Arr(n) => {
+                s.room(1)?;
+                s.push(ARR, n);
+            }
+            Head::Map(n) => {
+                s.room(1)?;
+                s.push(MAP, 2 * n);
+            }
+            Head::Ext(t, n) => {
+                s.room(ext_levels(t))?;
+                let end = at + n;
+                if t == EXT_MAP || t == EXT_SET {
+                    let (Head::Arr(count), inner) = head(b, at)? else {
+                        return Err(BadTerm("a Map or Set whose payload is not an array"));
+                    };
+                    if t == EXT_MAP && count % 2 != 0 {
+                        return Err(BadTerm("a Map with an odd number of keys and values"));
+                    }
+                    if inner > end {
+                        return Err(BadTerm("extension data is not exactly its payload"));
+                    }
+                    s.push(END, end);
+                    s.push(ARR, count);
+                    at = inner;
+                } else {
+                    leaf(t, &b[at..end])?;
+                    at = end;
+                }
+            }
+        }
+    }
+}
+
+/// The payload of an extension other than Map and Set, which is exactly
+/// `d`: a fixed shape of scalars.
+fn leaf(t: i8, d: &[u8]) -> Result<(), BadTerm> {
+    let mut r = Fields { d, at: 0 };
+    match t {
+        EXT_PID | EXT_REF => {
+            r.array(2, "a pid or ref whose payload is not [node, id]")?;
+            r.str("a pid or ref whose node is not a string")?;
+            r.id("a pid or ref whose id is not an integer from 0 to 2^53-1")?;
+        }
+        EXT_TVAR => {
+            r.array(2, "a TVar whose payload is not [instance, id]")?;
+            r.id("a TVar whose instance is not an integer from 0 to 2^53-1")?;
+            r.id("a TVar whose id is not an integer from 0 to 2^53-1")?;
+        }
+        EXT_SYMBOL => {
+            r.str("a Symbol whose key is not a string")?;
+        }
+        EXT_ERROR => {
+            r.array(3, "an Error whose payload is not [name, message, stack]")?;
+            r.str("an Error whose name is not a string")?;
+            r.str("an Error whose message is not a string")?;
+            if d.get(r.at) == Some(&0xc0) {
+                r.at += 1;
+            } else {
+                r.str("an Error whose stack is not a string or nil")?;
+            }
+        }
+        EXT_BIGINT => {
+            let (s, e) = r.str("a BigInt whose payload is not a string")?;
+            let digits = d[s..e].strip_prefix(b"-").unwrap_or(&d[s..e]);
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return Err(BadTerm("a BigInt that is not decimal digits"));
+            }
+            if e - s > MAX_BIGINT {
+                return Err(BadTerm("a BigInt over 65,536 characters"));
+            }
+        }
+        EXT_DATE => return date(d),
+        _ => return Err(BadTerm("an unknown extension type")),
+    }
+    if r.at != d.len() {
+        return Err(BadTerm("extension data is not exactly its payload"));
+    }
+    Ok(())
+}
+
+/// MessagePack's timestamp: 4, 8 or 12 bytes with nanoseconds below 10^9;
+/// or the one byte `ff` that JS writes for an invalid Date.
+fn date(d: &[u8]) -> Result<(), BadTerm> {
+    let nanos = match d.len() {
+        1 if d[0] == 0xff => 0,
+        4 => 0,
+        8 => be(d, 0, 4)? >> 2,
+        12 => be(d, 0, 4)?,
+        _ => return Err(BadTerm("a Date that is not a MessagePack timestamp")),
+    };
+    if nanos > 999_999_999 {
+        return Err(BadTerm("a Date with nanoseconds over 999,999,999"));
+    }
+    Ok(())
+}
+
+/// Reads the fixed fields of an extension payload.
+struct Fields<'a> {
+    d: &'a [u8],
+    at: usize,
+}
+
+impl Fields<'_> {
+    fn array(&mut self, n: usize, why: &'static str) -> Result<(), BadTerm> {
+        match head(self.d, self.at).map_err(|_| BadTerm(why))? {
+            (Head::Arr(c), body) if c == n => {
+                self.at = body;
+                Ok(())
+            }
+            _ => Err(BadTerm(why)),
+        }
+    }
+    /// A string's byte range.
+    fn str(&mut self, why: &'static str) -> Result<(usize, usize), BadTerm> {
+        match head(self.d, self.at).map_err(|_| BadTerm(why))? {
+            (Head::Str(n), body) => {
+                self.at = body + n;
+                Ok((body, body + n))
+            }
+            _ => Err(BadTerm(why)),
+        }
+    }
+    fn id(&mut self, why: &'static str) -> Result<(), BadTerm> {
+        match head(self.d, self.at).map_err(|_| BadTerm(why))? {
+            (Head::Uint(v), body) if v <= MAX_ID => {
+                self.at = body;
+                Ok(())
+            }
+            _ => Err(BadTerm(why)),
+        }
+    }
+}
+
+/// Whether `b` (already checked) is an array of `n` elements, `n` in
+/// `sizes`, whose first element starts with one of the `first` headers
+/// (`Some(t)`: an extension of type `t`; `None`: a boolean). For the
+/// frames whose tail has a fixed outer shape (Reply, Answer).
+pub fn shaped(b: &[u8], sizes: &[usize], first: Option<i8>) -> bool {
+    let Ok((Head::Arr(n), at)) = head(b, 0) else {
+        return false;
+    };
+    if !sizes.contains(&n) {
+        return false;
+    }
+    match first {
+        Some(t) => matches!(head(b, at), Ok((Head::Ext(x, _), _)) if x == t),
+        None => matches!(b.get(at), Some(0xc2 | 0xc3)),
+    }
+}
+
+/// The extension type of a ref, for `shaped`.
+pub const REF: i8 = EXT_REF;
+
+#[cfg(test)]
+mod tests;
