@@ -107,6 +107,12 @@ export declare function distPeerError(name: string): string | null
 /** Every known peer node. */
 export declare function distPeers(): Array<PeerState>
 
+/**
+ * Links with the node at `addr` ('host:port') whose name is not known
+ * (a seed, or an address discovery resolved); see `Dist::probe`.
+ */
+export declare function distProbe(addr: string): void
+
 /** A call's answer `[ref, value]` for process args[1] of node args[0]. */
 export declare function distReply(msg: Uint8Array): boolean
 
@@ -226,6 +232,10 @@ export interface NodeOptions {
   pinnedKeys: Array<Uint8Array>
   /** Refuse peers whose name is not pinned. */
   onlyPinned: boolean
+  /** Join as a hidden node (never gossiped, connects to no one unasked). */
+  hidden: boolean
+  /** Link with every visible node peers gossip (the full mesh). */
+  connectAll: boolean
 }
 
 /** A known peer node. */
@@ -240,6 +250,8 @@ export interface PeerState {
   error?: string
   /** The identity key it proved (64 hex characters), if any. */
   key?: string
+  /** It joined as a hidden node. */
+  hidden: boolean
 }
 
 /**

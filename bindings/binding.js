@@ -851,6 +851,7 @@ module.exports.distMonitorNode = nativeBinding.distMonitorNode
 module.exports.distName = nativeBinding.distName
 module.exports.distPeerError = nativeBinding.distPeerError
 module.exports.distPeers = nativeBinding.distPeers
+module.exports.distProbe = nativeBinding.distProbe
 module.exports.distReply = nativeBinding.distReply
 module.exports.distSend = nativeBinding.distSend
 module.exports.distSendName = nativeBinding.distSendName

@@ -24,7 +24,7 @@ export async function connect(values: Values, nodeArg: string): Promise<Session>
   const timeout = millis(values.timeout, 5000)
   const cookie = readCookie(values['cookie-file'])
   const name = `bfly-cli-${randomBytes(4).toString('hex')}@127.0.0.1`
-  const node = await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true })
+  const node = await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, hidden: true })
   registerServer(t.name, t.addr)
   return { node, target: t, timeout }
 }

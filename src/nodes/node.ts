@@ -12,6 +12,7 @@ import { checkObserverOptions, type Observer, type ObserverOptions } from '../ob
 import { setAgent } from '../threads/inbox.js'
 import { installCode } from './code.js'
 import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
+import { checkDiscover, checkSeeds, type DiscoverOptions, Discovery } from './discover.js'
 import { keyBytes } from './identity.js'
 import { admit, checkModules, ModuleRefused, setModules } from './modules.js'
 import { sendingTo } from './peers.js'
@@ -79,6 +80,20 @@ export interface NodeOptions {
     /** Refuse peers whose name is not in `peers` (default false: they are admitted by the cookie alone). */
     onlyPinned?: boolean
   }
+  /** Addresses ('host:port') of nodes to link with now, whose names come from their answers; tried again every
+   * `discover.everyMs` (default 5000 ms) while not linked. With the mesh (`connectAll`), one seed of a running
+   * cluster links this node with all of it. */
+  seeds?: readonly string[]
+  /** Find the other nodes through DNS, looked up again every `everyMs`: SRV records of `dns` (a target and port
+   * each), or when it has none its A/AAAA records at `port` (a Kubernetes headless service). */
+  discover?: DiscoverOptions
+  /** Link with every visible node a peer tells of, as Erlang does by default, so the nodes make a full mesh
+   * (default true; always false for a hidden node). */
+  connectAll?: boolean
+  /** Join as a hidden node (Erlang's `-hidden`): peers never tell other nodes of it, so none connects to it, and
+   * they stop listing it once its link is gone; it links only with the nodes it is asked to reach, and process
+   * groups and other services that follow the cluster's membership leave it out. The CLI connects hidden. */
+  hidden?: boolean
   /** Do not print refusals and failed links on stderr (they are still in `node.log`). */
   quiet?: boolean
   /** Serve the observer page on 127.0.0.1 (see `node.observer`) and start
@@ -118,6 +133,8 @@ export interface PeerInfo {
   error: string | null
   /** The identity key (64 hex characters) it proved over its current or last link, or null. */
   key: string | null
+  /** It joined as a hidden node (listed only while its link is up). */
+  hidden: boolean
 }
 
 const LOG_MAX = 1000
@@ -132,6 +149,8 @@ const PRINT_PER_SECOND = 10
 export class Node extends EventEmitter {
   /** Recent events, newest last (at most 1000). */
   readonly log: NodeEvent[] = []
+  /** How `seeds` and `discover` are found, when given: `node.discovery.status` says what the last round found. */
+  discovery: Discovery | undefined = undefined
   /** Where the observer page is served, when started with `observer`. */
   observer: Observer | undefined = undefined
   #hold: NodeJS.Timeout | null
@@ -154,6 +173,7 @@ export class Node extends EventEmitter {
   stop(): void {
     if (current !== this) return
     current = null
+    this.discovery?.stop()
     void this.observer?.close()
     native.distStop()
     setAgent(null)
@@ -178,6 +198,7 @@ export class Node extends EventEmitter {
       epoch: p.epoch,
       error: p.error ?? null,
       key: p.key ?? null,
+      hidden: p.hidden,
     }))
   }
 
@@ -214,7 +235,18 @@ export class Node extends EventEmitter {
       this.#print(`link to '${peer}' lost: ${detail}`)
       this.emit('nodedown', peer, detail)
     }
-    if (kind === 'nodeup' || kind === 'nodedown') for (const w of watchers) w(kind, peer)
+    if (kind === 'nodeup' || kind === 'nodedown') this.#tell(kind, peer)
+  }
+
+  /** Peers that came up hidden (they are not listed once down, so this remembers them until then). */
+  #hidden = new Set<string>()
+
+  /** Tells the watchers of a visible peer's link. */
+  #tell(kind: 'nodeup' | 'nodedown', peer: string): void {
+    if (kind === 'nodeup' && this.peers().some((p) => p.name === peer && p.hidden)) this.#hidden.add(peer)
+    else if (kind === 'nodedown' && this.#hidden.delete(peer)) return
+    if (this.#hidden.has(peer)) return
+    for (const w of watchers) w(kind, peer)
   }
 }
 
@@ -234,9 +266,9 @@ export function watchPeers(w: PeerWatcher): () => void {
   return () => watchers.delete(w)
 }
 
-/** @internal The names of the peers with a link up now (none when this runtime is not a node). */
+/** @internal The names of the visible peers with a link up now (none when this runtime is not a node). */
 export function upPeers(): string[] {
-  return current === null ? [] : current.peers().flatMap((p) => (p.state === 'up' ? [p.name] : []))
+  return current === null ? [] : current.peers().flatMap((p) => (p.state === 'up' && !p.hidden ? [p.name] : []))
 }
 
 function cookieBytes(c: unknown): Uint8Array {
@@ -341,6 +373,9 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
   const modules = checkModules(opts.modules, 'startNode')
   const identity = identityOptions(opts.identity)
+  if (opts.seeds !== undefined) checkSeeds(opts.seeds)
+  if (opts.discover !== undefined) checkDiscover(opts.discover)
+  const hidden = opts.hidden === true
   const address = native.distStart({
     name: opts.name,
     listen: opts.listen,
@@ -352,6 +387,8 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
     credit: creditWindow(opts.creditWindow),
     ...identity,
+    hidden,
+    connectAll: !hidden && opts.connectAll !== false,
   })
   setRemoteFull(opts.remoteFull ?? 'wait')
   const node = new Node(opts.name, address, opts.quiet === true)
@@ -359,6 +396,8 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   setNodeName(opts.name)
   setModules(modules)
   setAgent(agent)
+  if (opts.seeds !== undefined || opts.discover !== undefined)
+    node.discovery = new Discovery(opts.seeds ?? [], opts.discover, Number(address.slice(address.lastIndexOf(':') + 1)))
   if (opts.observer !== undefined) {
     try {
       node.observer = await (await import('../observer/index.js')).startObserver(node, opts.observer)

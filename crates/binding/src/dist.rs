@@ -121,6 +121,10 @@ pub struct NodeOptions {
     pub pinned_keys: Vec<Uint8Array>,
     /// Refuse peers whose name is not pinned.
     pub only_pinned: bool,
+    /// Join as a hidden node (never gossiped, connects to no one unasked).
+    pub hidden: bool,
+    /// Link with every visible node peers gossip (the full mesh).
+    pub connect_all: bool,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -171,6 +175,8 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
         agent: opts.agent as Id,
         credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
         keys,
+        hidden: opts.hidden,
+        connect_all: opts.connect_all,
     };
     dist()?.start(cfg).map_err(err)
 }
@@ -237,6 +243,8 @@ pub struct PeerState {
     pub error: Option<String>,
     /// The identity key it proved (64 hex characters), if any.
     pub key: Option<String>,
+    /// It joined as a hidden node.
+    pub hidden: bool,
 }
 
 /// Every known peer node.
@@ -256,8 +264,18 @@ pub fn dist_peers() -> Vec<PeerState> {
             key: p
                 .key
                 .map(|k| k.iter().map(|b| format!("{b:02x}")).collect()),
+            hidden: p.hidden,
         })
         .collect()
+}
+
+/// Links with the node at `addr` ('host:port') whose name is not known
+/// (a seed, or an address discovery resolved); see `Dist::probe`.
+#[napi]
+pub fn dist_probe(addr: String) {
+    if let Some(d) = DIST.get() {
+        d.probe(&addr);
+    }
 }
 
 /// Why the last attempt to reach node `name` failed, if it did.

@@ -187,7 +187,7 @@ impl Dist {
             .dir
             .read()
             .all()
-            .filter(|p| p.id != exclude)
+            .filter(|p| p.id != exclude && !p.hidden.load(Ordering::Relaxed))
             .map(|p| {
                 let rank = if matches!(p.conn.try_lock().as_deref(), Some(Conn::Up { .. })) {
                     0

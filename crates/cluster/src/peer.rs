@@ -20,6 +20,9 @@ pub(crate) enum Conn {
         queue: Vec<Vec<u8>>,
         bytes: usize,
         credit: Credit,
+        /// Started only to join the mesh (`connect_all`), not for a send:
+        /// while nothing was queued, a failure is no lost link to report.
+        mesh: bool,
     },
     /// Linked. `gen` tells this link from later ones; `instance` is the
     /// peer process's random id (a restarted peer has a new one);
@@ -69,6 +72,8 @@ pub(crate) struct Peer {
     pub(crate) forgotten: AtomicBool,
     /// The identity key it proved over its current or last link.
     pub(crate) key: Mutex<Option<[u8; 32]>>,
+    /// Its Hello said it is hidden (`FEAT_HIDDEN`): never gossiped.
+    pub(crate) hidden: AtomicBool,
 }
 
 impl Peer {
@@ -84,6 +89,7 @@ impl Peer {
             since: Mutex::new(Instant::now()),
             forgotten: AtomicBool::new(false),
             key: Mutex::new(None),
+            hidden: AtomicBool::new(false),
         }
     }
 
