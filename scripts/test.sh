@@ -9,4 +9,5 @@ cargo test --workspace 2>&1 | tee target/cargo-test.log
 npx tsc --noEmit -p .
 npx biome check .
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-cluster-tools.sh
 npx ava 2>&1 | tee target/ava.log

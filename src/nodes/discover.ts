@@ -110,13 +110,9 @@ export class Discovery {
 
   /** The addresses `d.dns` stands for now. */
   private async resolve(r: Resolver, d: DiscoverOptions): Promise<string[]> {
-    let srv: { name: string; port: number }[] = []
-    try {
-      srv = await r.resolveSrv(d.dns)
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code
-      if (code !== 'ENODATA' && code !== 'ENOTFOUND') throw e
-    }
+    // No SRV records (whatever the server says of the SRV question): the
+    // name's own addresses, at the default port.
+    const srv = await r.resolveSrv(d.dns).catch(() => [])
     if (srv.length > 0) {
       const each = await Promise.all(
         srv.map(async (s) => (await this.addresses(r, s.name)).map((h) => hostPort(h, s.port))),
