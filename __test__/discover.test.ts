@@ -6,8 +6,8 @@
 // other through it; this test process is a hidden node that asks them
 // what they see. scripts/ensure-cluster-tools.sh installs dnsmasq.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Resolver } from 'node:dns/promises'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
@@ -38,7 +38,7 @@ function configure(srv: [string, number][], hosts: [string, string][]): void {
   const lines = ['local=/svc.test/', ...srv.map(([t, p]) => `srv-host=_bfly._tcp.svc.test,${t},${p}`)]
   for (const [t] of srv) lines.push(`host-record=${t},127.0.0.1`)
   writeFileSync(join(dir, 'dnsmasq.conf'), `${lines.join('\n')}\n`)
-  writeFileSync(join(dir, 'hosts'), hosts.map(([ip, name]) => `${ip} ${name}`).join('\n') + '\n')
+  writeFileSync(join(dir, 'hosts'), `${hosts.map(([ip, name]) => `${ip} ${name}`).join('\n')}\n`)
 }
 
 /** Starts dnsmasq (at `dnsPort`, or a free port found by trying) and waits until it answers. */

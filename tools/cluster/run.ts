@@ -228,7 +228,7 @@ async function main(): Promise<number> {
   const killedAt = Date.now()
   dead.proc.kill('SIGKILL')
   await dead.ended
-  let live = members.slice(0, N - 1)
+  const live = members.slice(0, N - 1)
   await until(
     async () => live.every((m) => m.lostAt(dead.name, killedAt) !== undefined),
     'every node to see the killed node',
