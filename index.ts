@@ -1,5 +1,6 @@
 // bfly: Butterfly for Node.js. The public surface (see API.md).
 export { decode, encode } from './src/kernel/codec.js'
+export { crashReports } from './src/kernel/crash.js'
 export {
   MailboxFullError,
   MatchError,
@@ -86,6 +87,7 @@ export {
   type ChildInfo,
   type ChildSpec,
   type RestartType,
+  StartError,
   type Strategy,
   type SupervisorSpec,
   supervisor,

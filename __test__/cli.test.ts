@@ -1,7 +1,7 @@
 // The `bfly` command, run as the real thing: every test starts bin/bfly.mjs
 // as a child process, against real nodes started by `bfly node` in their
 // own OS processes. Nothing is mocked.
-import { type ChildProcess, execFile, execFileSync } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync, spawn as spawnChild } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -152,6 +152,49 @@ test('bfly node prints where it listens; call, send and ps reach it', async (t) 
     t.true(ps.stdout.includes(name), name)
 })
 
+test('failures say what is wrong, in one line, with exit code 1 (a failure) or 2 (a usage error)', async (t) => {
+  const n = await node
+  const target = await at()
+  const port = n.addr.split(':')[1]
+  const [nope, negative, badJson, badJsonSend, range, inUse] = await Promise.all([
+    bfly(['call', ...target, 'NOPE', '1']),
+    bfly(['call', ...target, 'ECHO', '1', '--timeout', '-5']),
+    bfly(['call', ...target, 'ECHO', '{bad json']),
+    bfly(['send', ...target, 'SINK', '["unclosed"']),
+    cookieFile.then((f) => bfly(['node', '--name', 'x@127.0.0.1', '--listen', '127.0.0.1:99999', '--cookie-file', f])),
+    cookieFile.then((f) =>
+      bfly(['node', '--name', 'y@127.0.0.1', '--listen', `127.0.0.1:${port}`, '--cookie-file', f]),
+    ),
+  ])
+  t.is(nope.stderr, `bfly call: no service 'NOPE' is registered on ${n.name}\n`)
+  t.is(nope.code, 1)
+  t.is(negative.stderr, "bfly call: --timeout must be a positive number of milliseconds, got '-5'\n")
+  t.is(negative.code, 2)
+  for (const [r, cmd] of [
+    [badJson, 'call'],
+    [badJsonSend, 'send'],
+  ] as const) {
+    t.regex(
+      r.stderr,
+      new RegExp(`^bfly ${cmd}: MSG starts like JSON but is not valid JSON \\(.+\\); fix it, or send text`),
+    )
+    t.is(r.stderr.split('\n').length, 2, r.stderr)
+    t.is(r.code, 2)
+  }
+  t.is(
+    range.stderr,
+    "bfly node: cannot start node x@127.0.0.1 on 127.0.0.1:99999: startNode: the port must be from 0 to 65535, got 99999 in '127.0.0.1:99999'\n",
+  )
+  t.is(range.code, 2)
+  t.is(
+    inUse.stderr,
+    `bfly node: cannot start node y@127.0.0.1 on 127.0.0.1:${port}: cannot listen on 127.0.0.1:${port}: the address is in use (another process listens on that port)\n`,
+  )
+  t.is(inUse.code, 1)
+  // Nothing was sent in place of the bad JSON.
+  t.false((await bfly(['call', ...target, 'SINK', 'list', '--json'])).stdout.includes('unclosed'))
+})
+
 test('bfly kill kills a process ps lists; killing it again fails with one line', async (t) => {
   const target = await at()
   const info = JSON.parse((await bfly(['ps', ...target, '--json'])).stdout) as {
@@ -221,7 +264,8 @@ test('bfly shell evaluates in the node: arithmetic, API calls, top-level await, 
     '',
   ].join('\n')
   const r = await bfly(['shell', ...target], input)
-  t.is(r.code, 0, r.stderr)
+  t.is(r.code, 1, 'piped input with a failed line (nope()) exits 1')
+  t.is(r.stderr, '')
   const out = r.stdout
   t.true(out.includes('2\n'))
   t.true(out.includes('true\n'))
@@ -231,6 +275,49 @@ test('bfly shell evaluates in the node: arithmetic, API calls, top-level await, 
   t.true(out.includes('40\n'))
   t.true(out.includes('Uncaught ReferenceError: nope is not defined\n    at shell:1:1\n'))
   t.true(out.includes('... 2\n'), 'a line continued on the next is evaluated whole')
+})
+
+test('a shell line that never ends is stopped by the node at its deadline; the shell and the next shells go on', async (t) => {
+  const target = await at()
+  const hung = await bfly(
+    ['shell', ...target, '--timeout', '1500'],
+    ['let x = 1', 'await new Promise(() => {})', 'x = 2', 'while (true) {}', 'x + 40', ''].join('\n'),
+  )
+  t.is(hung.code, 1, 'a line failed')
+  const out = hung.stdout
+  t.is(out.match(/Uncaught TimeoutError: the line did not finish within 1500 ms; it was stopped/g)?.length, 1, out)
+  t.true(out.includes('Uncaught Error: Script execution timed out after 1500ms'), 'a busy loop is stopped too')
+  t.true(out.includes('42\n'), 'the lines after them ran, in order')
+  t.true(out.indexOf('TimeoutError') < out.indexOf('42\n'))
+  // Before: every later shell of the node timed out. Now the SHELL service is free.
+  const after = await bfly(['shell', ...target], '6 * 7\n')
+  t.is(after.code, 0, after.stderr)
+  t.true(after.stdout.includes('42\n'))
+})
+
+test('Ctrl-C (SIGINT) stops the line running on the node; the next line runs', async (t) => {
+  const target = await at()
+  const child = spawnChild(process.execPath, [BIN, 'shell', ...target], {
+    env: { ...process.env, BFLY_HISTORY: join(dir, 'history') },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const prompt = new Promise<void>((resolve) =>
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.includes('> ')) resolve()
+    }),
+  )
+  const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  child.stdin?.end('await new Promise(() => {})\n3 * 3\n')
+  await prompt
+  // The first line goes out as soon as the prompt shows; give it time to be running on the node.
+  await new Promise((r) => setTimeout(r, 1500))
+  child.kill('SIGINT')
+  t.is(await ended, 1, 'the interrupted line counts as failed')
+  t.regex(out, /Interrupted\n/)
+  t.regex(out, /9\n/)
+  t.true(out.indexOf('Interrupted') < out.indexOf('9\n'))
 })
 
 test('the shell completes API names', (t) => {

@@ -1,7 +1,7 @@
 // The portable codec (docs/PROTOCOL.md, section 1): round trips, refusals
 // with paths, interoperability with another MessagePack library, and
 // arbitrary bytes never crashing the decoder.
-import { ExtData, decode as otherDecode } from '@msgpack/msgpack'
+import { ExtData, decode as otherDecode, encode as otherEncode } from '@msgpack/msgpack'
 import test from 'ava'
 import fc from 'fast-check'
 import { decode, encode, NotPortableError, Pid, Ref } from '../index.ts'
@@ -176,4 +176,43 @@ test('encode refuses a BigInt longer than a node accepts (MAX_BIGINT characters)
   t.is(decode(encode(longest)), longest)
   const e = t.throws(() => encode({ n: longest * 10n }, 'msg'), { instanceOf: NotPortableError })
   t.is(e?.path, 'msg.n')
+})
+
+test('a standard int64/uint64 decodes to a Number within ±2^53 and a BigInt beyond, as other MessagePack libraries give it', (t) => {
+  const int64 = (n: bigint): Uint8Array => {
+    const b = Buffer.alloc(9)
+    b[0] = 0xd3
+    b.writeBigInt64BE(n, 1)
+    return b
+  }
+  const uint64 = (n: bigint): Uint8Array => {
+    const b = Buffer.alloc(9)
+    b[0] = 0xcf
+    b.writeBigUInt64BE(n, 1)
+    return b
+  }
+  const safe = [0n, 1n, -1n, -(2n ** 40n), 2n ** 40n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 53n, -(2n ** 53n)]
+  for (const n of safe) {
+    t.is(decode(int64(n)), Number(n), `int64 ${n}`)
+    if (n >= 0n) t.is(decode(uint64(n)), Number(n), `uint64 ${n}`)
+  }
+  for (const n of [2n ** 53n + 1n, -(2n ** 53n + 1n), 2n ** 63n - 1n, -(2n ** 63n)])
+    t.is(decode(int64(n)), n, `int64 ${n}`)
+  for (const n of [2n ** 53n + 1n, 2n ** 64n - 1n]) t.is(decode(uint64(n)), n, `uint64 ${n}`)
+  // What @msgpack/msgpack writes for a safe integer beyond 32 bits is such an int64 or uint64.
+  t.deepEqual(decode(otherEncode({ at: -(2 ** 40), big: 2 ** 52 + 3 })), { at: -(2 ** 40), big: 2 ** 52 + 3 })
+  t.deepEqual(decode(otherEncode([2n ** 60n, -5n], { useBigInt64: true })), [2n ** 60n, -5])
+})
+
+test("bfly's own bigints stay bigints, small or large, and decode to BigInt elsewhere only through extension 7", (t) => {
+  for (const n of [0n, 5n, -5n, 2n ** 40n, 2n ** 64n + 1n, -(10n ** 30n)]) {
+    const bytes = encode({ n })
+    const back = decode(bytes) as { n: unknown }
+    t.is(typeof back.n, 'bigint', `${n}`)
+    t.is(back.n, n)
+    // Another library sees extension 7 with the decimal text inside (docs/PROTOCOL.md).
+    const other = otherDecode(bytes) as { n: ExtData }
+    t.is(other.n.type, 7)
+    t.is(otherDecode(other.n.data as Uint8Array), n.toString())
+  }
 })

@@ -1,11 +1,14 @@
 // Property tests for the pattern matcher (API.md, Pattern matching; issue 3,
 // Tests): random clause lists and random values, run through the generated
 // code, the interpreter (`matchWith({ codegen: false })`), the Rust
-// evaluator over `encode(value)`, and a naive sequential reference matcher
-// written here from API.md's rules. All must pick the same clause; the two
-// JS back ends must also pass the same handler arguments as the reference.
+// evaluator over `encode(value)`, a naive sequential reference matcher
+// written here from API.md's rules, and ts-pattern itself (whose names P
+// uses) as an independent oracle. All must pick the same clause; the two JS
+// back ends must also pass the same handler arguments as the reference, and
+// as ts-pattern where its selections are defined the same way (issue 16).
 import test from 'ava'
 import fc from 'fast-check'
+import { P as TP, isMatching as tsIsMatching, match as tsMatch } from 'ts-pattern'
 import { type Clause, decode, encode, isMatching, type Matcher, match, matchWith, P, Pid } from '../index.ts'
 
 // ---------------------------------------------------------------------------
@@ -22,6 +25,7 @@ type Spec =
   | { k: 'arrayOf'; of: Spec }
   | { k: 'union'; of: Spec[] }
   | { k: 'not'; of: Spec }
+  | { k: 'opt'; of: Spec }
   | { k: 'sel'; name?: string; of?: Spec }
 
 const A = Symbol.for('A')
@@ -33,32 +37,65 @@ LITS.push(0n, 1n, -5n, A, B, null, undefined)
 const TYPES: TypeName[] = ['string', 'number', 'boolean', 'bigint', 'symbol', 'nullish', 'pid']
 const KEYS = ['a', 'b', 'c']
 
-/** The P pattern a spec stands for. */
-function build(s: Spec): unknown {
+/** The builders a spec is built with: bfly's P, or ts-pattern's (the oracle), whose names are the same. */
+interface Builders {
+  _: unknown
+  array(...p: unknown[]): unknown
+  union(...ps: unknown[]): unknown
+  not(p: unknown): unknown
+  optional(p: unknown): unknown
+  select(...a: unknown[]): unknown
+}
+/** The pattern a spec stands for, made with bfly's P, or with ts-pattern's when `ts`. */
+function build(s: Spec, ts = false): unknown {
+  const b = (ts ? TP : P) as unknown as Builders & Record<TypeName, unknown>
+  const sub = (x: Spec) => build(x, ts)
   switch (s.k) {
     case 'lit':
       return s.v
     case 'any':
-      return P._
+      return b._
     case 'type':
-      return P[s.t]
+      return ts && s.t === 'pid' ? TP.instanceOf(Pid) : b[s.t]
     case 'tuple': {
-      const items = s.items.map(build)
+      const items = s.items.map(sub)
       if (s.rest === undefined) return items
-      return [...items, s.rest.of === undefined ? P.rest() : P.rest(build(s.rest.of))]
+      const of = s.rest.of === undefined ? [] : [sub(s.rest.of)]
+      // bfly's P.rest(q?) is ts-pattern's ...P.array(q?).
+      return ts ? [...items, ...(b.array(...of) as unknown[])] : [...items, P.rest(...(of as [unknown?]))]
     }
     case 'obj':
-      return Object.fromEntries(s.keys.map(([k, p]) => [k, build(p)]))
+      return Object.fromEntries(s.keys.map(([k, p]) => [k, sub(p)]))
     case 'arrayOf':
-      return P.array(build(s.of))
+      return b.array(sub(s.of))
     case 'union':
-      return P.union(...s.of.map(build))
+      return b.union(...s.of.map(sub))
     case 'not':
-      return P.not(build(s.of))
+      return b.not(sub(s.of))
+    case 'opt':
+      return b.optional(sub(s.of))
     case 'sel':
-      if (s.name === undefined) return s.of === undefined ? P.select() : P.select(build(s.of))
-      return s.of === undefined ? P.select(s.name) : P.select(s.name, build(s.of))
+      if (s.name === undefined) return s.of === undefined ? b.select() : b.select(sub(s.of))
+      return s.of === undefined ? b.select(s.name) : b.select(s.name, sub(s.of))
   }
+}
+
+/** ts-pattern's choice: the first clause it accepts, with its handler's first argument. */
+function oracle(clauses: Spec[], v: unknown): Hit | null {
+  const i = clauses.findIndex((c) => tsIsMatching(build(c, true) as never, v))
+  if (i < 0) return null
+  const s = tsMatch<unknown, unknown>(v)
+    .with(build(clauses[i], true) as never, (sel: unknown) => sel)
+    .otherwise(() => undefined)
+  return { i, s, v }
+}
+
+/** Whether ts-pattern defines a spec's selections as bfly does: a union's
+ * failed alternatives leave what they selected before failing in
+ * ts-pattern (bfly keeps only the winning one's), so selections under a
+ * union are compared with the naive reference only. */
+function sameSelectionRules(s: Spec): boolean {
+  return s.k !== 'union' && children(s).every(sameSelectionRules)
 }
 
 function showLit(v: Lit): string {
@@ -91,6 +128,8 @@ function show(s: Spec): string {
       return `P.union(${s.of.map(show).join(', ')})`
     case 'not':
       return `P.not(${show(s.of)})`
+    case 'opt':
+      return `P.optional(${show(s.of)})`
     case 'sel': {
       const args = [...(s.name === undefined ? [] : [`'${s.name}'`]), ...(s.of === undefined ? [] : [show(s.of)])]
       return `P.select(${args.join(', ')})`
@@ -133,6 +172,8 @@ function nameSelections(s: Spec, anon: boolean): Spec {
         return { k: 'arrayOf', of: go(undef(x.of)) }
       case 'not':
         return { k: 'not', of: go(x.of) }
+      case 'opt':
+        return { k: 'opt', of: go(x.of) }
       case 'union':
         return { k: 'union', of: x.of.map(go) }
       case 'sel': {
@@ -159,6 +200,7 @@ function children(s: Spec): Spec[] {
       return s.keys.map(([, p]) => p)
     case 'arrayOf':
     case 'not':
+    case 'opt':
       return [s.of]
     case 'union':
       return s.of
@@ -220,8 +262,15 @@ function refTest(s: Spec, v: unknown, sels: Sels): boolean {
     case 'obj': {
       if (typeof v !== 'object' || v === null) return false
       const o = v as Record<string, unknown>
-      return s.keys.every(([k, p]) => refTest(p, o[k], sels))
+      // Each key must be present (`in`) unless its pattern is P.optional: ts-pattern's rule.
+      return s.keys.every(([k, p]) => (k in o || p.k === 'opt') && refTest(p, o[k], sels))
     }
+    case 'opt':
+      if (v === undefined) {
+        for (const n of declared(s.of)) sels.set(n, undefined)
+        return true
+      }
+      return refTest(s.of, v, sels)
     case 'arrayOf':
       return Array.isArray(v) && refAll(s.of, v, sels)
     case 'union': {
@@ -350,6 +399,11 @@ function check(clauses: Spec[], values: unknown[], use: Backends, stats: Stats):
     stats.values++
     const want = reference(clauses, v)
     if (want !== null) stats.matched++
+    const ts = oracle(clauses, v)
+    if ((ts?.i ?? -1) !== (want?.i ?? -1))
+      throw new Error(`reference: ${showHit(want)}, ts-pattern: ${showHit(ts)}\n${describe(clauses, v)}`)
+    if (ts !== null && want !== null && sameSelectionRules(clauses[ts.i]) && !same(ts.s, want.s))
+      throw new Error(`reference: ${showHit(want)}, ts-pattern: ${showHit(ts)}\n${describe(clauses, v)}`)
     if (use.js) {
       for (const [name, m] of [
         ['generated code', gen],
@@ -376,7 +430,7 @@ function check(clauses: Spec[], values: unknown[], use: Backends, stats: Stats):
     }
     stats.rust++
     // The Rust evaluator decides the message as received: the decoded value.
-    const wantR = reference(clauses, decode(bytes))
+    const wantR = oracle(clauses, decode(bytes))
     if (r !== (wantR?.i ?? -1))
       throw new Error(`Rust evaluator on encode(value): ${r}, reference: ${showHit(wantR)}\n${describe(clauses, v)}`)
   }
@@ -414,6 +468,7 @@ const { spec: specArb } = fc.letrec<{ spec: Spec }>((tie) => ({
       arbitrary: fc.array(tie('spec'), { minLength: 1, maxLength: 3 }).map((of): Spec => ({ k: 'union', of })),
     },
     { weight: 1, arbitrary: tie('spec').map((of): Spec => ({ k: 'not', of })) },
+    { weight: 1, arbitrary: tie('spec').map((of): Spec => ({ k: 'opt', of })) },
     {
       weight: 2,
       arbitrary: fc
@@ -458,6 +513,8 @@ function witness(s: Spec): fc.Arbitrary<unknown> {
     case 'any':
     case 'not':
       return valueArb
+    case 'opt':
+      return fc.oneof(fc.constant(undefined), witness(s.of))
     case 'type':
       return fc.constantFrom(...typed[s.t])
     case 'tuple': {
@@ -467,11 +524,16 @@ function witness(s: Spec): fc.Arbitrary<unknown> {
       return fc.tuple(head, tail).map(([h, t]) => [...h, ...t])
     }
     case 'obj':
+      // A key is sometimes left out (absent is not the same as undefined).
       return fc
-        .tuple(...s.keys.map(([k, p]) => witness(p).map((w) => [k, w] as const)), fc.option(valueArb))
+        .tuple(
+          ...s.keys.map(([k, p]) => fc.tuple(witness(p), fc.nat(5)).map(([w, drop]) => [k, w, drop === 0] as const)),
+          fc.option(valueArb),
+        )
         .map((es) => {
-          const extra = es.pop()
-          const o: Record<string, unknown> = Object.fromEntries(es as (readonly [string, unknown])[])
+          const extra = es.pop() as unknown
+          const o: Record<string, unknown> = {}
+          for (const [k, w, drop] of es as (readonly [string, unknown, boolean])[]) if (!drop) o[k] = w
           if (extra !== null && !('c' in o)) o.c = extra
           return o
         })

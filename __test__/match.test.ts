@@ -585,21 +585,28 @@ for (const [name, make] of backEnds) {
     t.is(m(''), 'other')
   })
 
-  test(`${name}: an object pattern reads missing keys as undefined`, (t) => {
+  test(`${name}: a missing key matches no key pattern but P.optional; a present undefined is undefined`, (t) => {
     const m = make(
       [{ a: undefined, b: 1 }, () => 'a undefined'],
       [{ a: P.nullish, b: 2 }, () => 'a nullish'],
       [{ a: P._, b: 3 }, () => 'a anything'],
       [{ a: P.not(undefined), b: 4 }, () => 'a present'],
+      [{ a: P.optional(P.number), b: 5 }, () => 'a optional'],
       [P._, () => 'other'],
     )
-    t.is(m({ b: 1 }), 'a undefined')
+    t.is(m({ b: 1 }), 'other', 'ts-pattern: the key must be there')
     t.is(m({ a: undefined, b: 1 }), 'a undefined')
     t.is(m({ a: null, b: 1 }), 'other')
-    t.is(m({ b: 2 }), 'a nullish')
-    t.is(m({ b: 3 }), 'a anything')
+    t.is(m({ b: 2 }), 'other')
+    t.is(m({ a: undefined, b: 2 }), 'a nullish')
+    t.is(m({ b: 3 }), 'other')
+    t.is(m({ a: undefined, b: 3 }), 'a anything')
     t.is(m({ b: 4 }), 'other')
     t.is(m({ a: 0, b: 4 }), 'a present')
+    t.is(m({ b: 5 }), 'a optional')
+    t.is(m({ a: undefined, b: 5 }), 'a optional')
+    t.is(m({ a: 1, b: 5 }), 'a optional')
+    t.is(m({ a: 'x', b: 5 }), 'other')
   })
 
   test(`${name}: undefined as the argument of P.array, P.rest and P.select is the literal undefined`, (t) => {
@@ -676,3 +683,46 @@ test('the Rust evaluator answers -2 when only JS can decide', (t) => {
   t.true([0, -2].includes(rust(len, [1, 2])))
   t.is(rust(len, { length: 2 }), 0)
 })
+
+// ---------------------------------------------------------------------------
+// Key presence (issue 16, item 12): ts-pattern's rule, in every back end.
+
+for (const [name, make] of backEnds) {
+  test(`${name}: an object pattern needs its keys present unless the key's pattern is P.optional`, (t) => {
+    const m = make(
+      [{ type: P.nullish }, () => 'nullish type'],
+      [{ kind: P._ }, () => 'any kind'],
+      [{ tag: P.optional(P.select(P.string)), id: P.number }, (tag: unknown) => ['id', tag]],
+      [{ toString: P.nullish }, () => 'no toString'],
+    ).otherwise(() => 'none')
+    const cases: [unknown, unknown, number][] = [
+      [{}, 'none', -1],
+      [{ type: undefined }, 'nullish type', 0],
+      [{ type: null }, 'nullish type', 0],
+      [{ kind: undefined }, 'any kind', 1],
+      [{ id: 1 }, ['id', undefined], 2],
+      [{ id: 1, tag: 'x' }, ['id', 'x'], 2],
+      [{ id: 1, tag: 2 }, 'none', -1],
+      [[], 'none', -1],
+    ]
+    for (const [v, want, clause] of cases) {
+      t.deepEqual(m(v), want, inspect(v))
+      t.is(clauseOf(m, v), clause, inspect(v))
+    }
+    // The Rust evaluator over the encoded value (undefined cannot be encoded): an absent key is absent; a
+    // key that a decoded object inherits ('toString') or the keys of an array are JS's to decide (-2).
+    for (const [v, want] of [
+      [{ type: null }, 0],
+      [{ id: 1 }, 2],
+      [{ id: 1, tag: 'x' }, 2],
+      [{}, -2],
+      [{ id: 1, tag: 2 }, -2],
+      [[], -2],
+    ] as const)
+      t.is(rust(m, v), want, `Rust on ${inspect(v)}`)
+    t.false(isMatching({ type: P.nullish }, {}))
+    t.true(isMatching({ type: P.optional(P.nullish) }, {}))
+    t.true(isMatching(P.optional(P.number), undefined))
+    t.false(isMatching(P.optional(P.number), 'x'))
+  })
+}

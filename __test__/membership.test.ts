@@ -117,9 +117,9 @@ test.serial('two nodes under one name: the second is refused with an error that 
   const second = await startPeer('twin@127.0.0.1', cookie, { seeds: [a.addr], quiet: false })
   started.push(second)
   const deadline = Date.now() + 3 * LONG
-  while (!second.stderr().includes('already has a live link') && Date.now() < deadline)
+  while (!second.guarded.stderr().includes('already has a live link') && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50))
-  t.regex(second.stderr(), /refused the link: 'twin@127\.0\.0\.1' already has a live link/)
+  t.regex(second.guarded.stderr(), /refused the link: 'twin@127\.0\.0\.1' already has a live link/)
   t.true((await upAt('ma@127.0.0.1')).includes('twin@127.0.0.1'), 'the first keeps its link')
   t.truthy(first)
 })

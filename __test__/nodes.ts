@@ -44,8 +44,6 @@ export interface Peer {
   proc: ChildProcess
   /** Its crash guard: `alive(t, peer.guarded, ...)` after an attack. */
   guarded: Guarded
-  /** What it printed on stderr so far. */
-  stderr(): string
   /** Sends `signal` (default SIGKILL) and waits for the process to end. */
   kill(signal?: NodeJS.Signals): Promise<void>
 }
@@ -70,7 +68,6 @@ export function startPeer(name: string, cookie: string, opts: PeerOptions = {}):
         addr: m[1],
         proc,
         guarded: g,
-        stderr: err,
         kill: (signal = 'SIGKILL') => {
           proc.kill(signal)
           return ended

@@ -113,6 +113,39 @@ test.serial("three nodes: this node calls C's service through a name registered 
 })
 
 test.serial(
+  'a call through an alias whose node is down fails at once with NoProcError, as a direct call does',
+  async (t) => {
+    // Issue 16, item 4: B stands ACOUNTER for COUNTER of node A, which is not running (its port is
+    // closed), or is SIGKILLed after a first call. The timeout is long: failing with NoProcError
+    // rather than TimeoutError is what shows the call did not wait for it.
+    const [b, a] = await Promise.all([startPeer('fab@127.0.0.1', cookie), startPeer('faa@127.0.0.1', cookie)])
+    registerServer(b.name, b.addr)
+    t.is(await ctl(b.name, 'registerServer', a.name, a.addr), 'ok')
+    t.is(await ctl(b.name, 'alias', 'AECHO', a.name, 'ECHO'), 'ok')
+    t.is(await ctl(b.name, 'alias', 'NOWHERE', 'nobody@127.0.0.1', 'ECHO'), 'ok')
+    const viaB = remoteService(b.name, { name: 'AECHO' })
+    t.is(await call(viaB, 'up', { timeout: 30_000 }), 'up', 'through B while A runs')
+    await a.kill()
+    for (const dest of [viaB, remoteService(b.name, { name: 'NOWHERE' })]) {
+      const e = await t.throwsAsync(call(dest, 1, { timeout: 30_000 }), { instanceOf: NoProcError })
+      t.regex(
+        e?.message ?? '',
+        new RegExp(
+          `^node '(faa|nobody)@127\\.0\\.0\\.1' is unreachable from ${b.name}, where ${dest.name} stands for its service; the call to ${dest.name}@${b.name} got no answer$`,
+        ),
+      )
+    }
+    // Directly, for comparison: the same error class, from this node's own link.
+    registerServer(a.name, a.addr)
+    await t.throwsAsync(call(remoteService(a.name, { name: 'ECHO' }), 1, { timeout: 30_000 }), {
+      instanceOf: NoProcError,
+      message: /unreachable/,
+    })
+    await b.kill()
+  },
+)
+
+test.serial(
   'a peer whose event loop is blocked for 3 s keeps its link (heartbeats run on native threads)',
   async (t) => {
     const name = 'fb@127.0.0.1'

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import test from 'ava'
 import {
+  call,
   configureLog,
   exit,
   exitLog,
@@ -17,7 +18,10 @@ import {
   logPrint,
   makeServer,
   type Pid,
+  processInfo,
   RestartWindow,
+  registerService,
+  StartError,
   spawn,
   watchExits,
   whereis,
@@ -199,8 +203,55 @@ test('keepAlive refuses bad arguments and a start that does not return a pid', a
   )
   await t.throwsAsync(
     keepAlive(uniqueName('np'), () => 42 as never),
-    { message: /not a Pid/ },
+    {
+      instanceOf: StartError,
+      message: /^keepAlive: service 'np-.*' failed to start: TypeError: start\(\) returned 42, not a Pid$/,
+    },
   )
+})
+
+test('keepAlive: a start that throws rejects with a StartError naming the service; nothing is left running', async (t) => {
+  const name = uniqueName('ka-fails')
+  const cause = new Error('no database')
+  const e = await t.throwsAsync(
+    keepAlive(name, () => {
+      throw cause
+    }),
+    { instanceOf: StartError },
+  )
+  t.is(e?.child, name)
+  t.is(e?.cause, cause)
+  t.is(e?.message, `keepAlive: service '${name}' failed to start: Error: no database`)
+  t.is(await keepAliveStatus(name), null, 'not kept')
+  t.is(whereis(name), undefined)
+  // A started pid that cannot take the name (another process holds it) is stopped, not left running.
+  const holder = spawn(async (p) => void (await p.receive()))
+  registerService(name, holder)
+  let started: Pid | undefined
+  const taken = await t.throwsAsync(
+    keepAlive(name, () => {
+      started = spawn(async (p) => void (await p.receive()))
+      return started
+    }),
+    { instanceOf: StartError },
+  )
+  t.regex(taken?.message ?? '', /the name is registered to <.*>, not to the started/)
+  const info = started === undefined ? undefined : processInfo(started)
+  t.is(info, undefined, 'the started process was stopped')
+  exit(holder, 'kill')
+})
+
+test('keepAlive: a promise from start is refused; the service is registered when keepAlive resolves', async (t) => {
+  const name = uniqueName('ka-async')
+  await t.throwsAsync(
+    keepAlive(name, () => Promise.resolve(spawn(() => {})) as never),
+    { instanceOf: StartError, message: /start\(\) returned a promise/ },
+  )
+  const pid = await keepAlive(name, () => makeServer({ handle: (r: unknown, s) => ({ answer: r, state: s }) }))
+  t.true(whereis(name)?.equals(pid))
+  t.is(await call(name, 'at once'), 'at once')
+  await forgetKeepAlive(name)
+  exit(pid, 'kill')
 })
 
 test.serial('log rotation: many lines over small files, every line intact and present once', async (t) => {

@@ -10,7 +10,9 @@ import {
   type Process,
   processCount,
   type RestartType,
+  StartError,
   type Strategy,
+  spawn,
   stopServer,
   supervisor,
   whereis,
@@ -247,24 +249,111 @@ test('a restarted child registered by name is reachable under that name at once'
   exit(sup, 'shutdown')
 })
 
-test('a child failing to start stops the ones started and ends the supervisor with its error', async (t) => {
+test('children are started, in order, before supervisor() returns: a child registered by name answers at once', async (t) => {
   const events: string[] = []
-  const reason = await run(async (p) => {
-    const sup = supervisor({
-      children: [
-        worker('a', events),
-        {
-          id: 'bad',
-          start: () => {
-            throw new Error('cannot start')
+  const name = uniqueName('at-once')
+  const sup = supervisor({ children: [worker('a', events), worker('b', events, 'permanent', name)] })
+  t.deepEqual(events, ['start a', 'start b'], 'every start ran inside supervisor()')
+  t.truthy(whereis(name), 'the name is registered when supervisor() returns')
+  t.is(await call(name, 'hi'), 'b', 'a call right after supervisor() reaches the child')
+  const kids = await whichChildren(sup)
+  t.deepEqual(
+    kids.map((k) => k.id),
+    ['a', 'b'],
+  )
+  t.true(kids[1].pid?.equals(whereis(name)))
+  exit(sup, 'shutdown')
+})
+
+test('a child whose start throws: supervisor() throws a StartError naming it, and nothing is left running', async (t) => {
+  const events: string[] = []
+  const name = uniqueName('sup-fails')
+  const before = processCount()
+  const cause = new Error('cannot start')
+  const e = t.throws(
+    () =>
+      supervisor({
+        name,
+        children: [
+          worker('a', events, 'permanent', `${name}-a`),
+          {
+            id: 'bad',
+            start: () => {
+              throw cause
+            },
           },
-        },
-      ],
-    })
-    return reasonOf(p, p.monitor(sup))
+          worker('never', events),
+        ],
+      }),
+    { instanceOf: StartError },
+  )
+  t.is(e?.child, 'bad')
+  t.is(e?.cause, cause)
+  t.is(e?.message, "supervisor: child 'bad' failed to start: Error: cannot start")
+  t.deepEqual(events, ['start a'], 'the children after it were not started')
+  t.is(processCount(), before, 'the started child and the supervisor are gone')
+  t.is(whereis(name), undefined)
+  t.is(whereis(`${name}-a`), undefined)
+})
+
+test("makeServer(h, { link: true }) as a child's start: the TypeError comes out of supervisor()", async (t) => {
+  const before = processCount()
+  const e = t.throws(
+    () => supervisor({ children: [{ id: 'srv', start: () => makeServer({}, { link: true as never }) }] }),
+    { instanceOf: StartError },
+  )
+  t.regex(e?.message ?? '', /^supervisor: child 'srv' failed to start: TypeError: makeServer: opts.link must be/)
+  t.true(e?.cause instanceof TypeError)
+  t.is(processCount(), before)
+})
+
+test('a start returning a promise or no Pid is a StartError; a nested failure names both children; the parent lives', async (t) => {
+  const before = processCount()
+  const promised = t.throws(
+    () => supervisor({ children: [{ id: 'p', start: () => Promise.resolve(spawn(() => {})) as never }] }),
+    { instanceOf: StartError },
+  )
+  t.regex(promised?.message ?? '', /child 'p' failed to start: TypeError: start\(\) returned a promise/)
+  const noPid = t.throws(() => supervisor({ children: [{ id: 'n', start: () => 42 as never }] }), {
+    instanceOf: StartError,
   })
-  t.regex(String(reason), /cannot start/)
-  t.deepEqual(events, ['start a', 'stop a'])
+  t.regex(noPid?.message ?? '', /start\(\) returned 42, not a Pid/)
+  t.is(processCount(), before + 1, 'only the process the promised start spawned itself')
+  const nested = await run(async (p) => {
+    const inside = processCount()
+    try {
+      supervisor({
+        link: p,
+        children: [
+          {
+            id: 'sub',
+            start: (sup) =>
+              supervisor({
+                link: sup,
+                children: [
+                  {
+                    id: 'leaf',
+                    start: () => {
+                      throw new RangeError('leaf refused')
+                    },
+                  },
+                ],
+              }),
+          },
+        ],
+      })
+    } catch (e) {
+      t.is(processCount(), inside, 'both supervisors are gone')
+      // The parent was unlinked before the supervisor died: it is still alive to catch this.
+      await p.receive(undefined, { timeout: 50 })
+      return e
+    }
+  })
+  t.true(nested instanceof StartError)
+  t.is(
+    (nested as Error).message,
+    "supervisor: child 'sub' failed to start: StartError: supervisor: child 'leaf' failed to start: RangeError: leaf refused",
+  )
 })
 
 test('a supervisor answers an unknown call with a TypeError value', async (t) => {

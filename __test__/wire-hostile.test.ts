@@ -59,7 +59,7 @@ test.serial(
     t.true(lines.some((l) => l.includes("malformed frame from 'evil-reply@127.0.0.1': the reserved byte c1")))
     t.true(lines.some((l) => l.includes('a reply that is not [ref, value]')))
     t.true(lines.some((l) => l.includes('value nested deeper than 512 levels')))
-    t.regex(victim.stderr(), /link to 'evil-reply@127\.0\.0\.1' lost: malformed frame/)
+    t.regex(victim.guarded.stderr(), /link to 'evil-reply@127\.0\.0\.1' lost: malformed frame/)
   },
 )
 
@@ -179,7 +179,7 @@ test.serial(
     t.true(lines.some((l) => /^rejected {2}the Hello's name is not a node name from 127\.0\.0\.1:\d+$/.test(l)))
     t.true(lines.some((l) => l.startsWith(`rejected ${victim.name} the Hello claims this node's own name from`)))
     t.regex(
-      victim.stderr(),
+      victim.guarded.stderr(),
       /refused a connection from 127\.0\.0\.1:\d+: handshake message failed authentication \(wrong cookie\?\)/,
     )
     // A flood of 300 bad handshakes: a few lines a second, and a count of the rest.

@@ -89,15 +89,22 @@ registerServer(names[0], peers[0].addr)
 registerServer(names[1], peers[1].addr)
 registerServer(names[2], `127.0.0.1:${proxyPort}`)
 
-/** Starts the SINK on `node`, linked to the supervisor; waits while the node is down. */
-async function startSink(sup: Process, node: string): Promise<Pid> {
-  for (;;) {
-    try {
-      return await sup.spawnLink({ module: SERVICES, fn: 'seqSink', args: ['SINK'] }, { node })
-    } catch {
-      await sleep(200)
+/** A supervisor child is started synchronously, so the SINK on `node` is
+ * started by a local bridge process linked to it (the child the supervisor
+ * sees): the sink's death ends the bridge, the bridge's end ends the sink.
+ * The bridge waits while the node is down. */
+function startSink(sup: Process, node: string): Pid {
+  return sup.spawnLink(async (bridge) => {
+    for (;;) {
+      try {
+        await bridge.spawnLink({ module: SERVICES, fn: 'seqSink', args: ['SINK'] }, { node })
+        break
+      } catch {
+        await sleep(200)
+      }
     }
-  }
+    await bridge.receive(() => false)
+  })
 }
 
 const baseline = processCount()

@@ -3,6 +3,7 @@
 // cookie file. Errors here are UsageError: one line, exit code 2.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { cookieFromText } from '../nodes/cookie.js'
 
 /** A mistake in how a command was invoked: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -46,11 +47,28 @@ export function helpText(c: Command): string {
 
 export type Values = Record<string, string | boolean | string[] | undefined>
 
+/** `argv` with a negative number after an option that takes a value joined
+ * to it (`--timeout -5` as `--timeout=-5`), so the option's own check says
+ * what is wrong with the value (parseArgs would call it ambiguous). */
+function joinNegatives(c: Command, argv: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const opt = /^--([\w-]+)$/.exec(argv[i])?.[1]
+    const next = argv[i + 1]
+    if (opt !== undefined && c.options[opt]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`)
+      i++
+    } else out.push(argv[i])
+  }
+  return out
+}
+
 /** Parses `argv` for `c`; throws UsageError naming the problem. */
 export function parse(c: Command, argv: string[]): { values: Values; positionals: string[] } {
   let r: { values: Values; positionals: string[] }
   try {
-    r = parseArgs({ args: argv, options: { ...COMMON, ...c.options }, allowPositionals: true, strict: true }) as {
+    const args = joinNegatives(c, argv)
+    r = parseArgs({ args, options: { ...COMMON, ...c.options }, allowPositionals: true, strict: true }) as {
       values: Values
       positionals: string[]
     }
@@ -107,7 +125,7 @@ const COOKIE_FILE_MAX = 128
  * every node). It is opened once, without blocking, and the checks are made
  * on what was opened, so it cannot be swapped between check and read.
  */
-export function readCookie(file: Values[string]): string {
+export function readCookie(file: Values[string]): Uint8Array {
   const path = typeof file === 'string' ? file : process.env.BFLY_COOKIE_FILE
   if (path === undefined || path === '')
     throw new UsageError('no cookie: pass --cookie-file FILE (make one with `bfly cookie --out FILE`)')
@@ -136,20 +154,27 @@ export function readCookie(file: Values[string]): string {
     } catch (e) {
       throw failed(e)
     }
-    const text = buf.toString('utf8', 0, n).trim()
-    if (n > COOKIE_FILE_MAX || !/^[0-9a-fA-F]{64}$/.test(text))
+    // The one parser of the cookie's text form (src/nodes/cookie.ts), as startNode reads it.
+    const cookie = n > COOKIE_FILE_MAX ? undefined : cookieFromText(buf.toString('utf8', 0, n))
+    if (cookie === undefined)
       throw new UsageError(`the cookie file ${path} must hold 64 hex characters (a 32-byte cookie)`)
-    return text
+    return cookie
   } finally {
     closeSync(fd)
   }
 }
 
-/** MSG on the command line: JSON, or else the text itself as a string. */
+/** MSG on the command line: JSON, or else the text itself as a string.
+ * Text that starts like a JSON object, array or string must be valid JSON:
+ * a typo there is an error, not a string sent in its place. */
 export function message(text: string): unknown {
   try {
     return JSON.parse(text)
-  } catch {
+  } catch (e) {
+    if (/^\s*[[{"]/.test(text))
+      throw new UsageError(
+        `MSG starts like JSON but is not valid JSON (${(e as Error).message}); fix it, or send text that does not start with { [ or "`,
+      )
     return text
   }
 }

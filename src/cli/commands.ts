@@ -99,8 +99,13 @@ export const shellCommand: Command = {
   summary:
     'An interactive shell evaluating in NODE.\n' +
     'Input runs in its SHELL service with the bfly API and `node` in scope.\n' +
-    'Top-level await works. History in ~/.bfly_history (or $BFLY_HISTORY); Tab completes API names.',
-  details: `${REMOTE_DETAILS.replace('(default 5000)', 'per evaluation (default 60000)')}`,
+    'Top-level await works. History in ~/.bfly_history (or $BFLY_HISTORY); Tab completes API names.\n' +
+    'Each line runs in a process of its own on the node, in order; Ctrl-C stops the running line.\n' +
+    'With piped input the exit code is 1 when a line failed (threw, timed out or was interrupted).',
+  details: REMOTE_DETAILS.replace(
+    '--timeout MS         how long to wait for the node (default 5000)',
+    "--timeout MS         each line's deadline (default 60000): the node stops a line still running then",
+  ),
   options: REMOTE,
   positionals: [1, 1],
 }

@@ -64,7 +64,9 @@ export async function runNode(values: Values): Promise<number> {
   try {
     node = await startNode({ name, listen, cookie, allow, modules })
   } catch (e) {
-    throw new UsageError(`cannot start node ${name} on ${listen}: ${(e as Error).message}`)
+    // A malformed option is a usage error (exit 2); a port in use or denied is not (exit 1).
+    const text = `cannot start node ${name} on ${listen}: ${(e as Error).message}`
+    throw e instanceof TypeError ? new UsageError(text) : new Error(text)
   }
   startNodeInfo(node)
   startObserverService(node)

@@ -9,6 +9,9 @@
 //   6 Set [e0, e1, ...]   7 BigInt (decimal string)
 //   8 TVar [instance, id] (src/stm/tvar.ts; registered with portableClass)
 // Date uses MessagePack's standard timestamp extension (-1); -0 is a float64.
+// A standard int64/uint64 (which bfly never writes: its integers beyond 32
+// bits are float64, its bigints extension 7) decodes as other MessagePack
+// libraries give it: a Number within ±2^53, a BigInt beyond (docs/DECISIONS.md).
 import { addExtension, Packr } from 'msgpackr'
 import { native } from '../native/addon.js'
 import { NotPortableError } from './errors.js'
@@ -20,6 +23,8 @@ import { Pid, Ref } from './values.js'
 export const MAX_DEPTH: number = native.TERM_MAX_DEPTH
 /** The longest BigInt that travels, in decimal characters (sign included). */
 export const MAX_BIGINT: number = native.TERM_MAX_BIGINT
+/** msgpackr's 'auto' (missing from its typings): int64/uint64 as a Number when |n| <= 2^53, else a BigInt. */
+const INT64 = { int64AsType: 'auto' as 'number' }
 
 class Boxed {
   constructor(readonly v: unknown) {}
@@ -33,7 +38,7 @@ class BigBox extends Boxed {}
 // Each extension's data is one complete MessagePack value (its payload),
 // so any MessagePack decoder can skip or read it, and the Rust evaluator
 // can look inside it in place.
-const inner = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
+const inner = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, ...INT64 })
 
 function ext<C>(
   Class: abstract new (...a: never[]) => C,
@@ -140,7 +145,7 @@ export function portableClass<C>(
   ext(Class, type, write, read)
 }
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false })
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, ...INT64 })
 
 const NOT_LEAF: unique symbol = Symbol('not a leaf')
 const WHY: Record<string, string> = {
@@ -302,14 +307,16 @@ export function encode(value: unknown, path = 'value'): Uint8Array {
 
 // For a reused block (the STM scratch): binaries are copied out, since
 // views into the block would change under their holder.
-const copying = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, copyBuffers: true })
+const copying = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, copyBuffers: true, ...INT64 })
 
 /** Decodes the first `end` bytes of the reused `block`, copying binaries out. */
 export function decodeFrom(block: Uint8Array, end: number): unknown {
   return copying.unpack(block, end)
 }
 
-/** Decodes bytes written by `encode` (or any MessagePack encoder).
+/** Decodes bytes written by `encode` (or any MessagePack encoder). A standard int64 or uint64 becomes a
+ * Number when it is within ±2^53 (every such integer is exact as a Number), a BigInt beyond; bfly's own
+ * bigints travel as extension 7 and always decode to BigInt.
  * @throws the MessagePack decoder's Error for truncated bytes or bytes left over after one value; decode only
  * what `encode` (or another MessagePack encoder) wrote, since other bytes may still decode to something. */
 export function decode(bytes: Uint8Array): unknown {

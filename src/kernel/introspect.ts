@@ -57,6 +57,26 @@ export interface ProcessInfo {
 
 const kinds = new WeakMap<Process, ProcessKind>()
 
+/** @internal What started the process `dest` names, when it is a live
+ * process of this thread; undefined when that cannot be told here (another
+ * thread or node, a remote service, no such process). */
+export function kindOf(dest: unknown): ProcessKind | undefined {
+  let p: Process | undefined
+  if (dest instanceof Pid) p = Pid.proc(dest) ?? (Pid.isLocal(dest) ? local.get(dest.id) : undefined)
+  else if (typeof dest === 'string' && dest !== '') {
+    const id = native.nameWhereis(dest)
+    if (id !== null && id !== undefined) p = local.get(id)
+  }
+  return p === undefined ? undefined : (kinds.get(p) ?? 'process')
+}
+
+/** How an error message names a kind of process. */
+export function kindName(kind: ProcessKind): string {
+  if (kind === 'server') return 'a makeServer server'
+  if (kind === 'supervisor') return 'a supervisor'
+  return 'a plain process (started by spawn, not by makeServer or supervisor)'
+}
+
 /** @internal Records what started the process behind `pid` (a local
  * one) and returns `pid`. */
 export function markKind(pid: Pid, kind: ProcessKind): Pid {

@@ -13,7 +13,7 @@ import { NoProcError, NoSuchServiceError } from './errors.js'
 import type { Process } from './process.js'
 import { signals } from './signals.js'
 import { A, local, systemPid } from './thread.js'
-import { checkPid, checkTimeout, type Dest, makeRef, Pid, Ref } from './values.js'
+import { checkOpts, checkPid, checkTimeout, type Dest, makeRef, Pid, Ref } from './values.js'
 
 /** Who a call came from: pass it to `reply`. */
 export type From = readonly [Pid, Ref]
@@ -94,11 +94,14 @@ export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
  * the value the target passes to `reply(from, value)` (seed `!?`).
  * Rejects with TimeoutError after `timeout` ms (default 5000), and with
  * NoProcError when the target is dead or dies before answering. A reply
- * that comes after the timeout is dropped.
+ * that comes after the timeout is dropped. The timeout is `{ timeout: ms }`:
+ * a bare number as third argument (Erlang's `gen_server:call/3`) is refused
+ * with a TypeError, never silently ignored.
  * @throws (rejects) {@link TimeoutError} after `timeout` ms; {@link NoProcError} when the target is dead, dies
  * before answering, or is on a node that cannot be reached (or whose link is lost); {@link NoSuchServiceError}
  * for an unregistered name; {@link NotPortableError} for a request that cannot travel; a TypeError or
- * RangeError for an `undefined` request, a bad `dest` or a bad `timeout`.
+ * RangeError for an `undefined` request, a bad `dest`, a bad `timeout` or `opts` that is not an object
+ * (`call(pid, msg, 100)`: write `{ timeout: 100 }`).
  * @example
  * ```ts
  * registerService('ECHO', spawn(echoServer)) // echoServer answers each ['$call', from, req] with reply(from, req)
@@ -121,6 +124,7 @@ export function callFrom<T>(
   let p: ReturnType<typeof resolve>
   try {
     if (request === undefined) throw new TypeError('call: a request cannot be undefined; send null or a value')
+    checkOpts(opts, 'call')
     ms = opts?.timeout === undefined ? 5000 : checkTimeout(opts.timeout, 'call')
     p = resolve(dest, 'call')
   } catch (e) {

@@ -15,7 +15,18 @@ import { ReceiveTimer } from './receive-timer.js'
 import { signals } from './signals.js'
 import { type ProcessFn, type SpawnOptions, type SpawnSpec, spawnVia } from './spawn.js'
 import { A, removeLocal } from './thread.js'
-import { checkPid, checkTimeout, type Dest, makeRef, nodeName, Pid, Ref, TIMEOUT, type Timeout } from './values.js'
+import {
+  checkOpts,
+  checkPid,
+  checkTimeout,
+  type Dest,
+  makeRef,
+  nodeName,
+  Pid,
+  Ref,
+  TIMEOUT,
+  type Timeout,
+} from './values.js'
 
 /** The handle a process body receives: its pid and its operations. */
 export class Process {
@@ -119,6 +130,7 @@ export class Process {
       return Promise.reject(new Error(`${what}: this process is already waiting in receive; await the first one`))
     let ms: number
     try {
+      checkOpts(opts, what)
       ms = opts === undefined ? Number.POSITIVE_INFINITY : checkTimeout(opts.timeout, what)
     } catch (e) {
       return Promise.reject(e)

@@ -3,7 +3,8 @@
 // not as 100,000 nested calls.
 
 import { exitRemote } from '../nodes/remote.js'
-import { postSignal } from '../threads/inbox.js'
+import { lastExitRemote, postSignal } from '../threads/inbox.js'
+import { namesOf, report, reportable } from './crash.js'
 import type { Process } from './process.js'
 import { local } from './thread.js'
 import { nodeName, Pid, Ref } from './values.js'
@@ -34,11 +35,14 @@ function apply({ target, from, reason, viaExit }: Sig): void {
   else if (viaExit && from.id === target.self.id && from.node === target.self.node) die(target, 'normal')
 }
 
-/** Removes `p` and tells its links and monitors, with `reason`. */
-function die(p: Process, reason: unknown): void {
+/** Removes `p` and tells its links and monitors, with `reason`. `crashed`
+ * when its own body threw: with nobody to tell, that is a crash report. */
+function die(p: Process, reason: unknown, crashed = false): void {
+  const names = crashed && reportable(reason) ? namesOf(p.self.id) : null
   const fx = p._die(reason)
   if (fx === null) return
   const pid = p.self
+  if (names !== null && fx.length === 1 && !lastExitRemote) report(pid, names, reason)
   const nLinks = fx[0]
   for (let i = 1; i <= nLinks; i++) {
     const t = local.get(fx[i])
@@ -57,7 +61,7 @@ export const signals = {
   /** `p`'s body returned (`'normal'`) or threw (`reason`). */
   terminate(p: Process, reason: unknown): void {
     if (p._dead) return
-    die(p, reason)
+    die(p, reason, true)
     flush()
   },
 

@@ -151,6 +151,22 @@ export function checkTimeout(t: unknown, what: string): number {
   return t
 }
 
+/**
+ * Throws a TypeError unless `opts` is undefined or an options object. A
+ * bare number (Erlang's `gen_server:call(Dest, Msg, Timeout)`) is refused
+ * rather than ignored: the timeout goes in `{ timeout }` (docs/DECISIONS.md).
+ */
+export function checkOpts(opts: unknown, what: string): void {
+  if (opts === undefined || (opts !== null && typeof opts === 'object')) return
+  if (typeof opts === 'number')
+    throw new TypeError(
+      `${what}: the timeout goes in an options object: { timeout: ${opts} }, not a bare number (see docs/DECISIONS.md)`,
+    )
+  throw new TypeError(
+    `${what}: options must be an object such as { timeout: ms }, got ${opts === null ? 'null' : typeof opts}`,
+  )
+}
+
 /** Throws a TypeError unless `pid` is a Pid. */
 export function checkPid(pid: unknown, what: string): asserts pid is Pid {
   if (!(pid instanceof Pid))

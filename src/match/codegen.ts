@@ -106,6 +106,8 @@ class Gen {
         return { pre, cond: `Array.isArray(${x})` }
       case 'isObject':
         return { pre, cond: `(typeof ${x} === 'object' && ${x} !== null)` }
+      case 'has':
+        return { pre, cond: `(${JSON.stringify(t.key)} in ${x})` }
       case 'lenEq':
       case 'lenGe':
         this.loadLen(t.path, loaded, pre)

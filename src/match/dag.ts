@@ -13,6 +13,7 @@ export type Lit =
 export type Check =
   | { c: 'isArray' }
   | { c: 'isObject' }
+  | { c: 'has'; key: string }
   | { c: 'lenEq'; n: number }
   | { c: 'lenGe'; n: number }
   | { c: 'eq'; lit: Lit }

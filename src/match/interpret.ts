@@ -40,6 +40,8 @@ export function interpret(m: Dag, t: Tables, v: unknown, out: unknown[]): number
         return Array.isArray(pv)
       case 'isObject':
         return typeof pv === 'object' && pv !== null
+      case 'has':
+        return x.key in (pv as object)
       case 'lenEq':
         return len(x.path) === x.n
       case 'lenGe':

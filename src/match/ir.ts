@@ -76,6 +76,8 @@ export function toIR(p: unknown, t: Tables, where: string): IR {
         return { k: 'union', of: n.of.map((x, i) => toIR(x, t, `${where} (P.union alternative ${i})`)) }
       case 'not':
         return { k: 'not', of: toIR(n.of, t, `${where} (P.not)`) }
+      case 'optional':
+        return { k: 'optional', of: toIR(n.of, t, `${where} (P.optional)`) }
       case 'sel':
         return { k: 'sel', name: n.name ?? null, of: toIR(n.of, t, where) }
     }

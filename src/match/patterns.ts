@@ -17,6 +17,7 @@ export type Node =
   | { k: 'when'; guard: (v: never) => unknown }
   | { k: 'union'; of: unknown[] }
   | { k: 'not'; of: unknown }
+  | { k: 'optional'; of: unknown }
   | { k: 'sel'; name?: string; of: unknown }
 
 /** No selections. */
@@ -45,8 +46,18 @@ export type Matched<P> =
       : P extends readonly unknown[]
         ? MatchedArray<P>
         : P extends object
-          ? { [K in keyof P]: Matched<P[K]> }
+          ? MatchedObject<P>
           : never
+
+/** An object pattern's type: a key whose pattern is `P.optional(...)` may be absent. */
+type MatchedObject<P> = { [K in keyof P as P[K] extends Optional ? never : K]: Matched<P[K]> } & {
+  [K in keyof P as P[K] extends Optional ? K : never]?: Matched<P[K]>
+} extends infer O
+  ? { [K in keyof O]: O[K] }
+  : never
+
+/** What `P.optional` marks its pattern with, for the types of object patterns. */
+type Optional = { optional: true }
 
 type MatchedArray<P extends readonly unknown[]> = P extends readonly [
   ...infer H,
@@ -155,6 +166,22 @@ export const P = {
   /** Anything `p` does not match. */
   not<const Q>(p: Q): Pattern<unknown> {
     return new Pattern({ k: 'not', of: p })
+  },
+  /** `undefined` or a value `p` matches; as the pattern of an object
+   * pattern's key, the key may also be absent (any other key pattern needs
+   * the key present, as in ts-pattern: `{ type: P.nullish }` does not match
+   * `{}`, `{ type: P.optional(P.nullish) }` does). Selections inside are
+   * `undefined` when the value is. */
+  optional<const Q>(
+    p: Q,
+  ): Pattern<Matched<Q> | undefined, { [K in keyof Selected<Q>]: Selected<Q>[K] | undefined }> & Optional {
+    return Object.assign(
+      new Pattern<Matched<Q> | undefined, { [K in keyof Selected<Q>]: Selected<Q>[K] | undefined }>({
+        k: 'optional',
+        of: p,
+      }),
+      { optional: true as const },
+    )
   },
   /** Binds the matched value: `P.select()`, `P.select(p)`, `P.select(name)`,
    * `P.select(name, p)`. */

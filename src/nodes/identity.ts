@@ -3,6 +3,7 @@
 // (and what `allow` grants it) belongs to whoever holds its key, not to any
 // holder of the cookie that says the name.
 import { native } from '../native/addon.js'
+import { cookieFromText } from './cookie.js'
 
 /** A node's identity key pair, as 64 hex characters each. */
 export interface IdentityKeys {
@@ -19,10 +20,12 @@ export function newIdentity(): IdentityKeys {
   return { secret: secret.toString('hex'), publicKey: native.identityPublic(secret).toString('hex') }
 }
 
-/** 32 bytes from a Uint8Array(32) or 64 hex characters; throws a TypeError naming `what` otherwise. */
+/** 32 bytes from a Uint8Array(32) or 64 hex characters (in the cookie's text form: a key file's content read as
+ * it is will do); throws a TypeError naming `what` otherwise. */
 export function keyBytes(k: unknown, what: string): Uint8Array {
   if (k instanceof Uint8Array && k.length === 32) return k
-  if (typeof k === 'string' && /^[0-9a-fA-F]{64}$/.test(k)) return Buffer.from(k, 'hex')
+  const bytes = typeof k === 'string' ? cookieFromText(k) : undefined
+  if (bytes !== undefined) return bytes
   throw new TypeError(`${what} must be 32 bytes, as a Uint8Array(32) or 64 hex characters`)
 }
 

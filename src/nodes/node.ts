@@ -2,6 +2,7 @@
 // (registerServer), and the node agent: the system process that does, on
 // this node, what peers ask of it (the seed's agents on the remote side):
 // spawn a process from a module, install code.
+
 import { EventEmitter } from 'node:events'
 import { encode } from '../kernel/codec.js'
 import { bodyOf, start } from '../kernel/spawn.js'
@@ -11,6 +12,7 @@ import { native } from '../native/addon.js'
 import { checkObserverOptions, type Observer, type ObserverOptions } from '../observer/options.js'
 import { setAgent } from '../threads/inbox.js'
 import { installCode } from './code.js'
+import { cookieBytes } from './cookie.js'
 import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
 import { checkDiscover, checkSeeds, type DiscoverOptions, Discovery } from './discover.js'
 import { keyBytes } from './identity.js'
@@ -31,11 +33,11 @@ export interface NodeOptions {
   name: string
   /** 'host:port' to accept links on (port 0 picks a free one). */
   listen: string
-  /** The cluster's shared secret: 32 bytes, as a Uint8Array or 64 hex
-   * characters. Make it random (`crypto.randomBytes(32)`, `bfly cookie`),
-   * never from a password or phrase: a node that dials an impostor (a wrong
-   * address, a hijacked name) gives it what it needs to test cookie guesses
-   * offline, which 32 random bytes withstand and a chosen cookie does not. */
+  /** The cluster's shared secret: 32 bytes, as a Uint8Array or as 64 hex characters (what `bfly cookie`
+   * writes; a cookie file's content as read, its newline and any surrounding whitespace ignored). Make it
+   * random (`crypto.randomBytes(32)`, `bfly cookie`), never from a password or phrase: a node that dials an
+   * impostor (a wrong address, a hijacked name) gives it what it needs to test cookie guesses offline,
+   * which 32 random bytes withstand and a chosen cookie does not. */
   cookie: string | Uint8Array
   /** What peers may ask: one list for every peer, or lists per peer node
    * name with '*' for the others. Default: everything. */
@@ -271,14 +273,6 @@ export function upPeers(): string[] {
   return current === null ? [] : current.peers().flatMap((p) => (p.state === 'up' && !p.hidden ? [p.name] : []))
 }
 
-function cookieBytes(c: unknown): Uint8Array {
-  if (c instanceof Uint8Array && c.length === 32) return c
-  if (typeof c === 'string' && /^[0-9a-fA-F]{64}$/.test(c)) return Buffer.from(c, 'hex')
-  throw new TypeError(
-    'startNode: cookie must be 32 bytes, as a Uint8Array(32) or 64 hex characters (e.g. crypto.randomBytes(32).toString("hex"))',
-  )
-}
-
 function allowList(allow: NodeOptions['allow']): { default: number; peers: string[]; caps: number[] } {
   const bits = (list: readonly Capability[], who: string): number => {
     if (!Array.isArray(list)) throw new TypeError(`startNode: allow${who} must be a list of capabilities`)
@@ -340,6 +334,8 @@ function creditWindow(n: unknown): number {
 function checkAddress(addr: unknown, what: string): asserts addr is string {
   if (typeof addr !== 'string' || !/^.+:\d{1,5}$/.test(addr))
     throw new TypeError(`${what}: the address must be 'host:port', got ${JSON.stringify(addr)}`)
+  const port = Number(addr.slice(addr.lastIndexOf(':') + 1))
+  if (port > 65535) throw new TypeError(`${what}: the port must be from 0 to 65535, got ${port} in '${addr}'`)
 }
 
 /**
@@ -379,7 +375,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   const address = native.distStart({
     name: opts.name,
     listen: opts.listen,
-    cookie: cookieBytes(opts.cookie),
+    cookie: cookieBytes(opts.cookie, 'startNode'),
     allow: allowList(opts.allow),
     agent: systemPid.id,
     heartbeatMs: opts.heartbeatMs ?? 0,

@@ -111,7 +111,12 @@ export function callRemote<T>(
   const why = (r: unknown): string =>
     r === 'noconnection'
       ? `${unreachable(node)}; the call to ${dest} got no answer`
-      : `${dest} ${r === 'noproc' ? 'is not alive' : `exited (${String(r)})`} before answering the call`
+      : // From the node of an alias whose own node is unreachable (crates/cluster/src/forward.rs).
+        Array.isArray(r) && r[0] === 'noconnection' && byName
+        ? `node '${String(r[1])}' is unreachable from ${node}, where ${dest.name} stands for its service; the call to ${dest} got no answer`
+        : r === 'noproc' && byName
+          ? `no service '${dest.name}' is registered on ${node}`
+          : `${dest} ${r === 'noproc' ? 'is not alive' : `exited (${String(r)})`} before answering the call`
   const unmonitor = byName
     ? (m: number) => {
         A[0] = systemPid.id

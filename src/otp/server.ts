@@ -3,12 +3,12 @@
 // public primitives only (spawn, receive, reply, send, call, names).
 
 import { describe, NameTakenError, NoSuchServiceError, ProcessExit, RefusedError } from '../kernel/errors.js'
-import { markKind } from '../kernel/introspect.js'
+import { kindName, kindOf, markKind } from '../kernel/introspect.js'
 import { call, type From, reply, send } from '../kernel/messaging.js'
 import { whereis } from '../kernel/names.js'
 import { Process } from '../kernel/process.js'
 import { spawn } from '../kernel/spawn.js'
-import { type Dest, Pid } from '../kernel/values.js'
+import { checkOpts, type Dest, Pid } from '../kernel/values.js'
 import { specifier } from '../nodes/code.js'
 import { admit, ModuleRefused } from '../nodes/modules.js'
 
@@ -350,13 +350,16 @@ export function cast(dest: Dest, msg: unknown): void {
 }
 
 function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | undefined): Promise<void> {
+  const kind = kindOf(dest)
+  if (kind !== undefined && kind !== 'server')
+    return Promise.reject(new UpgradeError(`${what}: ${String(dest)} is ${kindName(kind)}, not a makeServer server`))
   return call(dest, req, timeout === undefined ? undefined : { timeout }).then((r) => {
     if (Array.isArray(r) && r[0] === SYS && r[1] === 'ok') return
     if (Array.isArray(r) && r[0] === SYS && r[1] === 'error') {
       const cause = r[2]
       throw new UpgradeError(`${what} of ${String(dest)} failed: ${describe(cause)}`, { cause })
     }
-    throw new UpgradeError(`${what}: ${String(dest)} is not a makeServer server (it answered ${describe(r)})`)
+    throw new UpgradeError(`${what}: ${String(dest)} is not a makeServer server: it answered ${describe(r)}`)
   })
 }
 
@@ -378,6 +381,7 @@ function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | und
  */
 export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { timeout?: number }): Promise<void> {
   try {
+    checkOpts(opts, 'upgrade')
     if (isCodeSpec(code)) fromHere.add(code)
     else checkHandlers(code, 'upgrade')
   } catch (e) {
@@ -392,6 +396,11 @@ export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { ti
  * @throws (rejects) {@link NoSuchServiceError} for an unregistered name, {@link NoProcError} or
  * {@link TimeoutError} as `call`, {@link UpgradeError} when `dest` is not a `makeServer` server. */
 export function stopServer(dest: Dest, reason: unknown = 'normal', opts?: { timeout?: number }): Promise<void> {
+  try {
+    checkOpts(opts, 'stopServer')
+  } catch (e) {
+    return Promise.reject(e)
+  }
   return new Promise<void>((resolve, reject) => {
     // A helper process monitors the server, so the promise waits for its DOWN.
     spawn(async (p) => {

@@ -2,8 +2,8 @@
 // restarts failing PID"), on the public primitives: a process that traps
 // exits, links its children and restarts them by strategy.
 import { describe } from '../kernel/errors.js'
-import { markKind } from '../kernel/introspect.js'
-import { call, type From, reply } from '../kernel/messaging.js'
+import { kindName, kindOf, markKind } from '../kernel/introspect.js'
+import { call, exit, type From, reply } from '../kernel/messaging.js'
 import { Process } from '../kernel/process.js'
 import { type Dest, Pid, TIMEOUT } from '../kernel/values.js'
 import { type Clock, RestartWindow } from './intensity.js'
@@ -24,11 +24,13 @@ export type RestartType = 'permanent' | 'transient' | 'temporary'
 export interface ChildSpec {
   /** Unique among the supervisor's children. */
   id: string
-  /** Starts the child and returns its pid; called in the supervisor process
-   * (`sup`), which links to the pid (use `sup.spawnLink` or `makeServer(h, { link: sup })`
-   * to link in the same step). A name registered here is the child's stable
-   * identity: the restarted child registers it again. */
-  start: (sup: Process) => Pid | PromiseLike<Pid>
+  /** Starts the child and returns its pid, synchronously (a promise is refused): the first
+   * time inside `supervisor()` itself, in start order, and on a restart in the supervisor process.
+   * `sup` is the supervisor's Process, which links to the pid (use `sup.spawnLink` or
+   * `makeServer(h, { link: sup })` to link in the same step). A name registered here is the
+   * child's stable identity: it is registered when `supervisor()` returns, and the restarted
+   * child registers it again. */
+  start: (sup: Process) => Pid
   /** Default 'permanent'. */
   restart?: RestartType
   /** How long the child gets to end after exit(child, 'shutdown') before it
@@ -112,6 +114,25 @@ const isExitOf =
   (m: unknown): boolean =>
     Array.isArray(m) && m[0] === 'EXIT' && pid.equals(m[1])
 
+/** A child's `start` threw (or returned no Pid): `supervisor()` throws this,
+ * or `keepAlive` rejects with it, after stopping what was started. */
+export class StartError extends Error {
+  /** Always `'StartError'`. */
+  override name = 'StartError'
+  /**
+   * @param child The child's id (supervisor) or the service's name (keepAlive).
+   * @param what What it is, for the message: `'supervisor: child'` or `'keepAlive: service'`.
+   * @param cause What its start threw.
+   */
+  constructor(
+    readonly child: string,
+    what: string,
+    cause: unknown,
+  ) {
+    super(`${what} '${child}' failed to start: ${describe(cause)}`, { cause })
+  }
+}
+
 /** The supervisor's state and its operations, run inside its process. */
 class Sup {
   constructor(
@@ -121,13 +142,29 @@ class Sup {
     readonly window: RestartWindow,
   ) {}
 
-  async startChild(k: Child): Promise<void> {
-    let pid: unknown = k.spec.start(this.p)
-    if (pid !== null && typeof pid === 'object' && typeof (pid as PromiseLike<Pid>).then === 'function') pid = await pid
-    if (!(pid instanceof Pid))
-      throw new TypeError(`supervisor: child '${k.spec.id}' start() returned ${describe(pid)}, not a Pid`)
+  /** Runs the child's start (synchronously: it must return the Pid) and links it. */
+  startChild(k: Child): void {
+    const pid: unknown = k.spec.start(this.p)
+    if (pid !== null && typeof pid === 'object' && typeof (pid as PromiseLike<Pid>).then === 'function')
+      throw new TypeError(
+        `start() returned a promise; it must return the child's Pid at once (spawn a process for the asynchronous part)`,
+      )
+    if (!(pid instanceof Pid)) throw new TypeError(`start() returned ${describe(pid)}, not a Pid`)
     this.p.link(pid)
     k.pid = pid
+  }
+
+  /** Stops the children started so far at once, last started first: their
+   * bodies have not run yet, so 'shutdown' ends them (one that already
+   * traps exits, or lives elsewhere, is killed as well). */
+  abandon(): void {
+    for (let i = this.kids.length - 1; i >= 0; i--) {
+      const pid = this.kids[i].pid
+      if (pid === null) continue
+      this.kids[i].pid = null
+      this.p.exit(pid, 'shutdown')
+      if (Pid.proc(pid) !== undefined || !Pid.isLocal(pid)) this.p.exit(pid, 'kill')
+    }
   }
 
   /** exit(child, 'shutdown'), then 'kill' after its shutdown time; waits for its EXIT. */
@@ -170,7 +207,7 @@ class Sup {
     for (const k of group) {
       for (;;) {
         try {
-          await this.startChild(k)
+          this.startChild(k)
           break
         } catch (e) {
           log('error', `supervisor ${this.p.self}: child '${k.spec.id}' failed to restart`, e)
@@ -200,22 +237,12 @@ class Sup {
   }
 }
 
-/** The supervisor process body. */
-function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise<void> {
-  const strategy = spec.strategy ?? 'one_for_one'
-  const window = new RestartWindow(spec.intensity ?? 1, spec.period ?? 5000, spec.now)
+/** The supervisor process body; `sup` is its state, made and filled with
+ * the started children by `supervisor()` before the body runs. */
+function supervise(sup: { s: Sup | null }): (p: Process) => Promise<void> {
   return async (p) => {
-    p.trapExit(true)
-    const s = new Sup(p, kids, strategy, window)
-    for (const k of kids) {
-      try {
-        await s.startChild(k)
-      } catch (e) {
-        log('error', `supervisor ${p.self}: child '${k.spec.id}' failed to start`, e)
-        await s.stopAll()
-        throw e
-      }
-    }
+    const s = sup.s as Sup
+    const { kids, window } = s
     for (;;) {
       const m = await p.receive()
       if (!Array.isArray(m)) continue
@@ -245,12 +272,16 @@ function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise
 }
 
 /**
- * Starts a supervisor (OTP supervisor) and returns its pid at once.
+ * Starts a supervisor (OTP supervisor) and its children, and returns its pid.
  *
- * Start: the supervisor traps exits and calls each child's `start(sup)` in
- * order, linking the pid it returns. A start that throws (or returns no
- * Pid) stops the children already started, in reverse order, and ends the
- * supervisor with that error.
+ * Start: the supervisor traps exits, and each child's `start(sup)` runs in
+ * order inside this call (as OTP's start_link starts every child before it
+ * returns), its pid linked; so a name a child registers can be called as
+ * soon as `supervisor()` returns. A start that throws, returns a promise or
+ * returns no Pid stops the children already started (at once, last first:
+ * their bodies have not run yet) and the supervisor, unlinked from
+ * `spec.link` first, and `supervisor()` throws a {@link StartError} naming
+ * the child, with what its start threw as `cause`. Nothing is left running.
  *
  * A child exits (its EXIT arrives): the exit goes to the EXIT-MONITOR. If
  * its restart type says so (`permanent` always; `transient` unless the
@@ -282,8 +313,9 @@ function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise
  * its exit: the restart registers the name anew.
  *
  * @throws a TypeError for a bad spec (strategy, child ids, start, restart, shutdown, name, link), a RangeError
- * for a bad `intensity` or `period`, and {@link NameTakenError} when `spec.name` is taken; nothing is started
- * then. A child's failed start is not thrown: it is the supervisor's exit reason.
+ * for a bad `intensity` or `period`, {@link NameTakenError} when `spec.name` is taken, and {@link StartError}
+ * when a child's start fails; nothing is left running then. A restart that fails later is logged and
+ * counted against the intensity instead.
  * @example
  * ```ts
  * const sup = supervisor({
@@ -292,19 +324,53 @@ function supervise(kids: Child[], spec: SupervisorSpec): (p: Process) => Promise
  *   period: 5000,
  *   children: [{ id: 'worker', start: (sup) => makeServer(counter, { link: sup, name: 'WORKER', args: 0 }) }],
  * })
+ * await call('WORKER', 1) // the child is running (and registered) as soon as supervisor() returns
  * await whichChildren(sup) // [{ id: 'worker', pid: Pid<...>, restart: 'permanent' }]
  * ```
  */
 export function supervisor(spec: SupervisorSpec): Pid {
   const kids = checkSpec(spec)
-  new RestartWindow(spec.intensity ?? 1, spec.period ?? 5000) // validates intensity and period now
+  const window = new RestartWindow(spec.intensity ?? 1, spec.period ?? 5000, spec.now)
   if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name === ''))
     throw new TypeError('supervisor: name must be a non-empty string')
-  return markKind(spawnNamed(supervise(kids, spec), spec.name, spec.link), 'supervisor')
+  const state: { s: Sup | null } = { s: null }
+  const pid = markKind(spawnNamed(supervise(state), spec.name, spec.link), 'supervisor')
+  const p = Pid.proc(pid) as Process
+  p.trapExit(true)
+  const s = new Sup(p, kids, spec.strategy ?? 'one_for_one', window)
+  state.s = s
+  for (const k of kids) {
+    try {
+      s.startChild(k)
+    } catch (e) {
+      s.abandon()
+      // Nothing is left: the parent is not told (it gets the error instead).
+      spec.link?.unlink(pid)
+      exit(pid, 'kill')
+      throw new StartError(k.spec.id, 'supervisor: child', e)
+    }
+  }
+  return pid
 }
 
 /** The supervisor's children in start order, with their current pids.
- * @throws (rejects) as `call`: {@link TimeoutError}, {@link NoProcError}, {@link NoSuchServiceError}. */
+ * @throws (rejects) a TypeError naming what `sup` is when it is not a supervisor (a server, a plain process,
+ * or anything that answers something else), and as `call`: {@link TimeoutError}, {@link NoProcError},
+ * {@link NoSuchServiceError}. */
 export function whichChildren(sup: Dest, opts?: { timeout?: number }): Promise<ChildInfo[]> {
-  return call<ChildInfo[]>(sup, [SYS, 'which_children'], opts)
+  const kind = kindOf(sup)
+  if (kind !== undefined && kind !== 'supervisor')
+    return Promise.reject(new TypeError(`whichChildren: ${String(sup)} is ${kindName(kind)}, not a supervisor`))
+  return call<unknown>(sup, [SYS, 'which_children'], opts).then((r) => {
+    if (Array.isArray(r) && r.every(isChildInfo)) return r
+    const what =
+      Array.isArray(r) && r[0] === SYS && r[1] === 'error'
+        ? kindName('server')
+        : `a process that answered ${describe(r)}`
+    throw new TypeError(`whichChildren: ${String(sup)} is ${what}, not a supervisor`)
+  })
+}
+
+function isChildInfo(c: unknown): c is ChildInfo {
+  return c !== null && typeof c === 'object' && typeof (c as ChildInfo).id === 'string' && 'restart' in c
 }

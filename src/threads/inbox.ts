@@ -70,6 +70,8 @@ export function flushPosts(): void {
 const NO_EFFECTS: number[] = [0]
 /** Set in procExit's result when the process had relations on other nodes. */
 const REMOTE_EFFECTS = 1 << 30
+/** Whether the last process `tableExit` removed had relations on other nodes. */
+export let lastExitRemote = false
 
 /** Removes process `id` from the native table, which signals its links and
  * monitors on other threads and nodes (after what this thread sent them),
@@ -79,7 +81,8 @@ export function tableExit(id: number, reason: unknown): number[] | null {
   flushPosts()
   A[0] = id
   let n = native.procExit()
-  if (n > 0 && n & REMOTE_EFFECTS) {
+  lastExitRemote = n > 0 && (n & REMOTE_EFFECTS) !== 0
+  if (lastExitRemote) {
     native.procExitRemote(encodeReason(reason))
     n &= ~REMOTE_EFFECTS
   }

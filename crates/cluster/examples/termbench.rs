@@ -3,8 +3,10 @@
 //! the `remote` bench: 100 B and 64 KiB binaries (the stream), a small
 //! structured message (a pid, a map, strings, numbers) and a call.
 //! Prints one JSON line per message: median ns per check and per decode
-//! over several runs, with min and max.
-//!   cargo run --release -p bfly-cluster --example termbench [-- RUNS]
+//! over several runs, with min and max. DIV divides the iterations and
+//! NAME keeps one message (to count instructions under valgrind, which do
+//! not depend on the machine's load).
+//!   cargo run --release -p bfly-cluster --example termbench [-- RUNS [DIV [NAME]]]
 use bfly_cluster::envelope::{term, Frame};
 use std::hint::black_box;
 use std::time::Instant;
@@ -61,13 +63,22 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
+    let div: u32 = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let cases = [
-        ("bin_100B", bin(100), 2_000_000),
-        ("structured_80B", structured(), 2_000_000),
-        ("call_130B", call(), 2_000_000),
-        ("bin_64KiB", bin(64 << 10), 200_000),
+        ("bin_100B", bin(100), 2_000_000 / div),
+        ("structured_80B", structured(), 2_000_000 / div),
+        ("call_130B", call(), 2_000_000 / div),
+        ("bin_64KiB", bin(64 << 10), 200_000 / div),
     ];
+    let only = std::env::args().nth(3);
     for (name, msg, iters) in cases {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         assert!(term::check(&msg).is_ok(), "{name} is well-formed");
         let frame = Frame::Send { to: 7, msg: &msg }.encode();
         let (mut checks, mut decodes) = (Vec::new(), Vec::new());

@@ -2,8 +2,9 @@
 //! the peers nothing needs any more (issue 14, finding 3).
 //!
 //! A peer is kept while it has a link or a connection attempt, a relation
-//! in the process table (a link or monitor with one of its processes), or
-//! an address this node's program registered. Otherwise it is idle, and an
+//! in the process table (a link or monitor with one of its processes), a
+//! monitor forwarded to it for an alias (forward.rs), or an address this
+//! node's program registered. Otherwise it is idle, and an
 //! idle peer is forgotten after `FORGET_AFTER`, or sooner, oldest first,
 //! when more than `MAX_IDLE` are idle: every name that ever said Hello or
 //! came in gossip no longer stays for the life of the OS process.
@@ -15,13 +16,13 @@
 //! holds it for writing) never forgets a peer a relation is being made to.
 
 use crate::node::Dist;
-use crate::peer::{Conn, Peer};
+use crate::peer::{now_ms, Conn, Peer};
 use bfly_core::NodeId;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Idle peers kept at most; past this, the oldest are forgotten.
 pub const MAX_IDLE: usize = 1024;
@@ -128,36 +129,34 @@ impl Dist {
                 _ = tokio::time::sleep(SWEEP_EVERY) => {}
                 _ = self.sweeper.notified() => {}
             }
-            self.sweep(Instant::now());
+            self.sweep();
         }
     }
 
     /// Forgets the idle peers (see the module doc); returns how many. Not
     /// to be called with the gate held.
-    pub fn sweep(&self, now: Instant) -> usize {
+    pub fn sweep(&self) -> usize {
         let _gate = self.gate.write();
         let peers: Vec<Arc<Peer>> = self.dir.read().all().cloned().collect();
-        let mut idle: Vec<(Instant, Arc<Peer>)> = peers
+        let mut idle: Vec<(u64, Arc<Peer>)> = peers
             .into_iter()
             .filter(|p| !p.registered.load(Ordering::Relaxed))
             .filter(|p| matches!(p.conn.try_lock().as_deref(), Some(Conn::Down)))
-            .filter(|p| self.table.related_to(p.id) == 0)
-            .map(|p| {
-                let since = *p.since.lock();
-                (since, p)
-            })
+            .filter(|p| self.table.related_to(p.id) == 0 && p.forwarded.lock().is_empty())
+            .map(|p| (p.since(), p))
             .collect();
         idle.sort_by_key(|(since, _)| *since);
         let over = idle.len().saturating_sub(MAX_IDLE * 3 / 4);
+        let now = now_ms();
         let mut gone = Vec::new();
         for (i, (since, p)) in idle.into_iter().enumerate() {
-            if i >= over && now.saturating_duration_since(since) < FORGET_AFTER {
+            if i >= over && now.saturating_sub(since) < FORGET_AFTER.as_millis() as u64 {
                 break;
             }
             // Still idle now that its state is locked? (A send may have
             // started a connection since.)
             let Some(c) = p.conn.try_lock() else { continue };
-            if !matches!(*c, Conn::Down) || *p.since.lock() != since {
+            if !matches!(*c, Conn::Down) || p.since() != since {
                 continue;
             }
             p.forgotten.store(true, Ordering::Release);
@@ -183,24 +182,24 @@ impl Dist {
     /// Up to `max` (name, address) pairs for a new link's gossip: peers
     /// with a link first, then registered ones, then the most recent.
     pub(crate) fn gossip(&self, exclude: NodeId, max: usize) -> Vec<(String, String)> {
-        let mut known: Vec<(u8, std::cmp::Reverse<Instant>, Arc<Peer>)> = self
+        let mut known: Vec<(u8, std::cmp::Reverse<u64>, Arc<Peer>)> = self
             .dir
             .read()
             .all()
             .filter(|p| p.id != exclude && !p.hidden.load(Ordering::Relaxed))
             .map(|p| {
-                let rank = if matches!(p.conn.try_lock().as_deref(), Some(Conn::Up { .. })) {
+                let rank = if p.linked.load(Ordering::Relaxed) {
                     0
                 } else if p.registered.load(Ordering::Relaxed) {
                     1
                 } else {
                     2
                 };
-                (rank, std::cmp::Reverse(*p.since.lock()), p.clone())
+                (rank, std::cmp::Reverse(p.since()), p.clone())
             })
             .collect();
         // The best `max` (with an address) without sorting them all.
-        let key = |x: &(u8, std::cmp::Reverse<Instant>, Arc<Peer>)| (x.0, x.1);
+        let key = |x: &(u8, std::cmp::Reverse<u64>, Arc<Peer>)| (x.0, x.1);
         let mut out = Vec::with_capacity(max.min(known.len()));
         while out.len() < max && !known.is_empty() {
             let want = (max - out.len()).min(known.len());

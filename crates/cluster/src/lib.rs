@@ -21,6 +21,7 @@ mod config;
 mod credit;
 mod directory;
 pub mod envelope;
+mod forward;
 mod links;
 mod node;
 mod notices;

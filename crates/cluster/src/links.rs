@@ -464,7 +464,7 @@ impl Dist {
             incoming,
             credit: windows,
         };
-        peer.touch();
+        peer.touch(true);
         *peer.error.lock() = None;
         self.table.set_node_state(&peer.name, NodeState::Up);
         self.notify(local, agent::node_up(&peer.name));
@@ -479,7 +479,8 @@ impl Dist {
                 list: vec![(&peer.name, &addr)],
             }
             .encode();
-            for p in self.dir.read().all().filter(|p| p.id != peer.id) {
+            let linked = |p: &&Arc<Peer>| p.id != peer.id && p.linked.load(Ordering::Relaxed);
+            for p in self.dir.read().all().filter(linked) {
                 if let Some(Conn::Up { tx, .. }) = p.conn.try_lock().as_deref() {
                     let _ = tx.send_now(&news);
                 }
@@ -512,7 +513,7 @@ impl Dist {
 
     /// A connection attempt for `gen` failed: what was queued is dropped
     /// and relations made meanwhile fire.
-    pub(crate) fn failed(&self, local: &Local, peer: &Peer, gen: u64, why: &str) {
+    pub(crate) fn failed(&'static self, local: &Local, peer: &Peer, gen: u64, why: &str) {
         let mut c = peer.conn.lock();
         let quiet = match &*c {
             Conn::Connecting {
@@ -529,14 +530,16 @@ impl Dist {
         self.lose(local, peer, why, !quiet);
     }
 
-    /// Every relation with `peer` fires once with 'noconnection'.
-    pub(crate) fn fire_down(&self, local: &Local, peer: &Peer, why: &str) {
+    /// Every relation with `peer` fires once with 'noconnection', and so do
+    /// the monitors forwarded to it for an alias (forward.rs).
+    pub(crate) fn fire_down(&'static self, local: &Local, peer: &Peer, why: &str) {
         self.lose(local, peer, why, true);
     }
 
     /// As `fire_down`; the agent hears of it only when `tell`.
-    fn lose(&self, local: &Local, peer: &Peer, why: &str, tell: bool) {
-        peer.touch();
+    fn lose(&'static self, local: &Local, peer: &Peer, why: &str, tell: bool) {
+        peer.touch(false);
+        self.forwards_lost(peer);
         self.table.set_node_state(&peer.name, NodeState::Down);
         peer.grants.store(false, Ordering::Relaxed);
         let loss = self.table.node_down(peer.id);

@@ -2,11 +2,19 @@
 //! the state of the one link to it.
 
 use crate::credit::Credit;
+use crate::forward::Forwarded;
 use bfly_core::NodeId;
 use bfly_net::link::LinkSender;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Instant;
+
+/// Milliseconds since the first call (a clock for `Peer::since`).
+pub(crate) fn now_ms() -> u64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    BASE.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
 
 /// The link to a peer.
 pub(crate) enum Conn {
@@ -65,8 +73,10 @@ pub(crate) struct Peer {
     /// Its address was registered by this node's program (registerServer):
     /// kept, never forgotten.
     pub(crate) registered: AtomicBool,
-    /// When it was interned or its link last came up or went down.
-    pub(crate) since: Mutex<Instant>,
+    /// When it was interned or its link last came up or went down (`now_ms`).
+    pub(crate) since: AtomicU64,
+    /// Whether its link is up (mirrors `conn`, read without its lock).
+    pub(crate) linked: AtomicBool,
     /// Dropped from the directory (set under `conn`'s lock): whoever
     /// holds this `Arc` looks the name up again.
     pub(crate) forgotten: AtomicBool,
@@ -74,6 +84,8 @@ pub(crate) struct Peer {
     pub(crate) key: Mutex<Option<[u8; 32]>>,
     /// Its Hello said it is hidden (`FEAT_HIDDEN`): never gossiped.
     pub(crate) hidden: AtomicBool,
+    /// Monitors forwarded to this node for an alias (forward.rs).
+    pub(crate) forwarded: Mutex<Vec<Forwarded>>,
 }
 
 impl Peer {
@@ -86,10 +98,12 @@ impl Peer {
             error: Mutex::new(None),
             grants: AtomicBool::new(false),
             registered: AtomicBool::new(false),
-            since: Mutex::new(Instant::now()),
+            since: AtomicU64::new(now_ms()),
+            linked: AtomicBool::new(false),
             forgotten: AtomicBool::new(false),
             key: Mutex::new(None),
             hidden: AtomicBool::new(false),
+            forwarded: Mutex::new(Vec::new()),
         }
     }
 
@@ -98,9 +112,15 @@ impl Peer {
         self.forgotten.load(Ordering::Acquire)
     }
 
-    /// Notes a change of state (for how long it has been idle).
-    pub(crate) fn touch(&self) {
-        *self.since.lock() = Instant::now();
+    /// Notes that its link came up (`up`) or went down.
+    pub(crate) fn touch(&self, up: bool) {
+        self.since.store(now_ms(), Ordering::Relaxed);
+        self.linked.store(up, Ordering::Relaxed);
+    }
+
+    /// When it was interned or its link last came up or went down (`now_ms`).
+    pub(crate) fn since(&self) -> u64 {
+        self.since.load(Ordering::Relaxed)
     }
 
     /// The state's name, for `PeerInfo`.

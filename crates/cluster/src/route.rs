@@ -7,6 +7,7 @@
 use crate::agent;
 use crate::config::{CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
 use crate::envelope::{BadFrame, Frame, Request, MAX_GOSSIP, NODE_TARGET};
+use crate::forward::Forwarded;
 use crate::node::{Dist, Local};
 use crate::peer::{valid_name, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
@@ -117,6 +118,12 @@ impl Dist {
                 let _gate = self.gate.read_recursive();
                 let wnode = self.origin(origin, from_node);
                 let Some(target) = self.resolve(target, name, |n, remote| {
+                    let f = Forwarded {
+                        origin: wnode,
+                        watcher,
+                        r,
+                    };
+                    self.forwarded(n, f);
                     Frame::Monitor {
                         origin: self.origin_name(origin, peer),
                         watcher,
@@ -155,6 +162,7 @@ impl Dist {
             } => {
                 let wnode = self.origin(origin, from_node);
                 let resolved = self.resolve(target, name, |n, remote| {
+                    self.unforwarded(n, wnode, r);
                     Frame::Demonitor {
                         origin: self.origin_name(origin, peer),
                         r,

@@ -164,25 +164,40 @@ const REFUSALS_QUEUED: usize = 256;
 /// a correct peer's connection until its SYN is sent again, a second later.
 const BACKLOG: u32 = 4096;
 
+/// Why binding failed, in words a person can act on.
+fn bind_failure(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::AddrInUse => "the address is in use (another process listens on that port)",
+        K::AddrNotAvailable => "that host is not an address of this machine",
+        K::PermissionDenied => "permission denied (ports below 1024 need privileges)",
+        K::InvalidInput => "not a host:port with a port from 0 to 65535",
+        _ => "bind failed (the host cannot be resolved, or the address is malformed)",
+    }
+}
+
 /// A listening socket on the first of `addr`'s addresses that binds.
 async fn listen(addr: impl ToSocketAddrs) -> Result<TcpListener, Fail> {
-    for a in tokio::net::lookup_host(addr)
+    let mut why = Fail(bind_failure(&std::io::ErrorKind::Other.into()));
+    let addrs = tokio::net::lookup_host(addr)
         .await
-        .map_err(|_| Fail("bind failed"))?
-    {
+        .map_err(|e| Fail(bind_failure(&e)))?;
+    for a in addrs {
         let sock = match a {
             SocketAddr::V4(_) => TcpSocket::new_v4(),
             SocketAddr::V6(_) => TcpSocket::new_v6(),
         };
-        let Ok(sock) = sock else { continue };
-        let _ = sock.set_reuseaddr(true);
-        if sock.bind(a).is_ok() {
-            if let Ok(l) = sock.listen(BACKLOG) {
-                return Ok(l);
-            }
+        let bound = sock.and_then(|s| {
+            s.set_reuseaddr(true)?;
+            s.bind(a)?;
+            s.listen(BACKLOG)
+        });
+        match bound {
+            Ok(l) => return Ok(l),
+            Err(e) => why = Fail(bind_failure(&e)),
         }
     }
-    Err(Fail("bind failed"))
+    Err(why)
 }
 
 impl Listener {

@@ -38,6 +38,8 @@ pub trait Term: Sized + Clone {
     fn index(&self, i: usize) -> Self;
     /// The value of key `k` of an object (`undefined` when absent).
     fn key(&self, k: &str) -> Self;
+    /// Whether an object has its own key `k` (a MessagePack map's keys).
+    fn has(&self, k: &str) -> bool;
     /// The elements of an array from index `from`, in one pass.
     fn items(&self, from: usize) -> Vec<Self> {
         (from..self.array_len().unwrap_or(0))
@@ -136,6 +138,9 @@ impl<T: Term> Run<'_, T> {
             Step::Root => parent,
             Step::Index(i) => parent.index(*i as usize),
             Step::Key(k) => match parent.kind() {
+                // A decoded map is a plain object: an absent key such as
+                // 'toString' still reads its prototype's member in JS.
+                Kind::Object if inherited(k) && !parent.has(k) => return Err(NeedsJs),
                 Kind::Object => parent.key(k),
                 // JS objects with fields or prototype members of their own
                 // (pid.node, array.length, date methods…): JS decides.
@@ -159,6 +164,13 @@ impl<T: Term> Run<'_, T> {
         let x = match &test.check {
             Check::IsArray => k == Kind::Array,
             Check::IsObject => matches!(k, Kind::Array | Kind::Object | Kind::Pid | Kind::Opaque),
+            Check::Has { key } => match k {
+                Kind::Object if v.has(key) => true,
+                Kind::Object if !inherited(key) => false,
+                // Inherited members, and the fields of pids, arrays and other objects: JS decides.
+                Kind::Object | Kind::Pid | Kind::Opaque | Kind::Array => return Err(NeedsJs),
+                _ => false,
+            },
             Check::LenEq { n } => v.array_len() == Some(*n as usize),
             Check::LenGe { n } => v.array_len().is_some_and(|l| l >= *n as usize),
             Check::Eq { lit } => eq(&v, lit)?,
@@ -216,6 +228,25 @@ impl<T: Term> Run<'_, T> {
     }
 }
 
+/// Whether a plain object has member `k` without owning it (Object.prototype's).
+fn inherited(k: &str) -> bool {
+    matches!(
+        k,
+        "constructor"
+            | "hasOwnProperty"
+            | "isPrototypeOf"
+            | "propertyIsEnumerable"
+            | "toLocaleString"
+            | "toString"
+            | "valueOf"
+            | "__proto__"
+            | "__defineGetter__"
+            | "__defineSetter__"
+            | "__lookupGetter__"
+            | "__lookupSetter__"
+    )
+}
+
 /// `Object.is(v, lit)` without converting `v`.
 fn eq<T: Term>(v: &T, lit: &Lit) -> Result<bool, NeedsJs> {
     let k = v.kind();
@@ -231,7 +262,12 @@ fn eq<T: Term>(v: &T, lit: &Lit) -> Result<bool, NeedsJs> {
             _ => false,
         },
         Lit::Str(s) => k == Kind::Str && v.text() == Some(s),
-        Lit::Big(s) => k == Kind::Big && v.text() == Some(s),
+        Lit::Big(s) => match (k, v.text()) {
+            (Kind::Big, Some(t)) => t == s,
+            // An int64 beyond ±2^53 is a BigInt whose text the bytes do not hold.
+            (Kind::Big, None) => return Err(NeedsJs),
+            _ => false,
+        },
         Lit::Sym(s) => k == Kind::Sym && v.text() == Some(s),
         Lit::Js(_) => return Err(NeedsJs),
     })

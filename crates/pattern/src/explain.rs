@@ -155,6 +155,7 @@ fn check_str(c: &Check, p: &str, names: &Names) -> String {
     match c {
         Check::IsArray => format!("Array.isArray({p})"),
         Check::IsObject => format!("{p} is an object"),
+        Check::Has { key } => format!("{key:?} in {p}"),
         Check::LenEq { n } => format!("{p}.length === {n}"),
         Check::LenGe { n } => format!("{p}.length >= {n}"),
         Check::Eq { lit } => format!("{p} is {}", lit_str(lit)),

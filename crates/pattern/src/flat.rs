@@ -36,6 +36,10 @@ pub enum Check {
     IsArray,
     /// `typeof v === 'object' && v !== null` (arrays and pids included).
     IsObject,
+    /// `key in v` (own or inherited), on an object.
+    Has {
+        key: String,
+    },
     LenEq {
         n: u32,
     },
@@ -225,6 +229,15 @@ impl Tables {
                 let sub = self.sub(std::slice::from_ref(of))?;
                 r.tests.push(self.test(at, Check::Not { sub }));
             }
+            Pat::Optional { of } => {
+                if !matches!(**of, Pat::Any) {
+                    let undef = Pat::Lit { lit: Lit::Undef };
+                    let sub = self.sub(&[undef, (**of).clone()])?;
+                    let t = self.test(at, Check::Match { sub });
+                    r.tests.push(t);
+                    self.sub_bindings(sub, t, r);
+                }
+            }
             Pat::Sel { name, of } => {
                 r.bind.push((name.clone(), Binding::Path { path: at }));
                 self.flatten(of, at, r, guards)?;
@@ -241,6 +254,10 @@ impl Tables {
         g: &mut Vec<TestId>,
     ) -> Result<(), String> {
         for (k, p) in keys {
+            // A key must be there unless its pattern is P.optional (ts-pattern's rule).
+            if !matches!(p, Pat::Optional { .. }) {
+                r.tests.push(self.test(at, Check::Has { key: k.clone() }));
+            }
             let kp = self.path(at, Step::Key(k.clone()));
             self.flatten(p, kp, r, g)?;
         }

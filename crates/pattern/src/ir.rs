@@ -20,7 +20,9 @@ pub enum Pat {
         #[serde(default)]
         rest: Option<Rest>,
     },
-    /// An object pattern: every listed key's value matches (extra keys allowed).
+    /// An object pattern: every listed key is present (`key in v`, as
+    /// ts-pattern requires) and its value matches, unless its pattern is
+    /// `Optional`, which also accepts an absent key (extra keys allowed).
     Obj { keys: Vec<(String, Pat)> },
     /// `P.array(p)`: an array of any length, every element matching `of`.
     ArrayOf { of: Box<Pat> },
@@ -36,6 +38,9 @@ pub enum Pat {
     Union { of: Vec<Pat> },
     /// `P.not(p)`.
     Not { of: Box<Pat> },
+    /// `P.optional(p)`: `undefined` or `of` (its selections are `undefined`
+    /// then); as an object pattern's key pattern, the key may be absent.
+    Optional { of: Box<Pat> },
     /// `P.select(name?, p)`: binds the matched value.
     Sel {
         #[serde(default)]

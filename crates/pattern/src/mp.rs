@@ -21,6 +21,9 @@ enum Head {
     Nil,
     Bool(bool),
     Num(f64),
+    /// An int64/uint64 beyond ±2^53: a BigInt in JS (src/kernel/codec.ts),
+    /// whose decimal text is not in the bytes.
+    Int,
     Str(usize),
     Bin(usize),
     Arr(usize),
@@ -49,11 +52,11 @@ fn head(b: &[u8]) -> (Head, usize) {
         Marker::U8 => be(b, 1, 1).map(|x| (Head::Num(x as f64), 2)),
         Marker::U16 => be(b, 1, 2).map(|x| (Head::Num(x as f64), 3)),
         Marker::U32 => be(b, 1, 4).map(|x| (Head::Num(x as f64), 5)),
-        Marker::U64 => be(b, 1, 8).map(|x| (Head::Num(x as f64), 9)),
+        Marker::U64 => be(b, 1, 8).map(|x| (int64(x as i128), 9)),
         Marker::I8 => be(b, 1, 1).map(|x| (Head::Num(x as u8 as i8 as f64), 2)),
         Marker::I16 => be(b, 1, 2).map(|x| (Head::Num(x as u16 as i16 as f64), 3)),
         Marker::I32 => be(b, 1, 4).map(|x| (Head::Num(x as u32 as i32 as f64), 5)),
-        Marker::I64 => be(b, 1, 8).map(|x| (Head::Num(x as i64 as f64), 9)),
+        Marker::I64 => be(b, 1, 8).map(|x| (int64(x as i64 as i128), 9)),
         Marker::F32 => be(b, 1, 4).map(|x| (Head::Num(f32::from_bits(x as u32) as f64), 5)),
         Marker::F64 => be(b, 1, 8).map(|x| (Head::Num(f64::from_bits(x)), 9)),
         Marker::FixStr(n) => Some((Head::Str(n as usize), 1)),
@@ -88,6 +91,17 @@ fn head(b: &[u8]) -> (Head, usize) {
         }
         Some(x) => x,
         None => (Head::Bad, 0),
+    }
+}
+
+/// A 64-bit integer as the JS codec decodes it: a Number within ±2^53
+/// (exact there), a BigInt beyond.
+fn int64(x: i128) -> Head {
+    const SAFE: i128 = 1 << 53;
+    if (-SAFE..=SAFE).contains(&x) {
+        Head::Num(x as f64)
+    } else {
+        Head::Int
     }
 }
 
@@ -182,7 +196,7 @@ impl Term for Mp<'_> {
             Head::Map(_) => Kind::Object,
             Head::Ext(EXT_PID, _) => Kind::Pid,
             Head::Ext(EXT_SYMBOL, _) => Kind::Sym,
-            Head::Ext(EXT_BIGINT, _) => Kind::Big,
+            Head::Ext(EXT_BIGINT, _) | Head::Int => Kind::Big,
             Head::Bin(_) | Head::Ext(..) => Kind::Opaque,
             Head::Bad => Kind::Undefined,
         }
@@ -254,6 +268,10 @@ impl Term for Mp<'_> {
             }
         }
         out
+    }
+
+    fn has(&self, k: &str) -> bool {
+        !self.key(k).undef
     }
 
     fn key(&self, k: &str) -> Self {

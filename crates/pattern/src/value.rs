@@ -75,6 +75,9 @@ impl Term for VRef<'_> {
             _ => VRef(None),
         }
     }
+    fn has(&self, k: &str) -> bool {
+        matches!(self.0, Some(V::Obj(o)) if o.iter().any(|(x, _)| x == k))
+    }
 }
 
 /// Encodes `v` as bfly's codec does (MessagePack plus extension types).

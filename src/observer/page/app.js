@@ -8,6 +8,26 @@
   let chart = null
   let last = null
   let lastRates = new Map()
+  // The y-axes' tops: "nice" numbers that move only when the data leaves them
+  // (up at once, down once the window's peak is well below), so a steady rate
+  // draws as a steady line instead of an axis that rescales every second.
+  const tops = { rate: null, queued: null }
+
+  /** The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= x. */
+  function niceCeil(x) {
+    const p = 10 ** Math.floor(Math.log10(x))
+    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= x) return m * p
+    return 10 * p
+  }
+
+  function steadyTop(key, values) {
+    let peak = 0
+    for (const v of values) if (v !== null && v > peak) peak = v
+    const want = niceCeil(Math.max(1, peak * 1.15))
+    const top = tops[key]
+    if (top === null || want > top || want < top / 2.5) tops[key] = want
+    return tops[key]
+  }
 
   function td(text, cls) {
     const e = document.createElement('td')
@@ -57,6 +77,19 @@
         {
           width: Math.max(300, el.clientWidth - 10),
           height: 220,
+          scales: {
+            // The time axis is always the last WINDOW seconds up to the newest snapshot, whatever
+            // the data (one point alone, e.g. with the node down, made uPlot span years).
+            x: {
+              time: true,
+              range: () => {
+                const end = history.t[history.t.length - 1]
+                return [end - WINDOW, end]
+              },
+            },
+            rate: { range: () => [0, steadyTop('rate', history.rate)] },
+            queued: { range: () => [0, steadyTop('queued', history.queued)] },
+          },
           series: [
             {},
             { label: 'messages/s', stroke: '#48c', width: 2, scale: 'rate' },
@@ -178,6 +211,8 @@
   }
 
   function draw(s) {
+    // A snapshot sent again (a reconnected stream gets the latest at once) is not new.
+    if (previous !== null && s.time <= previous.time) return
     const perPid = rates(s)
     lastRates = perPid
     $('#node').textContent = `${s.node} at ${s.address}`
@@ -186,7 +221,7 @@
     drawChart(s, perPid)
     drawProcesses(s, perPid)
     drawTree(s)
-    window.drawGraph($('#graph'), s.processes)
+    window.drawGraph($('#graph'), s.processes, s.node)
     drawNodes(s)
     drawExits(s)
     previous = s

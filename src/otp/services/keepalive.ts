@@ -8,6 +8,7 @@ import { registerService, whereis } from '../../kernel/names.js'
 import type { Process } from '../../kernel/process.js'
 import { Pid } from '../../kernel/values.js'
 import { type Clock, RestartWindow } from '../intensity.js'
+import { StartError } from '../supervisor.js'
 import { noteExit } from './exitmonitor.js'
 import { running } from './revive.js'
 import { log } from './syslog.js'
@@ -25,7 +26,7 @@ export interface KeepAliveOptions {
   now?: Clock
 }
 
-type Start = () => Pid | PromiseLike<Pid>
+type Start = () => Pid
 
 interface Kept {
   name: string
@@ -37,23 +38,39 @@ interface Kept {
 /** KEEP-ALIVE's state: the kept services by name. */
 export type KeepAliveState = Map<string, Kept>
 
-/** Starts `start()` (awaited), links it and registers it as `name` unless start did. */
-async function launch(self: Process, name: string, start: Start): Promise<Pid> {
-  let pid: unknown = start()
-  if (pid !== null && typeof pid === 'object' && typeof (pid as PromiseLike<Pid>).then === 'function') pid = await pid
-  if (!(pid instanceof Pid)) throw new TypeError(`keepAlive('${name}'): start() returned ${describe(pid)}, not a Pid`)
+/** Runs `start()` (synchronously: it must return the Pid), links the pid
+ * and registers it as `name` unless start did. A failure leaves nothing
+ * running and throws a StartError naming the service and the cause. */
+function launch(self: Process, name: string, start: Start): Pid {
+  const fail = (cause: unknown) => new StartError(name, 'keepAlive: service', cause)
+  let pid: unknown
+  try {
+    pid = start()
+  } catch (e) {
+    throw fail(e)
+  }
+  if (pid !== null && typeof pid === 'object' && typeof (pid as PromiseLike<Pid>).then === 'function')
+    throw fail(new TypeError("start() returned a promise; it must return the service's Pid at once"))
+  if (!(pid instanceof Pid)) throw fail(new TypeError(`start() returned ${describe(pid)}, not a Pid`))
   self.link(pid)
   const holder = whereis(name)
-  if (holder === undefined) registerService(name, pid)
-  else if (!holder.equals(pid)) {
-    self.unlink(pid)
-    throw new TypeError(`keepAlive('${name}'): the name is registered to ${holder}, not to the started ${pid}`)
-  }
-  return pid
+  let why: unknown
+  if (holder === undefined) {
+    try {
+      registerService(name, pid)
+      return pid
+    } catch (e) {
+      why = e
+    }
+  } else if (holder.equals(pid)) return pid
+  else why = new TypeError(`the name is registered to ${holder}, not to the started ${pid}`)
+  self.unlink(pid)
+  self.exit(pid, 'kill')
+  throw fail(why)
 }
 
 /** A kept service died: restart it while the heuristic allows. */
-async function revive(self: Process, s: KeepAliveState, k: Kept, reason: unknown): Promise<void> {
+function revive(self: Process, s: KeepAliveState, k: Kept, reason: unknown): void {
   noteExit(k.pid, reason, { supervisor: self.self, child: k.name })
   if (reason === 'normal' || reason === 'shutdown') {
     s.delete(k.name)
@@ -71,7 +88,7 @@ async function revive(self: Process, s: KeepAliveState, k: Kept, reason: unknown
       return
     }
     try {
-      k.pid = await launch(self, k.name, k.start)
+      k.pid = launch(self, k.name, k.start)
       log('warn', `KEEP-ALIVE: restarted '${k.name}' as ${k.pid} after`, reason)
       return
     } catch (e) {
@@ -86,13 +103,13 @@ export const keepAliveHandlers = {
     self.trapExit(true)
     return new Map()
   },
-  async handle(req: unknown, s: KeepAliveState, _from: unknown, self: Process) {
+  handle(req: unknown, s: KeepAliveState, _from: unknown, self: Process) {
     if (Array.isArray(req) && req[0] === 'keep') {
       const [, name, start, opts] = req as [string, string, Start, KeepAliveOptions]
       if (s.has(name)) return { answer: new TypeError(`keepAlive: '${name}' is already kept alive`), state: s }
       const window = new RestartWindow(opts.maxRestarts ?? 5, opts.withinMs ?? 60_000, opts.now)
       try {
-        const pid = await launch(self, name, start)
+        const pid = launch(self, name, start)
         s.set(name, { name, start, window, pid })
         return { answer: pid, state: s }
       } catch (e) {
@@ -113,9 +130,9 @@ export const keepAliveHandlers = {
     }
     return { answer: new TypeError(`KEEP-ALIVE: unknown request ${describe(req)}`), state: s }
   },
-  async info(msg: unknown, s: KeepAliveState, self: Process) {
+  info(msg: unknown, s: KeepAliveState, self: Process) {
     if (Array.isArray(msg) && msg[0] === 'EXIT') {
-      for (const k of s.values()) if (k.pid.equals(msg[1])) await revive(self, s, k, msg[2])
+      for (const k of s.values()) if (k.pid.equals(msg[1])) revive(self, s, k, msg[2])
     }
     return { state: s }
   },
@@ -123,13 +140,17 @@ export const keepAliveHandlers = {
 
 /**
  * Keeps the service `name` alive: KEEP-ALIVE calls `start()` (in its own
- * process, on the main thread), links the pid and registers it as `name`
- * (unless `start` did). When it exits with a reason other than 'normal' or
+ * process, on the main thread; synchronously: it must return the pid, as a
+ * supervisor child's start), links the pid and registers it as `name`
+ * (unless `start` did); the promise resolves once that is done, so the name
+ * answers at once. When it exits with a reason other than 'normal' or
  * 'shutdown', the exit goes to the EXIT-MONITOR and the service is started
  * again and re-registered; the (maxRestarts+1)th failure within `withinMs`
  * (default: more than 5 in one minute) gives it up, logged to SYSTEM-LOG
- * with the last reason. Resolves to the first pid; rejects (TypeError) for
- * bad arguments, a name already kept, or a start that fails.
+ * with the last reason.
+ * @throws (rejects) a TypeError for bad arguments or a name already kept, a RangeError for a bad heuristic,
+ * and {@link StartError} (naming the service, with what went wrong as `cause`) when `start` throws, returns a
+ * promise or no Pid, or its pid cannot take the name; nothing it started is left running then.
  */
 export async function keepAlive(name: string, start: Start, opts: KeepAliveOptions = {}): Promise<Pid> {
   if (typeof name !== 'string' || name === '') throw new TypeError('keepAlive: name must be a non-empty string')

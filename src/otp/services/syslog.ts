@@ -8,6 +8,7 @@ import { inspect } from 'node:util'
 import pino from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import { createStream, type RotatingFileStream } from 'rotating-file-stream'
+import { setCrashLog } from '../../kernel/crash.js'
 import { call } from '../../kernel/messaging.js'
 import { whereis } from '../../kernel/names.js'
 import { nodeName } from '../../kernel/values.js'
@@ -198,3 +199,6 @@ export function configureLog(c: LogConfig): void {
 export function logFile(): string {
   return join(config.dir, config.file)
 }
+
+// Crash reports (src/kernel/crash.ts) go to the log too, as errors.
+setCrashLog((line) => log('error', line))

@@ -54,16 +54,20 @@ enum Head {
     Ext(i8, usize),
 }
 
+/// The `n`-byte (1, 2, 4 or 8) big-endian integer at `b[at..]`.
 fn be(b: &[u8], at: usize, n: usize) -> Result<u64, BadTerm> {
     let s = b
         .get(at..at.saturating_add(n))
         .ok_or(BadTerm("value cut short"))?;
-    Ok(s.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x)))
+    let mut x = [0u8; 8];
+    x[8 - n..].copy_from_slice(s);
+    Ok(u64::from_be_bytes(x))
 }
 
 /// A float that holds an id (JS writes integers from 2^32 on as float64).
 fn float_id(f: f64) -> Head {
-    if f >= 0.0 && f <= MAX_ID as f64 && f.fract() == 0.0 {
+    // In range, `as` is exact for integers (no call to trunc).
+    if f >= 0.0 && f <= MAX_ID as f64 && (f as u64) as f64 == f {
         Head::Uint(f as u64)
     } else {
         Head::Scalar
@@ -235,6 +239,21 @@ fn check_on(b: &[u8], stack: &mut [u64]) -> Result<(), BadTerm> {
                 if at > b.len() {
                     return Err(BadTerm("value cut short"));
                 }
+                continue;
+            }
+            // Short arrays and maps: no length field to read.
+            Some(&m) if !key && m & 0xe0 == 0x80 => {
+                s.room(1)?;
+                let (kind, n) = if m < 0x90 {
+                    (MAP, 2 * (m & 0x0f) as usize)
+                } else {
+                    (ARR, (m & 0x0f) as usize)
+                };
+                at += 1;
+                if n > b.len() - at {
+                    return Err(BadTerm("value cut short"));
+                }
+                s.push(kind, n);
                 continue;
             }
             _ => {}

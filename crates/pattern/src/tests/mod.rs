@@ -151,3 +151,41 @@ fn clause<T>(o: &Outcome<T>) -> Option<u32> {
         Outcome::NeedsJs => panic!("no JS-only test in these patterns"),
     }
 }
+
+/// A standard int64/uint64 is what the JS codec decodes it to: a number
+/// within ±2^53, a bigint beyond (whose text only JS can compare).
+#[test]
+fn int64_is_a_number_when_safe_and_a_bigint_beyond() {
+    use super::mp::Mp;
+    let ty = |t| Pat::Type { t };
+    let m = compile(&[
+        ty(TypeTag::Number),
+        ty(TypeTag::Bigint),
+        Pat::Lit {
+            lit: Lit::Big("1".into()),
+        },
+    ])
+    .expect("compiles");
+    let lit = compile(&[Pat::Lit {
+        lit: Lit::Big("9007199254740993".into()),
+    }])
+    .expect("compiles");
+    let enc = |marker: u8, x: u64| {
+        let mut b = vec![marker];
+        b.extend_from_slice(&x.to_be_bytes());
+        b
+    };
+    let safe = 1u64 << 53;
+    for (bytes, want) in [
+        (enc(0xd3, (-(1i64 << 40)) as u64), Some(0)),
+        (enc(0xcf, safe), Some(0)),
+        (enc(0xd3, (-(1i64 << 53)) as u64), Some(0)),
+        (enc(0xcf, safe + 1), Some(1)),
+        (enc(0xd3, (-(1i64 << 53) - 1) as u64), Some(1)),
+        (enc(0xcf, u64::MAX), Some(1)),
+    ] {
+        assert_eq!(clause(&eval(&m, &Mp::new(&bytes))), want, "{bytes:?}");
+    }
+    let beyond = enc(0xcf, safe + 1);
+    assert!(matches!(eval(&lit, &Mp::new(&beyond)), Outcome::NeedsJs));
+}

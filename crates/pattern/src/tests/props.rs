@@ -88,6 +88,9 @@ fn pattern() -> impl Strategy<Value = Pat> {
             inner.clone().prop_map(|p| Pat::ArrayOf { of: Box::new(p) }),
             proptest::collection::vec(inner.clone(), 1..3).prop_map(|of| Pat::Union { of }),
             inner.clone().prop_map(|p| Pat::Not { of: Box::new(p) }),
+            inner
+                .clone()
+                .prop_map(|p| Pat::Optional { of: Box::new(p) }),
         ]
     })
 }

@@ -48,7 +48,7 @@ fn names(p: &Pat, out: &mut Vec<Option<String>>) {
         Pat::Obj { keys } | Pat::Inst { fields: keys, .. } => {
             keys.iter().for_each(|(_, x)| names(x, out))
         }
-        Pat::ArrayOf { of } => names(of, out),
+        Pat::ArrayOf { of } | Pat::Optional { of } => names(of, out),
         Pat::Union { of } => of.iter().for_each(|x| names(x, out)),
         _ => {}
     }
@@ -113,24 +113,43 @@ fn naive(p: &Pat, v: Option<&V>) -> Option<Sels> {
             }
             _ => false,
         },
+        // A key must be present unless its pattern is P.optional (ts-pattern's rule).
         Pat::Obj { keys } => match v {
             Some(V::Obj(o)) => {
                 for (k, kp) in keys {
-                    s.extend(naive(
-                        kp,
-                        o.iter().rev().find(|(x, _)| x == k).map(|(_, x)| x),
-                    )?);
+                    let found = o.iter().rev().find(|(x, _)| x == k).map(|(_, x)| x);
+                    if found.is_none() && !matches!(kp, Pat::Optional { .. }) {
+                        return None;
+                    }
+                    s.extend(naive(kp, found)?);
                 }
                 true
             }
             // The generated keys (x, y) are absent from arrays and pids in JS.
             Some(V::Arr(_) | V::Pid(..)) => {
                 for (_, kp) in keys {
+                    if !matches!(kp, Pat::Optional { .. }) {
+                        return None;
+                    }
                     s.extend(naive(kp, None)?);
                 }
                 true
             }
             _ => false,
+        },
+        Pat::Optional { of } => match v {
+            None => {
+                let mut declared = vec![];
+                names(of, &mut declared);
+                for n in declared {
+                    s.insert(n, RSel::V(None));
+                }
+                true
+            }
+            Some(_) => {
+                s.extend(naive(of, v)?);
+                true
+            }
         },
         Pat::ArrayOf { of } => match v {
             Some(V::Arr(a)) => all(of, a, &mut s),
