@@ -29,6 +29,7 @@ export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/kernel/values.
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
+export type { DiscoverOptions, Discovery, DiscoveryStatus } from './src/nodes/discover.js'
 export { type IdentityKeys, identityPublicKey, newIdentity } from './src/nodes/identity.js'
 export {
   type Capability,

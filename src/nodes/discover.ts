@@ -64,6 +64,7 @@ export class Discovery {
   #resolver: Resolver | null = null
   #running = false
 
+  /** @internal startNode makes it, from its `seeds` and `discover`. */
   constructor(
     private readonly seeds: readonly string[],
     private readonly dns: DiscoverOptions | undefined,
@@ -86,7 +87,8 @@ export class Discovery {
     this.#resolver?.cancel()
   }
 
-  /** One round: resolve, then probe every address found. Rounds never overlap. */
+  /** Runs one round now: resolve, then link with every address found that has no link. Rounds never overlap (a
+   * round asked for while one runs does nothing). */
   async round(): Promise<void> {
     if (this.#running || this.#timer === null) return
     this.#running = true
