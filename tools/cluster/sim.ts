@@ -76,17 +76,18 @@ const perLink = {
   rss: big.rssBytesPerNode / big.linksPerNode.mean,
   joinCpuMs: big.joinCpuMsPerLink,
 }
-const project = (n: number, links: number) => ({
+/** A full mesh (`hubs` 0), or `hubs` meshed hubs that every other node links with. */
+const project = (n: number, links: number, k = 0) => ({
   nodes: n,
   linksPerNode: links,
-  tcpConnections: (n * links) / 2,
+  tcpConnections: k === 0 ? (n * links) / 2 : (n - k) * k + (k * (k - 1)) / 2,
   idleBytesPerSecPerNode: Math.round(links * perLink.bytesPerSec),
   idleCpuPerNode: links * perLink.cpu,
   linkMemoryPerNode: Math.round(links * perLink.rss),
   /** CPU of the handshakes a cold start of the whole cluster makes, summed over nodes, in seconds. */
-  coldStartCpuSeconds: ((n * links) / 2) * (perLink.joinCpuMs / 1000),
+  coldStartCpuSeconds: (k === 0 ? (n * links) / 2 : (n - k) * k + (k * (k - 1)) / 2) * (perLink.joinCpuMs / 1000),
 })
-const projection = [project(100, 99), project(1000, 999), project(1000, hubs)]
+const projection = [project(100, 99), project(1000, 999), ...(hubs > 0 ? [project(1000, hubs, hubs)] : [])]
 
 if (values.json) console.log(JSON.stringify({ runs, perLink, projection }))
 const pad = (s: string | number, w: number) => String(s).padStart(w)

@@ -73,7 +73,12 @@ fn main() {
         let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).expect("runtime")));
         let thread = th.add(Box::new(|| {}));
         let agent = t.spawn(thread);
-        let mut cfg = Config::new(&format!("n{i}@127.0.0.1"), "127.0.0.1:0", cookie.clone(), agent);
+        let mut cfg = Config::new(
+            &format!("n{i}@127.0.0.1"),
+            "127.0.0.1:0",
+            cookie.clone(),
+            agent,
+        );
         cfg.connect_all = hubs == 0 || i < hubs;
         cfg.limits.heartbeat = Duration::from_millis(heartbeat_ms);
         let addr = d.start(cfg).expect("start");
@@ -98,7 +103,10 @@ fn main() {
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut rounds = 0;
     while !nodes.iter().enumerate().all(|(i, (d, _))| up(d) >= want(i)) {
-        assert!(Instant::now() < deadline, "the cluster did not settle in 300 s");
+        assert!(
+            Instant::now() < deadline,
+            "the cluster did not settle in 300 s"
+        );
         // Seeds are tried again, as discovery's rounds do.
         rounds += 1;
         if rounds % 20 == 0 {

@@ -469,12 +469,8 @@ impl Dist {
         self.table.set_node_state(&peer.name, NodeState::Up);
         self.notify(local, agent::node_up(&peer.name));
         let hidden = peer.hidden.load(Ordering::Relaxed);
-        if let Some(addr) = peer
-            .addr
-            .lock()
-            .clone()
-            .filter(|_| !hidden && !local.hidden)
-        {
+        let news = !hidden && !local.hidden && !peer.told.swap(true, Ordering::Relaxed);
+        if let Some(addr) = peer.addr.lock().clone().filter(|_| news) {
             let news = Frame::Nodes {
                 list: vec![(&peer.name, &addr)],
             }
@@ -539,6 +535,7 @@ impl Dist {
     /// As `fire_down`; the agent hears of it only when `tell`.
     fn lose(&'static self, local: &Local, peer: &Peer, why: &str, tell: bool) {
         peer.touch(false);
+        peer.told.store(false, Ordering::Relaxed);
         self.forwards_lost(peer);
         self.table.set_node_state(&peer.name, NodeState::Down);
         peer.grants.store(false, Ordering::Relaxed);

@@ -84,6 +84,11 @@ pub(crate) struct Peer {
     pub(crate) key: Mutex<Option<[u8; 32]>>,
     /// Its Hello said it is hidden (`FEAT_HIDDEN`): never gossiped.
     pub(crate) hidden: AtomicBool,
+    /// The nodes linked with this one have been told of it (this node
+    /// sent the news of its link, or heard of it in gossip) since its link
+    /// was last lost: a new link to it is not news. Keeps a join from
+    /// making every node tell every other (N² frames) in a mesh.
+    pub(crate) told: AtomicBool,
     /// Monitors forwarded to this node for an alias (forward.rs).
     pub(crate) forwarded: Mutex<Vec<Forwarded>>,
 }
@@ -103,6 +108,7 @@ impl Peer {
             forgotten: AtomicBool::new(false),
             key: Mutex::new(None),
             hidden: AtomicBool::new(false),
+            told: AtomicBool::new(false),
             forwarded: Mutex::new(Vec::new()),
         }
     }

@@ -244,6 +244,7 @@ impl Dist {
                         let p = self.peer(self.intern(n));
                         if let Some(p) = p {
                             p.addr.lock().get_or_insert_with(|| a.to_string());
+                            p.told.store(true, Ordering::Relaxed);
                             if local.connect_all {
                                 self.mesh(p);
                             }
