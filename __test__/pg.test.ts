@@ -3,12 +3,12 @@
 // members are spawned there (fixtures/pg-bodies.ts).
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
+import type { GroupEvent } from '../index.ts'
 import {
   call,
   callGroup,
   demonitorGroup,
   exit,
-  type GroupEvent,
   join,
   leave,
   localMembers,

@@ -154,6 +154,28 @@ const stats = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max
 const fmt = (s: { median: number; min: number; max: number }, d = 0) =>
   `${s.median.toFixed(d)} (min ${s.min.toFixed(d)}, max ${s.max.toFixed(d)})`
 
+/** Messages each of `nodes` sent to each other and how many arrived, over the ordered pairs `keep` takes. */
+async function tally(
+  nodes: Member[],
+  keep: (from: Member, to: Member) => boolean,
+): Promise<{ pairs: number; sent: number; received: number; lost: number }> {
+  const c = await Promise.all(
+    nodes.map((m) => m.ask<{ sent: Record<string, number>; received: Record<string, number> }>('counts')),
+  )
+  const t = { pairs: 0, sent: 0, received: 0, lost: 0 }
+  for (const [i, from] of nodes.entries())
+    for (const [k, to] of nodes.entries()) {
+      if (i === k || !keep(from, to)) continue
+      const n = c[i].sent[to.name] ?? 0
+      const got = c[k].received[from.name] ?? 0
+      t.pairs++
+      t.sent += n
+      t.received += got
+      t.lost += n - got
+    }
+  return t
+}
+
 async function main(): Promise<number> {
   sweepStale()
   const netem = hasNetem()
@@ -198,20 +220,8 @@ async function main(): Promise<number> {
   )
   const floodMs = performance.now() - fStart
   await sleep(1000)
-  const fc = await Promise.all(
-    members.map((m) => m.ask<{ sent: Record<string, number>; received: Record<string, number> }>('counts')),
-  )
-  let floodSent = 0
-  let floodReceived = 0
-  let floodLost = 0
-  for (const [i, c] of fc.entries())
-    for (const [to, n] of Object.entries(c.sent)) {
-      const j = members.findIndex((m) => m.name === to)
-      const got = fc[j].received[members[i].name] ?? 0
-      floodSent += n
-      floodReceived += got
-      floodLost += n - got
-    }
+  const flooded = await tally(members, () => true)
+  const [floodSent, floodReceived, floodLost] = [flooded.sent, flooded.received, flooded.lost]
 
   // Faults, under a steady stream on every link.
   await Promise.all(members.map((m) => m.ask('resetCounts')))
@@ -305,23 +315,11 @@ async function main(): Promise<number> {
   // Messages lost on links that stayed up: stop, let what is in flight arrive, count.
   await Promise.all(live.map((m) => m.ask('stopStream')))
   await sleep(1500)
-  const sc = await Promise.all(
-    live.map((m) => m.ask<{ sent: Record<string, number>; received: Record<string, number> }>('counts')),
+  const streamedUp = await tally(
+    live,
+    (from, to) => from.lostAt(to.name, streamStart) === undefined && to.lostAt(from.name, streamStart) === undefined,
   )
-  let stayedUp = 0
-  let streamed = 0
-  let lost = 0
-  for (const [i, from] of live.entries())
-    for (const [k, to] of live.entries()) {
-      if (i === k) continue
-      const wentDown =
-        from.lostAt(to.name, streamStart) !== undefined || to.lostAt(from.name, streamStart) !== undefined
-      if (wentDown) continue
-      stayedUp++
-      const n = sc[i].sent[to.name] ?? 0
-      streamed += n
-      lost += n - (sc[k].received[from.name] ?? 0)
-    }
+  const [stayedUp, streamed, lost] = [streamedUp.pairs, streamedUp.sent, streamedUp.lost]
 
   const totalMs = Date.now() - t0
   const summary = {
