@@ -48,6 +48,7 @@ export {
   callGroup,
   demonitorGroup,
   type GroupEvent,
+  type GroupMonitor,
   join,
   leave,
   localMembers,

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { call, type PeerInfo, registerServer, remoteService, startNode } from '../index.ts'
+import { startGuarded } from './guard.ts'
 import { LONG } from './helpers.ts'
 import { newCookie, type Peer, type PeerOptions, startPeer } from './nodes.ts'
 
@@ -109,6 +110,36 @@ test.serial('the CLI connects hidden: the node it asked does not list it afterwa
     `ma lists ${names.join(', ')}`,
   )
   t.false((await peersOf('mb@127.0.0.1')).some((p) => p.name.startsWith('bfly-cli-')))
+})
+
+test.serial('bfly node --seed joins the cluster through one of its nodes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bfly-membership-'))
+  const file = join(dir, 'cookie')
+  writeFileSync(file, cookie, { mode: 0o600 })
+  const g = startGuarded([
+    BIN,
+    'node',
+    '--name',
+    'mcli@127.0.0.1',
+    '--listen',
+    '127.0.0.1:0',
+    '--cookie-file',
+    file,
+    '--seed',
+    a.addr,
+    '--log-dir',
+    dir,
+  ])
+  try {
+    await until(
+      async () => (await upAt('ma@127.0.0.1')).includes('mcli@127.0.0.1'),
+      'ma linked with the node bfly node started',
+    )
+    await until(async () => (await upAt('mb@127.0.0.1')).includes('mcli@127.0.0.1'), 'mb linked with it (the mesh)')
+    t.pass()
+  } finally {
+    g.proc.kill('SIGKILL')
+  }
 })
 
 test.serial('two nodes under one name: the second is refused with an error that says so', async (t) => {

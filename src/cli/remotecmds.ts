@@ -18,7 +18,8 @@ export interface Session {
   timeout: number
 }
 
-/** Makes this process a node with a random name that can reach NODE. */
+/** Makes this process a hidden node with a random name that can reach NODE (hidden: the node it asks does not
+ * keep it among its peers, nor tell others of it). */
 export async function connect(values: Values, nodeArg: string): Promise<Session> {
   const t = target(nodeArg, values.addr as string | undefined)
   const timeout = millis(values.timeout, 5000)

@@ -59,6 +59,7 @@ export function checkSeeds(seeds: unknown): asserts seeds is readonly string[] {
 
 /** Discovery of one node: runs a round at once, then every `everyMs`, until stopped. */
 export class Discovery {
+  /** What the last round found, and why its DNS lookup failed, if it did. */
   readonly status: DiscoveryStatus = { found: [], error: null, rounds: 0 }
   #timer: NodeJS.Timeout | null = null
   #resolver: Resolver | null = null

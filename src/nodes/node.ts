@@ -165,6 +165,8 @@ export class Node extends EventEmitter {
     /** Where peers reach this node ('host:port'). */
     readonly address: string,
     private readonly quiet: boolean,
+    /** It joined hidden (`startNode({ hidden: true })`). */
+    readonly hidden = false,
   ) {
     super()
     this.#hold = setInterval(() => {}, 2 ** 30)
@@ -243,8 +245,10 @@ export class Node extends EventEmitter {
   /** Peers that came up hidden (they are not listed once down, so this remembers them until then). */
   #hidden = new Set<string>()
 
-  /** Tells the watchers of a visible peer's link. */
+  /** Tells the watchers of a visible peer's link. A hidden node's links are all hidden links (as in Erlang,
+   * where a hidden node is in no one's `nodes()` and no one in its own), so its watchers hear of none. */
   #tell(kind: 'nodeup' | 'nodedown', peer: string): void {
+    if (this.hidden) return
     if (kind === 'nodeup' && this.peers().some((p) => p.name === peer && p.hidden)) this.#hidden.add(peer)
     else if (kind === 'nodedown' && this.#hidden.delete(peer)) return
     if (this.#hidden.has(peer)) return
@@ -270,7 +274,8 @@ export function watchPeers(w: PeerWatcher): () => void {
 
 /** @internal The names of the visible peers with a link up now (none when this runtime is not a node). */
 export function upPeers(): string[] {
-  return current === null ? [] : current.peers().flatMap((p) => (p.state === 'up' && !p.hidden ? [p.name] : []))
+  if (current === null || current.hidden) return []
+  return current.peers().flatMap((p) => (p.state === 'up' && !p.hidden ? [p.name] : []))
 }
 
 function allowList(allow: NodeOptions['allow']): { default: number; peers: string[]; caps: number[] } {
@@ -387,7 +392,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     connectAll: !hidden && opts.connectAll !== false,
   })
   setRemoteFull(opts.remoteFull ?? 'wait')
-  const node = new Node(opts.name, address, opts.quiet === true)
+  const node = new Node(opts.name, address, opts.quiet === true, hidden)
   current = node
   setNodeName(opts.name)
   setModules(modules)

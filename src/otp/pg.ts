@@ -405,17 +405,21 @@ export function whichGroups(opts?: ScopeOption): string[] {
   return [...(live(checkScope(opts, 'whichGroups'))?.all.keys() ?? [])]
 }
 
+/** What `monitorGroup` resolves to. */
+export interface GroupMonitor {
+  /** The ref every {@link GroupEvent} of this monitor carries; `demonitorGroup(ref)` ends it. */
+  ref: Ref
+  /** The members when the monitor started: a list for one group, a Map of group to members for the scope. */
+  members: Pid[] | Map<string, Pid[]>
+}
+
 /**
  * Process `p` watches `group` (every group of the scope when `group` is
  * null): resolves to the monitor's ref and the members now; from then on
  * `p` gets a {@link GroupEvent} for each join and leave, wherever the
  * member lives, until `demonitorGroup(ref)` or `p` exits.
  */
-export async function monitorGroup(
-  p: Process,
-  group: string | null,
-  opts?: ScopeOption,
-): Promise<{ ref: Ref; members: Pid[] | Map<string, Pid[]> }> {
+export async function monitorGroup(p: Process, group: string | null, opts?: ScopeOption): Promise<GroupMonitor> {
   const scope = checkScope(opts, 'monitorGroup')
   if (group !== null) checkGroup(group, 'monitorGroup')
   const [ref, now] = (await call(startScope(scope), ['monitor', group, p.self])) as [Ref, unknown]
