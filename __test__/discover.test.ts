@@ -136,6 +136,7 @@ test.serial('SRV records: a node finds the nodes they list, and one added later'
   await peer('sd@127.0.0.1', { discover: discover('_bfly._tcp.svc.test'), connectAll: false })
   await until(async () => (await upAt('sd@127.0.0.1')).includes('sb@127.0.0.1'), 'sd linked with sb, from SRV')
   t.deepEqual(await upAt('sd@127.0.0.1'), ['sb@127.0.0.1'])
+  t.log(`SRV lists b: sd is linked with ${await upAt('sd@127.0.0.1')}`)
   configure(
     [
       ['b.svc.test', Number(b.addr.split(':')[1])],
@@ -146,6 +147,7 @@ test.serial('SRV records: a node finds the nodes they list, and one added later'
   await restartDns()
   await until(async () => (await upAt('sd@127.0.0.1')).includes('sc@127.0.0.1'), 'sd linked with sc once listed')
   t.deepEqual(await upAt('sd@127.0.0.1'), ['sb@127.0.0.1', 'sc@127.0.0.1'])
+  t.log(`dnsmasq restarted, SRV lists b and c: sd is linked with ${await upAt('sd@127.0.0.1')}`)
 })
 
 test.serial(
@@ -170,6 +172,7 @@ test.serial(
     await peer('h4@127.0.0.4', { host: '127.0.0.4', port, discover: discover(name), connectAll: false })
     await until(async () => (await upAt('h4@127.0.0.4')).includes('h2@127.0.0.2'), 'h4 linked with h2')
     t.deepEqual(await upAt('h4@127.0.0.4'), ['h2@127.0.0.2'], 'not with h3: no record names it yet')
+    t.log(`A records 127.0.0.2 and .4: h4 is linked with ${await upAt('h4@127.0.0.4')}`)
     configure(
       [],
       [
@@ -181,5 +184,6 @@ test.serial(
     process.kill(Number(dns?.pid), 'SIGHUP')
     await until(async () => (await upAt('h4@127.0.0.4')).includes('h3@127.0.0.3'), 'h4 linked with h3 once listed')
     t.deepEqual(await upAt('h4@127.0.0.4'), ['h2@127.0.0.2', 'h3@127.0.0.3'])
+    t.log(`hosts file rewritten and SIGHUP, A records .2, .3, .4: h4 is linked with ${await upAt('h4@127.0.0.4')}`)
   },
 )
