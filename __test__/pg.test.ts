@@ -33,9 +33,10 @@ const B = 'pgb@127.0.0.1'
 const C = 'pgc@127.0.0.1'
 let b: Peer
 let c: Peer
+let cookie: string
 
 test.before(async () => {
-  const cookie = newCookie()
+  cookie = newCookie()
   ;[b, c] = await Promise.all([startPeer(B, cookie), startPeer(C, cookie)])
   await thisNode('pga@127.0.0.1', cookie)
   registerServer(B, b.addr)
@@ -159,6 +160,32 @@ test.serial('callGroup: local first picks this node; random reaches every node; 
     await t.throwsAsync(callGroup('nobody', 'x'), { instanceOf: NoProcError })
     exit(here, 'kill')
   })
+})
+
+test.serial('a hidden node takes no part: its members are not seen, it sees none', async (t) => {
+  const h = await startPeer('pgh@127.0.0.1', cookie, { hidden: true })
+  try {
+    registerServer('pgh@127.0.0.1', h.addr)
+    await run(async (p) => {
+      await join('mixed', idle())
+      // Both join at once; the visible one's arrival shows the hidden one's would have had time.
+      const [inH] = await Promise.all([remoteMember(p, 'pgh@127.0.0.1', 'mixed'), remoteMember(p, B, 'mixed')])
+      await until(() => names(members('mixed')).includes(B), "B's member seen here")
+      await new Promise((r) => setTimeout(r, 300))
+      t.false(
+        members('mixed').some((x) => x.equals(inH)),
+        'the hidden node member is not seen here',
+      )
+      const vh = await viewer(p, 'pgh@127.0.0.1')
+      t.deepEqual(
+        names((await call(vh, ['members', 'mixed', 'pg'])) as Pid[]),
+        ['pgh@127.0.0.1'],
+        'the hidden node sees only its own',
+      )
+    })
+  } finally {
+    await h.kill()
+  }
 })
 
 test.serial('members of a node that is lost leave with it', async (t) => {
