@@ -1,4 +1,16 @@
-// bfly: Butterfly for Node.js. The public surface (see API.md).
+// bfly: Butterfly for Node.js. The public surface (see API.md), and the
+// one place the runtime is assembled and started (the end of this file):
+// the kernel routes what is not for this thread through the threads and
+// nodes layers, startNode starts the observer (loaded only then), and the
+// main thread starts the system services. No module under src/ does
+// anything native when imported; a thread registers with the native side
+// on first use (src/kernel/thread.ts), here through the services' spawns.
+
+import { setObserverStart } from './src/nodes/node.js'
+import { installNodes } from './src/nodes/route.js'
+import { ensureServices } from './src/otp/services/index.js'
+import { installThreads } from './src/threads/route.js'
+
 export { decode, encode } from './src/kernel/codec.js'
 export { crashReports } from './src/kernel/crash.js'
 export {
@@ -23,9 +35,10 @@ export {
 } from './src/kernel/introspect.js'
 export { call, exit, type From, reply, send } from './src/kernel/messaging.js'
 export { registered, registerService, unregisterService, whereis } from './src/kernel/names.js'
-export { Process } from './src/kernel/process.js'
-export { type ProcessFn, processCount, type SpawnOptions, type SpawnSpec, spawn } from './src/kernel/spawn.js'
-export { type Dest, Pid, Ref, TIMEOUT, type Timeout } from './src/kernel/values.js'
+export { Process, type ProcessFn } from './src/kernel/process.js'
+export { processCount, spawn } from './src/kernel/spawn.js'
+export type { SpawnOptions, SpawnSpec } from './src/kernel/spec.js'
+export { type Dest, Pid, Ref, RemoteService, TIMEOUT, type Timeout } from './src/kernel/values.js'
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
@@ -40,8 +53,8 @@ export {
   registerServer,
   startNode,
 } from './src/nodes/node.js'
-export { type LoadedCode, loadCode, RemoteService, remoteService } from './src/nodes/remote.js'
-export type { Observer, ObserverOptions } from './src/observer/options.js'
+export type { Observer, ObserverOptions } from './src/nodes/observeroptions.js'
+export { type LoadedCode, loadCode, remoteService } from './src/nodes/remote.js'
 export type { ExitView, Snapshot, SupervisorView } from './src/observer/snapshot.js'
 export { type Clock, RestartWindow } from './src/otp/intensity.js'
 export {
@@ -99,3 +112,11 @@ export { type LockOptions, withLocks } from './src/stm/locks.js'
 export { atomically, type Tx } from './src/stm/stm.js'
 export { TVar } from './src/stm/tvar.js'
 export { configurePool, type PoolOptions, poolInfo, stopPool } from './src/threads/pool.js'
+
+// Start-up, in this order: the routes (before anything can be sent), the
+// observer's starter, then the system services (main thread only: SYSTEM-LOG,
+// EXIT-MONITOR, KEEP-ALIVE run from the start; docs/DECISIONS.md).
+installThreads()
+installNodes()
+setObserverStart(async (node, opts) => (await import('./src/observer/index.js')).startObserver(node, opts))
+ensureServices()

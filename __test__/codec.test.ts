@@ -6,7 +6,7 @@ import test from 'ava'
 import fc from 'fast-check'
 import { decode, encode, NotPortableError, Pid, Ref } from '../index.ts'
 import { MAX_BIGINT, MAX_DEPTH } from '../src/kernel/codec.ts'
-import { native } from '../src/native/addon.ts'
+import { native } from '../src/native/index.ts'
 
 const portable = fc.letrec((tie) => ({
   leaf: fc.oneof(

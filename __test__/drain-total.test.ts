@@ -7,11 +7,10 @@
 import test from 'ava'
 import { encode, Pid, Ref, spawn } from '../index.ts'
 import { systemPid } from '../src/kernel/thread.ts'
-import { native } from '../src/native/addon.ts'
+import { native } from '../src/native/index.ts'
 import { within } from './helpers.ts'
 
-const SIGNAL = 1
-const REPLY = 2
+const { LANE_SIGNAL: SIGNAL, LANE_REPLY: REPLY, LANE_USER: USER } = native
 
 const deep = (n: number) => Uint8Array.from([...new Array(n).fill(0x91), 0xc0])
 const JUNK: Uint8Array[] = [
@@ -42,13 +41,13 @@ test('junk on the reply and signal lanes is dropped; the process it names lives 
     }
   })
   for (const bytes of JUNK) {
-    native.post(systemPid.id, REPLY, bytes)
+    native.post(systemPid().id, REPLY, bytes)
     native.post(p.id, REPLY, bytes)
     native.post(p.id, SIGNAL, bytes)
-    native.post(systemPid.id, SIGNAL, bytes)
+    native.post(systemPid().id, SIGNAL, bytes)
   }
   // After the junk in the same inbox: delivered once the junk has been.
-  native.post(p.id, 0, encode('sync'))
+  native.post(p.id, USER, encode('sync'))
   await within(
     new Promise<void>((resolve) => {
       const poll = setInterval(() => {

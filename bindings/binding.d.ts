@@ -22,7 +22,7 @@ export declare class CompiledMatcher {
   explain(): string
   /**
    * Runs the matcher on an encoded value without decoding it: the
-   * winning clause, -1 when none matches, -2 when only JS can decide.
+   * winning clause (>= 0), or a `MatchCode`.
    */
   testEncoded(bytes: Uint8Array): number
 }
@@ -37,109 +37,146 @@ export interface AllowList {
 }
 
 /**
- * The agent's answer `[ok, value]` to request args[2] of process args[1]
- * of node args[0]; args[3], when not 0, is a new local process linked to
- * that requester (it is linked here before the answer leaves).
+ * Registers the calling JS thread's argument block for the fast calls
+ * (at least 16 slots; JS keeps it referenced for the life of the thread's
+ * environment). JS fills slots, then calls: see `slots`.
  */
-export declare function distAnswer(body: Uint8Array): boolean
+export declare function argsRegister(args: Float64Array): void
+
+/** What `cluster_ask` asks of a node's agent. */
+export declare enum AskKind {
+  /** Spawn a process from a `[module, fn, args]` spec. */
+  Spawn = 1,
+  /** Install code (`loadCode`). */
+  Code = 2,
+}
+
+/** A peer may install code (hot loading). */
+export declare const CAP_CODE: number
+
+/** A peer may send exit signals. */
+export declare const CAP_EXIT: number
+
+/** A peer may link to this node's processes. */
+export declare const CAP_LINK: number
+
+/** A peer may ask this node to spawn processes (a bit of `AllowList`). */
+export declare const CAP_SPAWN: number
 
 /**
- * Asks node args[0]'s agent to spawn (`kind` 1) or install code (2) for
- * local args[1], answered with ref args[2]; args[3] are flags (1: link).
+ * The agent's answer `[ok, value]` to request `request` of process `to` of
+ * node `node`; `link`, when not 0, is a new local process linked to that
+ * requester (it is linked here before the answer leaves).
  */
-export declare function distAsk(kind: number, body: Uint8Array): boolean
+export declare function clusterAnswer(body: Uint8Array): boolean
 
-/** Ends monitor args[1] of local args[0] taken on service `name`. */
-export declare function distDemonitorName(name: string): boolean
+/**
+ * Asks node `node`'s agent for `kind` on behalf of local `from`, answered
+ * with ref `request`; `flags` 1: link the spawned process to `from`.
+ */
+export declare function clusterAsk(kind: AskKind, body: Uint8Array): boolean
 
-/** `exit()` from args[1] to process args[2] of node args[0]. */
-export declare function distExit(reason: Uint8Array): boolean
+/** Ends monitor `monitor` of local `watcher` taken on service `name`. */
+export declare function clusterDemonitorName(name: string): boolean
+
+/** `exit()` from local `from` to process `to` of node `node`. */
+export declare function clusterExit(reason: Uint8Array): boolean
 
 /**
  * Writes what this thread's remote sends queued (JS calls it once per
  * tick after sending).
  */
-export declare function distFlush(): void
+export declare function clusterFlush(): void
 
 /** Changes whenever the node forgets peers: ids cached by name are stale. */
-export declare function distForgetEpoch(): number
+export declare function clusterForgetEpoch(): number
 
 /**
  * Returns credit to node `node` for user messages its processes' mailboxes
  * took: `pairs` is (process id, count) after each other; count 0 says the
  * process is gone.
  */
-export declare function distGrant(node: number, pairs: Float64Array): void
+export declare function clusterGrant(node: number, pairs: Float64Array): void
 
 /**
  * The id of node `name` (kept while the node is needed; a forgotten id
- * still resolves, but JS drops its cache when `dist_forget_epoch` changes).
+ * still resolves, but JS drops its cache when `cluster_forget_epoch` changes).
  */
-export declare function distIntern(name: string): number
+export declare function clusterIntern(name: string): number
 
 /**
- * Links local args[1] with process args[2] of node args[0]: 1 done, 0
- * when args[1] is dead, -1 when this runtime is not a node.
+ * Links local `from` with process `to` of node `node`: 1 done, 0 when
+ * `from` is dead, or `RemoteCode::NotANode`.
  */
-export declare function distLink(): number
+export declare function clusterLink(): number
 
 /**
- * Local args[1] monitors process args[2] of node args[0]: the ref, 0 when
- * args[1] is dead, -1 when this runtime is not a node.
+ * Local `watcher` monitors process `target` of node `node`: the ref, 0
+ * when `watcher` is dead, or `RemoteCode::NotANode`.
  */
-export declare function distMonitor(): number
+export declare function clusterMonitor(): number
 
-/** Local args[1] monitors service `name` of node args[0] (as `dist_monitor`). */
-export declare function distMonitorName(name: string): number
+/** Local `watcher` monitors service `name` of node `node` (as `cluster_monitor`). */
+export declare function clusterMonitorName(name: string): number
 
 /**
- * Local args[1] monitors node args[0] itself: its DOWN comes only when the
- * link is lost (reason 'noconnection'). As `dist_monitor`.
+ * Local `watcher` monitors node `node` itself: its DOWN comes only when the
+ * link is lost (reason 'noconnection'). As `cluster_monitor`.
  */
-export declare function distMonitorNode(): number
+export declare function clusterMonitorNode(): number
 
 /** This node's name, or null when it is not a node. */
-export declare function distName(): string | null
+export declare function clusterName(): string | null
 
 /** Why the last attempt to reach node `name` failed, if it did. */
-export declare function distPeerError(name: string): string | null
+export declare function clusterPeerError(name: string): string | null
 
 /** Every known peer node. */
-export declare function distPeers(): Array<PeerState>
+export declare function clusterPeers(): Array<PeerState>
 
 /**
  * Links with the node at `addr` ('host:port') whose name is not known
- * (a seed, or an address discovery resolved); see `Dist::probe`.
+ * (a seed, or an address discovery resolved); see `Cluster::probe`.
  */
-export declare function distProbe(addr: string): void
+export declare function clusterProbe(addr: string): void
 
-/** A call's answer `[ref, value]` for process args[1] of node args[0]. */
-export declare function distReply(msg: Uint8Array): boolean
+/** A call's answer `[ref, value]` for process `to` of node `node`. */
+export declare function clusterReply(msg: Uint8Array): boolean
 
 /**
- * A message for process args[1] of node args[0], within that process's
+ * A message for process `to` of node `node`, within that process's
  * credit: 0 sent, a positive token when held for credit (a wake-up with
- * it comes once sent), -1 when not a node, -2 when out of credit and
- * args[2] is 1 (the sender refuses to wait): not sent.
+ * it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
+ * `refuse` is 1: the sender would not wait). Not sent then.
  */
-export declare function distSend(msg: Uint8Array): number
+export declare function clusterSend(msg: Uint8Array): number
 
-export declare function distSendName(name: string, msg: Uint8Array): boolean
+/**
+ * A message for the process registered as `name` on node `node`; false
+ * when this runtime is not a node.
+ */
+export declare function clusterSendName(name: string, msg: Uint8Array): boolean
 
 /** Where node `name` listens (seed register-server). */
-export declare function distSetAddress(name: string, addr: string): void
+export declare function clusterSetAddress(name: string, addr: string): void
 
 /**
  * Makes this runtime node `opts.name`, listening at `opts.listen`; returns
  * the address it is reachable at. Throws with the reason otherwise.
  */
-export declare function distStart(opts: NodeOptions): string
+export declare function clusterStart(opts: NodeOptions): string
 
 /** Stops being a node: links close and their relations fire 'noconnection'. */
-export declare function distStop(): void
+export declare function clusterStop(): void
 
-/** Removes the link of local args[1] with process args[2] of node args[0]. */
-export declare function distUnlink(): void
+/** Removes the link of local `from` with process `to` of node `node`. */
+export declare function clusterUnlink(): void
+
+/**
+ * User messages in flight to one remote process before its senders wait,
+ * unless `NodeOptions.credit` says otherwise.
+ */
+export declare const DEFAULT_CREDIT: number
 
 /**
  * Deliveries waiting for a thread, in arrival order. The payloads are
@@ -149,10 +186,7 @@ export declare function distUnlink(): void
 export interface Drained {
   /** Target process ids. */
   to: Array<number>
-  /**
-   * 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a
-   * call reply, 3 for a wake-up, 4 for a spawn (see `proc_spawn_on`).
-   */
+  /** Each delivery's lane (`LANE_*`). */
   lane: Array<number>
   /** Where each payload ends in `bytes`. */
   ends: Array<number>
@@ -169,6 +203,30 @@ export declare function identityPublic(secret: Uint8Array): Buffer
 /** Reserves `n` fresh ids (for refs) and returns the first. */
 export declare function idsReserve(n: number): number
 
+/** A term for the node agent from the distribution layer itself. */
+export declare const LANE_AGENT: number
+
+/** From a node that counts credit: its id (u32 little-endian), then the value. */
+export declare const LANE_REMOTE: number
+
+/** A call's answer `[ref, value]`. */
+export declare const LANE_REPLY: number
+
+/** An exit signal or a DOWN. */
+export declare const LANE_SIGNAL: number
+
+/** Start process `to` from its encoded spec. */
+export declare const LANE_SPAWN: number
+
+/** `send`'s encoded value. */
+export declare const LANE_USER: number
+
+/** `to` is a wake token (`to` 0: many, u64 little-endian, in the payload). */
+export declare const LANE_WAKE: number
+
+/** The largest message (encoded frame) a node link carries. */
+export declare const LINK_MAX_MESSAGE: number
+
 /**
  * Asks for every lock in `names` for JS thread `thread`: the ticket when
  * granted at once, minus the ticket when queued (a `Lane::Wake` delivery
@@ -176,25 +234,59 @@ export declare function idsReserve(n: number): number
  */
 export declare function lockAcquire(thread: number, names: Array<string>): number
 
-/**
- * Withdraws waiting request `ticket`: 0 withdrawn (it held nothing),
- * 1 already granted (the caller holds the locks), 2 unknown.
- */
+/** Withdraws waiting request `ticket`: what it found, as a `LockCancel`. */
 export declare function lockCancel(ticket: number): number
+
+/** What `lock_cancel` found. */
+export declare enum LockCancel {
+  /** The request was waiting and is withdrawn (it held nothing). */
+  Withdrawn = 0,
+  /** Already granted: the caller holds the locks. */
+  Granted = 1,
+  /** No such request (its thread is ending). */
+  Unknown = 2,
+}
 
 /** Frees the locks of granted request `ticket`; false when it held none. */
 export declare function lockRelease(ticket: number): boolean
 
+/** What `CompiledMatcher.testEncoded` returns when no clause won. */
+export declare enum MatchCode {
+  /** No clause matches the value. */
+  NoMatch = -1,
+  /**
+   * Only JS can decide (a guard, a class, a JS-only constant, or a
+   * value the encoded form cannot show).
+   */
+  NeedsJs = -2,
+}
+
 /** The remote service `name` stands for: [node, remote name]. */
 export declare function nameAlias(name: string): Array<string> | null
+
+/**
+ * Why a name was not bound (`name_register`, `name_register_alias`,
+ * `proc_spawn_named`); 0 is success, and `name_register` answers a taken
+ * name with the id of the process holding it.
+ */
+export declare enum NameCode {
+  Ok = 0,
+  /** The process to register (or the spawning parent) is not alive. */
+  NoProc = -1,
+  /** The name is empty. */
+  BadName = -2,
+  /** The name stands for a remote service. */
+  Alias = -3,
+  /** A live process holds the name (`proc_spawn_named` only). */
+  Taken = -4,
+}
 
 /** Every registered name (local and alias), sorted. */
 export declare function nameList(): Array<string>
 
 /**
- * Binds `name` to `id`: 0 on success, -1 when `id` is dead, -2 for an
- * empty name, -3 when the name stands for a remote service, otherwise the
- * id of the live process holding the name.
+ * Binds `name` to `id`: a `NameCode`, or the id of the live process
+ * holding the name.
  */
 export declare function nameRegister(name: string, id: number): number
 
@@ -206,6 +298,14 @@ export declare function nameUnregister(name: string): boolean
 
 /** The process registered as `name`. */
 export declare function nameWhereis(name: string): number | null
+
+/** The state of the link to a node, as `stm_node` reads it. */
+export declare enum NodeLink {
+  /** Never linked. */
+  Never = 0,
+  Up = 1,
+  Down = 2,
+}
 
 /** How to start the node. */
 export interface NodeOptions {
@@ -255,8 +355,10 @@ export interface PeerState {
 }
 
 /**
- * Posts an encoded message (`lane` 0), signal (1) or call reply (2) to whichever
- * thread owns `to`. False when `to` is not alive.
+ * Posts an encoded user message, signal or call reply (`LANE_USER`,
+ * `LANE_SIGNAL`, `LANE_REPLY`) to whichever thread owns `to`; false when
+ * `to` is not alive. The other lanes carry what only the runtime posts
+ * (wake-ups, spawns, credited messages from nodes), so they are refused.
  */
 export declare function post(to: number, lane: number, payload: Uint8Array): boolean
 
@@ -267,23 +369,23 @@ export declare function post(to: number, lane: number, payload: Uint8Array): boo
  */
 export declare function postBatch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array): void
 
-/** Whether args[0] is alive. */
+/** Whether process `id` is alive. */
 export declare function procAlive(): boolean
 
 /** How many processes are alive in this OS process (all threads). */
 export declare function procCount(): number
 
 /**
- * Removes monitor args[1] of watcher args[0] (on a local or a remote
+ * Removes monitor `monitor` of `watcher` (on a local or a remote
  * process); whether it was active.
  */
 export declare function procDemonitor(): boolean
 
 /**
- * Removes args[0]. Returns -1 when it was already gone, otherwise the length
- * of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1 when
- * there is nothing to notify, more when `proc_exit_effects` has them; with
- * `REMOTE_EFFECTS` set when `proc_exit_remote` must be called.
+ * Removes process `id`. Returns -1 when it was already gone, otherwise the
+ * length of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1
+ * when there is nothing to notify, more when `proc_exit_effects` has them;
+ * with `REMOTE_EFFECTS` set when `proc_exit_remote` must be called.
  */
 export declare function procExit(): number
 
@@ -296,13 +398,13 @@ export declare function procExitEffects(): Array<number>
  */
 export declare function procExitRemote(reason: Uint8Array): void
 
-/** Links args[0] and args[1]; false when either is dead. */
+/** Links processes `a` and `b`; false when either is dead. */
 export declare function procLink(): boolean
 
 /** The processes linked to `id`. */
 export declare function procLinks(id: number): Array<number>
 
-/** args[0] monitors args[1]: the ref id, or 0 when args[1] is dead. */
+/** `watcher` monitors `target`: the ref id, or 0 when `target` is dead. */
 export declare function procMonitor(): number
 
 /** The relations of each of `ids`, in order, read under one lock. */
@@ -326,21 +428,20 @@ export interface ProcRelations {
 /** A new live process owned by the calling thread. */
 export declare function procSpawn(): number
 
-/** A new process linked to args[0] in one step; 0 when that one is dead. */
+/** A new process linked to `parent` in one step; 0 when that one is dead. */
 export declare function procSpawnLink(): number
 
 /**
- * A new process registered as `name` (linked to args[0] unless it is 0)
- * in one step: its id, or a `name_register` code (-1 the parent is dead,
- * -2 an empty name, -3 an alias holds it, -4 a process holds it).
+ * A new process registered as `name` (linked to `parent` unless it is 0)
+ * in one step: its id, or a `NameCode` (`NoProc`: the parent is dead).
  */
 export declare function procSpawnNamed(name: string): number
 
 /**
- * A new process owned by thread args[0], linked to args[1] unless that is
- * 0, whose `Spawn` delivery (the encoded spec) is queued there before
- * anything else can be sent to it. Returns its id; 0 when the parent is
- * dead, -1 when the thread is gone (nothing created in either case).
+ * A new process owned by thread `thread`, linked to `parent` unless that
+ * is 0, whose `Spawn` delivery (the encoded spec) is queued there before
+ * anything else can be sent to it. Returns its id, or a `SpawnOnCode`
+ * (nothing created then).
  */
 export declare function procSpawnOn(spec: Uint8Array, node: string): number
 
@@ -350,8 +451,28 @@ export declare function procSpawnOn(spec: Uint8Array, node: string): number
  */
 export declare function procSpawnSystem(): number
 
-/** Unlinks args[0] and args[1]. */
+/** Unlinks processes `a` and `b`. */
 export declare function procUnlink(): void
+
+/**
+ * Set in `proc_exit`'s result when the process had relations on other
+ * nodes: call `proc_exit_remote` with the encoded reason.
+ */
+export declare const REMOTE_EFFECTS: number
+
+/**
+ * What the remote primitives return when they did nothing (they return a
+ * ref, a token, 1 or 0 otherwise, as each says).
+ */
+export declare enum RemoteCode {
+  /** This runtime is not a node. */
+  NotANode = -1,
+  /**
+   * Out of credit toward the process, and the sender would not wait
+   * (`cluster_send`): nothing was sent.
+   */
+  OutOfCredit = -2,
+}
 
 /** A process of another node, by node name and id. */
 export interface RemotePid {
@@ -359,8 +480,27 @@ export interface RemotePid {
   id: number
 }
 
+/** Why `proc_spawn_on` created nothing (it returns the new id otherwise). */
+export declare enum SpawnOnCode {
+  /** The parent to link to is not alive. */
+  ParentDead = 0,
+  /** The thread is gone (its worker exited). */
+  ThreadGone = -1,
+}
+
 /** Ends this thread's transaction without writing. */
 export declare function stmAbort(): void
+
+/** What the STM calls return instead of a length, an id or a token. */
+export declare enum StmCode {
+  /** A conflict with a commit since the transaction began: rerun it. */
+  Conflict = -1,
+  /**
+   * `stm_read`: the value is larger than the scratch block (take it
+   * with `stm_read_big`).
+   */
+  TooBig = -2,
+}
 
 /**
  * Commits this thread's transaction and wakes the retries it unblocks;
@@ -381,9 +521,8 @@ export declare function stmMark(): number
 export declare function stmNew(bytes: Uint8Array): number
 
 /**
- * Reads the node table in this thread's transaction: 1 when the link to
- * node `name` is up, 2 when it is down, 0 for a node never linked, -1 on
- * a conflict (rerun).
+ * Reads the node table in this thread's transaction: the `NodeLink` to
+ * node `name`, or `StmCode::Conflict` (rerun).
  */
 export declare function stmNode(name: string): number
 
@@ -392,8 +531,8 @@ export declare function stmPin(id: number): boolean
 
 /**
  * Reads `id` in this thread's transaction into the scratch block: the
- * encoded length, -1 on a conflict (rerun the transaction), -2 when the
- * value is larger than the block (take it with `stm_read_big`).
+ * encoded length, `StmCode::Conflict` (rerun the transaction) or
+ * `StmCode::TooBig`.
  */
 export declare function stmRead(id: number): number
 
@@ -431,7 +570,7 @@ export declare function stmWait(thread: number): number
 /**
  * Reads the names table in this thread's transaction: the id of the
  * process registered as `name`, 0 when none is (or it names a remote
- * service), -1 on a conflict (rerun).
+ * service), or `StmCode::Conflict` (rerun).
  */
 export declare function stmWhereis(name: string): number
 
@@ -482,13 +621,12 @@ export declare function threadForget(thread: number, node: string): void
 /**
  * Registers the calling JS thread. `wake` is called (on that thread, at
  * most once per batch) when deliveries from other threads are waiting; it
- * does not keep the event loop alive by itself. `args` is the thread's
- * argument block for the hot calls (at least 16 slots, kept alive by JS).
- * When the thread's environment is torn down (a worker ends), its
- * processes die with reason 'thread_exit', and their links and monitors on
- * other threads are signalled (`node` names the pids in those signals).
+ * does not keep the event loop alive by itself. When the thread's
+ * environment is torn down (a worker ends), its processes die with reason
+ * 'thread_exit', and their links and monitors on other threads are
+ * signalled (`node` names the pids in those signals).
  */
-export declare function threadRegister(wake: () => void, args: Float64Array, node: string, reserved?: number | undefined | null): number
+export declare function threadRegister(wake: () => void, node: string, reserved?: number | undefined | null): number
 
 /**
  * A thread id for a worker that is about to start: deliveries to its

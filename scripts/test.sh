@@ -8,6 +8,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace 2>&1 | tee target/cargo-test.log
 npx tsc --noEmit -p .
 npx biome check .
+# Import rules of src/ (layers, no cycles): .dependency-cruiser.cjs.
+npx depcruise src index.ts
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-cluster-tools.sh
 npx ava 2>&1 | tee target/ava.log

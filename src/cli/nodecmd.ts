@@ -2,8 +2,9 @@
 // services, NODE-INFO (for `bfly ps`), OBSERVER (for `bfly observer`),
 // SHELL (for `bfly shell`) and the user's own services, until SIGINT or
 // SIGTERM.
-import { specifier } from '../nodes/code.js'
-import { type Capability, type Node, startNode } from '../nodes/node.js'
+// The package's entry: the public API (SHELL's scope), with the layers wired.
+import * as bfly from '../../index.js'
+import { specifier } from '../kernel/spec.js'
 import { startObserverService } from '../observer/index.js'
 import { startNodeInfo } from '../otp/services/nodeinfo.js'
 import { startShell } from '../otp/services/shellservice.js'
@@ -11,7 +12,7 @@ import { configureLog, flushLog, log } from '../otp/services/syslog.js'
 import { readCookie, UsageError, type Values } from './args.js'
 
 /** Imports `module` and runs its `start(node)` (or default export). */
-async function startServices(module: string, node: Node): Promise<void> {
+async function startServices(module: string, node: bfly.Node): Promise<void> {
   let mod: Record<string, unknown>
   try {
     mod = (await import(specifier(module))) as Record<string, unknown>
@@ -23,22 +24,22 @@ async function startServices(module: string, node: Node): Promise<void> {
   await start(node)
 }
 
-const CAPABILITIES: readonly Capability[] = ['spawn', 'exit', 'link', 'code']
+const CAPABILITIES: readonly bfly.Capability[] = ['spawn', 'exit', 'link', 'code']
 
 /** --allow as capabilities: undefined (all) when absent, [] for 'none'. */
-function allowOf(v: Values[string]): Capability[] | undefined {
+function allowOf(v: Values[string]): bfly.Capability[] | undefined {
   if (v === undefined) return undefined
   if (typeof v !== 'string') throw new UsageError('--allow takes a comma-separated list, e.g. --allow exit,link')
   if (v.trim() === '' || v.trim() === 'none') return []
   const caps = v.split(',').map((c) => c.trim())
   for (const c of caps)
-    if (!CAPABILITIES.includes(c as Capability))
+    if (!CAPABILITIES.includes(c as bfly.Capability))
       throw new UsageError(`--allow: unknown capability '${c}'; use spawn, exit, link, code or none`)
-  return [...new Set(caps as Capability[])]
+  return [...new Set(caps as bfly.Capability[])]
 }
 
 /** What peers may do, from --allow, --modules, --no-shell and --locked. */
-function policyOf(values: Values): { allow: Capability[] | undefined; modules: string[]; shell: boolean } {
+function policyOf(values: Values): { allow: bfly.Capability[] | undefined; modules: string[]; shell: boolean } {
   let allow = allowOf(values.allow)
   const modules = Array.isArray(values.modules) ? values.modules : []
   if (values.locked) {
@@ -60,11 +61,11 @@ export async function runNode(values: Values): Promise<number> {
   const { allow, modules, shell } = policyOf(values)
   const cookie = readCookie(values['cookie-file'])
   if (typeof values['log-dir'] === 'string') configureLog({ dir: values['log-dir'] })
-  let node: Node
+  let node: bfly.Node
   try {
     const seeds = values.seed as string[] | undefined
     const discover = typeof values.discover === 'string' ? { dns: values.discover } : undefined
-    node = await startNode({ name, listen, cookie, allow, modules, seeds, discover })
+    node = await bfly.startNode({ name, listen, cookie, allow, modules, seeds, discover })
   } catch (e) {
     // A malformed option is a usage error (exit 2); a port in use or denied is not (exit 1).
     const text = `cannot start node ${name} on ${listen}: ${(e as Error).message}`
@@ -72,7 +73,7 @@ export async function runNode(values: Values): Promise<number> {
   }
   startNodeInfo(node)
   startObserverService(node)
-  if (shell) startShell(node)
+  if (shell) startShell(node, bfly)
   if (typeof values.services === 'string') await startServices(values.services, node)
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))

@@ -3,11 +3,9 @@
 // learns where the target listens, and uses the public primitives.
 import { randomBytes } from 'node:crypto'
 import { inspect } from 'node:util'
-import { call, send } from '../kernel/messaging.js'
-import { spawn } from '../kernel/spawn.js'
-import { Pid, TIMEOUT } from '../kernel/values.js'
-import { type Node, registerServer, startNode } from '../nodes/node.js'
-import { remoteService, unreachable } from '../nodes/remote.js'
+// The package's entry: the public primitives, with the layers wired.
+import { call, type Node, Pid, registerServer, remoteService, send, spawn, startNode, TIMEOUT } from '../../index.js'
+import { unreachable } from '../nodes/remote.js'
 import { NODE_INFO, type NodeInfo } from '../otp/services/nodeinfo.js'
 import { message, millis, readCookie, type Target, target, UsageError, type Values } from './args.js'
 

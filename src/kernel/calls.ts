@@ -1,7 +1,11 @@
 // A call waiting for its answer.
 import { disarm, type Expiring } from './deadlines.js'
 import { TimeoutError } from './errors.js'
-import type { Process } from './process.js'
+
+/** Who waits on a call: its list of pending calls is trimmed as they settle. */
+export interface Caller {
+  _calling: PendingCall[] | null
+}
 
 /** What a call waits on: a local process, or one on another thread. */
 export interface CallTarget {
@@ -18,7 +22,7 @@ export class PendingCall implements Expiring {
   prev: PendingCall | null = null
   next: PendingCall | null = null
   constructor(
-    readonly caller: Process | null,
+    readonly caller: Caller | null,
     readonly target: CallTarget,
     readonly res: (v: unknown) => void,
     readonly rej: (e: unknown) => void,

@@ -13,7 +13,7 @@
 // bits are float64, its bigints extension 7) decodes as other MessagePack
 // libraries give it: a Number within ±2^53, a BigInt beyond (docs/DECISIONS.md).
 import { addExtension, Packr } from 'msgpackr'
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 import { NotPortableError } from './errors.js'
 import { Pid, Ref } from './values.js'
 
@@ -328,4 +328,14 @@ export function decode(bytes: Uint8Array): unknown {
  * the source; a fresh subarray per message made a DataView each time). */
 export function decodeRange(src: Uint8Array, start: number, end: number): unknown {
   return packr.unpack(src, { start, end })
+}
+
+/** An exit reason as it travels to another thread or node: itself when
+ * portable, else its description (a reason that cannot travel still kills). */
+export function encodeReason(reason: unknown): Uint8Array {
+  try {
+    return encode(reason, 'reason')
+  } catch {
+    return encode(String(reason))
+  }
 }

@@ -2,7 +2,7 @@
 // body threw or rejected, with nobody linked to it or monitoring it, would
 // otherwise end without a trace. One line goes to stderr and, once the
 // system services have registered their writer here, to the system log.
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 import { describe } from './errors.js'
 import type { Pid } from './values.js'
 

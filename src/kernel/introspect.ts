@@ -1,8 +1,8 @@
 // Introspection (OTP's erlang:process_info): what a process looks like from
 // outside, read without disturbing it. Everything here only reads: it
 // sends no message and takes nothing from any mailbox.
-import { native } from '../native/addon.js'
-import type { Process } from './process.js'
+import { native } from '../native/index.js'
+import type { Receiver } from './receiver.js'
 import { estimateMailbox, PROCESS_BYTES } from './sizeof.js'
 import { local } from './thread.js'
 import { checkPid, nodeName, Pid } from './values.js'
@@ -55,14 +55,14 @@ export interface ProcessInfo {
   status: ProcessStatus
 }
 
-const kinds = new WeakMap<Process, ProcessKind>()
+const kinds = new WeakMap<Receiver, ProcessKind>()
 
 /** @internal What started the process `dest` names, when it is a live
  * process of this thread; undefined when that cannot be told here (another
  * thread or node, a remote service, no such process). */
 export function kindOf(dest: unknown): ProcessKind | undefined {
-  let p: Process | undefined
-  if (dest instanceof Pid) p = Pid.proc(dest) ?? (Pid.isLocal(dest) ? local.get(dest.id) : undefined)
+  let p: Receiver | undefined
+  if (dest instanceof Pid) p = Pid.isLocal(dest) ? local.get(dest.id) : undefined
   else if (typeof dest === 'string' && dest !== '') {
     const id = native.nameWhereis(dest)
     if (id !== null && id !== undefined) p = local.get(id)
@@ -77,10 +77,10 @@ export function kindName(kind: ProcessKind): string {
   return 'a plain process (started by spawn, not by makeServer or supervisor)'
 }
 
-/** @internal Records what started the process behind `pid` (a local
- * one) and returns `pid`. */
+/** @internal Records what started the process behind `pid` (one of this
+ * thread) and returns `pid`. */
 export function markKind(pid: Pid, kind: ProcessKind): Pid {
-  const p = Pid.proc(pid)
+  const p = Pid.isLocal(pid) ? local.get(pid.id) : undefined
   if (p !== undefined) kinds.set(p, kind)
   return pid
 }
@@ -106,7 +106,7 @@ function remotePids(list: { node: string; id: number }[]): Pid[] {
   return list.filter((r) => r.id !== 0).map((r) => new Pid(r.node, r.id))
 }
 
-function infos(ps: Process[]): ProcessInfo[] {
+function infos(ps: Receiver[]): ProcessInfo[] {
   const names = namesById()
   const rels = native.procRelations(ps.map((p) => p.self.id))
   const out: ProcessInfo[] = []

@@ -1,37 +1,31 @@
 // send (!), call (!?), reply and exit: the same functions inside and
 // outside processes. Same-thread messages go by reference straight into
 // the receiver's mailbox; nothing here crosses into Rust on that path.
+// Whatever is for another thread or node goes through its route (route.ts).
 
-import { native } from '../native/addon.js'
-import { callRemote, RemoteService, sendRemote, sendService } from '../nodes/remote.js'
-import { postMessage } from '../threads/inbox.js'
-import { callOnThread, replyAway } from '../threads/threadcall.js'
+import { native, procAlive } from '../native/index.js'
 import { PendingCall } from './calls.js'
 import { arm } from './deadlines.js'
 import { lastReject, lastResolve, pending } from './deferred.js'
 import { NoProcError, NoSuchServiceError } from './errors.js'
-import type { Process } from './process.js'
+import type { Receiver } from './receiver.js'
+import { nodes, threads } from './route.js'
 import { signals } from './signals.js'
-import { A, local, systemPid } from './thread.js'
-import { checkOpts, checkPid, checkTimeout, type Dest, makeRef, Pid, Ref } from './values.js'
+import { local, systemPid } from './thread.js'
+import { checkOpts, checkPid, checkTimeout, type Dest, makeRef, Pid, Ref, RemoteService } from './values.js'
 
 /** Who a call came from: pass it to `reply`. */
 export type From = readonly [Pid, Ref]
 
-export { systemPid }
-
 /** Resolves `dest` to a local process, or its id when it lives on another
  * thread, or the remote pid or service, or undefined when it is dead.
  * Throws for a bad destination or an unregistered name. */
-function resolve(dest: Dest, what: string): Process | number | Pid | RemoteService | undefined {
+function resolve(dest: Dest, what: string): Receiver | number | Pid | RemoteService | undefined {
   if (dest instanceof Pid) {
-    const p = Pid.proc(dest)
-    if (p !== undefined) return p
     if (!Pid.isLocal(dest)) return dest
     const q = local.get(dest.id)
     if (q !== undefined) return q
-    A[0] = dest.id
-    return native.procAlive() ? dest.id : undefined
+    return procAlive(dest.id) ? dest.id : undefined
   }
   if (typeof dest === 'string') {
     const id = native.nameWhereis(dest)
@@ -67,24 +61,25 @@ function resolve(dest: Dest, what: string): Process | number | Pid | RemoteServi
  */
 export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
   if (msg === undefined) throw new TypeError('send: a message cannot be undefined; send null or a value')
-  const q = dest instanceof Pid ? Pid.proc(dest) : undefined
-  if (q !== undefined) return q._deliver(msg)
-  // A pid of another thread: post without asking first whether it is alive
-  // (the post itself drops it for a dead pid); only a value that cannot
-  // travel needs to know, since a dead pid must never make send throw.
-  if (dest instanceof Pid && Pid.isLocal(dest) && local.get(dest.id) === undefined) {
+  const here = dest instanceof Pid ? Pid.proc(dest) : undefined
+  if (here !== undefined) return here._deliver(msg)
+  if (dest instanceof Pid && Pid.isLocal(dest)) {
+    const q = local.get(dest.id)
+    if (q !== undefined) return q._deliver(msg)
+    // A pid of another thread: post without asking first whether it is
+    // alive (the post itself drops it for a dead pid); only a value that
+    // cannot travel needs to know, since a dead pid must never make send throw.
     try {
-      postMessage(dest.id, msg)
+      threads.send(dest.id, msg)
     } catch (e) {
-      A[0] = dest.id
-      if (native.procAlive()) throw e
+      if (procAlive(dest.id)) throw e
     }
     return undefined
   }
   const p = resolve(dest, 'send')
-  if (typeof p === 'number') postMessage(p, msg)
-  else if (p instanceof Pid) return sendRemote(p, msg)
-  else if (p instanceof RemoteService) sendService(p, msg)
+  if (typeof p === 'number') threads.send(p, msg)
+  else if (p instanceof Pid) return nodes.send(p, msg)
+  else if (p instanceof RemoteService) nodes.sendService(p, msg)
   else if (p !== undefined) return p._deliver(msg)
   return undefined
 }
@@ -115,7 +110,7 @@ export function call<T = unknown>(dest: Dest, request: unknown, opts?: { timeout
 
 /** `call` on behalf of `caller` (whose death rejects it), or of nobody. */
 export function callFrom<T>(
-  caller: Process | null,
+  caller: Receiver | null,
   dest: Dest,
   request: unknown,
   opts: { timeout?: number } | undefined,
@@ -131,8 +126,8 @@ export function callFrom<T>(
     return Promise.reject(e)
   }
   if (p === undefined) return Promise.reject(new NoProcError(`call: ${String(dest)} is not alive`))
-  if (typeof p === 'number') return callOnThread<T>(caller, p, request, ms)
-  if (p instanceof Pid || p instanceof RemoteService) return callRemote<T>(caller, p, request, ms)
+  if (typeof p === 'number') return threads.call<T>(caller, p, request, ms)
+  if (p instanceof Pid || p instanceof RemoteService) return nodes.call<T>(caller, p, request, ms)
   const target = p
   const answer = pending<T>()
   const c = new PendingCall(caller, target, lastResolve(), lastReject(), ms)
@@ -145,7 +140,7 @@ export function callFrom<T>(
   target._watch(c)
   if (ms !== Number.POSITIVE_INFINITY) arm(c, ms)
   try {
-    target._deliver(['$call', [caller === null ? systemPid : caller.self, ref], request])
+    target._deliver(['$call', [caller === null ? systemPid() : caller.self, ref], request])
   } catch (e) {
     c.settle(e, false)
   }
@@ -159,12 +154,12 @@ export function reply(from: From, value: unknown): void {
     throw new TypeError("reply(from, value): from must be the second element of a ['$call', from, request] message")
   const c = Ref.pending(from[1])
   if (c instanceof PendingCall) c.settle(value, true)
-  else replyAway(from, value)
+  else if (from[0] instanceof Pid) (Pid.isLocal(from[0]) ? threads : nodes).reply(from, value)
 }
 
 /** Sends an exit signal to `pid` (Erlang's exit/2) from the system pid;
  * use `p.exit` inside a process to be named as the sender. */
 export function exit(pid: Pid, reason: unknown): void {
   checkPid(pid, 'exit')
-  signals.sendExit(systemPid, pid, reason)
+  signals.sendExit(systemPid(), pid, reason)
 }

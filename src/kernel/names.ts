@@ -1,10 +1,11 @@
 // Registered names (seed register-service) for local pids.
 
-import { native } from '../native/addon.js'
-import { RemoteService } from '../nodes/remote.js'
+import { native } from '../native/index.js'
 import { NameTakenError, NoProcError } from './errors.js'
 import { local } from './thread.js'
-import { checkPid, nodeName, Pid } from './values.js'
+import { checkPid, nodeName, Pid, RemoteService } from './values.js'
+
+const { NoProc: NO_PROC, Alias: ALIAS, Ok: OK } = native.NameCode
 
 /** Throws a TypeError unless `name` can name a service. */
 export function checkName(name: unknown, what: string): asserts name is string {
@@ -33,13 +34,13 @@ export function registerService(name: string, pid: Pid | RemoteService): void {
       `registerService: ${pid} lives on another node; register remoteService('${pid.node}', { name }) instead`,
     )
   const r = native.nameRegister(name, pid.id)
-  if (r === -1) throw new NoProcError(`registerService: ${pid} is not alive`)
+  if (r === NO_PROC) throw new NoProcError(`registerService: ${pid} is not alive`)
   taken(name, r)
 }
 
 function taken(name: string, r: number): void {
-  if (r === 0) return
-  const who = r === -3 ? 'a remote service' : `${new Pid(nodeName, r)}`
+  if (r === OK) return
+  const who = r === ALIAS ? 'a remote service' : `${new Pid(nodeName, r)}`
   throw new NameTakenError(
     `registerService: '${name}' is already registered to ${who}; unregisterService('${name}') first`,
   )

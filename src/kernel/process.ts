@@ -1,305 +1,49 @@
-// Processes: the Process handle, spawning, and what happens when one dies.
-
-import type { Matcher } from '../match/matcher.js'
-import { native } from '../native/addon.js'
-import { linkRemote, monitorRemote, unlinkRemote } from '../nodes/remote.js'
-import { tableExit } from '../threads/inbox.js'
-import type { PendingCall } from './calls.js'
-import { arm, disarm } from './deadlines.js'
-import { lastReject, lastResolve, pending } from './deferred.js'
-import { Encoded, encodedAware, type Test } from './encoded.js'
-import { describe, NoProcError, ProcessExit } from './errors.js'
-import { Mailbox, NONE, type Pred } from './mailbox.js'
-import { callFrom, send } from './messaging.js'
-import { ReceiveTimer } from './receive-timer.js'
-import { signals } from './signals.js'
-import { type ProcessFn, type SpawnOptions, type SpawnSpec, spawnVia } from './spawn.js'
-import { A, removeLocal } from './thread.js'
+// The Process handle a body receives, and a process's start: spawning on
+// this thread (or, through the routes, on a pool thread or another node),
+// running its body, and its end (signals.ts takes it from there).
 import {
-  checkOpts,
-  checkPid,
-  checkTimeout,
-  type Dest,
-  makeRef,
-  nodeName,
-  Pid,
-  Ref,
-  TIMEOUT,
-  type Timeout,
-} from './values.js'
+  native,
+  procDemonitor,
+  procLink,
+  procMonitor,
+  procSpawnLink,
+  procSpawnNamed,
+  procUnlink,
+} from '../native/index.js'
+import { NameTakenError, NoProcError, ProcessExit } from './errors.js'
+import { callFrom, send } from './messaging.js'
+import { whereis } from './names.js'
+import { Receiver } from './receiver.js'
+import { nodes, threads } from './route.js'
+import { signals } from './signals.js'
+import { type SpawnOptions, type SpawnSpec, specifier, specOf } from './spec.js'
+import { addLocal, startThread } from './thread.js'
+import { checkPid, type Dest, makeRef, nodeName, Pid, Ref } from './values.js'
+
+/** A process body. It ends with reason 'normal' when it returns. */
+export type ProcessFn = (p: Process) => unknown
 
 /** The handle a process body receives: its pid and its operations. */
-export class Process {
-  /** This process's pid, the same for its whole life (and never reused for another process). */
-  readonly self: Pid
-  /** @internal */ _mb: Mailbox | null = null
-  // The pending receive, inline rather than in an object of its own: an
-  // idle process is one waiting here, and it should cost little memory.
-  /** @internal */ _res: ((m: unknown) => void) | null = null
-  /** @internal */ _rej: ((e: unknown) => void) | null = null
-  /** @internal */ _pred: Pred | undefined = undefined
-  /** @internal */ _timer: ReceiveTimer | null = null
-  /** @internal */ _trap = false
-  /** @internal */ _dead = false
-  /** @internal Messages taken by receive/recv (processInfo's `handled`). */ _handled = 0
-  /** @internal */ _reason: unknown = undefined
-  /** @internal calls waiting for this process to answer */
-  _calls: PendingCall | null = null
-  /** @internal calls this process is waiting on (p.call) */
-  _calling: PendingCall[] | null = null
-
-  /** @internal use spawn() */
-  constructor(id: number) {
-    this.self = new Pid(nodeName, id)
-    Pid.bind(this.self, this)
-  }
-
-  /** Throws ProcessExit if this process has exited. */
-  private alive(): void {
-    if (this._dead) throw new ProcessExit(this._reason)
-  }
-
-  /**
-   * The first message in arrival order for which `pred` holds (the next
-   * message without `pred`); the others stay queued in order. Resolves to
-   * TIMEOUT when `timeout` ms pass first (`0` polls). Exit signals and DOWN
-   * messages are looked at before user messages.
-   * @throws (rejects) {@link ProcessExit} when the process has exited or is killed while it waits; an Error when
-   * it is already waiting in another receive; a TypeError or RangeError for a bad `pred` or `timeout`; whatever
-   * `pred` throws (that message stays queued).
-   * @example
-   * ```ts
-   * spawn(async (p) => {
-   *   const m = await p.receive((m) => Array.isArray(m) && m[0] === 'job', { timeout: 1000 })
-   *   if (m === TIMEOUT) return // nothing came; other messages are still queued, in order
-   * })
-   * ```
-   */
-  receive<T = unknown>(pred?: (msg: unknown) => unknown, opts?: { timeout?: number }): Promise<T | Timeout> {
-    if (pred !== undefined && typeof pred !== 'function')
-      return Promise.reject(new TypeError('receive(pred): pred must be a function (msg) => boolean'))
-    return this._await(pred, opts, undefined, 'receive') as Promise<T | Timeout>
-  }
-
-  /**
-   * The first message in arrival order that any clause of `matcher`
-   * accepts (seed RECV); resolves to that clause's handler result, run in
-   * this process. The others stay queued in order. On timeout, resolves to
-   * `after()` (TIMEOUT without `after`). A matcher without guards keeps a
-   * save position: messages it already rejected are not tested again, and
-   * messages that arrived encoded are tested on their bytes, in Rust.
-   * @throws (rejects) as `receive` does, a TypeError for a `matcher` not made by `match`, and whatever the
-   * clause's handler or `after` throws.
-   */
-  recv<R, A = Timeout>(matcher: Matcher<R>, opts?: { timeout?: number; after?: () => A }): Promise<R | A> {
-    const core = (matcher as Partial<Matcher<R>> | undefined)?.core
-    if (typeof matcher !== 'function' || core === undefined)
-      return Promise.reject(new TypeError('recv(matcher): matcher must come from match(...clauses)'))
-    const after = opts?.after
-    if (after !== undefined && typeof after !== 'function')
-      return Promise.reject(new TypeError('recv: after must be a function () => result'))
-    const fallback = matcher.fallback
-    const out: unknown[] = [undefined]
-    let row = -1
-    const test: Test = (m: unknown): boolean => {
-      row = core.select(m, out)
-      return row >= 0 || fallback !== undefined
-    }
-    // Encoded entries: a guard-free matcher rejects on the bytes, in Rust.
-    test.enc = (m: unknown): unknown => {
-      if (!(m instanceof Encoded)) return test(m)
-      if (core.pure && fallback === undefined && core.native.testEncoded(m.bytes) === -1) return false
-      return test(m.value())
-    }
-    const key = core.pure && fallback === undefined ? core : undefined
-    return this._await(test, opts, key, 'recv').then((m) => {
-      if (m === TIMEOUT) return (after === undefined ? TIMEOUT : after()) as A
-      return (row >= 0 ? core.handlers[row](out[0], m) : (fallback as (v: unknown) => R)(m)) as R
-    })
-  }
-
-  /** @internal The message for which `test` holds, or TIMEOUT. */
-  _await(
-    test: Pred | undefined,
-    opts: { timeout?: number } | undefined,
-    key: object | undefined,
-    what: string,
-  ): Promise<unknown> {
-    if (this._dead) return Promise.reject(new ProcessExit(this._reason))
-    if (this._res !== null)
-      return Promise.reject(new Error(`${what}: this process is already waiting in receive; await the first one`))
-    let ms: number
-    try {
-      checkOpts(opts, what)
-      ms = opts === undefined ? Number.POSITIVE_INFINITY : checkTimeout(opts.timeout, what)
-    } catch (e) {
-      return Promise.reject(e)
-    }
-    const mb = this._mb
-    if (mb !== null) {
-      let m: unknown
-      const enc = mb.encoded > 0
-      try {
-        m = mb.take(enc && test !== undefined ? encodedAware(test) : test, key)
-        if (enc && m instanceof Encoded) m = m.value()
-      } catch (e) {
-        return Promise.reject(e)
-      }
-      if (m !== NONE) {
-        this._handled++
-        return Promise.resolve(m)
-      }
-    }
-    if (ms === 0) return Promise.resolve(TIMEOUT)
-    const p = pending<unknown>()
-    this._res = lastResolve()
-    this._rej = lastReject()
-    this._pred = test
-    if (ms !== Number.POSITIVE_INFINITY) {
-      const t = new ReceiveTimer(this, ms)
-      this._timer = t
-      arm(t, ms)
-    }
-    return p
-  }
-
-  /** @internal Delivers a user message (same thread, by reference). At
-   * the mailbox's limit: a promise to wait on, or a MailboxFullError. */
-  _deliver(msg: unknown): Promise<void> | undefined {
-    const res = this._res
-    if (res !== null && (this._pred === undefined || this.test(this._pred, msg))) {
-      this._unwait()
-      this._handled++
-      res(msg)
-      return undefined
-    }
-    const mb = this.mailbox()
-    const wait = mb.limit === Number.POSITIVE_INFINITY ? undefined : mb.admit(String(this.self))
-    mb.pushUser(msg)
-    return wait
-  }
-
-  /**
-   * Bounds this process's mailbox to `limit` user messages (Infinity: no
-   * bound). At the limit, a local `send` returns a promise that resolves
-   * once its message is within the limit (`full: 'wait'`, the default; the
-   * message is queued at once, so order holds and `receive` can take it),
-   * or throws MailboxFullError (`full: 'error'`). Exit signals and DOWNs are
-   * never bounded, and messages from other threads and nodes are queued.
-   */
-  limitMailbox(limit: number, opts?: { full?: 'wait' | 'error' }): void {
-    this.alive()
-    if (!(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit > 0)))
-      throw new RangeError(`limitMailbox: limit must be a positive integer or Infinity, got ${limit}`)
-    const full = opts?.full ?? 'wait'
-    if (full !== 'wait' && full !== 'error') throw new TypeError("limitMailbox: full must be 'wait' or 'error'")
-    const mb = this.mailbox()
-    mb.limit = limit
-    mb.refuseWhenFull = full === 'error'
-  }
-
-  /** @internal Delivers a message that arrived encoded from another
-   * thread: tested on its bytes where the waiting matcher can, decoded
-   * only when something needs its value. */
-  _deliverEncoded(e: Encoded): void {
-    const res = this._res
-    if (res !== null) {
-      const pred = this._pred
-      if (pred === undefined || this.test(encodedAware(pred), e)) {
-        const rej = this._rej
-        this._unwait()
-        let v: unknown
-        try {
-          v = e.value()
-        } catch (err) {
-          rej?.(err)
-          return
-        }
-        this._handled++
-        res(v)
-        return
-      }
-    }
-    this.mailbox().pushEncoded(e)
-  }
-
-  /** @internal Delivers an EXIT or DOWN message on the signal lane. */
-  _deliverSignal(msg: unknown): void {
-    const res = this._res
-    if (res !== null && (this._pred === undefined || this.test(this._pred, msg))) {
-      this._unwait()
-      this._handled++
-      res(msg)
-      return
-    }
-    this.mailbox().pushSignal(msg)
-  }
-
-  /** Runs the waiting receive's predicate; a throw fails that receive
-   * (the message stays queued). */
-  private test(pred: Pred, msg: unknown): unknown {
-    try {
-      return pred(msg)
-    } catch (e) {
-      const rej = this._rej
-      this._unwait()
-      rej?.(e)
-      return false
-    }
-  }
-
-  /** @internal Ends the pending receive (the caller settles it). */
-  _unwait(): void {
-    this._res = null
-    this._rej = null
-    this._pred = undefined
-    const t = this._timer
-    if (t !== null) {
-      this._timer = null
-      disarm(t, t.ms)
-    }
-  }
-
-  private mailbox(): Mailbox {
-    let mb = this._mb
-    if (mb === null) {
-      mb = new Mailbox()
-      this._mb = mb
-    }
-    return mb
-  }
-
-  /** Messages waiting (both lanes). */
-  get mailboxSize(): number {
-    return this._mb?.size ?? 0
-  }
-
+export class Process extends Receiver {
   /** Links this process and `pid` both ways. A dead `pid` sends this
    * process an exit signal with reason 'noproc'. Linking to self does nothing. */
   link(pid: Pid): void {
-    this.alive()
+    this._alive()
     checkPid(pid, 'link')
     if (pid.id === this.self.id && pid.node === this.self.node) return
-    A[0] = this.self.id
-    A[1] = pid.id
     const remote = !Pid.isLocal(pid)
-    if (remote ? !linkRemote(this, pid) : !native.procLink()) {
+    if (remote ? !nodes.link(this, pid) : !procLink(this.self.id, pid.id)) {
       signals.exitSignal(this, pid, remote ? 'noconnection' : 'noproc', false)
-      this.alive()
+      this._alive()
     }
   }
 
   /** Removes the link with `pid`, if any. */
   unlink(pid: Pid): void {
-    this.alive()
+    this._alive()
     checkPid(pid, 'unlink')
-    if (!Pid.isLocal(pid)) {
-      unlinkRemote(this, pid)
-      return
-    }
-    A[0] = this.self.id
-    A[1] = pid.id
-    native.procUnlink()
+    if (!Pid.isLocal(pid)) nodes.unlink(this, pid)
+    else procUnlink(this.self.id, pid.id)
   }
 
   /** Spawns `fn` as a new process linked to this one, in one step. With
@@ -309,14 +53,14 @@ export class Process {
   spawnLink(spec: SpawnSpec, opts: { thread: 'pool' }): Pid
   spawnLink(spec: SpawnSpec, opts: { node: string }): Promise<Pid>
   spawnLink(fn: ProcessFn | SpawnSpec, opts?: SpawnOptions): Pid | Promise<Pid> {
-    this.alive()
+    this._alive()
     return spawnVia(this, fn, opts, 'spawnLink')
   }
 
   /** Sets whether exit signals arrive as ['EXIT', pid, reason] messages
    * instead of killing this process. Returns the previous setting. */
   trapExit(on: boolean): boolean {
-    this.alive()
+    this._alive()
     const was = this._trap
     this._trap = on === true
     return was
@@ -325,12 +69,10 @@ export class Process {
   /** Monitors `pid`: one ['DOWN', ref, pid, reason] when it exits
    * ('noproc' at once if it is already gone). */
   monitor(pid: Pid): Ref {
-    this.alive()
+    this._alive()
     checkPid(pid, 'monitor')
-    A[0] = this.self.id
-    A[1] = pid.id
     const remote = !Pid.isLocal(pid)
-    const r = remote ? monitorRemote(this, pid) : native.procMonitor()
+    const r = remote ? nodes.monitor(this, pid) : procMonitor(this.self.id, pid.id)
     if (r instanceof Ref) return r
     if (r !== undefined && r !== 0) return new Ref(nodeName, r)
     const ref = makeRef()
@@ -341,18 +83,16 @@ export class Process {
   /** Stops monitor `ref`. With `{ flush: true }` also removes its DOWN
    * message if one is already queued. Returns whether it was still active. */
   demonitor(ref: Ref, opts?: { flush?: boolean }): boolean {
-    this.alive()
+    this._alive()
     if (!(ref instanceof Ref)) throw new TypeError('demonitor(ref): ref must be the Ref that monitor() returned')
-    A[0] = this.self.id
-    A[1] = ref.id
-    const active = native.procDemonitor()
+    const active = procDemonitor(this.self.id, ref.id)
     if (opts?.flush) this._mb?.dropSignals((m) => Array.isArray(m) && m[0] === 'DOWN' && ref.equals(m[1]))
     return active
   }
 
   /** `send` from this process; throws ProcessExit once it has exited. */
   send(dest: Dest, msg: unknown): Promise<void> | undefined {
-    this.alive()
+    this._alive()
     return send(dest, msg)
   }
 
@@ -365,47 +105,115 @@ export class Process {
 
   /** Sends an exit signal to `pid` from this process (see `exit`). */
   exit(pid: Pid, reason: unknown): void {
-    this.alive()
+    this._alive()
     signals.sendExit(this.self, pid, reason)
   }
+}
 
-  /** @internal */
-  _watch(c: PendingCall): void {
-    c.next = this._calls
-    if (this._calls !== null) this._calls.prev = c
-    this._calls = c
+/** The body to run for `fn`; throws a TypeError naming what is wrong. */
+export function bodyOf(fn: unknown, what: string): ProcessFn {
+  if (typeof fn === 'function') return fn as ProcessFn
+  if (fn !== null && typeof fn === 'object') {
+    const { module, fn: name, args = [] } = fn as Partial<SpawnSpec>
+    if (typeof module !== 'string' || typeof name !== 'string' || !Array.isArray(args))
+      throw new TypeError(
+        `${what}: expected a function (p: Process) => unknown or a spec { module: string, fn: string, args?: unknown[] }`,
+      )
+    return async (p) => {
+      const mod = (await import(specifier(module))) as Record<string, unknown>
+      const f = mod[name]
+      if (typeof f !== 'function') throw new TypeError(`${what}: '${module}' has no exported function '${name}'`)
+      return f(p, ...args)
+    }
   }
+  throw new TypeError(
+    `${what}(fn): fn must be a function (p: Process) => unknown or a { module, fn, args } spec, got ${fn === null ? 'null' : typeof fn}`,
+  )
+}
 
-  /** @internal */
-  _unwatch(c: PendingCall): void {
-    if (c.prev !== null) c.prev.next = c.next
-    else if (this._calls === c) this._calls = c.next
-    if (c.next !== null) c.next.prev = c.prev
-    c.prev = c.next = null
-  }
+// Processes spawned in one synchronous stretch start together from one
+// microtask (queueMicrotask costs an async resource each in Node).
+let starting: Process[] = []
+let startingFns: ProcessFn[] = []
 
-  /** @internal The process is gone: fail what waits on it, free its table
-   * entry, and return its exit effects ([nLinks, ...links, ...(ref, watcher)]). */
-  _die(reason: unknown): number[] | null {
-    this._dead = true
-    this._reason = reason
-    removeLocal(this.self.id)
-    Pid.bind(this.self, undefined)
-    const rej = this._rej
-    if (rej !== null) {
-      this._unwait()
-      rej(new ProcessExit(reason))
-    }
-    this._mb?.clear()
-    this._mb = null
-    const calling = this._calling
-    if (calling !== null) {
-      this._calling = null
-      for (const c of calling) c.settle(new ProcessExit(reason), false)
-    }
-    for (let c = this._calls; c !== null; c = this._calls) {
-      c.settle(new NoProcError(`${this.self} exited (${describe(reason)}) before answering the call`), false)
-    }
-    return tableExit(this.self.id, reason)
+function startAll(): void {
+  const ps = starting
+  const fns = startingFns
+  starting = []
+  startingFns = []
+  for (let i = 0; i < ps.length; i++) run(ps[i], fns[i])
+}
+
+/** Creates the Process for a fresh table id of this thread and starts `fn` in a microtask. */
+export function start(id: number, fn: ProcessFn): Pid {
+  const p = new Process(id)
+  addLocal(p)
+  if (starting.length === 0) Promise.resolve().then(startAll)
+  starting.push(p)
+  startingFns.push(fn)
+  return p.self
+}
+
+function run(p: Process, fn: ProcessFn): void {
+  if (p._dead) return
+  let r: unknown
+  try {
+    r = fn(p)
+  } catch (e) {
+    signals.terminate(p, e)
+    return
   }
+  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+    ;(r as PromiseLike<unknown>).then(
+      () => signals.terminate(p, 'normal'),
+      (e: unknown) => signals.terminate(p, e),
+    )
+  } else {
+    signals.terminate(p, 'normal')
+  }
+}
+
+/** `spawn` (no `parent`) or `parent.spawnLink` (the link made in the same
+ * step as the process). */
+export function spawnVia(
+  parent: Process | null,
+  fn: ProcessFn | SpawnSpec,
+  opts: SpawnOptions | undefined,
+  what: string,
+): Pid | Promise<Pid> {
+  if (opts?.name !== undefined && (opts.node !== undefined || opts.thread !== undefined))
+    throw new TypeError(`${what}: opts.name applies to a local spawn; register the process where it runs`)
+  if (opts?.node !== undefined) {
+    try {
+      return nodes.spawn(specOf(fn, what), opts.node, parent, parent !== null)
+    } catch (e) {
+      if (parent !== null) throw e
+      return Promise.reject(e)
+    }
+  }
+  if (opts?.thread !== undefined) {
+    if (opts.thread !== 'pool')
+      throw new TypeError(`${what}: opts.thread must be 'pool', got ${JSON.stringify(opts.thread)}`)
+    return threads.spawn(specOf(fn, what, 'a pool thread'), parent, what)
+  }
+  const body = bodyOf(fn, what)
+  // The process is this thread's: register the thread first (once).
+  startThread()
+  if (opts?.name !== undefined) return spawnRegistered(parent, body, opts.name, what)
+  if (parent === null) return start(native.procSpawn(), body)
+  return start(procSpawnLink(parent.self.id), body)
+}
+
+const { NoProc: NO_PROC, Alias: ALIAS } = native.NameCode
+
+/** Spawns `body` registered as `name` (linked to `parent` when given) in
+ * one step of the process table: refused, it creates nothing. */
+function spawnRegistered(parent: Process | null, body: ProcessFn, name: string, what: string): Pid {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`${what}: opts.name must be a non-empty string`)
+  const r = procSpawnNamed(parent === null ? 0 : parent.self.id, name)
+  if (r > 0) return start(r, body)
+  if (r === NO_PROC) throw new NoProcError(`${what}: the spawning process ${parent?.self} is not alive`)
+  const holder = r === ALIAS ? 'a remote service' : String(whereis(name) ?? 'another process')
+  throw new NameTakenError(`${what}: '${name}' is already registered to ${holder}`)
 }

@@ -1,9 +1,9 @@
-// JS patterns to the compiler's IR (crates/pattern/src/ir.rs), with
-// the tables of what only JS can hold: constants, classes and guards.
-// Malformed patterns are refused here, when `match` builds the matcher.
+// JS patterns to the compiler's IR (crates/pattern/src/ir.rs; its shape
+// is ./shapes.ts, generated from the Rust types), with the tables of what
+// only JS can hold: constants, classes and guards. Malformed patterns are
+// refused here, when `match` builds the matcher.
 import { Pattern } from './patterns.js'
-
-export type IR = Record<string, unknown>
+import type { Lit, Pat, Rest } from './shapes.js'
 
 /** What the JS back ends need besides the DAG. */
 export interface Tables {
@@ -18,7 +18,7 @@ export class PatternError extends TypeError {
   override name = 'PatternError'
 }
 
-function lit(v: unknown, t: Tables): IR | undefined {
+function lit(v: unknown, t: Tables): Lit | undefined {
   switch (typeof v) {
     case 'string':
       return { t: 'str', v }
@@ -48,7 +48,7 @@ function index<T>(list: T[], x: T): number {
 }
 
 /** The IR of pattern `p` found at `where` (for error messages). */
-export function toIR(p: unknown, t: Tables, where: string): IR {
+export function toIR(p: unknown, t: Tables, where: string): Pat {
   const l = lit(p, t)
   if (l !== undefined) return { k: 'lit', lit: l }
   if (p instanceof Pattern) {
@@ -83,8 +83,8 @@ export function toIR(p: unknown, t: Tables, where: string): IR {
     }
   }
   if (Array.isArray(p)) {
-    const items: IR[] = []
-    let rest: IR | undefined
+    const items: Pat[] = []
+    let rest: Rest | undefined
     p.forEach((x, i) => {
       if (x instanceof Pattern && x.node.k === 'rest') {
         if (i !== p.length - 1)

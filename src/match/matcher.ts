@@ -1,12 +1,13 @@
 // match(...clauses): one compiled matcher (seed MATCH), isMatching, and
 // what p.recv needs from a matcher.
 import { MatchError } from '../kernel/errors.js'
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 import { type Compiled, type Direct, FAIL, generate } from './codegen.js'
 import type { Dag, Row } from './dag.js'
 import { interpret } from './interpret.js'
 import { PatternError, type Tables, toIR } from './ir.js'
 import type { HandlerArg, Matched } from './patterns.js'
+import type { Clauses as ClausesIR } from './shapes.js'
 
 /** One clause: a pattern and its handler (ts-pattern's handler arguments). */
 export type Clause<P, R> = readonly [pattern: P, handler: (selections: HandlerArg<P>, value: Matched<P>) => R]
@@ -74,11 +75,12 @@ function compile(clauses: readonly (readonly [unknown, unknown])[], opts: MatchO
     handlers.push(c[1] as (s: unknown, v: unknown) => unknown)
     return toIR(c[0], t, `clause ${i}`)
   })
-  const ir = JSON.stringify({
+  const clausesIR: ClausesIR = {
     clauses: irs,
     classes: t.classes.map((c) => c.name || 'class'),
     guards: t.guards.map((g) => g.name || 'when'),
-  })
+  }
+  const ir = JSON.stringify(clausesIR)
   let compiled: InstanceType<typeof native.CompiledMatcher>
   try {
     compiled = new native.CompiledMatcher(ir)

@@ -1,5 +1,6 @@
 // The P builders: patterns as values, with the types they match and select.
 import type { Pid } from '../kernel/values.js'
+import type { TypeTag } from './shapes.js'
 
 /** The key of an anonymous selection in a selection map. */
 export declare const ANON: unique symbol
@@ -10,7 +11,7 @@ declare const phantom: unique symbol
 /** The IR node a builder stands for (see crates/pattern/src/ir.rs). */
 export type Node =
   | { k: 'any' }
-  | { k: 'type'; t: 'string' | 'number' | 'boolean' | 'bigint' | 'symbol' | 'nullish' | 'pid' }
+  | { k: 'type'; t: TypeTag }
   | { k: 'arrayOf'; of: unknown }
   | { k: 'rest'; of?: unknown }
   | { k: 'inst'; cls: abstract new (...a: never[]) => unknown; fields?: Record<string, unknown> }

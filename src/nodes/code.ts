@@ -10,8 +10,6 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { nodeName } from '../kernel/values.js'
 
-export { specifier } from '../kernel/spawn.js'
-
 /** Module names: a file-name-safe word, so a name can never climb out of the code directory. */
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 

@@ -8,14 +8,14 @@
 //   resolves once the message is handed to the link (or dropped with a
 //   process or link that is gone), and with `remoteFull: 'error'` a send
 //   out of credit throws MailboxFullError instead.
-import type { Encoded } from '../kernel/encoded.js'
+import { Encoded } from '../kernel/encoded.js'
 import { MailboxFullError } from '../kernel/errors.js'
-import type { Process } from '../kernel/process.js'
+import type { Receiver } from '../kernel/receiver.js'
+import { local, systemPid } from '../kernel/thread.js'
 import { expect } from '../kernel/wakeups.js'
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 
-/** The default window: messages in flight to one remote process. */
-export const DEFAULT_WINDOW = 512
+const { OutOfCredit: OUT_OF_CREDIT } = native.RemoteCode
 
 /** Owed units per sending node, per destination process; GONE marks a
  * process that no longer exists (the sender drops what it holds). */
@@ -30,7 +30,7 @@ export function setRemoteFull(full: 'wait' | 'error'): void {
   refuse = full === 'error'
 }
 
-/** The argument-block flag for `distSend`: 1 when the send must not wait. */
+/** The argument-block flag for `clusterSend`: 1 when the send must not wait. */
 export function refuseFlag(): number {
   return refuse ? 1 : 0
 }
@@ -47,10 +47,24 @@ export function owe(node: number, pid: number): void {
   schedule()
 }
 
+/** A delivery on the `Remote` lane (src/threads/inbox.ts): from a node
+ * that counts credit, `slab[from..to)` is that node's id (u32
+ * little-endian), then the message for process `id`. */
+export function remoteLane(id: number, slab: Uint8Array, from: number, to: number): void {
+  if (to - from < 4) return
+  const node = (slab[from] | (slab[from + 1] << 8) | (slab[from + 2] << 16) | (slab[from + 3] << 24)) >>> 0
+  const p = local.get(id)
+  if (p !== undefined) deliverRemote(p, new Encoded(slab, from + 4, to), node)
+  // One sent to the system pid is dropped (the agent's terms come on their
+  // own lane), its credit returned.
+  else if (id === systemPid().id) owe(node, id)
+  else gone(node, id)
+}
+
 /** Delivers a message from node `node`, which counts credit toward `p`:
  * the credit goes back once the mailbox takes it, at once below its limit
  * (or to a waiting receive), when room frees up at it. */
-export function deliverRemote(p: Process, e: Encoded, node: number): void {
+function deliverRemote(p: Receiver, e: Encoded, node: number): void {
   const id = p.self.id
   const mb = p._mb
   const before = mb === null ? 0 : mb.users
@@ -86,16 +100,16 @@ export function flushGrants(): void {
       pairs[i++] = pid
       pairs[i++] = n === GONE ? 0 : n
     }
-    native.distGrant(node, pairs)
+    native.clusterGrant(node, pairs)
   }
   owed.clear()
 }
 
-/** What `distSend` answered, as `send` returns it: undefined when sent, a
+/** What `clusterSend` answered, as `send` returns it: undefined when sent, a
  * promise when held for credit (resolved once handed to the link). */
 export function sendOutcome(r: number, what: string): Promise<void> | undefined {
   if (r <= 0) {
-    if (r === -2)
+    if (r === OUT_OF_CREDIT)
       throw new MailboxFullError(
         `${what} has as many messages in flight from this node as its credit window allows (remoteFull: 'error'); try again later`,
       )

@@ -2,11 +2,11 @@
 // and DNS (SRV records, or a name's A/AAAA records with a default port,
 // which is what a Kubernetes headless service gives), looked up again
 // every round so nodes that come and go are found. Each address found is
-// probed (native `distProbe`): linked with unless a link to it is up or
+// probed (native `clusterProbe`): linked with unless a link to it is up or
 // being made; its node's name comes from its answer to the Hello.
 import { Resolver } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 
 /** How a node finds the others (`startNode({ seeds, discover })`). */
 export interface DiscoverOptions {
@@ -105,7 +105,7 @@ export class Discovery {
       }
       this.status.found = found
       this.status.rounds++
-      if (this.#timer !== null) for (const addr of found) native.distProbe(addr)
+      if (this.#timer !== null) for (const addr of found) native.clusterProbe(addr)
     } finally {
       this.#running = false
     }

@@ -2,7 +2,7 @@
 // node, proven over each link, and pinned by peers so that a node name
 // (and what `allow` grants it) belongs to whoever holds its key, not to any
 // holder of the cookie that says the name.
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 import { cookieFromText } from './cookie.js'
 
 /** A node's identity key pair, as 64 hex characters each. */

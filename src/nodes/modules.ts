@@ -13,7 +13,7 @@
 import { realpathSync, statSync } from 'node:fs'
 import { isAbsolute, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { specifier } from '../kernel/spawn.js'
+import { specifier } from '../kernel/spec.js'
 import { NONODE, nodeName } from '../kernel/values.js'
 import { installedDir } from './code.js'
 

@@ -4,19 +4,18 @@
 // spawn a process from a module, install code.
 
 import { EventEmitter } from 'node:events'
-import { encode } from '../kernel/codec.js'
-import { bodyOf, start } from '../kernel/spawn.js'
-import { A, systemPid } from '../kernel/thread.js'
+import { decode, encode } from '../kernel/codec.js'
+import { bodyOf, start } from '../kernel/process.js'
+import { systemPid } from '../kernel/thread.js'
 import { NONODE, nodeName, Pid, setNodeName } from '../kernel/values.js'
-import { native } from '../native/addon.js'
-import { checkObserverOptions, type Observer, type ObserverOptions } from '../observer/options.js'
-import { setAgent } from '../threads/inbox.js'
+import { clusterAnswer, native } from '../native/index.js'
 import { installCode } from './code.js'
 import { cookieBytes } from './cookie.js'
-import { DEFAULT_WINDOW, setRemoteFull } from './credit.js'
+import { setRemoteFull } from './credit.js'
 import { checkDiscover, checkSeeds, type DiscoverOptions, Discovery } from './discover.js'
 import { keyBytes } from './identity.js'
 import { admit, checkModules, ModuleRefused, setModules } from './modules.js'
+import { checkObserverOptions, type Observer, type ObserverOptions } from './observeroptions.js'
 import { sendingTo } from './peers.js'
 import type { LoadedCode } from './remote.js'
 
@@ -24,7 +23,14 @@ import type { LoadedCode } from './remote.js'
  * always allowed to holders of the cookie. */
 export type Capability = 'spawn' | 'exit' | 'link' | 'code'
 
-const CAPS: Record<Capability, number> = { spawn: 1, exit: 2, link: 4, code: 8 }
+const CAPS: Record<Capability, number> = {
+  spawn: native.CAP_SPAWN,
+  exit: native.CAP_EXIT,
+  link: native.CAP_LINK,
+  code: native.CAP_CODE,
+}
+/** Every capability: what a peer may ask when `allow` does not say. */
+const ALL_CAPS = native.CAP_SPAWN | native.CAP_EXIT | native.CAP_LINK | native.CAP_CODE
 
 /** What `startNode` needs to make this runtime a node. Every field is checked before anything starts: a bad
  * one is a TypeError and leaves the runtime as it was. */
@@ -179,8 +185,7 @@ export class Node extends EventEmitter {
     current = null
     this.discovery?.stop()
     void this.observer?.close()
-    native.distStop()
-    setAgent(null)
+    native.clusterStop()
     setModules([])
     setNodeName(NONODE)
     this.unref()
@@ -195,7 +200,7 @@ export class Node extends EventEmitter {
 
   /** Every peer node this node knows of. */
   peers(): PeerInfo[] {
-    return native.distPeers().map((p) => ({
+    return native.clusterPeers().map((p) => ({
       name: p.name,
       addr: p.addr ?? null,
       state: p.state as PeerInfo['state'],
@@ -289,12 +294,12 @@ function allowList(allow: NodeOptions['allow']): { default: number; peers: strin
     }
     return b
   }
-  if (allow === undefined) return { default: 15, peers: [], caps: [] }
+  if (allow === undefined) return { default: ALL_CAPS, peers: [], caps: [] }
   if (Array.isArray(allow)) return { default: bits(allow, ''), peers: [], caps: [] }
   const per = allow as Readonly<Record<string, readonly Capability[]>>
   const peers = Object.keys(per).filter((k) => k !== '*')
   return {
-    default: per['*'] === undefined ? 15 : bits(per['*'], " for '*'"),
+    default: per['*'] === undefined ? ALL_CAPS : bits(per['*'], " for '*'"),
     peers,
     caps: peers.map((p) => bits(per[p], ` for '${p}'`)),
   }
@@ -330,7 +335,7 @@ function queuedBound(n: unknown): number {
 }
 
 function creditWindow(n: unknown): number {
-  if (n === undefined) return DEFAULT_WINDOW
+  if (n === undefined) return native.DEFAULT_CREDIT
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1)
     throw new TypeError(`startNode: creditWindow must be an integer from 0 to 2^31-1, got ${String(n)}`)
   return n
@@ -377,12 +382,12 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   if (opts.seeds !== undefined) checkSeeds(opts.seeds)
   if (opts.discover !== undefined) checkDiscover(opts.discover)
   const hidden = opts.hidden === true
-  const address = native.distStart({
+  const address = native.clusterStart({
     name: opts.name,
     listen: opts.listen,
     cookie: cookieBytes(opts.cookie, 'startNode'),
     allow: allowList(opts.allow),
-    agent: systemPid.id,
+    agent: systemPid().id,
     heartbeatMs: opts.heartbeatMs ?? 0,
     idleMs: opts.idleMs ?? 0,
     maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
@@ -396,12 +401,12 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   current = node
   setNodeName(opts.name)
   setModules(modules)
-  setAgent(agent)
   if (opts.seeds !== undefined || opts.discover !== undefined)
     node.discovery = new Discovery(opts.seeds ?? [], opts.discover, Number(address.slice(address.lastIndexOf(':') + 1)))
   if (opts.observer !== undefined) {
     try {
-      node.observer = await (await import('../observer/index.js')).startObserver(node, opts.observer)
+      if (observe === null) throw new Error('startNode: observer needs the observer layer wired (import bfly)')
+      node.observer = await observe(node, opts.observer)
     } catch (e) {
       node.stop()
       throw e
@@ -410,13 +415,22 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   return node
 }
 
+/** Starts the observer of a node: the observer is a layer above this one
+ * (src/observer/), wired in by index.ts. */
+let observe: ((node: Node, opts: ObserverOptions) => Promise<Observer>) | null = null
+
+/** Sets how `startNode({ observer })` starts the observer (index.ts, once). */
+export function setObserverStart(fn: (node: Node, opts: ObserverOptions) => Promise<Observer>): void {
+  observe = fn
+}
+
 /** Where node `name` accepts links (seed register-server). Links are made
  * on first use. */
 export function registerServer(name: string, address: string): void {
   if (typeof name !== 'string' || name.length === 0)
     throw new TypeError('registerServer(name, address): name must be a node name')
   checkAddress(address, 'registerServer')
-  native.distSetAddress(name, address)
+  native.clusterSetAddress(name, address)
 }
 
 /** Installs code for a peer (loadCode), answering with what the peer
@@ -434,11 +448,25 @@ function answer(peer: string, from: number, ref: number, link: number, body: unk
   } catch (e) {
     bytes = encode([false, 'error', e instanceof Error ? e.message : String(e)])
   }
-  A[0] = sendingTo(peer)
-  A[1] = from
-  A[2] = ref
-  A[3] = link
-  native.distAnswer(bytes)
+  clusterAnswer(sendingTo(peer), from, ref, link, bytes)
+}
+
+/** A delivery on the `Agent` lane (the distribution layer's own terms for
+ * this node, src/threads/inbox.ts hands them here): dropped unless this
+ * runtime is a node; the agent never takes the drain down with it. */
+export function agentLane(_id: number, slab: Uint8Array, from: number, to: number): void {
+  if (current === null) return
+  let term: unknown
+  try {
+    term = decode(slab.subarray(from, to))
+  } catch {
+    return
+  }
+  try {
+    if (Array.isArray(term)) agent(term)
+  } catch (e) {
+    console.error('bfly: the node agent failed:', e)
+  }
 }
 
 function agent(term: unknown[]): void {

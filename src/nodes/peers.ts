@@ -4,7 +4,7 @@
 // (crates/cluster/src/directory.rs); when it has, its epoch changes and the
 // cache is dropped, checked once per batch of sends (an id forgotten within
 // a batch still resolves natively).
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 
 const ids = new Map<string, number>()
 let epoch = -1
@@ -12,7 +12,7 @@ let flushing = false
 
 function flush(): void {
   flushing = false
-  native.distFlush()
+  native.clusterFlush()
 }
 
 /**
@@ -25,7 +25,7 @@ export function sendingTo(name: string): number {
   if (!flushing) {
     flushing = true
     Promise.resolve().then(flush)
-    const now = native.distForgetEpoch()
+    const now = native.clusterForgetEpoch()
     if (now !== epoch) {
       epoch = now
       ids.clear()
@@ -33,7 +33,7 @@ export function sendingTo(name: string): number {
   }
   let id = ids.get(name)
   if (id === undefined) {
-    id = native.distIntern(name)
+    id = native.clusterIntern(name)
     ids.set(name, id)
   }
   return id

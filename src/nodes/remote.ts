@@ -2,32 +2,31 @@
 // link, unlink, monitor, exit and spawn. Each is one native call that
 // updates the relations (in the process table) and queues a frame on the
 // link to that node (crates/cluster); the node connects on first use.
-import { encode } from '../kernel/codec.js'
+import { encode, encodeReason } from '../kernel/codec.js'
 import { NoProcError, RefusedError } from '../kernel/errors.js'
-import type { Process } from '../kernel/process.js'
-import { A, systemPid } from '../kernel/thread.js'
-import { nodeName, type Pid, Ref } from '../kernel/values.js'
-import { native } from '../native/addon.js'
-import { encodeReason } from '../threads/inbox.js'
+import type { Receiver } from '../kernel/receiver.js'
+import { systemPid } from '../kernel/thread.js'
+import { nodeName, type Pid, Ref, RemoteService } from '../kernel/values.js'
+import {
+  type AskKind,
+  clusterAsk,
+  clusterDemonitorName,
+  clusterExit,
+  clusterLink,
+  clusterMonitor,
+  clusterMonitorName,
+  clusterMonitorNode,
+  clusterReply,
+  clusterSend,
+  clusterSendName,
+  clusterUnlink,
+  native,
+} from '../native/index.js'
 import { AwayTarget, awaitAnswer, callFromOf, callRequest } from '../threads/threadcall.js'
 import { refuseFlag, sendOutcome } from './credit.js'
 import { sendingTo } from './peers.js'
 
-/** A service registered under `name` on node `node` (seed remote-service).
- * Register it locally with `registerService(alias, rs)`, or use it as a
- * destination directly. */
-export class RemoteService {
-  constructor(
-    /** The node the service is registered on. */
-    readonly node: string,
-    /** The name it is registered under on that node. */
-    readonly name: string,
-  ) {}
-  /** `name@node`; for logs only. */
-  toString(): string {
-    return `${this.name}@${this.node}`
-  }
-}
+const { NotANode: NOT_A_NODE } = native.RemoteCode
 
 /** `remoteService(nodeName, { name })` (seed remote-service): a destination for `send`, `call`, `cast` and
  * `registerService` that reaches the process registered as `name` on `node` when each message is sent (the
@@ -40,9 +39,9 @@ export function remoteService(node: string, opts: { name: string }): RemoteServi
   return new RemoteService(node, opts.name)
 }
 
-/** The largest encoded message a link carries (SL1's 64 MiB, less room
+/** The largest encoded message a link carries (SL1's bound, less room
  * for the frame's own fields). */
-export const MAX_REMOTE_MESSAGE = (64 << 20) - 4096
+export const MAX_REMOTE_MESSAGE = native.LINK_MAX_MESSAGE - 4096
 
 /** `msg` encoded for another node; throws when it is over the link's limit. */
 function encodeFor(msg: unknown, what: string): Uint8Array {
@@ -62,7 +61,7 @@ function notANode(what: string, node: string): Error {
 
 /** Why node `node` is unreachable, for error messages. */
 export function unreachable(node: string): string {
-  const why = native.distPeerError(node)
+  const why = native.clusterPeerError(node)
   return `node '${node}' is unreachable${why ? ` (${why})` : ''}`
 }
 
@@ -72,23 +71,25 @@ export function unreachable(node: string): string {
  * or MailboxFullError with `remoteFull: 'error'`. */
 export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   const bytes = encodeFor(msg, 'msg')
-  A[0] = sendingTo(pid.node)
-  A[1] = pid.id
-  A[2] = refuseFlag()
-  return sendOutcome(native.distSend(bytes), String(pid))
+  return sendOutcome(clusterSend(sendingTo(pid.node), pid.id, refuseFlag(), bytes), String(pid))
 }
 
 /** A message to a service of another node. */
 export function sendService(rs: RemoteService, msg: unknown): void {
   const bytes = encodeFor(msg, 'msg')
-  A[0] = sendingTo(rs.node)
-  if (!native.distSendName(rs.name, bytes)) throw notANode('send', rs.node)
+  if (!clusterSendName(sendingTo(rs.node), rs.name, bytes)) throw notANode('send', rs.node)
+}
+
+/** `reply` to a call that came from a process of another node. */
+export function replyRemote(from: readonly [Pid, Ref], value: unknown): void {
+  const bytes = encode([from[1], value], 'reply')
+  clusterReply(sendingTo(from[0].node), from[0].id, bytes)
 }
 
 /** `call` to a process or service of another node: monitored, so the
  * target's death or its node's loss rejects it with NoProcError. */
 export function callRemote<T>(
-  caller: Process | null,
+  caller: Receiver | null,
   dest: Pid | RemoteService,
   request: unknown,
   ms: number,
@@ -103,11 +104,11 @@ export function callRemote<T>(
   }
   const byName = dest instanceof RemoteService
   const node = dest.node
-  A[0] = sendingTo(node)
-  A[1] = systemPid.id
-  A[2] = byName ? 0 : dest.id
-  const monitor = byName ? native.distMonitorName(dest.name) : native.distMonitor()
-  if (monitor < 0) return Promise.reject(notANode('call', node))
+  const sys = systemPid().id
+  const monitor = byName
+    ? clusterMonitorName(sendingTo(node), sys, dest.name)
+    : clusterMonitor(sendingTo(node), sys, dest.id)
+  if (monitor === NOT_A_NODE) return Promise.reject(notANode('call', node))
   const why = (r: unknown): string =>
     r === 'noconnection'
       ? `${unreachable(node)}; the call to ${dest} got no answer`
@@ -117,72 +118,49 @@ export function callRemote<T>(
         : r === 'noproc' && byName
           ? `no service '${dest.name}' is registered on ${node}`
           : `${dest} ${r === 'noproc' ? 'is not alive' : `exited (${String(r)})`} before answering the call`
-  const unmonitor = byName
-    ? (m: number) => {
-        A[0] = systemPid.id
-        A[1] = m
-        native.distDemonitorName(dest.name)
-      }
-    : undefined
+  const unmonitor = byName ? (m: number) => clusterDemonitorName(sys, m, dest.name) : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
   const answer = awaitAnswer<T>(caller, target, ms)
-  A[0] = sendingTo(node)
-  if (byName) native.distSendName(dest.name, bytes)
-  else {
-    // A call waits for credit like any message; its own timeout bounds it.
-    A[1] = dest.id
-    A[2] = 0
-    native.distSend(bytes)
-  }
+  if (byName) clusterSendName(sendingTo(node), dest.name, bytes)
+  // A call waits for credit like any message; its own timeout bounds it.
+  else clusterSend(sendingTo(node), dest.id, 0, bytes)
   return answer
 }
 
 /** Links `p` with remote `pid`. Returns false when this runtime is not a
  * node (the caller then signals 'noconnection', as Erlang does). */
-export function linkRemote(p: Process, pid: Pid): boolean {
-  A[0] = sendingTo(pid.node)
-  A[1] = p.self.id
-  A[2] = pid.id
-  return native.distLink() === 1
+export function linkRemote(p: Receiver, pid: Pid): boolean {
+  return clusterLink(sendingTo(pid.node), p.self.id, pid.id) === 1
 }
 
-export function unlinkRemote(p: Process, pid: Pid): void {
-  A[0] = sendingTo(pid.node)
-  A[1] = p.self.id
-  A[2] = pid.id
-  native.distUnlink()
+/** Removes the link of `p` with remote `pid`, if any. */
+export function unlinkRemote(p: Receiver, pid: Pid): void {
+  clusterUnlink(sendingTo(pid.node), p.self.id, pid.id)
 }
 
 /** `p` monitors remote `pid`: the ref, or undefined when this runtime is
  * not a node (the caller delivers DOWN 'noconnection'). */
-export function monitorRemote(p: Process, pid: Pid): Ref | undefined {
-  A[0] = sendingTo(pid.node)
-  A[1] = p.self.id
-  A[2] = pid.id
-  const r = native.distMonitor()
+export function monitorRemote(p: Receiver, pid: Pid): Ref | undefined {
+  const r = clusterMonitor(sendingTo(pid.node), p.self.id, pid.id)
   return r > 0 ? new Ref(nodeName, r) : undefined
 }
 
 /** An exit signal from `from` to remote `pid`. */
 export function exitRemote(from: Pid, pid: Pid, reason: unknown): void {
-  A[0] = sendingTo(pid.node)
-  A[1] = from.id
-  A[2] = pid.id
-  native.distExit(encodeReason(reason))
+  clusterExit(sendingTo(pid.node), from.id, pid.id, encodeReason(reason))
 }
 
-const SPAWN = 1
-export const CODE = 2
+const { Spawn: SPAWN, Code: CODE } = native.AskKind
 
 /** Asks node `node`'s agent for `what` (spawn or code) on behalf of
  * `caller` (or the system pid); resolves with the agent's value, rejects
  * with RefusedError when the peer's allow-list forbids it. `link` links
  * the spawned process to `caller` before the pid arrives. */
-export function ask<T>(
-  what: typeof SPAWN | typeof CODE,
+function ask<T>(
+  what: AskKind,
   node: string,
   body: unknown,
-  opts: { caller?: Process | null; link?: boolean; timeout?: number },
+  opts: { caller?: Receiver | null; link?: boolean; timeout?: number },
 ): Promise<T> {
   const caller = opts.caller ?? null
   let bytes: Uint8Array
@@ -192,17 +170,13 @@ export function ask<T>(
     return Promise.reject(e)
   }
   const ref = callFromOf(null)[1]
-  A[0] = sendingTo(node)
-  A[1] = systemPid.id
-  const monitor = native.distMonitorNode()
-  if (monitor < 0) return Promise.reject(notANode(what === SPAWN ? 'spawn' : 'loadCode', node))
+  const sys = systemPid().id
+  const monitor = clusterMonitorNode(sendingTo(node), sys)
+  if (monitor === NOT_A_NODE) return Promise.reject(notANode(what === SPAWN ? 'spawn' : 'loadCode', node))
   const target = new AwayTarget(node, ref.id, monitor, () => unreachable(node))
   const answer = awaitAnswer<[boolean, unknown, string?]>(caller, target, opts.timeout ?? 5000)
-  A[0] = sendingTo(node)
-  A[1] = opts.link && caller !== null ? caller.self.id : systemPid.id
-  A[2] = ref.id
-  A[3] = opts.link ? 1 : 0
-  native.distAsk(what, bytes)
+  const from = opts.link && caller !== null ? caller.self.id : sys
+  clusterAsk(sendingTo(node), from, ref.id, opts.link ? 1 : 0, what, bytes)
   return answer.then(([ok, a, b]) => {
     if (ok) return a as T
     if (a === 'refused') throw new RefusedError(String(b))
@@ -242,7 +216,7 @@ export function loadCode(
 export function spawnRemote(
   spec: { module: string; fn: string; args?: unknown[] },
   node: string,
-  caller: Process | null,
+  caller: Receiver | null,
   link: boolean,
 ): Promise<Pid> {
   return ask<Pid>(SPAWN, node, [spec.module, spec.fn, spec.args ?? []], { caller, link })

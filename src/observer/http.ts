@@ -8,7 +8,7 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { checkObserverOptions, type Observer, type ObserverOptions } from './options.js'
+import { checkObserverOptions, type Observer, type ObserverOptions } from '../nodes/observeroptions.js'
 import type { Snapshot } from './snapshot.js'
 
 const COOKIE = 'bfly_observer'

@@ -3,9 +3,9 @@
 import { whereis } from '../kernel/names.js'
 import type { Pid } from '../kernel/values.js'
 import type { Node } from '../nodes/node.js'
+import type { Observer, ObserverOptions } from '../nodes/observeroptions.js'
 import { makeServer } from '../otp/server.js'
 import { serveObserver } from './http.js'
-import type { Observer, ObserverOptions } from './options.js'
 import { snapshot } from './snapshot.js'
 
 export const OBSERVER = 'OBSERVER'

@@ -8,9 +8,10 @@ import { call, type From, reply, send } from '../kernel/messaging.js'
 import { whereis } from '../kernel/names.js'
 import { Process } from '../kernel/process.js'
 import { spawn } from '../kernel/spawn.js'
+import { specifier } from '../kernel/spec.js'
 import { checkOpts, type Dest, Pid } from '../kernel/values.js'
-import { specifier } from '../nodes/code.js'
 import { admit, ModuleRefused } from '../nodes/modules.js'
+import { SYS, spawnNamed } from './behaviour.js'
 
 type MaybePromise<T> = T | PromiseLike<T>
 
@@ -107,9 +108,6 @@ export class UpgradeError extends Error {
   /** Always `'UpgradeError'`; the failure it reports is its `cause` when the server sent one. */
   override name = 'UpgradeError'
 }
-
-/** The tag of system requests (upgrade, stop) inside a call. A portable symbol. */
-export const SYS: unique symbol = Symbol.for('bfly.sys') as typeof SYS
 
 const OK = [SYS, 'ok'] as const
 const HANDLER_KEYS = ['init', 'handle', 'cast', 'info', 'terminate', 'codeChange'] as const
@@ -332,13 +330,6 @@ export function makeServer<S, Req = unknown, Ans = unknown, Args = unknown>(
     if (holder !== undefined) throw new NameTakenError(`makeServer: '${name}' is already registered to ${holder}`)
   }
   return markKind(spawnNamed(serverLoop(handlers as ServerHandlers, opts as ServerOptions), name, link), 'server')
-}
-
-/** Spawns `body` (linked to `link` when given), registered as `name` in
- * the same step when given: a refused name creates nothing. */
-export function spawnNamed(body: (p: Process) => unknown, name: string | undefined, link: Process | undefined): Pid {
-  const opts = name === undefined ? undefined : { name }
-  return link === undefined ? spawn(body, opts) : link.spawnLink(body, opts)
 }
 
 /** Sends `msg` to a server's `cast` handler; one-way, never blocks (as `send`).

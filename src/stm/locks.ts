@@ -3,9 +3,9 @@
 // node (crates/stm/src/locks.rs); a queued request is woken through
 // this thread's inbox when it is granted, never by polling.
 import { TimeoutError } from '../kernel/errors.js'
-import { thread } from '../kernel/thread.js'
+import { threadId } from '../kernel/thread.js'
 import { expect, forget } from '../kernel/wakeups.js'
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 
 /** Options of `withLocks`. */
 export interface LockOptions {
@@ -13,8 +13,18 @@ export interface LockOptions {
   timeout?: number
 }
 
-const WITHDRAWN = 0
-const GRANTED = 1
+const { Withdrawn: WITHDRAWN, Granted: GRANTED } = native.LockCancel
+
+/** This thread's id, with its locks released when its environment is torn
+ * down (registered by its first withLocks). */
+let lockThread = 0
+function lockerId(): number {
+  if (lockThread === 0) {
+    lockThread = threadId()
+    native.stmThreadInit(lockThread)
+  }
+  return lockThread
+}
 
 function checkArgs(resources: unknown, fn: unknown, opts: LockOptions | undefined): string[] {
   if (!Array.isArray(resources) || !resources.every((r) => typeof r === 'string' && r !== '')) {
@@ -53,7 +63,7 @@ export async function withLocks<R>(
   opts?: LockOptions,
 ): Promise<Awaited<R>> {
   const names = checkArgs(resources, fn, opts)
-  const ticket = native.lockAcquire(thread, names)
+  const ticket = native.lockAcquire(lockerId(), names)
   if (ticket > 0) return holding(ticket, fn)
   const t = -ticket
   await new Promise<void>((resolve, reject) => {

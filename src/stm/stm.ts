@@ -5,10 +5,10 @@
 import { decode, decodeFrom, encode } from '../kernel/codec.js'
 import { StmError } from '../kernel/errors.js'
 import { checkName, localPid } from '../kernel/names.js'
-import { thread } from '../kernel/thread.js'
+import { threadId } from '../kernel/thread.js'
 import type { Pid } from '../kernel/values.js'
 import { expect } from '../kernel/wakeups.js'
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 import { TVar } from './tvar.js'
 
 /** What a transaction body can do. Valid only while the body runs. */
@@ -36,9 +36,13 @@ export interface Tx {
   node(name: string): 'up' | 'down' | undefined
 }
 
-/** Encoded values cross to and from Rust in this block (see crates/binding/src/stm.rs). */
+/** Encoded values cross to and from Rust in this block (see crates/binding/src/stm.rs),
+ * registered with the native side by this thread's first transaction. */
 const SCRATCH = new Uint8Array(64 * 1024)
-native.stmScratch(SCRATCH)
+let scratchOpen = false
+
+const { Conflict: CONFLICT, TooBig: TOO_BIG } = native.StmCode
+const { Up: UP, Down: DOWN } = native.NodeLink
 
 // Thrown through the user's body to end a run; never seen by callers.
 class Signal extends Error {}
@@ -54,8 +58,8 @@ class Transaction implements Tx {
   read<T>(tv: TVar<T>): T {
     this.check()
     const n = native.stmRead(TVar.idOf(tv))
-    if (n === -1) this.rerun()
-    return (n === -2 ? decode(native.stmReadBig()) : decodeFrom(SCRATCH, n)) as T
+    if (n === CONFLICT) this.rerun()
+    return (n === TOO_BIG ? decode(native.stmReadBig()) : decodeFrom(SCRATCH, n)) as T
   }
 
   write<T>(tv: TVar<T>, value: T): void {
@@ -73,7 +77,7 @@ class Transaction implements Tx {
     this.check()
     checkName(name, 'tx.whereis')
     const id = native.stmWhereis(name)
-    if (id === -1) this.rerun()
+    if (id === CONFLICT) this.rerun()
     return id === 0 ? undefined : localPid(id)
   }
 
@@ -82,8 +86,8 @@ class Transaction implements Tx {
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError('tx.node: a node name must be a non-empty string')
     const s = native.stmNode(name)
-    if (s === -1) this.rerun()
-    return s === 1 ? 'up' : s === 2 ? 'down' : undefined
+    if (s === CONFLICT) this.rerun()
+    return s === UP ? 'up' : s === DOWN ? 'down' : undefined
   }
 
   private rerun(): never {
@@ -133,6 +137,10 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /** Runs `body` until it commits (done) or parks on retry (a wake token). */
 function attempt<R>(body: (tx: Tx) => R): Outcome<R> {
+  if (!scratchOpen) {
+    native.stmScratch(SCRATCH)
+    scratchOpen = true
+  }
   for (;;) {
     const tx = new Transaction()
     // Every run ends in stmCommit, stmAbort or stmWait, which leave the
@@ -164,7 +172,7 @@ function attempt<R>(body: (tx: Tx) => R): Outcome<R> {
       continue
     }
     if (tx.retrying) {
-      const token = native.stmWait(thread)
+      const token = native.stmWait(threadId())
       if (token > 0) return { done: false, token }
       if (token === 0) continue
       throw new StmError(
@@ -217,5 +225,3 @@ export function atomically<R>(body: (tx: Tx) => R): R | Promise<R> {
   const r = attempt(body)
   return r.done ? r.value : parked(body, r.token)
 }
-
-native.stmThreadInit(thread)

@@ -4,7 +4,7 @@
 // variable there.
 import { encode, portableClass } from '../kernel/codec.js'
 import { StmError } from '../kernel/errors.js'
-import { native } from '../native/addon.js'
+import { native } from '../native/index.js'
 
 /** Identifies this OS process in encoded TVars. */
 const instance = native.stmInstance()

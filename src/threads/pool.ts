@@ -13,11 +13,14 @@ import { availableParallelism } from 'node:os'
 import { isMainThread, Worker } from 'node:worker_threads'
 import { encode } from '../kernel/codec.js'
 import { ProcessExit } from '../kernel/errors.js'
-import type { Process } from '../kernel/process.js'
-import { bodyOf, type SpawnSpec, specifier, start } from '../kernel/spawn.js'
-import { A, POOL_THREAD } from '../kernel/thread.js'
+import { bodyOf, start } from '../kernel/process.js'
+import type { Receiver } from '../kernel/receiver.js'
+import { type SpawnSpec, specifier } from '../kernel/spec.js'
+import { POOL_THREAD, startThread } from '../kernel/thread.js'
 import { nodeName, Pid } from '../kernel/values.js'
-import { native } from '../native/addon.js'
+import { native, procSpawnLink, procSpawnOn } from '../native/index.js'
+
+const { ParentDead: PARENT_DEAD } = native.SpawnOnCode
 
 /** Options of `configurePool`. */
 export interface PoolOptions {
@@ -119,12 +122,11 @@ function pick(): number {
  * same step) and returns its pid at once. Throws NotPortableError when an
  * argument cannot travel. Off the main thread the caller's own thread is
  * the pool's (workers do not start workers). */
-export function poolSpawn(spec: SpawnSpec, parent: Process | null, what: string): Pid {
+export function poolSpawn(spec: SpawnSpec, parent: Receiver | null, what: string): Pid {
   if (!isMainThread) {
     const body = bodyOf(spec, what)
-    if (parent === null) return start(native.procSpawn(), body)
-    A[0] = parent.self.id
-    return start(native.procSpawnLink(), body)
+    startThread()
+    return start(parent === null ? native.procSpawn() : procSpawnLink(parent.self.id), body)
   }
   // Args are encoded on their own so a NotPortableError names 'args[i]...'.
   const payload = encode([specifier(spec.module), spec.fn, encode(spec.args ?? [], 'args')])
@@ -133,14 +135,12 @@ export function poolSpawn(spec: SpawnSpec, parent: Process | null, what: string)
   for (let tries = 0; tries <= size; tries++) {
     const i = pick()
     const slot = slots[i] as Slot
-    A[0] = slot.thread
-    A[1] = parent === null ? 0 : parent.self.id
-    const id = native.procSpawnOn(payload, nodeName)
+    const id = procSpawnOn(slot.thread, parent === null ? 0 : parent.self.id, payload, nodeName)
     if (id > 0) {
       slot.gave()
       return new Pid(nodeName, id)
     }
-    if (id === 0) throw new ProcessExit(parent?._reason)
+    if (id === PARENT_DEAD) throw new ProcessExit(parent?._reason)
     slots[i] = undefined
   }
   throw new Error(`${what}: no pool worker could be started`)

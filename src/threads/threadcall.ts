@@ -10,15 +10,13 @@ import { decode, encode } from '../kernel/codec.js'
 import { arm } from '../kernel/deadlines.js'
 import { lastReject, lastResolve, pending } from '../kernel/deferred.js'
 import { NoProcError } from '../kernel/errors.js'
-import type { Process } from '../kernel/process.js'
-import { A, systemPid } from '../kernel/thread.js'
+import type { Receiver } from '../kernel/receiver.js'
+import { systemPid } from '../kernel/thread.js'
 import { makeRef, nodeName, Pid, Ref } from '../kernel/values.js'
-import { native } from '../native/addon.js'
-import { sendingTo } from '../nodes/peers.js'
-import { postNow } from './inbox.js'
+import { native, procDemonitor, procMonitor } from '../native/index.js'
+import { postNow } from './post.js'
 
-const USER = 0
-const REPLY = 2
+const { LANE_USER: USER, LANE_REPLY: REPLY } = native
 
 /** Pending calls by ref id, and by the id of their monitor. */
 const byRef = new Map<number, PendingCall>()
@@ -44,14 +42,12 @@ export class AwayTarget implements CallTarget {
 }
 
 function demonitor(monitor: number): void {
-  A[0] = systemPid.id
-  A[1] = monitor
-  native.procDemonitor()
+  procDemonitor(systemPid().id, monitor)
 }
 
 /** A pending call for `target`, answered on the reply lane. `send` sends
  * the request; it returns false when it could not. */
-export function awaitAnswer<T>(caller: Process | null, target: AwayTarget, ms: number): Promise<T> {
+export function awaitAnswer<T>(caller: Receiver | null, target: AwayTarget, ms: number): Promise<T> {
   const answer = pending<T>()
   const c = new PendingCall(caller, target, lastResolve(), lastReject(), ms)
   target.call = c
@@ -66,18 +62,18 @@ export function awaitAnswer<T>(caller: Process | null, target: AwayTarget, ms: n
 }
 
 /** The `from` of a call made by `caller` (or by nobody), with its ref. */
-export function callFromOf(caller: Process | null): [Pid, Ref] {
-  return [caller === null ? systemPid : caller.self, makeRef()]
+export function callFromOf(caller: Receiver | null): [Pid, Ref] {
+  return [caller === null ? systemPid() : caller.self, makeRef()]
 }
 
 /** A call's `from` and its request as it travels; throws NotPortableError. */
-export function callRequest(caller: Process | null, request: unknown): [[Pid, Ref], Uint8Array] {
+export function callRequest(caller: Receiver | null, request: unknown): [[Pid, Ref], Uint8Array] {
   const from = callFromOf(caller)
   return [from, encode(['$call', from, request], 'call')]
 }
 
 /** Calls process `id` of another thread. */
-export function callOnThread<T>(caller: Process | null, id: number, request: unknown, ms: number): Promise<T> {
+export function callOnThread<T>(caller: Receiver | null, id: number, request: unknown, ms: number): Promise<T> {
   let from: [Pid, Ref]
   let bytes: Uint8Array
   try {
@@ -85,9 +81,7 @@ export function callOnThread<T>(caller: Process | null, id: number, request: unk
   } catch (e) {
     return Promise.reject(e)
   }
-  A[0] = systemPid.id
-  A[1] = id
-  const monitor = native.procMonitor()
+  const monitor = procMonitor(systemPid().id, id)
   const pid = new Pid(nodeName, id)
   if (monitor === 0) return Promise.reject(new NoProcError(`call: ${pid} is not alive`))
   const target = new AwayTarget(
@@ -101,19 +95,10 @@ export function callOnThread<T>(caller: Process | null, id: number, request: unk
   return answer
 }
 
-/** `reply` to a call that came from another thread or node: false when
- * `from` is not a caller's. */
-export function replyAway(from: readonly [unknown, unknown], value: unknown): boolean {
-  const [pid, ref] = from
-  if (!(pid instanceof Pid) || !(ref instanceof Ref)) return false
-  const bytes = encode([ref, value], 'reply')
-  if (Pid.isLocal(pid)) {
-    postNow(pid.id, REPLY, bytes)
-    return true
-  }
-  A[0] = sendingTo(pid.node)
-  A[1] = pid.id
-  return native.distReply(bytes)
+/** `reply` to a call that came from a process of another thread (its
+ * caller's reply lane). */
+export function replyOnThread(from: readonly [Pid, Ref], value: unknown): void {
+  postNow(from[0].id, REPLY, encode([from[1], value], 'reply'))
 }
 
 /** A reply arrived on this thread's reply lane: `[ref, value]` settles the

@@ -2,9 +2,35 @@
 //! posted for it, in arrival order, in one call.
 
 use crate::THREADS;
+use bfly_core::Lane;
 use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
 use napi_derive::napi;
 use std::cell::Cell;
+
+/// The lanes as JS reads them from a drain and names them to `post`: one
+/// `#[napi]` constant per `bfly_core::Lane`, its number by expression,
+/// and a match over the list that fails to compile when a lane of the core
+/// has no constant.
+macro_rules! lanes {
+    ($($name:ident = $lane:ident, $doc:literal;)*) => {
+        $(#[doc = $doc] #[napi] pub const $name: u32 = Lane::$lane as u32;)*
+        const fn _exported(l: Lane) -> u32 {
+            match l {
+                $(Lane::$lane => $name,)*
+            }
+        }
+    };
+}
+
+lanes! {
+    LANE_USER = User, "`send`'s encoded value.";
+    LANE_SIGNAL = Signal, "An exit signal or a DOWN.";
+    LANE_REPLY = Reply, "A call's answer `[ref, value]`.";
+    LANE_WAKE = Wake, "`to` is a wake token (`to` 0: many, u64 little-endian, in the payload).";
+    LANE_SPAWN = Spawn, "Start process `to` from its encoded spec.";
+    LANE_REMOTE = Remote, "From a node that counts credit: its id (u32 little-endian), then the value.";
+    LANE_AGENT = Agent, "A term for the node agent from the distribution layer itself.";
+}
 
 /// Deliveries waiting for a thread, in arrival order. The payloads are
 /// one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
@@ -13,8 +39,7 @@ use std::cell::Cell;
 pub struct Drained {
     /// Target process ids.
     pub to: Vec<i64>,
-    /// 0 for a user message, 1 for a signal (exit signal, DOWN), 2 for a
-    /// call reply, 3 for a wake-up, 4 for a spawn (see `proc_spawn_on`).
+    /// Each delivery's lane (`LANE_*`).
     pub lane: Vec<u32>,
     /// Where each payload ends in `bytes`.
     pub ends: Vec<u32>,

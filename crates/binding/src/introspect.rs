@@ -31,7 +31,7 @@ pub struct ProcRelations {
 fn remote(v: Vec<(NodeId, Id)>) -> Vec<RemotePid> {
     v.into_iter()
         .map(|(n, id)| RemotePid {
-            node: crate::dist::peer_name(n).unwrap_or_else(|| format!("node#{n}")),
+            node: crate::cluster::peer_name(n).unwrap_or_else(|| format!("node#{n}")),
             id: id as i64,
         })
         .collect()

@@ -28,8 +28,8 @@ pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
 });
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
-pub mod dist;
-pub mod dist_send;
+pub mod cluster;
+pub mod cluster_send;
 pub mod drain;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`
@@ -52,7 +52,7 @@ pub(crate) fn current_thread() -> u32 {
 }
 
 /// Argument `i` of the current hot call, 0 when unset or out of range.
-pub(crate) fn arg(i: usize) -> u64 {
+fn arg(i: usize) -> u64 {
     let v = ARGS.with(Cell::get);
     let x = if i < v.len && !v.ptr.is_null() {
         // SAFETY: `ptr`/`len` describe the data of the Float64Array that
@@ -68,26 +68,48 @@ pub(crate) fn arg(i: usize) -> u64 {
     x as u64
 }
 
+/// The argument slots `0..N` of the current fast call, in order. Every
+/// function that takes its arguments from the block reads them here, in
+/// its first statement (`let [a, b] = slots();`), so the slots a call
+/// reads are written in one place, named; `src/native/fast.ts` wraps each
+/// such call with parameters of the same names, in the same order, and
+/// `__test__/native.test.ts` checks that the two agree.
+pub(crate) fn slots<const N: usize>() -> [u64; N] {
+    std::array::from_fn(arg)
+}
+
+/// Registers the calling JS thread's argument block for the fast calls
+/// (at least 16 slots; JS keeps it referenced for the life of the thread's
+/// environment). JS fills slots, then calls: see `slots`.
+#[napi]
+pub fn args_register(args: Float64Array) -> napi::Result<()> {
+    if args.len() < 16 {
+        return Err(napi::Error::from_reason(
+            "args_register: the block needs 16 slots",
+        ));
+    }
+    ARGS.with(|a| {
+        a.set(Args {
+            ptr: args.as_ptr(),
+            len: args.len(),
+        })
+    });
+    Ok(())
+}
+
 /// Registers the calling JS thread. `wake` is called (on that thread, at
 /// most once per batch) when deliveries from other threads are waiting; it
-/// does not keep the event loop alive by itself. `args` is the thread's
-/// argument block for the hot calls (at least 16 slots, kept alive by JS).
-/// When the thread's environment is torn down (a worker ends), its
-/// processes die with reason 'thread_exit', and their links and monitors on
-/// other threads are signalled (`node` names the pids in those signals).
+/// does not keep the event loop alive by itself. When the thread's
+/// environment is torn down (a worker ends), its processes die with reason
+/// 'thread_exit', and their links and monitors on other threads are
+/// signalled (`node` names the pids in those signals).
 #[napi]
 pub fn thread_register(
     env: Env,
     wake: Function<(), ()>,
-    args: Float64Array,
     node: String,
     reserved: Option<u32>,
 ) -> napi::Result<u32> {
-    if args.len() < 16 {
-        return Err(napi::Error::from_reason(
-            "thread_register: args needs 16 slots",
-        ));
-    }
     let tsfn = wake
         .build_threadsafe_function::<()>()
         .weak::<true>()
@@ -108,12 +130,6 @@ pub fn thread_register(
         }
         None => THREADS.add(waker),
     };
-    ARGS.with(|a| {
-        a.set(Args {
-            ptr: args.as_ptr(),
-            len: args.len(),
-        })
-    });
     THREAD.with(|t| t.set(id));
     env.add_env_cleanup_hook(id, move |id| {
         pool::depart(id, &node);
@@ -121,16 +137,21 @@ pub fn thread_register(
     Ok(id)
 }
 
-/// Posts an encoded message (`lane` 0), signal (1) or call reply (2) to whichever
-/// thread owns `to`. False when `to` is not alive.
+/// Posts an encoded user message, signal or call reply (`LANE_USER`,
+/// `LANE_SIGNAL`, `LANE_REPLY`) to whichever thread owns `to`; false when
+/// `to` is not alive. The other lanes carry what only the runtime posts
+/// (wake-ups, spawns, credited messages from nodes), so they are refused.
 #[napi]
-pub fn post(to: i64, lane: u32, payload: Uint8Array) -> bool {
-    let lane = match lane {
-        1 => Lane::Signal,
-        2 => Lane::Reply,
-        _ => Lane::User,
+pub fn post(to: i64, lane: u32, payload: Uint8Array) -> napi::Result<bool> {
+    let Some(lane) = [Lane::User, Lane::Signal, Lane::Reply]
+        .into_iter()
+        .find(|l| *l as u32 == lane)
+    else {
+        return Err(napi::Error::from_reason(format!(
+            "post: lane {lane} is not one JS posts (user, signal, reply); the runtime posts the others"
+        )));
     };
-    THREADS.post(&TABLE, to as u64, lane, payload.to_vec())
+    Ok(THREADS.post(&TABLE, to as u64, lane, payload.to_vec()))
 }
 
 /// Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
@@ -168,11 +189,12 @@ pub fn proc_spawn_system() -> f64 {
     TABLE.spawn(THREAD.with(Cell::get)) as f64
 }
 
-/// A new process linked to args[0] in one step; 0 when that one is dead.
+/// A new process linked to `parent` in one step; 0 when that one is dead.
 #[napi]
 pub fn proc_spawn_link() -> f64 {
+    let [parent] = slots();
     TABLE
-        .spawn_link(THREAD.with(Cell::get), arg(0))
+        .spawn_link(THREAD.with(Cell::get), parent)
         .map_or(0.0, |id| id as f64)
 }
 
@@ -185,21 +207,22 @@ thread_local! {
 
 /// Set in `proc_exit`'s result when the process had relations on other
 /// nodes: call `proc_exit_remote` with the encoded reason.
-const REMOTE_EFFECTS: i32 = 1 << 30;
+#[napi]
+pub const REMOTE_EFFECTS: i32 = 1 << 30;
 
-/// Removes args[0]. Returns -1 when it was already gone, otherwise the length
-/// of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1 when
-/// there is nothing to notify, more when `proc_exit_effects` has them; with
-/// `REMOTE_EFFECTS` set when `proc_exit_remote` must be called.
+/// Removes process `id`. Returns -1 when it was already gone, otherwise the
+/// length of its effects `[nLinks, ...links, ...(ref, watcher) pairs]`: 1
+/// when there is nothing to notify, more when `proc_exit_effects` has them;
+/// with `REMOTE_EFFECTS` set when `proc_exit_remote` must be called.
 #[napi]
 pub fn proc_exit() -> i32 {
-    let id = arg(0);
+    let [id] = slots();
     let Some(mut x) = TABLE.exit(id) else {
         return -1;
     };
     let remote = match x.remote.take() {
         Some(r) => {
-            dist::stash_exit(id, r);
+            cluster::stash_exit(id, r);
             REMOTE_EFFECTS
         }
         None => 0,
@@ -226,35 +249,40 @@ pub fn proc_exit_effects() -> Vec<i64> {
     EFFECTS.with_borrow_mut(std::mem::take)
 }
 
-/// Links args[0] and args[1]; false when either is dead.
+/// Links processes `a` and `b`; false when either is dead.
 #[napi]
 pub fn proc_link() -> bool {
-    TABLE.link(arg(0), arg(1)).is_ok()
+    let [a, b] = slots();
+    TABLE.link(a, b).is_ok()
 }
 
-/// Unlinks args[0] and args[1].
+/// Unlinks processes `a` and `b`.
 #[napi]
 pub fn proc_unlink() {
-    TABLE.unlink(arg(0), arg(1))
+    let [a, b] = slots();
+    TABLE.unlink(a, b)
 }
 
-/// args[0] monitors args[1]: the ref id, or 0 when args[1] is dead.
+/// `watcher` monitors `target`: the ref id, or 0 when `target` is dead.
 #[napi]
 pub fn proc_monitor() -> f64 {
-    TABLE.monitor(arg(0), arg(1)).map_or(0.0, |r| r as f64)
+    let [watcher, target] = slots();
+    TABLE.monitor(watcher, target).map_or(0.0, |r| r as f64)
 }
 
-/// Removes monitor args[1] of watcher args[0] (on a local or a remote
+/// Removes monitor `monitor` of `watcher` (on a local or a remote
 /// process); whether it was active.
 #[napi]
 pub fn proc_demonitor() -> bool {
-    TABLE.demonitor(arg(0), arg(1)) || dist::demonitor(arg(0), arg(1), None)
+    let [watcher, monitor] = slots();
+    TABLE.demonitor(watcher, monitor) || cluster::demonitor(watcher, monitor, None)
 }
 
-/// Whether args[0] is alive.
+/// Whether process `id` is alive.
 #[napi]
 pub fn proc_alive() -> bool {
-    TABLE.alive(arg(0))
+    let [id] = slots();
+    TABLE.alive(id)
 }
 
 /// The processes linked to `id`.
@@ -319,14 +347,24 @@ impl CompiledMatcher {
     }
 
     /// Runs the matcher on an encoded value without decoding it: the
-    /// winning clause, -1 when none matches, -2 when only JS can decide.
+    /// winning clause (>= 0), or a `MatchCode`.
     #[napi]
     pub fn test_encoded(&self, bytes: Uint8Array) -> i32 {
         use bfly_pattern::{eval, mp::Mp, Outcome};
         match eval(&self.m, &Mp::new(&bytes)) {
             Outcome::Matched { clause, .. } => clause as i32,
-            Outcome::NoMatch => -1,
-            Outcome::NeedsJs => -2,
+            Outcome::NoMatch => MatchCode::NoMatch as i32,
+            Outcome::NeedsJs => MatchCode::NeedsJs as i32,
         }
     }
+}
+
+/// What `CompiledMatcher.testEncoded` returns when no clause won.
+#[napi]
+pub enum MatchCode {
+    /// No clause matches the value.
+    NoMatch = -1,
+    /// Only JS can decide (a guard, a class, a JS-only constant, or a
+    /// value the encoded form cannot show).
+    NeedsJs = -2,
 }

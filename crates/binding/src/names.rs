@@ -1,24 +1,39 @@
 //! Registered names (the seed's `register-service`): the binding of the
 //! core's names table (an STM system table, see `bfly_core::systable`).
 
-use crate::{arg, TABLE, THREAD};
+use crate::{slots, TABLE, THREAD};
 use bfly_core::RegisterError;
 use napi_derive::napi;
 use std::cell::Cell;
 
+/// Why a name was not bound (`name_register`, `name_register_alias`,
+/// `proc_spawn_named`); 0 is success, and `name_register` answers a taken
+/// name with the id of the process holding it.
+#[napi]
+pub enum NameCode {
+    Ok = 0,
+    /// The process to register (or the spawning parent) is not alive.
+    NoProc = -1,
+    /// The name is empty.
+    BadName = -2,
+    /// The name stands for a remote service.
+    Alias = -3,
+    /// A live process holds the name (`proc_spawn_named` only).
+    Taken = -4,
+}
+
 fn register_code(r: Result<(), RegisterError>) -> i64 {
     match r {
-        Ok(()) => 0,
-        Err(RegisterError::NoProc) => -1,
-        Err(RegisterError::BadName) => -2,
-        Err(RegisterError::Alias) => -3,
+        Ok(()) => NameCode::Ok as i64,
+        Err(RegisterError::NoProc) => NameCode::NoProc as i64,
+        Err(RegisterError::BadName) => NameCode::BadName as i64,
+        Err(RegisterError::Alias) => NameCode::Alias as i64,
         Err(RegisterError::Taken(h)) => h as i64,
     }
 }
 
-/// Binds `name` to `id`: 0 on success, -1 when `id` is dead, -2 for an
-/// empty name, -3 when the name stands for a remote service, otherwise the
-/// id of the live process holding the name.
+/// Binds `name` to `id`: a `NameCode`, or the id of the live process
+/// holding the name.
 #[napi]
 pub fn name_register(name: String, id: i64) -> i64 {
     register_code(TABLE.register(&name, id as u64))
@@ -54,15 +69,15 @@ pub fn name_list() -> Vec<String> {
     TABLE.bindings().into_iter().map(|(n, _)| n).collect()
 }
 
-/// A new process registered as `name` (linked to args[0] unless it is 0)
-/// in one step: its id, or a `name_register` code (-1 the parent is dead,
-/// -2 an empty name, -3 an alias holds it, -4 a process holds it).
+/// A new process registered as `name` (linked to `parent` unless it is 0)
+/// in one step: its id, or a `NameCode` (`NoProc`: the parent is dead).
 #[napi]
 pub fn proc_spawn_named(name: String) -> f64 {
-    let parent = Some(arg(0)).filter(|&p| p != 0);
+    let [parent] = slots();
+    let parent = Some(parent).filter(|&p| p != 0);
     match TABLE.spawn_named(THREAD.with(Cell::get), parent, &name) {
         Ok(id) => id as f64,
-        Err(RegisterError::Taken(_)) => -4.0,
+        Err(RegisterError::Taken(_)) => NameCode::Taken as i32 as f64,
         Err(e) => register_code(Err(e)) as f64,
     }
 }

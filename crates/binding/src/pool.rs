@@ -2,7 +2,7 @@
 //! thread id before the worker runs, placing a process on it, and taking
 //! its processes down when it goes (see `bfly_core::placement`).
 
-use crate::{arg, dist, TABLE, THREADS};
+use crate::{cluster, slots, TABLE, THREADS};
 use bfly_core::{spawn_on, PlaceError};
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
@@ -13,10 +13,10 @@ const THREAD_EXIT: &str = "thread_exit";
 /// Removes thread `id` and its processes; their links and monitors
 /// elsewhere are told 'thread_exit'. Idempotent.
 pub(crate) fn depart(id: u32, fallback_node: &str) {
-    let node = dist::node_name().unwrap_or_else(|| fallback_node.to_string());
+    let node = cluster::node_name().unwrap_or_else(|| fallback_node.to_string());
     let reason = bfly_core::departure::str_term(THREAD_EXIT);
     bfly_core::departure::thread_gone(&TABLE, &THREADS, id, &node, THREAD_EXIT, &|pid, rel| {
-        dist::exited(pid, rel, &reason)
+        cluster::exited(pid, rel, &reason)
     });
 }
 
@@ -34,19 +34,29 @@ pub fn thread_forget(thread: u32, node: String) {
     depart(thread, &node);
 }
 
-/// A new process owned by thread args[0], linked to args[1] unless that is
-/// 0, whose `Spawn` delivery (the encoded spec) is queued there before
-/// anything else can be sent to it. Returns its id; 0 when the parent is
-/// dead, -1 when the thread is gone (nothing created in either case).
+/// Why `proc_spawn_on` created nothing (it returns the new id otherwise).
+#[napi]
+pub enum SpawnOnCode {
+    /// The parent to link to is not alive.
+    ParentDead = 0,
+    /// The thread is gone (its worker exited).
+    ThreadGone = -1,
+}
+
+/// A new process owned by thread `thread`, linked to `parent` unless that
+/// is 0, whose `Spawn` delivery (the encoded spec) is queued there before
+/// anything else can be sent to it. Returns its id, or a `SpawnOnCode`
+/// (nothing created then).
 #[napi]
 pub fn proc_spawn_on(spec: Uint8Array, node: String) -> f64 {
-    let owner = arg(0) as u32;
-    let parent = match arg(1) {
+    let [thread, parent] = slots();
+    let owner = thread as u32;
+    let parent = match parent {
         0 => None,
         p => Some(p),
     };
     let reason = bfly_core::departure::str_term(THREAD_EXIT);
-    let remote = |pid, rel: &_| dist::exited(pid, rel, &reason);
+    let remote = |pid, rel: &_| cluster::exited(pid, rel, &reason);
     match spawn_on(
         &TABLE,
         &THREADS,
@@ -58,7 +68,7 @@ pub fn proc_spawn_on(spec: Uint8Array, node: String) -> f64 {
         &remote,
     ) {
         Ok(id) => id as f64,
-        Err(PlaceError::NoProc) => 0.0,
-        Err(PlaceError::NoThread) => -1.0,
+        Err(PlaceError::NoProc) => SpawnOnCode::ParentDead as i32 as f64,
+        Err(PlaceError::NoThread) => SpawnOnCode::ThreadGone as i32 as f64,
     }
 }

@@ -109,9 +109,19 @@ pub fn stm_pin(id: f64) -> bool {
     stm().pin(id as u64).is_ok()
 }
 
+/// What the STM calls return instead of a length, an id or a token.
+#[napi]
+pub enum StmCode {
+    /// A conflict with a commit since the transaction began: rerun it.
+    Conflict = -1,
+    /// `stm_read`: the value is larger than the scratch block (take it
+    /// with `stm_read_big`).
+    TooBig = -2,
+}
+
 /// Reads `id` in this thread's transaction into the scratch block: the
-/// encoded length, -1 on a conflict (rerun the transaction), -2 when the
-/// value is larger than the block (take it with `stm_read_big`).
+/// encoded length, `StmCode::Conflict` (rerun the transaction) or
+/// `StmCode::TooBig`.
 #[napi]
 pub fn stm_read(id: f64) -> napi::Result<i32> {
     match TX.with_borrow_mut(|t| t.read(id as u64)) {
@@ -122,10 +132,10 @@ pub fn stm_read(id: f64) -> napi::Result<i32> {
             }
             None => {
                 BIG.set(Some(b));
-                -2
+                StmCode::TooBig as i32
             }
         })),
-        Err(TxError::Conflict) => Ok(-1),
+        Err(TxError::Conflict) => Ok(StmCode::Conflict as i32),
         Err(TxError::NoTVar(id)) => Err(no_tvar(id)),
     }
 }
@@ -170,26 +180,34 @@ pub fn stm_commit() -> bool {
 
 /// Reads the names table in this thread's transaction: the id of the
 /// process registered as `name`, 0 when none is (or it names a remote
-/// service), -1 on a conflict (rerun).
+/// service), or `StmCode::Conflict` (rerun).
 #[napi]
 pub fn stm_whereis(name: String) -> f64 {
     match TX.with_borrow_mut(|t| TABLE.tx_resolve(t, &name)) {
         Ok(Some(Bound::Pid(id))) => id as f64,
         Ok(_) => 0.0,
-        Err(_) => -1.0,
+        Err(_) => f64::from(StmCode::Conflict as i32),
     }
 }
 
-/// Reads the node table in this thread's transaction: 1 when the link to
-/// node `name` is up, 2 when it is down, 0 for a node never linked, -1 on
-/// a conflict (rerun).
+/// The state of the link to a node, as `stm_node` reads it.
+#[napi]
+pub enum NodeLink {
+    /// Never linked.
+    Never = 0,
+    Up = 1,
+    Down = 2,
+}
+
+/// Reads the node table in this thread's transaction: the `NodeLink` to
+/// node `name`, or `StmCode::Conflict` (rerun).
 #[napi]
 pub fn stm_node(name: String) -> i32 {
     match TX.with_borrow_mut(|t| TABLE.tx_node_state(t, &name)) {
-        Ok(Some(NodeState::Up)) => 1,
-        Ok(Some(NodeState::Down)) => 2,
-        Ok(None) => 0,
-        Err(_) => -1,
+        Ok(Some(NodeState::Up)) => NodeLink::Up as i32,
+        Ok(Some(NodeState::Down)) => NodeLink::Down as i32,
+        Ok(None) => NodeLink::Never as i32,
+        Err(_) => StmCode::Conflict as i32,
     }
 }
 
@@ -255,13 +273,23 @@ pub fn lock_release(ticket: f64) -> bool {
     }
 }
 
-/// Withdraws waiting request `ticket`: 0 withdrawn (it held nothing),
-/// 1 already granted (the caller holds the locks), 2 unknown.
+/// What `lock_cancel` found.
+#[napi]
+pub enum LockCancel {
+    /// The request was waiting and is withdrawn (it held nothing).
+    Withdrawn = 0,
+    /// Already granted: the caller holds the locks.
+    Granted = 1,
+    /// No such request (its thread is ending).
+    Unknown = 2,
+}
+
+/// Withdraws waiting request `ticket`: what it found, as a `LockCancel`.
 #[napi]
 pub fn lock_cancel(ticket: f64) -> u32 {
-    match LOCKS.cancel(ticket as u64) {
-        Cancel::Withdrawn => 0,
-        Cancel::Granted => 1,
-        Cancel::Unknown => 2,
-    }
+    (match LOCKS.cancel(ticket as u64) {
+        Cancel::Withdrawn => LockCancel::Withdrawn,
+        Cancel::Granted => LockCancel::Granted,
+        Cancel::Unknown => LockCancel::Unknown,
+    }) as u32
 }

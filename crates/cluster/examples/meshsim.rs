@@ -11,7 +11,7 @@
 //! all join at once. With `--hubs K`, nodes 0..K-1 form a full mesh and the
 //! others join it hidden-free but without `connect_all`, seeded with every
 //! hub: a partial mesh of K links per node. Prints one JSON line.
-use bfly_cluster::{Config, Dist};
+use bfly_cluster::{Cluster, Config};
 use bfly_core::{ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use std::time::{Duration, Instant};
@@ -66,11 +66,11 @@ fn main() {
     let bytes0 = lo_bytes();
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
-    let mut nodes: Vec<(&'static Dist, String)> = Vec::with_capacity(n);
+    let mut nodes: Vec<(&'static Cluster, String)> = Vec::with_capacity(n);
     for i in 0..n {
         let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
         let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-        let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).expect("runtime")));
+        let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).expect("runtime")));
         let thread = th.add(Box::new(|| {}));
         let agent = t.spawn(thread);
         let mut cfg = Config::new(
@@ -99,7 +99,7 @@ fn main() {
         }
     }
     let want = |i: usize| if hubs == 0 || i < hubs { n - 1 } else { hubs };
-    let up = |d: &Dist| d.peers().iter().filter(|p| p.state == "up").count();
+    let up = |d: &Cluster| d.peers().iter().filter(|p| p.state == "up").count();
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut rounds = 0;
     while !nodes.iter().enumerate().all(|(i, (d, _))| up(d) >= want(i)) {

@@ -4,14 +4,14 @@
 //! Sends are deferred and flushed from the sending thread, as JS does.
 //!   cargo run --release -p bfly-cluster --example rtt [-- ROUNDS]
 use bfly_cluster::envelope::Frame;
-use bfly_cluster::{Config, Dist};
+use bfly_cluster::{Cluster, Config};
 use bfly_core::{ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 struct Side {
-    d: &'static Dist,
+    d: &'static Cluster,
     th: &'static Threads,
     thread: u32,
     pid: u64,
@@ -21,7 +21,7 @@ struct Side {
 fn side(name: &str, cookie: &Cookie) -> (Side, String) {
     let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
     let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).expect("runtime")));
+    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).expect("runtime")));
     let bell = Arc::new((Mutex::new(false), Condvar::new()));
     let b = bell.clone();
     let thread = th.add(Box::new(move || {

@@ -101,7 +101,7 @@ impl Config {
 /// The credit window when none is configured.
 pub const DEFAULT_CREDIT: u32 = 512;
 
-/// A peer as `Dist::peers` reports it.
+/// A peer as `Cluster::peers` reports it.
 #[derive(Debug, Clone)]
 pub struct PeerInfo {
     pub name: String,

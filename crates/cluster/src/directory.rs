@@ -15,7 +15,7 @@
 //! that make relations hold the `gate` for reading, so a sweep (which
 //! holds it for writing) never forgets a peer a relation is being made to.
 
-use crate::node::Dist;
+use crate::node::Cluster;
 use crate::peer::{now_ms, Conn, Peer};
 use bfly_core::NodeId;
 use rustc_hash::FxHashMap;
@@ -62,7 +62,7 @@ impl Directory {
     }
 }
 
-impl Dist {
+impl Cluster {
     /// The id of node `name`, interning it on first use.
     pub fn intern(&self, name: &str) -> NodeId {
         if let Some(&id) = self.dir.read().by_name.get(name) {

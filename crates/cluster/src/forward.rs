@@ -7,7 +7,7 @@
 //! otherwise it would wait for its call's timeout.
 
 use crate::envelope::Frame;
-use crate::node::Dist;
+use crate::node::Cluster;
 use crate::peer::Peer;
 use bfly_core::{Id, NodeId};
 use rmp::encode as e;
@@ -25,7 +25,7 @@ pub(crate) struct Forwarded {
     pub(crate) r: Id,
 }
 
-impl Dist {
+impl Cluster {
     /// Monitor `f` was forwarded to node `to`.
     pub(crate) fn forwarded(&self, to: NodeId, f: Forwarded) {
         let Some(p) = self.peer(to) else { return };

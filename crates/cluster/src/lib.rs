@@ -2,7 +2,7 @@
 //! like a local one (specified in docs/PROTOCOL.md, "Distribution").
 //!
 //! - [`envelope`]: the frames inside SL1 messages.
-//! - [`Dist`]: this node's identity, the listener, one SL1 link per peer
+//! - [`Cluster`]: this node's identity, the listener, one SL1 link per peer
 //!   node (connected on first use; simultaneous connects keep one), and the
 //!   routing of what arrives into the core's per-thread inboxes, on tokio
 //!   threads, so a busy JS thread never makes a healthy peer look dead.
@@ -35,4 +35,4 @@ pub use config::{
 pub use credit::Sent;
 pub use directory::{FORGET_AFTER, MAX_IDLE};
 pub use envelope::MAX_GOSSIP;
-pub use node::Dist;
+pub use node::Cluster;

@@ -6,7 +6,7 @@ use crate::agent;
 use crate::config::Keys;
 use crate::credit::Credit;
 use crate::envelope::{Frame, Proof, FEAT_CREDIT, FEAT_HIDDEN, MAX_GOSSIP};
-use crate::node::{Dist, Local};
+use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
 use bfly_core::{Lane, NodeState};
@@ -23,7 +23,7 @@ use tokio::time::timeout;
 /// restarted) before it is refused.
 const LIVE_LINK_GRACE: Duration = Duration::from_secs(1);
 
-/// What a node answered this one's Hello with (`Dist::hello`).
+/// What a node answered this one's Hello with (`Cluster::hello`).
 struct Answer {
     link: Link,
     /// False: it keeps its own link to this node.
@@ -51,7 +51,7 @@ enum Verdict {
     Replace,
 }
 
-impl Dist {
+impl Cluster {
     pub(crate) async fn accept_loop(&'static self, mut listener: Listener) {
         while let Ok(incoming) = listener.next().await {
             match incoming {

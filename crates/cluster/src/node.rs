@@ -46,7 +46,7 @@ pub(crate) struct Local {
 
 /// The distribution layer of one node (one per OS process in the addon;
 /// tests make several).
-pub struct Dist {
+pub struct Cluster {
     pub(crate) table: &'static ProcessTable,
     pub(crate) threads: &'static Threads,
     pub(crate) rt: Runtime,
@@ -66,16 +66,16 @@ pub struct Dist {
     pub(crate) notices: Mutex<Notices>,
 }
 
-impl Dist {
+impl Cluster {
     /// A stopped node over `table` and `threads`, with its own tokio runtime
     /// (two worker threads) for links, heartbeats and routing.
     pub fn new(table: &'static ProcessTable, threads: &'static Threads) -> std::io::Result<Self> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
-            .thread_name("bfly-dist")
+            .thread_name("bfly-cluster")
             .enable_all()
             .build()?;
-        Ok(Dist {
+        Ok(Cluster {
             table,
             threads,
             rt,

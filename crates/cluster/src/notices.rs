@@ -6,7 +6,7 @@
 //! few lines a second.
 
 use crate::agent;
-use crate::node::{Dist, Local};
+use crate::node::{Cluster, Local};
 use std::time::Instant;
 
 /// Notices let through at once.
@@ -50,7 +50,7 @@ impl Notices {
     }
 }
 
-impl Dist {
+impl Cluster {
     /// A connection from `addr` that did not become a link (or a link
     /// refused at its Hello, claiming `name`), and why; `dropped` more
     /// that were not even queued. Told to the agent, rate-limited.

@@ -8,13 +8,13 @@ use crate::agent;
 use crate::config::{CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN};
 use crate::envelope::{BadFrame, Frame, Request, MAX_GOSSIP, NODE_TARGET};
 use crate::forward::Forwarded;
-use crate::node::{Dist, Local};
+use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
 use bfly_core::{Id, Lane, NodeId};
 use std::sync::atomic::Ordering;
 
-impl Dist {
+impl Cluster {
     pub(crate) fn route(
         &'static self,
         local: &Local,
@@ -325,7 +325,7 @@ impl Dist {
 }
 
 impl Frame<'_> {
-    fn encode_to(&self, d: &'static Dist, node: NodeId) {
+    fn encode_to(&self, d: &'static Cluster, node: NodeId) {
         d.send(node, self.encode());
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::credit::{Credit, Sent};
 use crate::envelope::{Frame, MAX_GRANTS};
-use crate::node::{Dist, Local};
+use crate::node::{Cluster, Local};
 use crate::peer::{Conn, Peer};
 use bfly_core::{Id, NodeId, ThreadId};
 use bfly_net::link::LinkSender;
@@ -28,7 +28,7 @@ enum After {
     Failed(u64),
 }
 
-impl Dist {
+impl Cluster {
     /// Sends `frame` to node `node`, connecting first if needed. Frames to
     /// one node leave in call order. False when this runtime is not a node
     /// (or `node` is unknown): nothing can be sent. Never counts credit:

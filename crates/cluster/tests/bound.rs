@@ -3,7 +3,7 @@
 //! end; past `Limits::max_queued` bytes the attempt fails like a lost link.
 
 use bfly_cluster::envelope::Frame;
-use bfly_cluster::{Config, Dist};
+use bfly_cluster::{Cluster, Config};
 use bfly_core::{ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
@@ -15,7 +15,7 @@ fn frames_for_a_peer_that_never_answers_are_bounded() {
     let deaf = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
     let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).unwrap()));
+    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).unwrap()));
     let agent = t.spawn(th.add(Box::new(|| {})));
     d.start(Config {
         limits: Limits {

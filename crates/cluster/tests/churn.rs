@@ -6,7 +6,7 @@
 //! BFLY_CHURN sets another count (the default is the issue's).
 
 use bfly_cluster::envelope::Frame;
-use bfly_cluster::{Config, Dist, MAX_GOSSIP, MAX_IDLE};
+use bfly_cluster::{Cluster, Config, MAX_GOSSIP, MAX_IDLE};
 use bfly_core::{ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use bfly_net::link::{connect, Limits};
@@ -27,7 +27,7 @@ fn a_hundred_thousand_names_leave_the_directory_and_the_gossip_bounded() {
         .unwrap_or(100_000);
     let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
     let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).unwrap()));
+    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).unwrap()));
     let agent = t.spawn(th.add(Box::new(|| {})));
     let cookie = Cookie::new(&[3; 32]).unwrap();
     let addr = d

@@ -4,13 +4,13 @@
 //! dead destination never leaves a sender waiting.
 
 use bfly_cluster::envelope::Frame;
-use bfly_cluster::{Config, Dist, Sent};
+use bfly_cluster::{Cluster, Config, Sent};
 use bfly_core::{Delivery, Lane, ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use std::time::{Duration, Instant};
 
 struct Node {
-    d: &'static Dist,
+    d: &'static Cluster,
     t: &'static ProcessTable,
     th: &'static Threads,
     thread: u32,
@@ -19,7 +19,7 @@ struct Node {
 fn node(name: &str, cookie: &Cookie, credit: u32) -> (Node, String) {
     let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
     let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).unwrap()));
+    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).unwrap()));
     let thread = th.add(Box::new(|| {}));
     let agent = t.spawn(thread);
     let cfg = Config {

@@ -3,14 +3,14 @@
 //! relation once. (The JS tests run nodes as separate OS processes.)
 
 use bfly_cluster::envelope::Frame;
-use bfly_cluster::{Allow, Config, Dist};
+use bfly_cluster::{Allow, Cluster, Config};
 use bfly_core::departure::{exit_signal_term, str_term};
 use bfly_core::{Lane, ProcessTable, Threads};
 use bfly_net::keys::Cookie;
 use std::time::{Duration, Instant};
 
 struct Node {
-    d: &'static Dist,
+    d: &'static Cluster,
     t: &'static ProcessTable,
     th: &'static Threads,
     thread: u32,
@@ -20,7 +20,7 @@ struct Node {
 fn node(name: &str, cookie: &Cookie, allow: Allow) -> Node {
     let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
     let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let d: &'static Dist = Box::leak(Box::new(Dist::new(t, th).unwrap()));
+    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).unwrap()));
     let thread = th.add(Box::new(|| {}));
     let agent = t.spawn(thread);
     let addr = d

@@ -40,13 +40,17 @@ pub struct Limits {
     pub max_queued: usize,
 }
 
+/// The largest message a link carries by default (SL1's bound; JS refuses
+/// a larger one before it is queued).
+pub const MAX_MESSAGE: usize = 64 << 20;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             handshake: Duration::from_secs(5),
             heartbeat: Duration::from_secs(1),
             idle: Duration::from_secs(15),
-            max_message: 64 << 20,
+            max_message: MAX_MESSAGE,
             max_pending: 256,
             max_pending_per_addr: 32,
             keys: KeyLimits::default(),

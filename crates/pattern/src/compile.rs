@@ -20,6 +20,8 @@ pub type NodeId = u32;
 
 /// A node of the decision DAG.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "DagNode"))]
 #[serde(tag = "n", rename_all = "camelCase")]
 pub enum Node {
     /// No clause matches.
@@ -36,6 +38,8 @@ pub enum Node {
 
 /// A compiled matcher: tables, rows and the DAG from `root`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Dag"))]
 pub struct Matcher {
     pub paths: Vec<super::flat::Path>,
     pub tests: Vec<Test>,

@@ -15,6 +15,7 @@ pub type TestId = u32;
 
 /// One step from a value to a part of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "s", content = "v", rename_all = "camelCase")]
 pub enum Step {
     Root,
@@ -24,6 +25,7 @@ pub enum Step {
 
 /// An access path: its parent and the last step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Path {
     pub parent: PathId,
     pub step: Step,
@@ -31,6 +33,7 @@ pub struct Path {
 
 /// What an atomic test checks about the value at its path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "c", rename_all = "camelCase")]
 pub enum Check {
     IsArray,
@@ -75,6 +78,7 @@ pub enum Check {
 
 /// An atomic test.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Test {
     pub path: PathId,
     #[serde(flatten)]
@@ -83,6 +87,7 @@ pub struct Test {
 
 /// Where a selection's value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "b", rename_all = "camelCase")]
 pub enum Binding {
     /// The value at a path.
@@ -94,6 +99,7 @@ pub enum Binding {
 
 /// One clause alternative: its tests in order and its selections.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Row {
     pub clause: u32,
     pub tests: Vec<TestId>,

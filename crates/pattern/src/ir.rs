@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 /// One pattern.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "k", rename_all = "camelCase")]
 pub enum Pat {
     /// `P._`: anything, `undefined` included.
@@ -18,6 +19,7 @@ pub enum Pat {
     Arr {
         items: Vec<Pat>,
         #[serde(default)]
+        #[cfg_attr(test, ts(optional))]
         rest: Option<Rest>,
     },
     /// An object pattern: every listed key is present (`key in v`, as
@@ -51,14 +53,17 @@ pub enum Pat {
 
 /// The `P.rest(p?)` at the end of an array pattern.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Rest {
     /// What each remaining element must match (`None`: anything).
     #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
     pub of: Option<Box<Pat>>,
 }
 
 /// A literal value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "t", content = "v", rename_all = "camelCase")]
 pub enum Lit {
     Null,
@@ -108,6 +113,7 @@ impl Lit {
 
 /// Type wildcards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum TypeTag {
     String,
@@ -130,6 +136,7 @@ impl TypeTag {
 
 /// A matcher's clauses, as the facade sends them.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Clauses {
     pub clauses: Vec<Pat>,
     /// Class names for `explain`, by index.

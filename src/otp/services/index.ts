@@ -1,7 +1,8 @@
 // The system services, started with the runtime on the main thread (the
-// node's services; worker threads reach them by name). Each is a
-// makeServer server; one that was stopped or killed is started again when
-// a client (log, noteExit, keepAlive...) finds it gone, or by `ensureServices()`.
+// node's services; worker threads reach them by name): index.ts calls
+// `ensureServices()` as part of `import 'bfly'`. Each is a makeServer
+// server; one that was stopped or killed is started again when a client
+// (log, noteExit, keepAlive...) finds it gone, or by `ensureServices()`.
 import { isMainThread } from 'node:worker_threads'
 import { whereis } from '../../kernel/names.js'
 import { makeServer, type ServerHandlers } from '../server.js'
@@ -28,4 +29,3 @@ export function ensureServices(): void {
 }
 
 setRevive(ensureServices)
-ensureServices()

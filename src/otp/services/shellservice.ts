@@ -1,13 +1,13 @@
 // SHELL: evaluates source text sent by `bfly shell` in this node (Erlang's
-// remsh), with the whole bfly API in scope, and answers the result's
-// inspection. Each line runs in a process of its own, under a deadline kept
-// here on the node, so a line that never ends is stopped and the shell goes
-// on; lines of one session run one after another, in arrival order. Any
-// cookie holder may call it, so it gives them what the 'code' capability
-// gives (run code here): `bfly node --no-shell` leaves it out.
+// remsh), with the API its starter gives in scope (`bfly node`: the whole
+// bfly API), and answers the result's inspection. Each line runs in a
+// process of its own, under a deadline kept here on the node, so a line
+// that never ends is stopped and the shell goes on; lines of one session
+// run one after another, in arrival order. Any cookie holder may call it,
+// so it gives them what the 'code' capability gives (run code here):
+// `bfly node --no-shell` leaves it out.
 import { inspect, types } from 'node:util'
 import vm from 'node:vm'
-import * as bfly from '../../../index.js'
 import { exit, type From, reply, send } from '../../kernel/messaging.js'
 import type { Process } from '../../kernel/process.js'
 import { spawn } from '../../kernel/spawn.js'
@@ -60,14 +60,14 @@ const MAX_LINE_MS = 24 * 3600_000
 // (Node >= 20.12; undefined before, and then the shell has no import()).
 const importHook: unknown = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER
 
-function newSession(node: Node, id: string): Session {
+function newSession(node: Node, api: Readonly<Record<string, unknown>>, id: string): Session {
   const output: string[] = []
   const print = (...args: unknown[]) => {
     output.push(`${args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ')}\n`)
   }
   // console in the shell prints to the shell, not to the node's terminal.
   const console = { log: print, info: print, warn: print, error: print, debug: print, dir: print }
-  const context = vm.createContext({ ...bfly, node, console, setTimeout, clearTimeout, Buffer, URL })
+  const context = vm.createContext({ ...api, node, console, setTimeout, clearTimeout, Buffer, URL })
   return { id, context, output, queue: [], running: null }
 }
 
@@ -96,7 +96,7 @@ function compile(source: string): vm.Script {
 }
 
 // Frames of the shell's own machinery, cut from the stacks it shows.
-const OWN_FRAME = /node:vm|node:internal|\/src\/cli\/|\/src\/server\.ts/
+const OWN_FRAME = /node:vm|node:internal|\/src\/cli\/|\/src\/otp\/server\.ts/
 
 /** A thrown value as the shell shows it: an error's stack without the shell's frames. */
 function shown(e: unknown, colors: boolean): string {
@@ -171,16 +171,17 @@ function checkMs(v: unknown): number {
 
 /**
  * Starts SHELL. Calls: ['eval', session, source, { colors, timeout }]
- * evaluates `source` in that session's context (made on first use; at most
- * 64 are kept, the oldest dropped) in a process of its own, after the
- * session's earlier lines, and answers an EvalAnswer: the result, or an
- * error once `timeout` ms (default 60000) have passed, when its process
- * has been stopped. ['interrupt', session] stops the running line (its
- * eval is answered 'Interrupted') and answers whether one was running;
- * ['close', session] stops it and drops the session. The server itself only
- * queues and answers, so a line that never ends cannot stop it.
+ * evaluates `source` in that session's context (made on first use, with
+ * `api`'s names and `node` in scope; at most 64 are kept, the oldest
+ * dropped) in a process of its own, after the session's earlier lines, and
+ * answers an EvalAnswer: the result, or an error once `timeout` ms (default
+ * 60000) have passed, when its process has been stopped. ['interrupt',
+ * session] stops the running line (its eval is answered 'Interrupted') and
+ * answers whether one was running; ['close', session] stops it and drops
+ * the session. The server itself only queues and answers, so a line that
+ * never ends cannot stop it.
  */
-export function startShell(node: Node): Pid {
+export function startShell(node: Node, api: Readonly<Record<string, unknown>>): Pid {
   return makeServer<Map<string, Session>>(
     {
       init: () => new Map(),
@@ -217,7 +218,7 @@ export function startShell(node: Node): Pid {
             if (old.running !== null) finish(self, old, failed(old, 'Interrupted: too many shell sessions'))
             sessions.delete(oldId)
           }
-          s = newSession(node, id)
+          s = newSession(node, api, id)
           sessions.set(id, s)
         }
         s.queue.push({ from, source, colors: opts?.colors === true, ms: checkMs(opts?.timeout) })

@@ -2,12 +2,13 @@
 // as JSON lines (pino) in a file rotated by size and time
 // (rotating-file-stream), plus background pretty printing (pino-pretty)
 // to the terminal that can be switched on and off. Callers only send a
-// message; formatting and I/O happen in the SYSTEM-LOG process.
+// message; formatting and I/O happen in the SYSTEM-LOG process. The three
+// libraries load with the first line written (pino-pretty with the first
+// line printed), not with `import 'bfly'`.
 import { join } from 'node:path'
 import { inspect } from 'node:util'
-import pino from 'pino'
-import { prettyFactory } from 'pino-pretty'
-import { createStream, type RotatingFileStream } from 'rotating-file-stream'
+import type pino from 'pino'
+import type { RotatingFileStream } from 'rotating-file-stream'
 import { setCrashLog } from '../../kernel/crash.js'
 import { call } from '../../kernel/messaging.js'
 import { whereis } from '../../kernel/names.js'
@@ -61,7 +62,9 @@ interface Sink {
 let sink: Sink | null = null
 let pretty: ((line: string) => string) | null = null
 
-function open(): Sink {
+async function open(): Promise<Sink> {
+  const [{ default: pino }, { createStream }] = await Promise.all([import('pino'), import('rotating-file-stream')])
+  if (config.print) await loadPretty()
   const file = createStream(config.file, {
     path: config.dir,
     size: config.size,
@@ -78,10 +81,7 @@ function open(): Sink {
     {
       write(line: string) {
         written = new Promise<void>((res) => file.write(line, () => res()))
-        if (config.print) {
-          pretty ??= prettyFactory({ colorize: process.stderr.isTTY === true, ignore: 'node' })
-          process.stderr.write(pretty(line))
-        }
+        if (config.print && pretty !== null) process.stderr.write(pretty(line))
       },
     },
   )
@@ -92,6 +92,13 @@ function open(): Sink {
       return written
     },
   }
+}
+
+/** pino-pretty's formatter, loaded once printing is on. */
+async function loadPretty(): Promise<void> {
+  if (pretty !== null) return
+  const { prettyFactory } = await import('pino-pretty')
+  pretty = prettyFactory({ colorize: process.stderr.isTTY === true, ignore: 'node' })
 }
 
 /** Applies a checked configuration (in the SYSTEM-LOG process, in order with the lines). */
@@ -112,10 +119,12 @@ function render(a: unknown): string {
   return inspect(a, { depth: 4, breakLength: Number.POSITIVE_INFINITY })
 }
 
-/** Writes one line (in the SYSTEM-LOG process). */
-function write(level: Level, time: number, args: unknown[]): void {
+/** Writes one line (in the SYSTEM-LOG process; the server takes the next
+ * message once it has, so lines stay in order while the libraries load). */
+async function write(level: Level, time: number, args: unknown[]): Promise<void> {
   if (LEVELS.indexOf(level) < LEVELS.indexOf(config.level)) return
-  sink ??= open()
+  sink ??= await open()
+  if (config.print) await loadPretty()
   const err = args.find((a) => a instanceof Error)
   const fields: Record<string, unknown> = { time }
   if (err !== undefined) fields.err = err
@@ -130,9 +139,9 @@ const fromHere = new WeakSet<LogConfig>()
 
 /** The SYSTEM-LOG server's handlers. */
 export const systemLogHandlers = {
-  cast(msg: unknown, state: null) {
+  async cast(msg: unknown, state: null) {
     if (Array.isArray(msg) && msg.length === 3 && Array.isArray(msg[2]))
-      write(msg[0] as Level, msg[1] as number, msg[2])
+      await write(msg[0] as Level, msg[1] as number, msg[2])
     else if (Array.isArray(msg) && msg[0] === 'config' && fromHere.has(msg[1] as LogConfig)) apply(msg[1] as LogConfig)
     return { state }
   },

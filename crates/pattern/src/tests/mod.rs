@@ -10,6 +10,7 @@ use super::value::{VRef, V};
 
 mod props;
 mod reference;
+mod shapes;
 
 fn sym(s: &str) -> Pat {
     Pat::Lit {

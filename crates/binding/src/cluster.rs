@@ -1,11 +1,11 @@
 //! The binding of the distribution layer (`bfly-cluster`): starting and
 //! stopping the node, and one function per remote primitive. Hot calls
-//! take their ids from the thread's argument block (`arg`), as in lib.rs:
-//! slot 0 is always the peer node's id (from `dist_intern`).
+//! take their ids from the thread's argument block (`slots`), as in lib.rs:
+//! slot 0 is always the peer node's id (from `cluster_intern`).
 
-use crate::{arg, TABLE, THREADS};
+use crate::{slots, TABLE, THREADS};
 use bfly_cluster::envelope::{Frame, Request, NODE_TARGET};
-use bfly_cluster::{Allow, Config, Dist, Keys};
+use bfly_cluster::{Allow, Cluster, Config, Keys};
 use bfly_core::{Id, RemoteRel};
 use bfly_net::identity::Identity;
 use bfly_net::keys::Cookie;
@@ -16,42 +16,37 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-pub(crate) static DIST: OnceLock<Dist> = OnceLock::new();
+pub(crate) static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 
-fn dist() -> napi::Result<&'static Dist> {
-    if let Some(d) = DIST.get() {
+fn cluster() -> napi::Result<&'static Cluster> {
+    if let Some(d) = CLUSTER.get() {
         return Ok(d);
     }
-    let d = Dist::new(&TABLE, &THREADS)
+    let d = Cluster::new(&TABLE, &THREADS)
         .map_err(|e| napi::Error::from_reason(format!("bfly: no tokio runtime: {e}")))?;
-    Ok(DIST.get_or_init(|| d))
+    Ok(CLUSTER.get_or_init(|| d))
 }
 
 /// This node's name while it is a node.
 pub(crate) fn node_name() -> Option<String> {
-    DIST.get().and_then(|d| d.name())
+    CLUSTER.get().and_then(|d| d.name())
 }
 
 /// The name of peer node `id` (as interned by the distribution layer).
 pub(crate) fn peer_name(id: bfly_core::NodeId) -> Option<String> {
-    DIST.get().and_then(|d| d.node_name(id))
+    CLUSTER.get().and_then(|d| d.node_name(id))
 }
 
 /// Tells the nodes a departed process had relations with.
 pub(crate) fn exited(id: Id, rel: &RemoteRel, reason: &[u8]) {
-    if let Some(d) = DIST.get() {
+    if let Some(d) = CLUSTER.get() {
         d.exited(id, rel, reason);
     }
 }
 
-/// The live id of the node in args[0] (a JS cache may hold a forgotten one).
-fn node_arg(d: &Dist) -> u32 {
-    d.live(arg(0) as u32)
-}
-
 /// Ends remote monitor `r` of `watcher`; tells the target's node.
 pub(crate) fn demonitor(watcher: Id, r: Id, name: Option<&str>) -> bool {
-    let Some(d) = DIST.get() else { return false };
+    let Some(d) = CLUSTER.get() else { return false };
     let Some((node, target)) = TABLE.demonitor_remote(watcher, r) else {
         return false;
     };
@@ -86,6 +81,26 @@ pub fn proc_exit_remote(reason: Uint8Array) {
         exited(id, &rel, &reason);
     }
 }
+
+/// A peer may ask this node to spawn processes (a bit of `AllowList`).
+#[napi]
+pub const CAP_SPAWN: u32 = bfly_cluster::CAP_SPAWN as u32;
+/// A peer may send exit signals.
+#[napi]
+pub const CAP_EXIT: u32 = bfly_cluster::CAP_EXIT as u32;
+/// A peer may link to this node's processes.
+#[napi]
+pub const CAP_LINK: u32 = bfly_cluster::CAP_LINK as u32;
+/// A peer may install code (hot loading).
+#[napi]
+pub const CAP_CODE: u32 = bfly_cluster::CAP_CODE as u32;
+/// User messages in flight to one remote process before its senders wait,
+/// unless `NodeOptions.credit` says otherwise.
+#[napi]
+pub const DEFAULT_CREDIT: u32 = bfly_cluster::DEFAULT_CREDIT;
+/// The largest message (encoded frame) a node link carries.
+#[napi]
+pub const LINK_MAX_MESSAGE: u32 = bfly_net::link::MAX_MESSAGE as u32;
 
 /// What a peer may ask, as `bfly-cluster`'s capability bits.
 #[napi(object)]
@@ -130,7 +145,7 @@ pub struct NodeOptions {
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
 /// the address it is reachable at. Throws with the reason otherwise.
 #[napi]
-pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
+pub fn cluster_start(opts: NodeOptions) -> napi::Result<String> {
     let err = napi::Error::from_reason;
     let cookie = Cookie::new(&opts.cookie).map_err(|f| err(f.0.to_string()))?;
     let mut allow = Allow {
@@ -178,34 +193,34 @@ pub fn dist_start(opts: NodeOptions) -> napi::Result<String> {
         hidden: opts.hidden,
         connect_all: opts.connect_all,
     };
-    dist()?.start(cfg).map_err(err)
+    cluster()?.start(cfg).map_err(err)
 }
 
 /// Stops being a node: links close and their relations fire 'noconnection'.
 #[napi]
-pub fn dist_stop() {
-    if let Some(d) = DIST.get() {
+pub fn cluster_stop() {
+    if let Some(d) = CLUSTER.get() {
         d.stop();
     }
 }
 
 /// This node's name, or null when it is not a node.
 #[napi]
-pub fn dist_name() -> Option<String> {
+pub fn cluster_name() -> Option<String> {
     node_name()
 }
 
 /// The id of node `name` (kept while the node is needed; a forgotten id
-/// still resolves, but JS drops its cache when `dist_forget_epoch` changes).
+/// still resolves, but JS drops its cache when `cluster_forget_epoch` changes).
 #[napi]
-pub fn dist_intern(name: String) -> napi::Result<u32> {
-    Ok(dist()?.intern(&name))
+pub fn cluster_intern(name: String) -> napi::Result<u32> {
+    Ok(cluster()?.intern(&name))
 }
 
 /// Changes whenever the node forgets peers: ids cached by name are stale.
 #[napi]
-pub fn dist_forget_epoch() -> u32 {
-    DIST.get().map_or(0, Dist::epoch)
+pub fn cluster_forget_epoch() -> u32 {
+    CLUSTER.get().map_or(0, Cluster::epoch)
 }
 
 /// A fresh identity secret (32 random bytes) for `startNode({ identity })`.
@@ -225,8 +240,8 @@ pub fn identity_public(secret: Uint8Array) -> napi::Result<Buffer> {
 
 /// Where node `name` listens (seed register-server).
 #[napi]
-pub fn dist_set_address(name: String, addr: String) -> napi::Result<()> {
-    dist()?.set_address(&name, &addr);
+pub fn cluster_set_address(name: String, addr: String) -> napi::Result<()> {
+    cluster()?.set_address(&name, &addr);
     Ok(())
 }
 
@@ -249,8 +264,8 @@ pub struct PeerState {
 
 /// Every known peer node.
 #[napi]
-pub fn dist_peers() -> Vec<PeerState> {
-    let Some(d) = DIST.get() else {
+pub fn cluster_peers() -> Vec<PeerState> {
+    let Some(d) = CLUSTER.get() else {
         return Vec::new();
     };
     d.peers()
@@ -270,182 +285,204 @@ pub fn dist_peers() -> Vec<PeerState> {
 }
 
 /// Links with the node at `addr` ('host:port') whose name is not known
-/// (a seed, or an address discovery resolved); see `Dist::probe`.
+/// (a seed, or an address discovery resolved); see `Cluster::probe`.
 #[napi]
-pub fn dist_probe(addr: String) {
-    if let Some(d) = DIST.get() {
+pub fn cluster_probe(addr: String) {
+    if let Some(d) = CLUSTER.get() {
         d.probe(&addr);
     }
 }
 
 /// Why the last attempt to reach node `name` failed, if it did.
 #[napi]
-pub fn dist_peer_error(name: String) -> Option<String> {
-    DIST.get()?
+pub fn cluster_peer_error(name: String) -> Option<String> {
+    CLUSTER
+        .get()?
         .peers()
         .into_iter()
         .find(|p| p.name == name)?
         .error
 }
 
-/// A frame from JS to node args[0]: it leaves at the thread's `dist_flush`.
-pub(crate) fn send(f: Frame<'_>) -> bool {
-    match DIST.get() {
-        Some(d) => d.send_deferred(arg(0) as u32, f.encode()),
+/// A frame from JS to node `node`: it leaves at the thread's `cluster_flush`.
+pub(crate) fn send(node: u64, f: Frame<'_>) -> bool {
+    match CLUSTER.get() {
+        Some(d) => d.send_deferred(node as u32, f.encode()),
         None => false,
     }
 }
 
-/// `exit()` from args[1] to process args[2] of node args[0].
+/// What the remote primitives return when they did nothing (they return a
+/// ref, a token, 1 or 0 otherwise, as each says).
 #[napi]
-pub fn dist_exit(reason: Uint8Array) -> bool {
-    send(Frame::Exit {
-        from: arg(1),
-        to: arg(2),
-        via_exit: true,
-        reason: &reason,
-    })
+pub enum RemoteCode {
+    /// This runtime is not a node.
+    NotANode = -1,
+    /// Out of credit toward the process, and the sender would not wait
+    /// (`cluster_send`): nothing was sent.
+    OutOfCredit = -2,
 }
 
-/// Links local args[1] with process args[2] of node args[0]: 1 done, 0
-/// when args[1] is dead, -1 when this runtime is not a node.
+/// The cluster, while this runtime is a node.
+fn node() -> Option<&'static Cluster> {
+    CLUSTER.get().filter(|d| d.name().is_some())
+}
+
+/// `exit()` from local `from` to process `to` of node `node`.
 #[napi]
-pub fn dist_link() -> i32 {
-    let Some(d) = DIST.get().filter(|d| d.name().is_some()) else {
-        return -1;
+pub fn cluster_exit(reason: Uint8Array) -> bool {
+    let [node, from, to] = slots();
+    send(
+        node,
+        Frame::Exit {
+            from,
+            to,
+            via_exit: true,
+            reason: &reason,
+        },
+    )
+}
+
+/// Links local `from` with process `to` of node `node`: 1 done, 0 when
+/// `from` is dead, or `RemoteCode::NotANode`.
+#[napi]
+pub fn cluster_link() -> i32 {
+    let [node, from, to] = slots();
+    let Some(d) = self::node() else {
+        return RemoteCode::NotANode as i32;
     };
-    match d.relate(arg(0) as u32, |n| TABLE.link_remote(arg(1), n, arg(2))) {
-        Ok(true) => i32::from(send(Frame::Link {
-            from: arg(1),
-            to: arg(2),
-        })),
+    match d.relate(node as u32, |n| TABLE.link_remote(from, n, to)) {
+        Ok(true) => i32::from(send(node, Frame::Link { from, to })),
         Ok(false) => 1,
         Err(_) => 0,
     }
 }
 
-/// Removes the link of local args[1] with process args[2] of node args[0].
+/// Removes the link of local `from` with process `to` of node `node`.
 #[napi]
-pub fn dist_unlink() {
-    let Some(d) = DIST.get() else { return };
-    if TABLE.unlink_remote(arg(1), node_arg(d), arg(2)) {
-        send(Frame::Unlink {
-            from: arg(1),
-            to: arg(2),
-        });
+pub fn cluster_unlink() {
+    let [node, from, to] = slots();
+    let Some(d) = CLUSTER.get() else { return };
+    // The live id of the node (a JS cache may hold a forgotten one).
+    if TABLE.unlink_remote(from, d.live(node as u32), to) {
+        send(node, Frame::Unlink { from, to });
     }
 }
 
-fn monitor(name: &str) -> f64 {
-    let Some(d) = DIST.get().filter(|d| d.name().is_some()) else {
-        return -1.0;
+/// Local `watcher` monitors `target` (a process id, `NODE_TARGET`, or 0 with
+/// a service `name`) of node `node`.
+fn monitor(node: u64, watcher: u64, target: u64, name: &str) -> f64 {
+    let Some(d) = self::node() else {
+        return f64::from(RemoteCode::NotANode as i32);
     };
-    let (watcher, target) = (arg(1), if name.is_empty() { arg(2) } else { 0 });
-    match d.relate(arg(0) as u32, |n| TABLE.monitor_remote(watcher, n, target)) {
+    match d.relate(node as u32, |n| TABLE.monitor_remote(watcher, n, target)) {
         Ok(r) => {
-            send(Frame::Monitor {
-                origin: "",
-                watcher,
-                r,
-                target,
-                name,
-            });
+            send(
+                node,
+                Frame::Monitor {
+                    origin: "",
+                    watcher,
+                    r,
+                    target,
+                    name,
+                },
+            );
             r as f64
         }
         Err(_) => 0.0,
     }
 }
 
-/// Local args[1] monitors process args[2] of node args[0]: the ref, 0 when
-/// args[1] is dead, -1 when this runtime is not a node.
+/// Local `watcher` monitors process `target` of node `node`: the ref, 0
+/// when `watcher` is dead, or `RemoteCode::NotANode`.
 #[napi]
-pub fn dist_monitor() -> f64 {
-    monitor("")
+pub fn cluster_monitor() -> f64 {
+    let [node, watcher, target] = slots();
+    monitor(node, watcher, target, "")
 }
 
-/// Local args[1] monitors node args[0] itself: its DOWN comes only when the
-/// link is lost (reason 'noconnection'). As `dist_monitor`.
+/// Local `watcher` monitors node `node` itself: its DOWN comes only when the
+/// link is lost (reason 'noconnection'). As `cluster_monitor`.
 #[napi]
-pub fn dist_monitor_node() -> f64 {
-    let Some(d) = DIST.get().filter(|d| d.name().is_some()) else {
-        return -1.0;
-    };
-    match d.relate(arg(0) as u32, |n| {
-        TABLE.monitor_remote(arg(1), n, NODE_TARGET)
-    }) {
-        Ok(r) => {
-            send(Frame::Monitor {
-                origin: "",
-                watcher: arg(1),
-                r,
-                target: NODE_TARGET,
-                name: "",
-            });
-            r as f64
-        }
-        Err(_) => 0.0,
-    }
+pub fn cluster_monitor_node() -> f64 {
+    let [node, watcher] = slots();
+    monitor(node, watcher, NODE_TARGET, "")
 }
 
-/// Local args[1] monitors service `name` of node args[0] (as `dist_monitor`).
+/// Local `watcher` monitors service `name` of node `node` (as `cluster_monitor`).
 #[napi]
-pub fn dist_monitor_name(name: String) -> f64 {
+pub fn cluster_monitor_name(name: String) -> f64 {
+    let [node, watcher] = slots();
     if name.is_empty() {
-        return -1.0;
+        return f64::from(RemoteCode::NotANode as i32);
     }
-    monitor(&name)
+    monitor(node, watcher, 0, &name)
 }
 
-/// Ends monitor args[1] of local args[0] taken on service `name`.
+/// Ends monitor `monitor` of local `watcher` taken on service `name`.
 #[napi]
-pub fn dist_demonitor_name(name: String) -> bool {
-    demonitor(arg(0), arg(1), Some(&name))
+pub fn cluster_demonitor_name(name: String) -> bool {
+    let [watcher, monitor] = slots();
+    demonitor(watcher, monitor, Some(&name))
 }
 
-/// A call's answer `[ref, value]` for process args[1] of node args[0].
+/// A call's answer `[ref, value]` for process `to` of node `node`.
 #[napi]
-pub fn dist_reply(msg: Uint8Array) -> bool {
-    send(Frame::Reply {
-        to: arg(1),
-        msg: &msg,
-    })
+pub fn cluster_reply(msg: Uint8Array) -> bool {
+    let [node, to] = slots();
+    send(node, Frame::Reply { to, msg: &msg })
 }
 
-/// Asks node args[0]'s agent to spawn (`kind` 1) or install code (2) for
-/// local args[1], answered with ref args[2]; args[3] are flags (1: link).
+/// What `cluster_ask` asks of a node's agent.
 #[napi]
-pub fn dist_ask(kind: u32, body: Uint8Array) -> bool {
-    let what = if kind == 2 {
-        Request::Code
-    } else {
-        Request::Spawn
+pub enum AskKind {
+    /// Spawn a process from a `[module, fn, args]` spec.
+    Spawn = 1,
+    /// Install code (`loadCode`).
+    Code = 2,
+}
+
+/// Asks node `node`'s agent for `kind` on behalf of local `from`, answered
+/// with ref `request`; `flags` 1: link the spawned process to `from`.
+#[napi]
+pub fn cluster_ask(kind: AskKind, body: Uint8Array) -> bool {
+    let [node, from, request, flags] = slots();
+    let what = match kind {
+        AskKind::Spawn => Request::Spawn,
+        AskKind::Code => Request::Code,
     };
-    send(Frame::Ask {
-        what,
-        from: arg(1),
-        r: arg(2),
-        flags: arg(3) as u8,
-        body: &body,
-    })
+    send(
+        node,
+        Frame::Ask {
+            what,
+            from,
+            r: request,
+            flags: flags as u8,
+            body: &body,
+        },
+    )
 }
 
-/// The agent's answer `[ok, value]` to request args[2] of process args[1]
-/// of node args[0]; args[3], when not 0, is a new local process linked to
-/// that requester (it is linked here before the answer leaves).
+/// The agent's answer `[ok, value]` to request `request` of process `to` of
+/// node `node`; `link`, when not 0, is a new local process linked to that
+/// requester (it is linked here before the answer leaves).
 #[napi]
-pub fn dist_answer(body: Uint8Array) -> bool {
-    let Some(d) = DIST.get() else { return false };
-    let link = arg(3);
+pub fn cluster_answer(body: Uint8Array) -> bool {
+    let [node, to, request, link] = slots();
+    let Some(d) = CLUSTER.get() else { return false };
     if link != 0
-        && d.relate(arg(0) as u32, |n| TABLE.link_remote(link, n, arg(1)))
+        && d.relate(node as u32, |n| TABLE.link_remote(link, n, to))
             .is_err()
     {
         return false;
     }
-    send(Frame::Answer {
-        to: arg(1),
-        r: arg(2),
-        link,
-        body: &body,
-    })
+    send(
+        node,
+        Frame::Answer {
+            to,
+            r: request,
+            link,
+            body: &body,
+        },
+    )
 }

@@ -1,6 +1,7 @@
-// The observer's options and handle, apart from its server code, so that
-// startNode can check them before it starts anything (and load the
-// server only when asked for it).
+// The observer's options and handle, as startNode takes and returns them:
+// here, in the nodes layer, so startNode checks them before it starts
+// anything; the observer itself (src/observer/) is a layer above, loaded
+// only when asked for.
 
 /** Where the observer serves, and how to stop it. */
 export interface Observer {

@@ -1,0 +1,69 @@
+//! The binding of user messages to remote processes and services, and
+//! of their credit (bfly-cluster's credit.rs): what a send did, the grants a
+//! drain owes, and the per-tick flush. Ids come in the thread's argument
+//! block, as in cluster.rs: slot 0 is the peer node's id.
+
+use crate::cluster::{send, RemoteCode, CLUSTER};
+use crate::slots;
+use bfly_cluster::envelope::Frame;
+use bfly_cluster::Sent;
+use bfly_core::Id;
+use napi::bindgen_prelude::{Float64Array, Uint8Array};
+use napi_derive::napi;
+
+/// Writes what this thread's remote sends queued (JS calls it once per
+/// tick after sending).
+#[napi]
+pub fn cluster_flush() {
+    if let Some(d) = CLUSTER.get() {
+        d.flush_thread();
+    }
+}
+
+/// A message for process `to` of node `node`, within that process's
+/// credit: 0 sent, a positive token when held for credit (a wake-up with
+/// it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
+/// `refuse` is 1: the sender would not wait). Not sent then.
+#[napi]
+pub fn cluster_send(msg: Uint8Array) -> f64 {
+    let [node, to, refuse] = slots();
+    let code = |c: RemoteCode| f64::from(c as i32);
+    let Some(d) = CLUSTER.get() else {
+        return code(RemoteCode::NotANode);
+    };
+    let frame = Frame::Send { to, msg: &msg }.encode();
+    let thread = crate::current_thread();
+    match d.send_user(node as u32, to, frame, thread, refuse == 1) {
+        Sent::Now => 0.0,
+        Sent::Held(token) => token as f64,
+        Sent::NotNode => code(RemoteCode::NotANode),
+        Sent::Full => code(RemoteCode::OutOfCredit),
+    }
+}
+
+/// Returns credit to node `node` for user messages its processes' mailboxes
+/// took: `pairs` is (process id, count) after each other; count 0 says the
+/// process is gone.
+#[napi]
+pub fn cluster_grant(node: u32, pairs: Float64Array) {
+    let Some(d) = CLUSTER.get() else { return };
+    let list = pairs
+        .chunks_exact(2)
+        .map(|p| (p[0] as Id, p[1] as u32))
+        .collect();
+    d.grant(node, list);
+}
+
+/// A message for the process registered as `name` on node `node`; false
+/// when this runtime is not a node.
+#[napi]
+pub fn cluster_send_name(name: String, msg: Uint8Array) -> bool {
+    let [node] = slots();
+    send(
+        node,
+        Frame::SendName {
+            name: &name,
+            msg: &msg,
+        },
+    )
+}
