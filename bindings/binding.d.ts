@@ -126,6 +126,12 @@ export declare function clusterPeerError(name: string): string | null
 /** Every known peer node. */
 export declare function clusterPeers(): Array<PeerState>
 
+/**
+ * Links with the node at `addr` ('host:port') whose name is not known
+ * (a seed, or an address discovery resolved); see `Cluster::probe`.
+ */
+export declare function clusterProbe(addr: string): void
+
 /** A call's answer `[ref, value]` for process `to` of node `node`. */
 export declare function clusterReply(msg: Uint8Array): boolean
 
@@ -318,6 +324,10 @@ export interface NodeOptions {
   pinnedKeys: Array<Uint8Array>
   /** Refuse peers whose name is not pinned. */
   onlyPinned: boolean
+  /** Join as a hidden node (never gossiped, connects to no one unasked). */
+  hidden: boolean
+  /** Link with every visible node peers gossip (the full mesh). */
+  connectAll: boolean
 }
 
 /** A known peer node. */
@@ -332,6 +342,8 @@ export interface PeerState {
   error?: string
   /** The identity key it proved (64 hex characters), if any. */
   key?: string
+  /** It joined as a hidden node. */
+  hidden: boolean
 }
 
 /**

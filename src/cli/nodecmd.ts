@@ -63,7 +63,9 @@ export async function runNode(values: Values): Promise<number> {
   if (typeof values['log-dir'] === 'string') configureLog({ dir: values['log-dir'] })
   let node: bfly.Node
   try {
-    node = await bfly.startNode({ name, listen, cookie, allow, modules })
+    const seeds = values.seed as string[] | undefined
+    const discover = typeof values.discover === 'string' ? { dns: values.discover } : undefined
+    node = await bfly.startNode({ name, listen, cookie, allow, modules, seeds, discover })
   } catch (e) {
     // A malformed option is a usage error (exit 2); a port in use or denied is not (exit 1).
     const text = `cannot start node ${name} on ${listen}: ${(e as Error).message}`

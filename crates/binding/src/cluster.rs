@@ -136,6 +136,10 @@ pub struct NodeOptions {
     pub pinned_keys: Vec<Uint8Array>,
     /// Refuse peers whose name is not pinned.
     pub only_pinned: bool,
+    /// Join as a hidden node (never gossiped, connects to no one unasked).
+    pub hidden: bool,
+    /// Link with every visible node peers gossip (the full mesh).
+    pub connect_all: bool,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -186,6 +190,8 @@ pub fn cluster_start(opts: NodeOptions) -> napi::Result<String> {
         agent: opts.agent as Id,
         credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
         keys,
+        hidden: opts.hidden,
+        connect_all: opts.connect_all,
     };
     cluster()?.start(cfg).map_err(err)
 }
@@ -252,6 +258,8 @@ pub struct PeerState {
     pub error: Option<String>,
     /// The identity key it proved (64 hex characters), if any.
     pub key: Option<String>,
+    /// It joined as a hidden node.
+    pub hidden: bool,
 }
 
 /// Every known peer node.
@@ -271,8 +279,18 @@ pub fn cluster_peers() -> Vec<PeerState> {
             key: p
                 .key
                 .map(|k| k.iter().map(|b| format!("{b:02x}")).collect()),
+            hidden: p.hidden,
         })
         .collect()
+}
+
+/// Links with the node at `addr` ('host:port') whose name is not known
+/// (a seed, or an address discovery resolved); see `Cluster::probe`.
+#[napi]
+pub fn cluster_probe(addr: String) {
+    if let Some(d) = CLUSTER.get() {
+        d.probe(&addr);
+    }
 }
 
 /// Why the last attempt to reach node `name` failed, if it did.
