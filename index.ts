@@ -1,4 +1,4 @@
-// bfly: Butterfly for Node.js. The public surface (see API.md), and the
+// bfly: Butterfly for Node.js. The public surface (see docs/API.md), and the
 // one place the runtime is assembled and started (the end of this file):
 // the kernel routes what is not for this thread through the threads and
 // nodes layers, startNode starts the observer (loaded only then), and the
@@ -42,6 +42,7 @@ export { type Dest, Pid, Ref, RemoteService, TIMEOUT, type Timeout } from './src
 export { PatternError } from './src/match/ir.js'
 export { type Clause, isMatching, type Matcher, type MatchOptions, match, matchWith } from './src/match/matcher.js'
 export { type HandlerArg, type Matched, P, Pattern, type Selected } from './src/match/patterns.js'
+export type { DiscoverOptions, Discovery, DiscoveryStatus } from './src/nodes/discover.js'
 export { type IdentityKeys, identityPublicKey, newIdentity } from './src/nodes/identity.js'
 export {
   type Capability,
@@ -56,6 +57,22 @@ export type { Observer, ObserverOptions } from './src/nodes/observeroptions.js'
 export { type LoadedCode, loadCode, remoteService } from './src/nodes/remote.js'
 export type { ExitView, Snapshot, SupervisorView } from './src/observer/snapshot.js'
 export { type Clock, RestartWindow } from './src/otp/intensity.js'
+export {
+  callGroup,
+  demonitorGroup,
+  type GroupEvent,
+  type GroupMonitor,
+  join,
+  leave,
+  localMembers,
+  members,
+  monitorGroup,
+  type PickOptions,
+  pickMember,
+  type ScopeOption,
+  startScope,
+  whichGroups,
+} from './src/otp/pg.js'
 export {
   BadReturnError,
   type CodeSpec,

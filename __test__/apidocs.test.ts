@@ -41,7 +41,7 @@ function typedoc(...args: string[]): Promise<Run> {
 
 test('every export of index.ts has a doc comment, and every link in them resolves', async (t) => {
   const run = await typedoc('--out', join(dir, 'api'))
-  t.deepEqual(run.problems, [], `document these (TSDoc in src/, see docs/api.md):\n${run.problems.join('\n')}`)
+  t.deepEqual(run.problems, [], `document these (TSDoc in src/, see docs/API.md):\n${run.problems.join('\n')}`)
   t.is(run.code, 0, run.output)
 })
 

@@ -25,6 +25,12 @@ export interface PeerOptions {
   heartbeatMs?: number
   creditWindow?: number
   remoteFull?: 'wait' | 'error'
+  /** The address it listens on (default 127.0.0.1). */
+  host?: string
+  seeds?: string[]
+  discover?: NodeOptions['discover']
+  hidden?: boolean
+  connectAll?: boolean
   identity?: NodeOptions['identity']
   /** Print refusals and failed links on stderr (fixtures are quiet by default). */
   quiet?: boolean

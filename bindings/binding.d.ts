@@ -2,14 +2,6 @@
 /* eslint-disable */
 
 /**
- * Which binding artifact the generated loader actually loaded: `'native'` for
- * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
- * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
- * can point the loader at a WASI artifact this package does not build itself.
- */
-export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
-
-/**
  * A matcher compiled by the core: its DAG for the JS back ends, its
  * explanation, and the Rust evaluator over encoded messages.
  */
@@ -133,6 +125,12 @@ export declare function clusterPeerError(name: string): string | null
 
 /** Every known peer node. */
 export declare function clusterPeers(): Array<PeerState>
+
+/**
+ * Links with the node at `addr` ('host:port') whose name is not known
+ * (a seed, or an address discovery resolved); see `Cluster::probe`.
+ */
+export declare function clusterProbe(addr: string): void
 
 /** A call's answer `[ref, value]` for process `to` of node `node`. */
 export declare function clusterReply(msg: Uint8Array): boolean
@@ -326,6 +324,10 @@ export interface NodeOptions {
   pinnedKeys: Array<Uint8Array>
   /** Refuse peers whose name is not pinned. */
   onlyPinned: boolean
+  /** Join as a hidden node (never gossiped, connects to no one unasked). */
+  hidden: boolean
+  /** Link with every visible node peers gossip (the full mesh). */
+  connectAll: boolean
 }
 
 /** A known peer node. */
@@ -340,6 +342,8 @@ export interface PeerState {
   error?: string
   /** The identity key it proved (64 hex characters), if any. */
   key?: string
+  /** It joined as a hidden node. */
+  hidden: boolean
 }
 
 /**

@@ -11,4 +11,5 @@ npx biome check .
 # Import rules of src/ (layers, no cycles): .dependency-cruiser.cjs.
 npx depcruise src index.ts
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-cluster-tools.sh
 npx ava 2>&1 | tee target/ava.log

@@ -81,7 +81,11 @@ class TcpProxy {
 const cookie = newCookie()
 const me = await thisNode('chaos@127.0.0.1', cookie, opts)
 const names = ['c1@127.0.0.1', 'c2@127.0.0.1', 'c3@127.0.0.1']
-const peers: Peer[] = await Promise.all(names.map((n) => startPeer(n, cookie, opts)))
+// Peers keep to the links this node makes (no mesh): c3 is reached through
+// the proxy the faults act on, and with the mesh it would dial this node
+// directly, having heard of it from c1 or c2.
+const peerOpts = { ...opts, connectAll: false }
+const peers: Peer[] = await Promise.all(names.map((n) => startPeer(n, cookie, peerOpts)))
 const ports = peers.map((p) => Number(p.addr.split(':')[1]))
 const proxy = new TcpProxy(ports[2])
 const proxyPort = await proxy.listen()
@@ -215,7 +219,7 @@ const faults: [string, number, () => Promise<void>][] = [
     async () => {
       await peers[0].kill('SIGKILL')
       await sleep(500)
-      peers[0] = await startPeer(names[0], cookie, { ...opts, port: ports[0] })
+      peers[0] = await startPeer(names[0], cookie, { ...peerOpts, port: ports[0] })
     },
   ],
   [

@@ -141,7 +141,8 @@ export function readCookie(file: Values[string]): Uint8Array {
   try {
     const st = fstatSync(fd)
     if (!st.isFile()) throw new UsageError(`the cookie file ${path} is not a regular file`)
-    if ((st.mode & 0o077) !== 0)
+    // Windows keeps access in ACLs, not in these bits (which read 0o666 there).
+    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
       throw new UsageError(
         `the cookie file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${path}`,
       )

@@ -15,10 +15,21 @@ export const cookieCommand: Command = {
   positionals: [0, 0],
 }
 
+export const buildNativeCommand: Command = {
+  name: 'build-native',
+  usage: 'bfly build-native [--if-needed]',
+  summary:
+    'Builds the native addon from source with cargo, for a platform with no prebuilt package.\n' +
+    "It builds in a temporary folder, shows cargo's progress, and leaves only bindings/bfly.<platform>.node.",
+  details: `  --if-needed          do nothing when an addon already loads (what bfly's install script runs)`,
+  options: { 'if-needed': { type: 'boolean' } },
+  positionals: [0, 0],
+}
+
 export const nodeCommand: Command = {
   name: 'node',
   usage:
-    'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--services MODULE] [--allow CAPS] [--modules PATH]... [--no-shell | --locked]',
+    'bfly node --name NAME --listen HOST:PORT --cookie-file FILE [--seed HOST:PORT]... [--discover DNSNAME] [--services MODULE] [--allow CAPS] [--modules PATH]... [--no-shell | --locked]',
   summary:
     'Runs a node until SIGINT or SIGTERM.\n' +
     'It starts the system services (SYSTEM-LOG, EXIT-MONITOR, KEEP-ALIVE), NODE-INFO, OBSERVER and SHELL.\n' +
@@ -35,7 +46,9 @@ export const nodeCommand: Command = {
                        (default: none, so spawn from peers is refused)
   --no-shell           do not start SHELL, the service bfly shell talks to (it runs any cookie holder's
                        code); spawn and loadCode are what --allow says
-  --locked             run no one else's code: no SHELL, and spawn and code refused whatever --allow says`,
+  --locked             run no one else's code: no SHELL, and spawn and code refused whatever --allow says
+  --seed HOST:PORT     a node of the cluster to join (its name comes from it); repeat for more, tried every 5 s
+  --discover DNSNAME   find the cluster's nodes in DNS: SRV records, else A/AAAA records at this node's port`,
   options: {
     name: { type: 'string', short: 'n' },
     listen: { type: 'string', short: 'l' },
@@ -46,6 +59,8 @@ export const nodeCommand: Command = {
     modules: { type: 'string', multiple: true },
     'no-shell': { type: 'boolean' },
     locked: { type: 'boolean' },
+    seed: { type: 'string', multiple: true },
+    discover: { type: 'string' },
   },
   positionals: [0, 0],
 }

@@ -4,6 +4,7 @@
 // stack. A command's code is imported only when it runs.
 import { type Command, helpText, parse, UsageError, type Values } from './args.js'
 import {
+  buildNativeCommand,
   callCommand,
   cookieCommand,
   killCommand,
@@ -26,7 +27,7 @@ const REMOTES = new Map<Command, () => Promise<Remote>>([
   [observerCommand, async () => (await import('./observercmd.js')).observer],
 ])
 
-const ALL: Command[] = [cookieCommand, nodeCommand, ...REMOTES.keys()]
+const ALL: Command[] = [cookieCommand, nodeCommand, ...REMOTES.keys(), buildNativeCommand]
 
 const USAGE = `Usage: bfly COMMAND [OPTIONS]   (bfly COMMAND --help for each)
 
@@ -49,6 +50,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === cookieCommand) return (await import('./cookie.js')).cookie(values)
   if (command === nodeCommand) return (await import('./nodecmd.js')).runNode(values)
+  if (command === buildNativeCommand) return (await import('./buildnative.js')).buildNative(values)
   const remote = await (REMOTES.get(command) as () => Promise<Remote>)()
   const { connect } = await import('./remotecmds.js')
   const session = await connect(values, positionals[0])

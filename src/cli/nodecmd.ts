@@ -4,7 +4,7 @@
 // SIGTERM.
 // The package's entry: the public API (SHELL's scope), with the layers wired.
 import * as bfly from '../../index.js'
-import { specifier } from '../kernel/spec.js'
+import { importModule } from '../kernel/spec.js'
 import { startObserverService } from '../observer/index.js'
 import { startNodeInfo } from '../otp/services/nodeinfo.js'
 import { startShell } from '../otp/services/shellservice.js'
@@ -15,7 +15,7 @@ import { readCookie, UsageError, type Values } from './args.js'
 async function startServices(module: string, node: bfly.Node): Promise<void> {
   let mod: Record<string, unknown>
   try {
-    mod = (await import(specifier(module))) as Record<string, unknown>
+    mod = await importModule(module)
   } catch (e) {
     throw new Error(`--services ${module}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }
@@ -63,7 +63,9 @@ export async function runNode(values: Values): Promise<number> {
   if (typeof values['log-dir'] === 'string') configureLog({ dir: values['log-dir'] })
   let node: bfly.Node
   try {
-    node = await bfly.startNode({ name, listen, cookie, allow, modules })
+    const seeds = values.seed as string[] | undefined
+    const discover = typeof values.discover === 'string' ? { dns: values.discover } : undefined
+    node = await bfly.startNode({ name, listen, cookie, allow, modules, seeds, discover })
   } catch (e) {
     // A malformed option is a usage error (exit 2); a port in use or denied is not (exit 1).
     const text = `cannot start node ${name} on ${listen}: ${(e as Error).message}`

@@ -16,13 +16,14 @@ export interface Session {
   timeout: number
 }
 
-/** Makes this process a node with a random name that can reach NODE. */
+/** Makes this process a hidden node with a random name that can reach NODE (hidden: the node it asks does not
+ * keep it among its peers, nor tell others of it). */
 export async function connect(values: Values, nodeArg: string): Promise<Session> {
   const t = target(nodeArg, values.addr as string | undefined)
   const timeout = millis(values.timeout, 5000)
   const cookie = readCookie(values['cookie-file'])
   const name = `bfly-cli-${randomBytes(4).toString('hex')}@127.0.0.1`
-  const node = await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true })
+  const node = await startNode({ name, listen: '127.0.0.1:0', cookie, quiet: true, hidden: true })
   registerServer(t.name, t.addr)
   return { node, target: t, timeout }
 }

@@ -438,7 +438,7 @@ function fast(v: unknown, depth: number): unknown {
 /** Encodes a portable value; throws NotPortableError naming the path of
  * the first value that cannot travel.
  * @throws {@link NotPortableError} for a function, a non-plain object, a non-registered symbol, `undefined` in
- * an array... (see API.md, Values); its `path` names where, starting at `path`. */
+ * an array... (see docs/API.md in the bfly package, "Values"); its `path` names where, starting at `path`. */
 export function encode(value: unknown, path = 'value'): Uint8Array {
   let boxed: unknown
   try {

@@ -78,7 +78,9 @@ export class NotPortableError extends TypeError {
     readonly path: string,
     what: string,
   ) {
-    super(`${path} is ${what}, which cannot be sent to another thread or node; send plain data (see API.md, Values)`)
+    super(
+      `${path} is ${what}, which cannot be sent to another thread or node; send plain data (see docs/API.md in the bfly package, "Values")`,
+    )
   }
 }
 

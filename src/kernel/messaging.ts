@@ -40,7 +40,7 @@ function resolve(dest: Dest, what: string): Receiver | number | Pid | RemoteServ
   )
 }
 
-/** Sends `msg` to `dest` (seed `!`). Never blocks and never throws for a
+/** Sends `msg` to `dest` (Butterfly's `!`). Never blocks and never throws for a
  * dead pid; throws NoSuchServiceError for an unregistered name. To a local
  * process whose mailbox is at its limit (`p.limitMailbox`) it returns a
  * promise to await before sending more, or throws MailboxFullError; to a
@@ -86,7 +86,7 @@ export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
 
 /**
  * Sends `request` to `dest` as ['$call', from, request] and resolves with
- * the value the target passes to `reply(from, value)` (seed `!?`).
+ * the value the target passes to `reply(from, value)` (Butterfly's `!?`).
  * Rejects with TimeoutError after `timeout` ms (default 5000), and with
  * NoProcError when the target is dead or dies before answering. A reply
  * that comes after the timeout is dropped. The timeout is `{ timeout: ms }`:

@@ -1,4 +1,4 @@
-// Registered names (seed register-service) for local pids.
+// Registered names (Butterfly's register-service) for local pids.
 
 import { native } from '../native/index.js'
 import { NameTakenError, NoProcError } from './errors.js'
@@ -14,7 +14,7 @@ export function checkName(name: unknown, what: string): asserts name is string {
 }
 
 /** Registers `pid` under `name`; the name is freed when the process exits.
- * With a RemoteService (seed register-service of a remote-service), `name`
+ * With a RemoteService (Butterfly's register-service of a remote-service), `name`
  * stands for that service of another node: sends and calls to `name` go
  * there, from this node and from nodes that reach `name` here. Throws
  * NameTakenError when another live process holds the name (or a local

@@ -16,7 +16,7 @@ import { whereis } from './names.js'
 import { Receiver } from './receiver.js'
 import { nodes, threads } from './route.js'
 import { signals } from './signals.js'
-import { type SpawnOptions, type SpawnSpec, specifier, specOf } from './spec.js'
+import { importModule, type SpawnOptions, type SpawnSpec, specOf } from './spec.js'
 import { addLocal, startThread } from './thread.js'
 import { checkPid, type Dest, makeRef, nodeName, Pid, Ref } from './values.js'
 
@@ -120,7 +120,7 @@ export function bodyOf(fn: unknown, what: string): ProcessFn {
         `${what}: expected a function (p: Process) => unknown or a spec { module: string, fn: string, args?: unknown[] }`,
       )
     return async (p) => {
-      const mod = (await import(specifier(module))) as Record<string, unknown>
+      const mod = await importModule(module)
       const f = mod[name]
       if (typeof f !== 'function') throw new TypeError(`${what}: '${module}' has no exported function '${name}'`)
       return f(p, ...args)

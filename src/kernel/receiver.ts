@@ -106,7 +106,7 @@ export class Receiver {
 
   /**
    * The first message in arrival order that any clause of `matcher`
-   * accepts (seed RECV); resolves to that clause's handler result, run in
+   * accepts (Butterfly's RECV); resolves to that clause's handler result, run in
    * this process. The others stay queued in order. On timeout, resolves to
    * `after()` (TIMEOUT without `after`). A matcher without guards keeps a
    * save position: messages it already rejected are not tested again, and

@@ -1,5 +1,6 @@
 // What a spawn runs and where: a { module, fn, args } spec (the form that
-// travels to other threads and nodes) and the spawn options.
+// travels to other threads and nodes), the spawn options, and how a user's
+// module named in one is imported.
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -31,6 +32,24 @@ export interface SpawnOptions {
 export function specifier(m: string): string {
   if (m.startsWith('./') || m.startsWith('../') || isAbsolute(m)) return pathToFileURL(resolve(m)).href
   return m
+}
+
+/** Imports the user's module `m` (a specifier or a path, as `specifier`
+ * takes it). A TypeScript file in a process with no TypeScript loader
+ * fails with an error that says how to run it.
+ * @throws what `import()` throws; a TypeError for a `.ts` file with no loader. */
+export async function importModule(m: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(specifier(m))) as Record<string, unknown>
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(m)) throw e
+    throw new TypeError(
+      `cannot import ${m}: this Node has no TypeScript loader. Run the program under tsx ` +
+        '(`npm install -D tsx`, then `tsx app.ts` or `node --import tsx app.js`; for the bfly command, ' +
+        '`NODE_OPTIONS=--import=tsx npx bfly ...`), or give the compiled .js module',
+      { cause: e },
+    )
+  }
 }
 
 /** `fn` as a spec that can travel to another node or thread; throws a

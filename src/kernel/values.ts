@@ -119,7 +119,7 @@ export const TIMEOUT: unique symbol = Symbol('bfly.TIMEOUT')
  * `unknown`, and `m === TIMEOUT` narrows it. */
 export type Timeout = typeof TIMEOUT
 
-/** A service registered under `name` on node `node` (seed remote-service).
+/** A service registered under `name` on node `node` (Butterfly's remote-service).
  * Register it locally with `registerService(alias, rs)`, or use it as a
  * destination directly. Made by `remoteService`. */
 export class RemoteService {

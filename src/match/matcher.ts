@@ -1,4 +1,4 @@
-// match(...clauses): one compiled matcher (seed MATCH), isMatching, and
+// match(...clauses): one compiled matcher (Butterfly's MATCH), isMatching, and
 // what p.recv needs from a matcher.
 import { MatchError } from '../kernel/errors.js'
 import { native } from '../native/index.js'
@@ -125,7 +125,7 @@ function wrap<R>(core: Core, otherwise: ((v: unknown) => unknown) | undefined): 
 }
 
 /**
- * Compiles clauses (seed MATCH) into one matcher: `matcher(value)` runs
+ * Compiles clauses (Butterfly's MATCH) into one matcher: `matcher(value)` runs
  * the handler of the first clause, in written order, whose pattern
  * accepts `value`, and throws MatchError when none does. Malformed
  * patterns throw PatternError here, not at match time.
@@ -141,7 +141,7 @@ function wrap<R>(core: Core, otherwise: ((v: unknown) => unknown) | undefined): 
  *   [[A, B, P.select()], (va1) => `oper3 ${String(va1)}`],
  * )
  * m([A, B, 42]) // 'oper3 42'
- * // in a process, the seed's RECV: await p.recv(m, { timeout: 1000, after: () => 'none' })
+ * // in a process, Butterfly's RECV: await p.recv(m, { timeout: 1000, after: () => 'none' })
  * ```
  */
 export function match<const Ps extends readonly unknown[], const Cs extends Clauses<Ps>>(

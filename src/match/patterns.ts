@@ -110,7 +110,7 @@ const select = ((...args: unknown[]) =>
     ? new Pattern<unknown>({ k: 'sel', name: args[0], of: args.length > 1 ? args[1] : any })
     : new Pattern<unknown>({ k: 'sel', of: args.length > 0 ? args[0] : any })) as Select
 
-/** Pattern builders (seed MATCH patterns; ts-pattern's names). */
+/** Pattern builders (Butterfly's MATCH patterns; ts-pattern's names). */
 export const P = {
   /** Anything, `undefined` included. */
   _: any,
@@ -146,7 +146,7 @@ export const P = {
     const node: Node = p.length > 0 ? { k: 'rest', of: p[0] } : { k: 'rest' }
     return Object.assign(new Pattern<Matched<Q>, ListOf<Selected<Q>>>(node), { rest: true as const })
   },
-  /** An instance of `cls` (seed #T templates), optionally with fields. */
+  /** An instance of `cls` (Butterfly's #T templates), optionally with fields. */
   instanceOf<C extends abstract new (...a: never[]) => unknown, const F = NoSel>(
     cls: C,
     fields?: F,

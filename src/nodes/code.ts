@@ -1,4 +1,4 @@
-// Code installation for hot loading (seed FRU): a module's source written
+// Code installation for hot loading (Butterfly's FRU): a module's source written
 // to a versioned file under this node's private code directory, then imported.
 // The node agent calls installCode when a peer sends loadCode; upgrade
 // then names the returned URL in a { module, export } spec.

@@ -1,6 +1,6 @@
 // Making this runtime a named node (startNode), reaching others
 // (registerServer), and the node agent: the system process that does, on
-// this node, what peers ask of it (the seed's agents on the remote side):
+// this node, what peers ask of it (Butterfly's agents on the remote side):
 // spawn a process from a module, install code.
 
 import { EventEmitter } from 'node:events'
@@ -12,6 +12,7 @@ import { clusterAnswer, native } from '../native/index.js'
 import { installCode } from './code.js'
 import { cookieBytes } from './cookie.js'
 import { setRemoteFull } from './credit.js'
+import { checkDiscover, checkSeeds, type DiscoverOptions, Discovery } from './discover.js'
 import { keyBytes } from './identity.js'
 import { admit, checkModules, ModuleRefused, setModules } from './modules.js'
 import { checkObserverOptions, type Observer, type ObserverOptions } from './observeroptions.js'
@@ -87,6 +88,20 @@ export interface NodeOptions {
     /** Refuse peers whose name is not in `peers` (default false: they are admitted by the cookie alone). */
     onlyPinned?: boolean
   }
+  /** Addresses ('host:port') of nodes to link with now, whose names come from their answers; tried again every
+   * `discover.everyMs` (default 5000 ms) while not linked. With the mesh (`connectAll`), one seed of a running
+   * cluster links this node with all of it. */
+  seeds?: readonly string[]
+  /** Find the other nodes through DNS, looked up again every `everyMs`: SRV records of `dns` (a target and port
+   * each), or when it has none its A/AAAA records at `port` (a Kubernetes headless service). */
+  discover?: DiscoverOptions
+  /** Link with every visible node a peer tells of, as Erlang does by default, so the nodes make a full mesh
+   * (default true; always false for a hidden node). */
+  connectAll?: boolean
+  /** Join as a hidden node (Erlang's `-hidden`): peers never tell other nodes of it, so none connects to it, and
+   * they stop listing it once its link is gone; it links only with the nodes it is asked to reach, and process
+   * groups and other services that follow the cluster's membership leave it out. The CLI connects hidden. */
+  hidden?: boolean
   /** Do not print refusals and failed links on stderr (they are still in `node.log`). */
   quiet?: boolean
   /** Serve the observer page on 127.0.0.1 (see `node.observer`) and start
@@ -126,6 +141,8 @@ export interface PeerInfo {
   error: string | null
   /** The identity key (64 hex characters) it proved over its current or last link, or null. */
   key: string | null
+  /** It joined as a hidden node (listed only while its link is up). */
+  hidden: boolean
 }
 
 const LOG_MAX = 1000
@@ -140,6 +157,8 @@ const PRINT_PER_SECOND = 10
 export class Node extends EventEmitter {
   /** Recent events, newest last (at most 1000). */
   readonly log: NodeEvent[] = []
+  /** How `seeds` and `discover` are found, when given: `node.discovery.status` says what the last round found. */
+  discovery: Discovery | undefined = undefined
   /** Where the observer page is served, when started with `observer`. */
   observer: Observer | undefined = undefined
   #hold: NodeJS.Timeout | null
@@ -152,6 +171,8 @@ export class Node extends EventEmitter {
     /** Where peers reach this node ('host:port'). */
     readonly address: string,
     private readonly quiet: boolean,
+    /** It joined hidden (`startNode({ hidden: true })`). */
+    readonly hidden = false,
   ) {
     super()
     this.#hold = setInterval(() => {}, 2 ** 30)
@@ -162,6 +183,7 @@ export class Node extends EventEmitter {
   stop(): void {
     if (current !== this) return
     current = null
+    this.discovery?.stop()
     void this.observer?.close()
     native.clusterStop()
     setModules([])
@@ -185,6 +207,7 @@ export class Node extends EventEmitter {
       epoch: p.epoch,
       error: p.error ?? null,
       key: p.key ?? null,
+      hidden: p.hidden,
     }))
   }
 
@@ -221,10 +244,44 @@ export class Node extends EventEmitter {
       this.#print(`link to '${peer}' lost: ${detail}`)
       this.emit('nodedown', peer, detail)
     }
+    if (kind === 'nodeup' || kind === 'nodedown') this.#tell(kind, peer)
+  }
+
+  /** Peers that came up hidden (they are not listed once down, so this remembers them until then). */
+  #hidden = new Set<string>()
+
+  /** Tells the watchers of a visible peer's link. A hidden node's links are all hidden links (as in Erlang,
+   * where a hidden node is in no one's `nodes()` and no one in its own), so its watchers hear of none. */
+  #tell(kind: 'nodeup' | 'nodedown', peer: string): void {
+    if (this.hidden) return
+    if (kind === 'nodeup' && this.peers().some((p) => p.name === peer && p.hidden)) this.#hidden.add(peer)
+    else if (kind === 'nodedown' && this.#hidden.delete(peer)) return
+    if (this.#hidden.has(peer)) return
+    for (const w of watchers) w(kind, peer)
   }
 }
 
 let current: Node | null = null
+
+/** @internal What `watchPeers` calls for a link that came up or was lost. */
+export type PeerWatcher = (kind: 'nodeup' | 'nodedown', peer: string) => void
+
+const watchers = new Set<PeerWatcher>()
+
+/** @internal Calls `w` for every link of this runtime that comes up or is
+ * lost, whichever node this runtime is now or later (for services such as
+ * process groups, which outlive a `stop` and a new `startNode`). Returns
+ * the function that stops it. */
+export function watchPeers(w: PeerWatcher): () => void {
+  watchers.add(w)
+  return () => watchers.delete(w)
+}
+
+/** @internal The names of the visible peers with a link up now (none when this runtime is not a node). */
+export function upPeers(): string[] {
+  if (current === null || current.hidden) return []
+  return current.peers().flatMap((p) => (p.state === 'up' && !p.hidden ? [p.name] : []))
+}
 
 function allowList(allow: NodeOptions['allow']): { default: number; peers: string[]; caps: number[] } {
   const bits = (list: readonly Capability[], who: string): number => {
@@ -320,8 +377,11 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     throw new TypeError("startNode: remoteFull must be 'wait' or 'error'")
   if (current !== null) throw new Error(`startNode: this runtime is already node '${current.name}'; stop it first`)
   if (opts.observer !== undefined) checkObserverOptions(opts.observer, 'startNode')
-  const identity = identityOptions(opts.identity)
   const modules = checkModules(opts.modules, 'startNode')
+  const identity = identityOptions(opts.identity)
+  if (opts.seeds !== undefined) checkSeeds(opts.seeds)
+  if (opts.discover !== undefined) checkDiscover(opts.discover)
+  const hidden = opts.hidden === true
   const address = native.clusterStart({
     name: opts.name,
     listen: opts.listen,
@@ -333,12 +393,16 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     maxQueuedBytes: queuedBound(opts.maxQueuedBytes),
     credit: creditWindow(opts.creditWindow),
     ...identity,
+    hidden,
+    connectAll: !hidden && opts.connectAll !== false,
   })
   setRemoteFull(opts.remoteFull ?? 'wait')
-  const node = new Node(opts.name, address, opts.quiet === true)
+  const node = new Node(opts.name, address, opts.quiet === true, hidden)
   current = node
   setNodeName(opts.name)
   setModules(modules)
+  if (opts.seeds !== undefined || opts.discover !== undefined)
+    node.discovery = new Discovery(opts.seeds ?? [], opts.discover, Number(address.slice(address.lastIndexOf(':') + 1)))
   if (opts.observer !== undefined) {
     try {
       if (observe === null) throw new Error('startNode: observer needs the observer layer wired (import bfly)')
@@ -360,7 +424,7 @@ export function setObserverStart(fn: (node: Node, opts: ObserverOptions) => Prom
   observe = fn
 }
 
-/** Where node `name` accepts links (seed register-server). Links are made
+/** Where node `name` accepts links (Butterfly's register-server). Links are made
  * on first use. */
 export function registerServer(name: string, address: string): void {
   if (typeof name !== 'string' || name.length === 0)

@@ -29,7 +29,7 @@ import { sendingTo } from './peers.js'
 
 const { NotANode: NOT_A_NODE } = native.RemoteCode
 
-/** `remoteService(nodeName, { name })` (seed remote-service): a destination for `send`, `call`, `cast` and
+/** `remoteService(nodeName, { name })` (Butterfly's remote-service): a destination for `send`, `call`, `cast` and
  * `registerService` that reaches the process registered as `name` on `node` when each message is sent (the
  * name is looked up there, so a restarted service is found again). Nothing is checked or connected now.
  * @throws a TypeError for an empty `node` or `name`. */
@@ -202,7 +202,7 @@ export interface LoadedCode {
 }
 
 /**
- * Installs the ES module `source` as `name` on node `node` (seed FRU): the
+ * Installs the ES module `source` as `name` on node `node` (Butterfly's FRU): the
  * peer writes it to a new versioned file and imports it, so a syntax
  * error rejects here. Resolves with its URL there, for `upgrade` of a
  * server on that node. Rejects with RefusedError when the peer's

@@ -1,4 +1,4 @@
-// The standard server (seed make-server, OTP gen_server): the user writes
+// The standard server (Butterfly's make-server, OTP gen_server): the user writes
 // handlers, the server loop owns the message protocol. Written on the
 // public primitives only (spawn, receive, reply, send, call, names).
 
@@ -8,14 +8,14 @@ import { call, type From, reply, send } from '../kernel/messaging.js'
 import { whereis } from '../kernel/names.js'
 import { Process } from '../kernel/process.js'
 import { spawn } from '../kernel/spawn.js'
-import { specifier } from '../kernel/spec.js'
+import { importModule, specifier } from '../kernel/spec.js'
 import { checkOpts, type Dest, Pid } from '../kernel/values.js'
 import { admit, ModuleRefused } from '../nodes/modules.js'
 import { SYS, spawnNamed } from './behaviour.js'
 
 type MaybePromise<T> = T | PromiseLike<T>
 
-/** What `handle` returns (seed make-handler-response). With `answer`
+/** What `handle` returns (Butterfly's make-handler-response). With `answer`
  * (any value but `undefined`) the caller of `call` gets it now; without,
  * the server answers later with `reply(from, value)`. With `stop`, the
  * server ends with that reason after answering. */
@@ -74,7 +74,7 @@ export interface CodeSpec {
 export interface ServerOptions<Args = unknown> {
   /** Passed to `handlers.init`. */
   args?: Args
-  /** Registers the server under this name before `init` runs (seed register-service). */
+  /** Registers the server under this name before `init` runs (Butterfly's register-service). */
   name?: string
   /** The spawning process: the server is spawned linked to it, in one step. */
   link?: Process
@@ -253,7 +253,7 @@ async function loadHandlers(code: unknown): Promise<ServerHandlers> {
       if (admitted instanceof ModuleRefused) throw new RefusedError(admitted.message)
       url = admitted
     }
-    const mod = (await import(url)) as Record<string, unknown>
+    const mod = await importModule(url)
     const name = code.export ?? 'default'
     const h = mod[name]
     if (h === undefined) throw new UpgradeError(`upgrade: module '${code.module}' has no export '${name}'`)
@@ -272,7 +272,7 @@ function isCodeSpec(code: unknown): code is CodeSpec {
 }
 
 /**
- * Starts a server (seed make-server) and returns its pid at once.
+ * Starts a server (Butterfly's make-server) and returns its pid at once.
  *
  * Start: with `opts.name` the name is registered before anything runs (a
  * name already taken throws NameTakenError and starts nothing); with
@@ -355,7 +355,7 @@ function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | und
 }
 
 /**
- * Hot code loading (seed FRU): the server switches to `code` between two
+ * Hot code loading (Butterfly's FRU): the server switches to `code` between two
  * messages. Every message before the upgrade request is handled by the old
  * handlers, every one after by the new; none is lost. The state passes
  * through `code.codeChange(oldState)` when present. `code` is a handlers

@@ -1,4 +1,4 @@
-// Supervisors (OTP supervisor, the seed's "supervisor intercepts EXIT and
+// Supervisors (OTP supervisor, Butterfly's "supervisor intercepts EXIT and
 // restarts failing PID"), on the public primitives: a process that traps
 // exits, links its children and restarts them by strategy.
 import { describe } from '../kernel/errors.js'

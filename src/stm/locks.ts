@@ -1,5 +1,5 @@
 // withLocks(resources, fn, { timeout }): the all-or-none multi-lock
-// (API.md, STM). The lock table is Rust state shared by every thread of the
+// (docs/API.md, STM). The lock table is Rust state shared by every thread of the
 // node (crates/stm/src/locks.rs); a queued request is woken through
 // this thread's inbox when it is granted, never by polling.
 import { TimeoutError } from '../kernel/errors.js'

@@ -1,4 +1,4 @@
-// atomically(tx => ...): transactions over TVars (API.md, STM). The
+// atomically(tx => ...): transactions over TVars (docs/API.md, STM). The
 // transaction itself lives in Rust, one per JS thread (bodies are
 // synchronous and cannot nest); this file runs the body, reruns it on a
 // conflict, and parks it on `retry` until a TVar it read changes.

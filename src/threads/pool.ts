@@ -29,6 +29,11 @@ export interface PoolOptions {
   size?: number
 }
 
+/** Whether the program runs under tsx (`node --import tsx`, or the tsx
+ * command, which passes its loader by path): the pool's workers then
+ * register it too, so `.ts` spawn specs load on them as on this thread. */
+const underTsx = process.execArgv.some((a) => /(^|[=/\\])tsx([/\\]|$)/.test(a))
+
 /** One pool worker: its native thread id and how much work it was given. */
 class Slot {
   /** Spawns sent to this worker; it is idle once it has taken them all
@@ -44,7 +49,7 @@ class Slot {
     this.worker = new Worker(new URL('./poolboot.mjs', import.meta.url), {
       workerData: {
         [POOL_THREAD]: thread,
-        tsx: ts,
+        tsx: ts || underTsx,
         entry: new URL(`./poolworker.${ts ? 'ts' : 'js'}`, import.meta.url).href,
       },
       name: `bfly-pool-${index}`,

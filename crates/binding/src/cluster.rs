@@ -142,6 +142,10 @@ pub struct NodeOptions {
     pub pinned_keys: Vec<Uint8Array>,
     /// Refuse peers whose name is not pinned.
     pub only_pinned: bool,
+    /// Join as a hidden node (never gossiped, connects to no one unasked).
+    pub hidden: bool,
+    /// Link with every visible node peers gossip (the full mesh).
+    pub connect_all: bool,
 }
 
 /// Makes this runtime node `opts.name`, listening at `opts.listen`; returns
@@ -192,6 +196,8 @@ pub fn cluster_start(env: napi::Env, opts: NodeOptions) -> napi::Result<String> 
         agent: opts.agent as Id,
         credit: u32::try_from(opts.credit).unwrap_or(bfly_cluster::DEFAULT_CREDIT),
         keys,
+        hidden: opts.hidden,
+        connect_all: opts.connect_all,
     };
     let d = cluster()?;
     let addr = d.start(cfg).map_err(err)?;
@@ -261,6 +267,8 @@ pub struct PeerState {
     pub error: Option<String>,
     /// The identity key it proved (64 hex characters), if any.
     pub key: Option<String>,
+    /// It joined as a hidden node.
+    pub hidden: bool,
 }
 
 /// Every known peer node.
@@ -280,8 +288,18 @@ pub fn cluster_peers() -> Vec<PeerState> {
             key: p
                 .key
                 .map(|k| k.iter().map(|b| format!("{b:02x}")).collect()),
+            hidden: p.hidden,
         })
         .collect()
+}
+
+/// Links with the node at `addr` ('host:port') whose name is not known
+/// (a seed, or an address discovery resolved); see `Cluster::probe`.
+#[napi]
+pub fn cluster_probe(addr: String) {
+    if let Some(d) = CLUSTER.get() {
+        d.probe(&addr);
+    }
 }
 
 /// Why the last attempt to reach node `name` failed, if it did.

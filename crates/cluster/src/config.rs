@@ -70,6 +70,13 @@ pub struct Config {
     pub credit: u32,
     /// Identity keys (none by default: the cookie alone admits a peer).
     pub keys: Keys,
+    /// Join as a hidden node (Erlang's `-hidden`): peers do not gossip it,
+    /// so no other node connects to it, and they do not list it once its
+    /// link is gone; it connects to no one it was not asked to.
+    pub hidden: bool,
+    /// Connect to every visible node a peer gossips (Erlang's default
+    /// transitive connection, making a full mesh). Off for hidden nodes.
+    pub connect_all: bool,
 }
 
 impl Config {
@@ -85,6 +92,8 @@ impl Config {
             agent,
             credit: DEFAULT_CREDIT,
             keys: Keys::default(),
+            hidden: false,
+            connect_all: false,
         }
     }
 }
@@ -105,4 +114,6 @@ pub struct PeerInfo {
     pub error: Option<String>,
     /// The identity key the peer proved over its current or last link.
     pub key: Option<[u8; 32]>,
+    /// It said Hello as a hidden node (it is never gossiped).
+    pub hidden: bool,
 }

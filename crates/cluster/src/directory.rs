@@ -186,7 +186,7 @@ impl Cluster {
             .dir
             .read()
             .all()
-            .filter(|p| p.id != exclude)
+            .filter(|p| p.id != exclude && !p.hidden.load(Ordering::Relaxed))
             .map(|p| {
                 let rank = if p.linked.load(Ordering::Relaxed) {
                     0

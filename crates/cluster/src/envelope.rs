@@ -131,6 +131,11 @@ pub type Proof<'a> = (&'a [u8; 32], &'a [u8; 32]);
 /// receives, so a sender may hold messages back when a window runs out.
 pub const FEAT_CREDIT: u8 = 1;
 
+/// Feature bit: this node is hidden (Erlang's `-hidden`): the receiver
+/// never gossips it, so it joins no mesh, and forgets it once its link is
+/// gone.
+pub const FEAT_HIDDEN: u8 = 2;
+
 /// The most (process, count) pairs one `Grant` carries.
 pub const MAX_GRANTS: usize = 4096;
 

@@ -5,7 +5,7 @@
 use crate::agent;
 use crate::config::Keys;
 use crate::credit::Credit;
-use crate::envelope::{Frame, Proof, FEAT_CREDIT, MAX_GOSSIP};
+use crate::envelope::{Frame, Proof, FEAT_CREDIT, FEAT_HIDDEN, MAX_GOSSIP};
 use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
@@ -22,6 +22,21 @@ use tokio::time::timeout;
 /// for that link to be found dead (its socket closed, as when the node
 /// restarted) before it is refused.
 const LIVE_LINK_GRACE: Duration = Duration::from_secs(1);
+
+/// What a node answered this one's Hello with (`Cluster::hello`).
+struct Answer {
+    link: Link,
+    /// False: it keeps its own link to this node.
+    ok: bool,
+    name: String,
+    /// Where it says it listens (else the address dialled).
+    addr: String,
+    features: u8,
+    /// Both sides count credit.
+    credit: bool,
+    /// The identity key it proved.
+    key: Option<[u8; 32]>,
+}
 
 /// What to do with a Hello, given the claimed name's link.
 enum Verdict {
@@ -166,6 +181,8 @@ impl Cluster {
                         *peer.addr.lock() = Some(peer_addr.to_string());
                     }
                     *peer.key.lock() = key;
+                    peer.hidden
+                        .store(features.unwrap_or(0) & FEAT_HIDDEN != 0, Ordering::Relaxed);
                     let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
                     Some(self.up(&local, &peer, &mut c, tx.clone(), link.peer, true, credit))
                 })
@@ -210,61 +227,8 @@ impl Cluster {
                 peer.name
             )
         })?;
-        let mut link = connect(addr.as_str(), &local.cookie, local.instance, local.limits)
-            .await
-            .map_err(|f| match f.0 {
-                "connect failed" => format!("cannot connect to '{}' at {addr}", peer.name),
-                why => format!(
-                    "the SL1 handshake with '{}' at {addr} failed ({why}): wrong cookie, or not a bfly node",
-                    peer.name
-                ),
-            })?;
-        let own = match local.keys.own.as_ref().zip(link.binder()) {
-            Some((id, b)) => Some((id.public(), id.prove(b, Role::Client).map_err(|f| f.0)?)),
-            None => None,
-        };
-        let hello = Frame::Hello {
-            name: &local.name,
-            addr: &local.addr,
-            features: Some(local.features()),
-            identity: own.as_ref().map(|(k, p)| (k, p)),
-        };
-        link.send(&hello.encode())
-            .await
-            .map_err(|f| f.to_string())?;
-        let ack = timeout(local.limits.handshake, link.recv())
-            .await
-            .map_err(|_| format!("'{}' did not answer the Hello", peer.name))?
-            .map_err(|f| f.to_string())?;
-        let (ok, features, key) = match Frame::decode(&ack) {
-            Ok(Frame::HelloAck {
-                ok,
-                name,
-                features,
-                identity,
-                ..
-            }) => {
-                if name != peer.name {
-                    return Err(format!(
-                        "the node at {addr} is '{name}', not '{}'",
-                        peer.name
-                    ));
-                }
-                let key = proven(&local.keys, &link, name, identity, Role::Server)?;
-                (ok, features, key)
-            }
-            Ok(Frame::Refused { detail, .. }) => {
-                return Err(format!("'{}' refused the link: {detail}", peer.name))
-            }
-            _ => {
-                return Err(format!(
-                    "'{}' answered the Hello with something else",
-                    peer.name
-                ))
-            }
-        };
-        link.forget_binder();
-        if !ok {
+        let a = self.hello(local, &addr, Some(&peer.name)).await?;
+        if !a.ok {
             // The peer keeps its own link to us; if it never comes, fail.
             let wait = local.limits.handshake * 2;
             let (local, peer) = (local.clone(), peer.clone());
@@ -283,10 +247,173 @@ impl Cluster {
         if !matches!(&*c, Conn::Connecting { gen: g, .. } if *g == gen) {
             return Ok(None);
         }
-        *peer.key.lock() = key;
-        let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
-        self.up(local, peer, &mut c, link.sender(), link.peer, false, credit);
-        Ok(Some(link))
+        self.adopt(local, peer, &mut c, &a);
+        Ok(Some(a.link))
+    }
+
+    /// Opens an SL1 link to `addr` and says Hello: what the node there
+    /// answered, its name checked against `expect` when one is expected
+    /// and its identity proof against the key pinned for its name.
+    async fn hello(
+        &'static self,
+        local: &Local,
+        addr: &str,
+        expect: Option<&str>,
+    ) -> Result<Answer, String> {
+        let who = expect.map_or_else(|| format!("the node at {addr}"), |n| format!("'{n}'"));
+        let mut link = connect(addr, &local.cookie, local.instance, local.limits)
+            .await
+            .map_err(|f| match f.0 {
+                "connect failed" => format!("cannot connect to {who} at {addr}"),
+                why => format!(
+                    "the SL1 handshake with {who} at {addr} failed ({why}): wrong cookie, or not a bfly node"
+                ),
+            })?;
+        let own = match local.keys.own.as_ref().zip(link.binder()) {
+            Some((id, b)) => Some((id.public(), id.prove(b, Role::Client).map_err(|f| f.0)?)),
+            None => None,
+        };
+        let hello = Frame::Hello {
+            name: &local.name,
+            addr: &local.addr,
+            features: Some(local.features()),
+            identity: own.as_ref().map(|(k, p)| (k, p)),
+        };
+        link.send(&hello.encode())
+            .await
+            .map_err(|f| f.to_string())?;
+        let ack = timeout(local.limits.handshake, link.recv())
+            .await
+            .map_err(|_| format!("{who} did not answer the Hello"))?
+            .map_err(|f| f.to_string())?;
+        let (ok, name, advertised, features, key) = match Frame::decode(&ack) {
+            Ok(Frame::HelloAck {
+                ok,
+                name,
+                addr: advertised,
+                features,
+                identity,
+            }) => {
+                if expect.is_some_and(|n| n != name) {
+                    return Err(format!("the node at {addr} is '{name}', not {who}"));
+                }
+                if !valid_name(name) {
+                    return Err(format!(
+                        "the node at {addr} answered with no valid node name"
+                    ));
+                }
+                let key = proven(&local.keys, &link, name, identity, Role::Server)?;
+                (ok, name.to_string(), advertised.to_string(), features, key)
+            }
+            Ok(Frame::Refused { detail, .. }) => {
+                return Err(format!("{who} refused the link: {detail}"))
+            }
+            _ => return Err(format!("{who} answered the Hello with something else")),
+        };
+        link.forget_binder();
+        Ok(Answer {
+            link,
+            ok,
+            name,
+            addr: if advertised.is_empty() {
+                addr.to_string()
+            } else {
+                advertised
+            },
+            features: features.unwrap_or(0),
+            credit: local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0,
+            key,
+        })
+    }
+
+    /// Makes the link of answer `a` the peer's (the caller holds the state's lock).
+    fn adopt(&self, local: &Local, peer: &Peer, c: &mut Conn, a: &Answer) -> u64 {
+        *peer.key.lock() = a.key;
+        peer.hidden
+            .store(a.features & FEAT_HIDDEN != 0, Ordering::Relaxed);
+        self.up(
+            local,
+            peer,
+            c,
+            a.link.sender(),
+            a.link.peer,
+            false,
+            a.credit,
+        )
+    }
+
+    /// Links with the node at `addr`, whose name is not known yet (a seed,
+    /// or an address discovery resolved): its HelloAck names it. Nothing
+    /// happens when a peer at that address is linked or being linked, or
+    /// a probe of it is under way. A failure to connect is quiet (the next
+    /// round of discovery tries again); a refusal is reported, as it says
+    /// something is wrong (this node's name is taken, its key not pinned).
+    pub fn probe(&'static self, addr: &str) {
+        let Some(local) = self.local() else { return };
+        if addr == local.addr {
+            return;
+        }
+        let busy = self.dir.read().all().any(|p| {
+            p.addr.lock().as_deref() == Some(addr)
+                && !matches!(p.conn.try_lock().as_deref(), Some(Conn::Down))
+        });
+        if busy || !self.probing.lock().insert(addr.to_string()) {
+            return;
+        }
+        let addr = addr.to_string();
+        self.rt.spawn(async move {
+            let a = self.hello(&local, &addr, None).await;
+            self.probing.lock().remove(&addr);
+            match a {
+                Ok(a) => self.probed(local, a).await,
+                Err(why) if why.contains("refused the link") => {
+                    self.notify(&local, agent::notice("discover", &addr, &why))
+                }
+                Err(_) => {}
+            }
+        });
+    }
+
+    /// A probe's answer: the link becomes its node's, unless that node
+    /// has one already (or keeps its own link to this one).
+    async fn probed(&'static self, local: Arc<Local>, a: Answer) {
+        if !a.ok || a.name == local.name {
+            return;
+        }
+        let Some(peer) = self.peer(self.intern(&a.name)) else {
+            return;
+        };
+        let gen = {
+            let mut c = peer.conn.lock();
+            if peer.forgotten() || matches!(&*c, Conn::Up { .. }) {
+                return;
+            }
+            *peer.addr.lock() = Some(a.addr.clone());
+            self.adopt(&local, &peer, &mut c, &a)
+        };
+        self.serve(local, peer, a.link, gen).await;
+    }
+
+    /// Starts a link to `peer` for the mesh (`connect_all`) unless it has
+    /// one or one is being made.
+    pub(crate) fn mesh(&'static self, peer: Arc<Peer>) {
+        let Some(local) = self.local() else { return };
+        let gen = {
+            let mut c = peer.conn.lock();
+            if peer.forgotten() || !matches!(&*c, Conn::Down) {
+                return;
+            }
+            let gen = self.gen.fetch_add(1, Ordering::Relaxed);
+            *c = Conn::Connecting {
+                gen,
+                queue: Vec::new(),
+                bytes: 0,
+                credit: Credit::new(self.threads, local.credit),
+                mesh: true,
+            };
+            gen
+        };
+        self.rt.spawn(self.dial(local, peer, gen));
     }
 
     /// Makes `tx` the peer's link: gossip first, then what was queued, in
@@ -308,12 +435,15 @@ impl Cluster {
             Conn::Connecting { gen, .. } => *gen,
             _ => self.gen.fetch_add(1, Ordering::Relaxed),
         };
-        let known = self.gossip(peer.id, MAX_GOSSIP);
-        let list = known
-            .iter()
-            .map(|(n, a)| (n.as_str(), a.as_str()))
-            .collect();
-        let _ = tx.send_now(&Frame::Nodes { list }.encode());
+        // A hidden node tells no one of the nodes it knows.
+        if !local.hidden {
+            let known = self.gossip(peer.id, MAX_GOSSIP);
+            let list = known
+                .iter()
+                .map(|(n, a)| (n.as_str(), a.as_str()))
+                .collect();
+            let _ = tx.send_now(&Frame::Nodes { list }.encode());
+        }
         let mut windows = Credit::new(self.threads, local.credit);
         if let Conn::Connecting { queue, credit, .. } = c {
             for f in queue.drain(..) {
@@ -338,7 +468,9 @@ impl Cluster {
         *peer.error.lock() = None;
         self.table.set_node_state(&peer.name, NodeState::Up);
         self.notify(local, agent::node_up(&peer.name));
-        if let Some(addr) = peer.addr.lock().clone() {
+        let hidden = peer.hidden.load(Ordering::Relaxed);
+        let news = !hidden && !local.hidden && !peer.told.swap(true, Ordering::Relaxed);
+        if let Some(addr) = peer.addr.lock().clone().filter(|_| news) {
             let news = Frame::Nodes {
                 list: vec![(&peer.name, &addr)],
             }
@@ -380,18 +512,31 @@ impl Cluster {
     /// and relations made meanwhile fire.
     pub(crate) fn failed(&'static self, local: &Local, peer: &Peer, gen: u64, why: &str) {
         let mut c = peer.conn.lock();
-        if !matches!(&*c, Conn::Connecting { gen: g, .. } if *g == gen) {
-            return;
-        }
+        let quiet = match &*c {
+            Conn::Connecting {
+                gen: g,
+                mesh,
+                queue,
+                ..
+            } if *g == gen => *mesh && queue.is_empty(),
+            _ => return,
+        };
         *c = Conn::Down;
         *peer.error.lock() = Some(why.to_string());
-        self.fire_down(local, peer, why);
+        // A mesh attempt nothing was sent on lost no link: nothing to tell.
+        self.lose(local, peer, why, !quiet);
     }
 
     /// Every relation with `peer` fires once with 'noconnection', and so do
     /// the monitors forwarded to it for an alias (forward.rs).
     pub(crate) fn fire_down(&'static self, local: &Local, peer: &Peer, why: &str) {
+        self.lose(local, peer, why, true);
+    }
+
+    /// As `fire_down`; the agent hears of it only when `tell`.
+    fn lose(&'static self, local: &Local, peer: &Peer, why: &str, tell: bool) {
         peer.touch(false);
+        peer.told.store(false, Ordering::Relaxed);
         self.forwards_lost(peer);
         self.table.set_node_state(&peer.name, NodeState::Down);
         peer.grants.store(false, Ordering::Relaxed);
@@ -411,7 +556,9 @@ impl Cluster {
                 down_signal_term(&local.name, r, &peer.name, t, &reason),
             );
         }
-        self.notify(local, agent::node_down(&peer.name, why));
+        if tell {
+            self.notify(local, agent::node_down(&peer.name, why));
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::config::{Allow, Config, Keys, PeerInfo};
 use crate::directory::Directory;
-use crate::envelope::{Frame, FEAT_CREDIT};
+use crate::envelope::{Frame, FEAT_CREDIT, FEAT_HIDDEN};
 use crate::notices::Notices;
 use crate::peer::{valid_name, Conn};
 use bfly_core::{Id, Lane, ProcessTable, RemoteRel, Threads};
@@ -22,11 +22,9 @@ use tokio::sync::Notify;
 impl Local {
     /// The distribution features this node speaks (`FEAT_*`).
     pub(crate) fn features(&self) -> u8 {
-        if self.credit > 0 {
-            FEAT_CREDIT
-        } else {
-            0
-        }
+        let credit = if self.credit > 0 { FEAT_CREDIT } else { 0 };
+        let hidden = if self.hidden { FEAT_HIDDEN } else { 0 };
+        credit | hidden
     }
 }
 
@@ -41,6 +39,9 @@ pub(crate) struct Local {
     /// Credit window per remote process (0: no credit either way).
     pub(crate) credit: u32,
     pub(crate) keys: Keys,
+    pub(crate) hidden: bool,
+    /// Connect to visible nodes that peers gossip (never when hidden).
+    pub(crate) connect_all: bool,
     tasks: [tokio::task::JoinHandle<()>; 2],
 }
 
@@ -63,6 +64,8 @@ pub struct Cluster {
     /// Where each link's reader is offered once it is served (a host
     /// thread that reads links itself; see bfly_net::reader).
     pub(crate) host: RwLock<Option<HostHook>>,
+    /// Addresses being probed (`probe`), so each has one attempt at a time.
+    pub(crate) probing: Mutex<rustc_hash::FxHashSet<String>>,
     /// Refused and failed links, rate-limited for the log (notices.rs).
     pub(crate) notices: Mutex<Notices>,
 }
@@ -90,6 +93,7 @@ impl Cluster {
             local: RwLock::new(None),
             gen: AtomicU64::new(1),
             host: RwLock::new(None),
+            probing: Mutex::new(Default::default()),
             notices: Mutex::new(Notices::default()),
         })
     }
@@ -159,6 +163,8 @@ impl Cluster {
             agent: cfg.agent,
             credit: cfg.credit,
             keys: cfg.keys,
+            hidden: cfg.hidden,
+            connect_all: cfg.connect_all && !cfg.hidden,
             tasks,
         }));
         Ok(addr)
@@ -201,20 +207,28 @@ impl Cluster {
     }
 
     /// Every known peer.
+    /// Every known peer; a hidden one only while it has a link (Erlang
+    /// forgets a hidden node when it disconnects: a CLI that came and went
+    /// is not a peer of the cluster).
     pub fn peers(&self) -> Vec<PeerInfo> {
         let peers: Vec<_> = self.dir.read().all().cloned().collect();
         peers
             .iter()
-            .map(|p| {
+            .filter_map(|p| {
                 let (state, epoch) = p.state();
-                PeerInfo {
+                let hidden = p.hidden.load(Ordering::Relaxed);
+                if hidden && state != "up" {
+                    return None;
+                }
+                Some(PeerInfo {
                     name: p.name.clone(),
                     addr: p.addr.lock().clone(),
                     state,
                     epoch,
                     error: p.error.lock().clone(),
                     key: *p.key.lock(),
-                }
+                    hidden,
+                })
             })
             .collect()
     }

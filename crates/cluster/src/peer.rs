@@ -28,6 +28,9 @@ pub(crate) enum Conn {
         queue: Vec<Vec<u8>>,
         bytes: usize,
         credit: Credit,
+        /// Started only to join the mesh (`connect_all`), not for a send:
+        /// while nothing was queued, a failure is no lost link to report.
+        mesh: bool,
     },
     /// Linked. `gen` tells this link from later ones; `instance` is the
     /// peer process's random id (a restarted peer has a new one);
@@ -79,6 +82,13 @@ pub(crate) struct Peer {
     pub(crate) forgotten: AtomicBool,
     /// The identity key it proved over its current or last link.
     pub(crate) key: Mutex<Option<[u8; 32]>>,
+    /// Its Hello said it is hidden (`FEAT_HIDDEN`): never gossiped.
+    pub(crate) hidden: AtomicBool,
+    /// The nodes linked with this one have been told of it (this node
+    /// sent the news of its link, or heard of it in gossip) since its link
+    /// was last lost: a new link to it is not news. Keeps a join from
+    /// making every node tell every other (N² frames) in a mesh.
+    pub(crate) told: AtomicBool,
     /// Monitors forwarded to this node for an alias (forward.rs).
     pub(crate) forwarded: Mutex<Vec<Forwarded>>,
 }
@@ -97,6 +107,8 @@ impl Peer {
             linked: AtomicBool::new(false),
             forgotten: AtomicBool::new(false),
             key: Mutex::new(None),
+            hidden: AtomicBool::new(false),
+            told: AtomicBool::new(false),
             forwarded: Mutex::new(Vec::new()),
         }
     }

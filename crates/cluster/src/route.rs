@@ -237,12 +237,17 @@ impl Cluster {
                 self.post(to, Lane::Reply, reply_term(&local.name, r, body));
             }
             Frame::Nodes { list } => {
-                // Names learnt here are idle peers: forgotten unless used.
+                // Names learnt here are idle peers: forgotten unless used,
+                // or linked with at once to make the mesh (`connect_all`).
                 for (n, a) in list.into_iter().take(MAX_GOSSIP) {
                     if n != local.name && valid_name(n) && !a.is_empty() {
                         let p = self.peer(self.intern(n));
                         if let Some(p) = p {
                             p.addr.lock().get_or_insert_with(|| a.to_string());
+                            p.told.store(true, Ordering::Relaxed);
+                            if local.connect_all {
+                                self.mesh(p);
+                            }
                         }
                     }
                 }

@@ -161,6 +161,7 @@ impl Cluster {
                     bytes: frame.len(),
                     queue: vec![frame],
                     credit: Credit::new(self.threads, local.credit),
+                    mesh: false,
                 };
                 return After::Dial(gen);
             }

@@ -1,4 +1,4 @@
-// EXIT-MONITOR (seed Exit-Monitor): the node's record of exit
+// EXIT-MONITOR (Butterfly's Exit-Monitor): the node's record of exit
 // notifications. Supervisors and KEEP-ALIVE report every EXIT they trap;
 // `watchExits(pid)` adds any other process (by monitor). Nothing reaches
 // into the core: only what is reported or monitored is recorded.

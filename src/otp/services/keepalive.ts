@@ -1,4 +1,4 @@
-// KEEP-ALIVE (seed Keep-Alive Service): a generic supervisor for valued
+// KEEP-ALIVE (Butterfly's Keep-Alive Service): a generic supervisor for valued
 // services, one name each, with a settable restart heuristic. Default:
 // stop restarting after more than 5 failures within one minute ("might be
 // code bit-rot"), and log why.

@@ -1,4 +1,4 @@
-// SYSTEM-LOG (seed System-Log): a permanent log of whatever is log()'d,
+// SYSTEM-LOG (Butterfly's System-Log): a permanent log of whatever is log()'d,
 // as JSON lines (pino) in a file rotated by size and time
 // (rotating-file-stream), plus background pretty printing (pino-pretty)
 // to the terminal that can be switched on and off. Callers only send a
@@ -152,7 +152,7 @@ export const systemLogHandlers = {
 }
 
 /**
- * Logs `args` at `level` (seed LOG): the SYSTEM-LOG process writes one JSON
+ * Logs `args` at `level` (Butterfly's LOG): the SYSTEM-LOG process writes one JSON
  * line `{ level, time, node, msg, err? }` (pino's numeric level; `msg` is
  * the args rendered and joined by spaces; `err` the first Error, with its
  * stack) to the rotating file, and prints it pretty when printing is on.
