@@ -117,7 +117,7 @@ pub fn check(payload: &[u8]) -> Result<(), Fail> {
 
 /// The entry at `pos` of a checked payload `buf[..end]`: the message's
 /// range and where the next entry starts (`end` after the last).
-pub(crate) fn entry(buf: &[u8], pos: usize) -> (std::ops::Range<usize>, usize) {
+pub fn entry(buf: &[u8], pos: usize) -> (std::ops::Range<usize>, usize) {
     let len = u16::from_be_bytes([buf[pos], buf[pos + 1]]) as usize;
     let at = pos + 2;
     (at..at + len, at + len)
