@@ -72,7 +72,7 @@ async fn raw_frame(s: &mut TcpStream, session: &mut Session) -> (Kind, Vec<u8>) 
 
 fn msg(i: u32) -> Vec<u8> {
     // Sizes 1..=300, and every 97th over the batch item limit.
-    let n = if i % 97 == 0 {
+    let n = if i.is_multiple_of(97) {
         5000
     } else {
         1 + (i as usize * 7) % 300
@@ -194,7 +194,9 @@ async fn malformed_batches_close_the_link_and_deliver_nothing_of_them() {
         f(&mut v);
         v
     };
-    let attacks: Vec<(&str, Vec<(Kind, Vec<u8>)>)> = vec![
+    // What is sealed, frame by frame, for each attack.
+    type Frames = Vec<(Kind, Vec<u8>)>;
+    let attacks: Vec<(&str, Frames)> = vec![
         ("count 0", vec![(Kind::Batch, vec![0, 0])]),
         (
             "count above the entries",
