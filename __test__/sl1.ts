@@ -204,10 +204,25 @@ export const frames = {
   hello: (name: string, addr: string) => Buffer.concat([Buffer.of(12), str(name), str(addr)]),
 }
 
+/** The payload of an SL1 batch frame (type 4, PROTOCOL.md): `[count: u16 BE]`, then `[len: u16 BE][message]` per
+ * message; `count` overrides the real count (to forge one). */
+export function batchPayload(messages: Uint8Array[], count = messages.length): Buffer {
+  const head = Buffer.alloc(2)
+  head.writeUInt16BE(count)
+  const parts = messages.flatMap((m) => {
+    const n = Buffer.alloc(2)
+    n.writeUInt16BE(m.length)
+    return [n, Buffer.from(m)]
+  })
+  return Buffer.concat([head, ...parts])
+}
+
 /** An authenticated link to a node, as a peer named `name`. */
 export interface FakePeer {
   /** Sends one distribution frame (one SL1 message of one fragment). */
   send(frame: Uint8Array): void
+  /** Seals `payload` as one SL1 frame of type `type` (4: a batch), whatever it holds. */
+  sendFrame(type: number, payload: Uint8Array): void
   /** The next message from the node (its distribution frame), or null when the node closed the link. */
   next(): Promise<Buffer | null>
   /** Whether the node has closed the connection. */
@@ -257,6 +272,9 @@ export async function fakePeer(addr: string, cookie: Uint8Array, name: string): 
         const part = frame.subarray(o, o + 16384)
         s.write(sealFrame(send, o + 16384 >= frame.length ? 0 : 1, part))
       }
+    },
+    sendFrame: (type, payload) => {
+      s.write(sealFrame(send, type, payload))
     },
     next,
     get closed() {

@@ -171,6 +171,8 @@ pub fn cluster_start(env: napi::Env, opts: NodeOptions) -> napi::Result<String> 
     if opts.max_queued_bytes >= 1.0 {
         limits.max_queued = opts.max_queued_bytes as usize;
     }
+    // A node as one from before batch frames (tests of the fallback, A/B runs).
+    limits.batches = !std::env::var("BFLY_WIRE_BATCH").is_ok_and(|v| v == "0");
     let key32 = |b: &[u8], what: &str| -> napi::Result<[u8; 32]> {
         b.try_into()
             .map_err(|_| err(format!("{what} must be exactly 32 bytes")))
@@ -437,9 +439,9 @@ pub fn cluster_demonitor_name(name: String) -> bool {
 
 /// A call's answer `[ref, value]` for process `to` of node `node`.
 #[napi]
-pub fn cluster_reply(msg: Uint8Array) -> bool {
+pub fn cluster_reply(msg: &[u8]) -> bool {
     let [node, to] = slots();
-    send(node, Frame::Reply { to, msg: &msg })
+    send(node, Frame::Reply { to, msg })
 }
 
 /// What `cluster_ask` asks of a node's agent.

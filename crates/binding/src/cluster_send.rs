@@ -8,7 +8,7 @@ use crate::slots;
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
 use bfly_core::Id;
-use napi::bindgen_prelude::{Float64Array, Uint8Array};
+use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
 /// Writes what this thread's remote sends queued (JS calls it once per
@@ -25,13 +25,13 @@ pub fn cluster_flush() {
 /// it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
 /// `refuse` is 1: the sender would not wait). Not sent then.
 #[napi]
-pub fn cluster_send(msg: Uint8Array) -> f64 {
+pub fn cluster_send(msg: &[u8]) -> f64 {
     let [node, to, refuse] = slots();
     let code = |c: RemoteCode| f64::from(c as i32);
     let Some(d) = CLUSTER.get() else {
         return code(RemoteCode::NotANode);
     };
-    let frame = Frame::Send { to, msg: &msg }.encode();
+    let frame = Frame::Send { to, msg }.encode();
     let thread = crate::current_thread();
     match d.send_user(node as u32, to, frame, thread, refuse == 1) {
         Sent::Now => 0.0,
@@ -57,13 +57,7 @@ pub fn cluster_grant(node: u32, pairs: Float64Array) {
 /// A message for the process registered as `name` on node `node`; false
 /// when this runtime is not a node.
 #[napi]
-pub fn cluster_send_name(name: String, msg: Uint8Array) -> bool {
+pub fn cluster_send_name(name: String, msg: &[u8]) -> bool {
     let [node] = slots();
-    send(
-        node,
-        Frame::SendName {
-            name: &name,
-            msg: &msg,
-        },
-    )
+    send(node, Frame::SendName { name: &name, msg })
 }

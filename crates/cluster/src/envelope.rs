@@ -136,6 +136,11 @@ pub const FEAT_CREDIT: u8 = 1;
 /// gone.
 pub const FEAT_HIDDEN: u8 = 2;
 
+/// Feature bit: this node reads SL1 batch frames (several small messages
+/// sealed as one; bfly-net's batch.rs), so a peer may send its bursts that
+/// way. Without it on both sides every message is a frame of its own.
+pub const FEAT_BATCH: u8 = 4;
+
 /// The most (process, count) pairs one `Grant` carries.
 pub const MAX_GRANTS: usize = 4096;
 

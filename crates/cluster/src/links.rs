@@ -5,7 +5,7 @@
 use crate::agent;
 use crate::config::Keys;
 use crate::credit::Credit;
-use crate::envelope::{Frame, Proof, FEAT_CREDIT, FEAT_HIDDEN, MAX_GOSSIP};
+use crate::envelope::{Frame, Proof, FEAT_BATCH, FEAT_CREDIT, FEAT_HIDDEN, MAX_GOSSIP};
 use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Conn, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
@@ -31,9 +31,8 @@ struct Answer {
     name: String,
     /// Where it says it listens (else the address dialled).
     addr: String,
+    /// The features it speaks (`FEAT_*`).
     features: u8,
-    /// Both sides count credit.
-    credit: bool,
     /// The identity key it proved.
     key: Option<[u8; 32]>,
 }
@@ -183,8 +182,8 @@ impl Cluster {
                     *peer.key.lock() = key;
                     peer.hidden
                         .store(features.unwrap_or(0) & FEAT_HIDDEN != 0, Ordering::Relaxed);
-                    let credit = local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0;
-                    Some(self.up(&local, &peer, &mut c, tx.clone(), link.peer, true, credit))
+                    let agreed = local.features() & features.unwrap_or(0);
+                    Some(self.up(&local, &peer, &mut c, tx.clone(), link.peer, true, agreed))
                 })
             };
             match settled {
@@ -321,7 +320,6 @@ impl Cluster {
                 advertised
             },
             features: features.unwrap_or(0),
-            credit: local.features() & features.unwrap_or(0) & FEAT_CREDIT != 0,
             key,
         })
     }
@@ -338,7 +336,7 @@ impl Cluster {
             a.link.sender(),
             a.link.peer,
             false,
-            a.credit,
+            local.features() & a.features,
         )
     }
 
@@ -429,8 +427,9 @@ impl Cluster {
         tx: LinkSender,
         instance: [u8; 16],
         incoming: bool,
-        credit: bool,
+        agreed: u8,
     ) -> u64 {
+        let credit = agreed & FEAT_CREDIT != 0;
         let gen = match c {
             Conn::Connecting { gen, .. } => *gen,
             _ => self.gen.fetch_add(1, Ordering::Relaxed),
@@ -457,6 +456,9 @@ impl Cluster {
             }
         }
         peer.grants.store(credit, Ordering::Relaxed);
+        // From here on, what this node's threads send in a burst may leave
+        // in batch frames (the Hello exchange went unbatched).
+        tx.batch(agreed & FEAT_BATCH != 0);
         *c = Conn::Up {
             gen,
             tx,

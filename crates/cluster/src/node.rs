@@ -4,7 +4,7 @@
 
 use crate::config::{Allow, Config, Keys, PeerInfo};
 use crate::directory::Directory;
-use crate::envelope::{Frame, FEAT_CREDIT, FEAT_HIDDEN};
+use crate::envelope::{Frame, FEAT_BATCH, FEAT_CREDIT, FEAT_HIDDEN};
 use crate::notices::Notices;
 use crate::peer::{valid_name, Conn};
 use bfly_core::{Id, Lane, ProcessTable, RemoteRel, Threads};
@@ -24,7 +24,8 @@ impl Local {
     pub(crate) fn features(&self) -> u8 {
         let credit = if self.credit > 0 { FEAT_CREDIT } else { 0 };
         let hidden = if self.hidden { FEAT_HIDDEN } else { 0 };
-        credit | hidden
+        let batch = if self.limits.batches { FEAT_BATCH } else { 0 };
+        credit | hidden | batch
     }
 }
 

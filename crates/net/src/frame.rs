@@ -61,6 +61,8 @@ pub enum Kind {
     Heartbeat = 2,
     /// The sender switches to the next epoch after this frame.
     KeyUpdate = 3,
+    /// Several whole messages (batch.rs), from a peer offered them.
+    Batch = 4,
 }
 
 impl Kind {
@@ -70,6 +72,7 @@ impl Kind {
             1 => Kind::More,
             2 => Kind::Heartbeat,
             3 => Kind::KeyUpdate,
+            4 => Kind::Batch,
             _ => return None,
         })
     }

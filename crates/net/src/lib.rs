@@ -3,6 +3,7 @@
 //! - [`keys`]: the cookie and the key schedule (X25519, HKDF-SHA256).
 //! - [`handshake`]: the four-message mutual challenge/response, sans I/O.
 //! - [`frame`]: AES-128-GCM frames with implicit counters and rotating keys.
+//! - [`batch`]: several small messages sealed as one frame.
 //! - [`link`]: the handshake and frames over a tokio TCP stream.
 //! - [`listener`]: accepting links, with fair slots for handshakes.
 //! - [`identity`]: optional static node keys, proven over a link.
@@ -10,6 +11,7 @@
 //! Any failure closes the link without saying why to the peer; the local
 //! side gets a [`Fail`] naming the step (never a secret).
 
+pub mod batch;
 pub mod frame;
 pub mod handshake;
 pub mod identity;

@@ -40,6 +40,9 @@ pub struct Limits {
     /// Bytes that may wait for a peer's socket; a message sent while more
     /// wait loses the link (see docs/PROTOCOL.md, write-side bound).
     pub max_queued: usize,
+    /// This side reads batch frames (batch.rs) and, once the peer says it
+    /// does too (`LinkSender::batch`), sends them.
+    pub batches: bool,
 }
 
 /// The largest message a link carries by default (SL1's bound; JS refuses
@@ -57,6 +60,7 @@ impl Default for Limits {
             max_pending_per_addr: 32,
             keys: KeyLimits::default(),
             max_queued: 64 << 20,
+            batches: true,
         }
     }
 }
@@ -165,6 +169,12 @@ impl LinkSender {
         self.out.flush();
     }
 
+    /// Small deferred messages leave in batch frames from now on (`on`:
+    /// the peer said it reads them; batch.rs), or no longer.
+    pub fn batch(&self, on: bool) {
+        self.out.batch(on);
+    }
+
     /// Whether `other` is a handle of the same link.
     pub fn same(&self, other: &LinkSender) -> bool {
         Arc::ptr_eq(&self.out, &other.out)
@@ -217,7 +227,11 @@ impl Link {
         );
         tokio::spawn(out.clone().run(sock.clone(), limits.heartbeat));
         // Reads go into a 64 KiB buffer: one syscall for many frames.
-        let frames = Frames::new(session.rx.with_limits(limits.keys), limits.max_message);
+        let frames = Frames::new(
+            session.rx.with_limits(limits.keys),
+            limits.max_message,
+            limits.batches,
+        );
         Ok(Link {
             out,
             read: Some((sock, rw, frames)),

@@ -20,6 +20,7 @@
 //! end. Callers cannot be suspended (JS senders never block), so losing the
 //! link, which fires every relation with 'noconnection', is the bound.
 
+use crate::batch::Batch;
 use crate::frame::{Kind, Sealer};
 use crate::sock::Sock;
 use crate::Fail;
@@ -39,6 +40,12 @@ const OVER_LIMIT: &str = "peer not reading: send queue over its limit";
 struct State {
     buf: Vec<u8>,
     sealer: Sealer,
+    /// Small deferred messages not sealed yet (batch.rs): sealed as one
+    /// frame when full, and before anything else is sealed or written, so
+    /// the order of everything sent on the link is kept.
+    batch: Batch,
+    /// The peer reads batch frames.
+    batching: bool,
     last: Instant,
     failed: bool,
     /// The link was dropped: flush what is queued, then shut down.
@@ -68,6 +75,8 @@ impl Outbox {
             state: Mutex::new(State {
                 buf: Vec::new(),
                 sealer,
+                batch: Batch::new(),
+                batching: false,
                 last: Instant::now(),
                 failed: false,
                 closing: false,
@@ -87,9 +96,10 @@ impl Outbox {
         self.state.lock().map_err(|_| Fail("link state poisoned"))
     }
 
-    /// Seals `msg` (fragmented) or one control frame; returns the bytes
-    /// queued and whether the buffer was empty before.
-    fn push(&self, msg: &[u8], control: Option<Kind>) -> Result<(usize, bool), Fail> {
+    /// Seals `msg` (fragmented) or one control frame, or with `batch` adds
+    /// a small `msg` to the batch being built; returns the bytes queued and
+    /// whether the buffer was empty before.
+    fn push(&self, msg: &[u8], control: Option<Kind>, batch: bool) -> Result<(usize, bool), Fail> {
         let mut st = self.lock()?;
         if st.failed {
             return Err(Fail("connection lost"));
@@ -97,7 +107,7 @@ impl Outbox {
         if st.closing && control.is_none() {
             return Err(Fail("link closed"));
         }
-        if st.buf.len() > self.max_queued && control.is_none() {
+        if st.buf.len() + st.batch.len() > self.max_queued && control.is_none() {
             st.failed = true;
             st.w = None;
             drop(st);
@@ -105,21 +115,53 @@ impl Outbox {
             return Err(Fail(OVER_LIMIT));
         }
         let was_empty = st.buf.is_empty();
-        let State {
-            buf, sealer, last, ..
-        } = &mut *st;
         let now = Instant::now();
+        let batch = batch && st.batching && control.is_none() && Batch::takes(msg);
+        if !batch || !st.batch.has_room(msg) {
+            Self::seal_batch(&mut st, now)?;
+        }
+        let State {
+            buf,
+            sealer,
+            last,
+            batch: pending,
+            ..
+        } = &mut *st;
         match control {
             Some(k) => sealer.seal_rotating(k, msg, buf, now)?,
+            None if batch => pending.push(msg),
             None => sealer.seal_message(msg, buf, now)?,
         }
         *last = now;
-        Ok((buf.len(), was_empty))
+        Ok((buf.len() + pending.len(), was_empty))
+    }
+
+    /// Seals the batch being built, if any, into the buffer.
+    fn seal_batch(st: &mut State, now: Instant) -> Result<(), Fail> {
+        if st.batch.is_empty() {
+            return Ok(());
+        }
+        let State {
+            buf, sealer, batch, ..
+        } = st;
+        let (kind, payload) = batch.take();
+        sealer.seal_rotating(kind, payload, buf, now)
+    }
+
+    /// Turns batching of deferred messages on or off (the peer reads
+    /// batch frames, or not).
+    pub(crate) fn batch(&self, on: bool) {
+        if let Ok(mut st) = self.lock() {
+            if !on && Self::seal_batch(&mut st, Instant::now()).is_err() {
+                return;
+            }
+            st.batching = on;
+        }
     }
 
     /// Queues one message and wakes the writer task.
     pub(crate) fn send_now(&self, msg: &[u8]) -> Result<(), Fail> {
-        if self.push(msg, None)?.1 {
+        if self.push(msg, None, false)?.1 {
             self.wake.notify_one();
         }
         Ok(())
@@ -128,7 +170,7 @@ impl Outbox {
     /// Queues one message for the caller's next `flush` (the writer task
     /// starts on it only once the burst passes `DEFER_LIMIT`).
     pub(crate) fn send_deferred(&self, msg: &[u8]) -> Result<(), Fail> {
-        let (queued, _) = self.push(msg, None)?;
+        let (queued, _) = self.push(msg, None, true)?;
         if queued > DEFER_LIMIT {
             self.wake.notify_one();
         }
@@ -139,7 +181,16 @@ impl Outbox {
     /// socket does not take now is left to the writer task.
     pub(crate) fn flush(&self) {
         let Ok(mut st) = self.lock() else { return };
-        if st.writing || st.buf.is_empty() || st.failed {
+        if st.failed {
+            return;
+        }
+        if Self::seal_batch(&mut st, Instant::now()).is_err() {
+            drop(st);
+            self.fail();
+            self.wake.notify_one();
+            return;
+        }
+        if st.writing || st.buf.is_empty() {
             return;
         }
         let Some(w) = st.w.clone() else { return };
@@ -171,7 +222,7 @@ impl Outbox {
 
     /// Queues one message; waits while more than HIGH_WATER bytes are queued.
     pub(crate) async fn send(&self, msg: &[u8]) -> Result<(), Fail> {
-        let (queued, was_empty) = self.push(msg, None)?;
+        let (queued, was_empty) = self.push(msg, None, false)?;
         if was_empty {
             self.wake.notify_one();
         }
@@ -196,6 +247,9 @@ impl Outbox {
     /// Asks the writer to flush what is queued and close the connection.
     pub(crate) fn close(&self) {
         if let Ok(mut st) = self.lock() {
+            // What waits in a batch leaves before the end (a key past its
+            // limits fails the link instead, and the writer ends).
+            let _ = Self::seal_batch(&mut st, Instant::now());
             st.closing = true;
         }
         self.wake.notify_one();
@@ -261,7 +315,7 @@ impl Outbox {
                         Err(_) => return,
                     };
                     // Idle or not, keys rotate on time: a heartbeat carries the update.
-                    if due && self.push(&[], Some(Kind::Heartbeat)).is_err() {
+                    if due && self.push(&[], Some(Kind::Heartbeat), false).is_err() {
                         return;
                     }
                 }
@@ -269,6 +323,11 @@ impl Outbox {
             loop {
                 let (batch, closing) = match self.lock() {
                     Ok(mut st) if !st.failed => {
+                        if Self::seal_batch(&mut st, Instant::now()).is_err() {
+                            drop(st);
+                            self.fail();
+                            return;
+                        }
                         if st.buf.is_empty() {
                             if st.closing {
                                 st.w = None;

@@ -17,6 +17,7 @@
 //! closing and bad frames end the link in both modes, so a blocked host
 //! never makes a live peer look dead, nor a dead one look alive.
 
+use crate::batch;
 use crate::frame::{sealed_len, Kind, Opener, MAX_SEALED};
 use crate::link::Limits;
 use crate::outbox::Outbox;
@@ -62,10 +63,14 @@ pub(crate) struct Frames {
     /// `partial` was handed out whole: clear it before the next message.
     handed: bool,
     max_message: usize,
+    /// This side offered to read batch frames (batch.rs).
+    batches: bool,
+    /// A checked batch being handed out: its next entry and its end in `buf`.
+    batch: Option<(usize, usize)>,
 }
 
 impl Frames {
-    pub(crate) fn new(opener: Opener, max_message: usize) -> Self {
+    pub(crate) fn new(opener: Opener, max_message: usize, batches: bool) -> Self {
         Frames {
             buf: vec![0u8; BUF].into_boxed_slice(),
             start: 0,
@@ -74,6 +79,8 @@ impl Frames {
             partial: Vec::new(),
             handed: false,
             max_message,
+            batches,
+            batch: None,
         }
     }
 
@@ -88,6 +95,12 @@ impl Frames {
         if self.handed {
             self.partial.clear();
             self.handed = false;
+        }
+        if let Some((pos, end)) = self.batch {
+            // The bytes stay put: `fill` runs only once this returned None.
+            let (m, next) = batch::entry(&self.buf, pos);
+            self.batch = (next < end).then_some((next, end));
+            return Ok(Some(&self.buf[m]));
         }
         loop {
             if self.end - self.start < 4 {
@@ -107,6 +120,18 @@ impl Frames {
             let payload = body + 1..body + 1 + len;
             match kind {
                 Kind::Heartbeat | Kind::KeyUpdate => continue,
+                Kind::Batch => {
+                    if !self.batches {
+                        return Err(Fail("batch frame from a peer not offered them"));
+                    }
+                    if !self.partial.is_empty() {
+                        return Err(Fail("batch frame inside a fragmented message"));
+                    }
+                    batch::check(&self.buf[payload.clone()])?;
+                    let (m, next) = batch::entry(&self.buf, payload.start + 2);
+                    self.batch = (next < payload.end).then_some((next, payload.end));
+                    return Ok(Some(&self.buf[m]));
+                }
                 Kind::More | Kind::Last => {
                     if self.partial.len() + len > self.max_message {
                         return Err(Fail("message over the size limit"));
@@ -128,6 +153,7 @@ impl Frames {
     /// One non-blocking read into the buffer: the bytes read (0 at end of
     /// stream) and whether they filled the room there was, or WouldBlock.
     pub(crate) fn fill(&mut self, r: &Sock) -> std::io::Result<(usize, bool)> {
+        debug_assert!(self.batch.is_none(), "a batch is still being handed out");
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
