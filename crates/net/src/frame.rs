@@ -11,7 +11,7 @@
 
 use crate::keys::{key_iv, next_secret, Secret};
 use crate::Fail;
-use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes128Gcm, Nonce, Tag};
 use std::time::{Duration, Instant};
 
@@ -161,7 +161,7 @@ impl Sealer {
         let tag = self
             .0
             .cipher
-            .encrypt_in_place_detached(Nonce::from_slice(&nonce), &header, &mut out[start..])
+            .encrypt_inout_detached(&Nonce::from(nonce), &header, (&mut out[start..]).into())
             .map_err(|_| Fail("encryption failed"))?;
         out.extend_from_slice(&tag);
         self.0.ctr = self
@@ -271,11 +271,11 @@ impl Opener {
         let nonce = self.0.nonce();
         self.0
             .cipher
-            .decrypt_in_place_detached(
-                Nonce::from_slice(&nonce),
+            .decrypt_inout_detached(
+                &Nonce::from(nonce),
                 &header,
-                body,
-                Tag::from_slice(tag),
+                body.into(),
+                <&Tag>::try_from(&*tag).map_err(|_| Fail("frame tag length"))?,
             )
             .map_err(|_| Fail("frame failed authentication"))?;
         self.0.ctr = self

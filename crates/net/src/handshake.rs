@@ -124,12 +124,12 @@ fn nonce(iv: &[u8; 12], ctr: u8) -> [u8; 12] {
 }
 
 fn seal(c: &Aes128Gcm, iv: &[u8; 12], ctr: u8, aad: &[u8], pt: &[u8]) -> Result<Vec<u8>, Fail> {
-    c.encrypt(Nonce::from_slice(&nonce(iv, ctr)), Payload { msg: pt, aad })
+    c.encrypt(&Nonce::from(nonce(iv, ctr)), Payload { msg: pt, aad })
         .map_err(|_| Fail("encryption failed"))
 }
 
 fn open(c: &Aes128Gcm, iv: &[u8; 12], ctr: u8, aad: &[u8], ct: &[u8]) -> Result<Vec<u8>, Fail> {
-    c.decrypt(Nonce::from_slice(&nonce(iv, ctr)), Payload { msg: ct, aad })
+    c.decrypt(&Nonce::from(nonce(iv, ctr)), Payload { msg: ct, aad })
         .map_err(|_| Fail("handshake message failed authentication (wrong cookie?)"))
 }
 

@@ -5,7 +5,7 @@
 //! primitives, following the document's words (which bytes are hashed,
 //! where the counter sits in the nonce), independently of the crate.
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes128Gcm, Nonce};
 use bfly_net::frame::Kind;
 use bfly_net::handshake::{client_on_m1, server_start, Randomness, Session};
@@ -137,7 +137,7 @@ fn seal_by_hand(secret: &[u8], counter: u64, kind: u8, payload: &[u8]) -> Vec<u8
     body.extend_from_slice(payload);
     let tag = Aes128Gcm::new_from_slice(&key)
         .unwrap()
-        .encrypt_in_place_detached(Nonce::from_slice(&nonce), &len, &mut body)
+        .encrypt_inout_detached(&Nonce::from(nonce), &len, body.as_mut_slice().into())
         .unwrap();
     [&len[..], &body, &tag].concat()
 }
