@@ -6,7 +6,7 @@
 
 use bfly_net::batch::MAX_BATCH;
 use bfly_net::frame::{sealed_len, Kind};
-use bfly_net::handshake::{client_on_m1, Randomness, Session};
+use bfly_net::handshake::Session;
 use bfly_net::keys::Cookie;
 use bfly_net::link::{connect, Limits, Link};
 use bfly_net::listener::Listener;
@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
+
+mod common;
+use common::raw_client;
 
 fn cookie() -> Cookie {
     Cookie::new(&[1; 32]).unwrap()
@@ -30,30 +33,13 @@ async fn pair(server: Limits) -> (Link, Link) {
     (server, client.await.unwrap().unwrap())
 }
 
-async fn read_hs(s: &mut TcpStream) -> Vec<u8> {
-    let mut h = [0u8; 2];
-    s.read_exact(&mut h).await.unwrap();
-    let mut m = vec![0u8; u16::from_be_bytes(h) as usize];
-    s.read_exact(&mut m).await.unwrap();
-    m
-}
-
-async fn write_hs(s: &mut TcpStream, m: &[u8]) {
-    let mut b = (m.len() as u16).to_be_bytes().to_vec();
-    b.extend_from_slice(m);
-    s.write_all(&b).await.unwrap();
-}
-
-/// A hand-driven client: the raw stream and its session keys.
-async fn raw_client(addr: std::net::SocketAddr) -> (TcpStream, Session) {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let m1 = read_hs(&mut s).await;
-    let (st, m2) = client_on_m1(&cookie(), Randomness::fresh([9; 16]), &m1).unwrap();
-    write_hs(&mut s, &m2).await;
-    let m3 = read_hs(&mut s).await;
-    let (session, m4) = st.on_m3(&m3, Instant::now()).unwrap();
-    write_hs(&mut s, &m4).await;
-    (s, session)
+/// A link accepted from a hand-driven client (`common::raw_client`).
+async fn raw_pair() -> (TcpStream, Session, Link) {
+    let mut l = Listener::bind("127.0.0.1:0", cookie(), [1; 16], Limits::default())
+        .await
+        .unwrap();
+    let (raw, session) = raw_client(l.local_addr(), &cookie()).await;
+    (raw, session, l.accept().await.unwrap())
 }
 
 /// The next data frame the raw side reads (heartbeats skipped).
@@ -114,11 +100,7 @@ async fn batched_deferred_messages_and_immediate_ones_arrive_whole_and_in_link_o
 
 #[tokio::test]
 async fn a_burst_leaves_in_one_batch_frame_and_a_lone_message_in_an_ordinary_one() {
-    let mut l = Listener::bind("127.0.0.1:0", cookie(), [1; 16], Limits::default())
-        .await
-        .unwrap();
-    let (mut raw, mut session) = raw_client(l.local_addr()).await;
-    let server = l.accept().await.unwrap();
+    let (mut raw, mut session, server) = raw_pair().await;
     let tx = server.sender();
     tx.send_deferred(b"before batching").unwrap();
     tx.send_deferred(b"is on").unwrap();
@@ -232,11 +214,7 @@ async fn malformed_batches_close_the_link_and_deliver_nothing_of_them() {
         ),
     ];
     for (what, frames) in attacks {
-        let mut l = Listener::bind("127.0.0.1:0", cookie(), [1; 16], Limits::default())
-            .await
-            .unwrap();
-        let (mut raw, mut session) = raw_client(l.local_addr()).await;
-        let mut server = l.accept().await.unwrap();
+        let (mut raw, mut session, mut server) = raw_pair().await;
         let mut wire = vec![];
         for (k, p) in &frames {
             session.tx.seal(*k, p, &mut wire).unwrap();
@@ -246,11 +224,7 @@ async fn malformed_batches_close_the_link_and_deliver_nothing_of_them() {
         assert!(matches!(r, Ok(Err(_))), "{what}: delivered or hung: {r:?}");
     }
     // The well-formed one is delivered whole, in order.
-    let mut l = Listener::bind("127.0.0.1:0", cookie(), [1; 16], Limits::default())
-        .await
-        .unwrap();
-    let (mut raw, mut session) = raw_client(l.local_addr()).await;
-    let mut server = l.accept().await.unwrap();
+    let (mut raw, mut session, mut server) = raw_pair().await;
     let mut wire = vec![];
     session.tx.seal(Kind::Batch, &good, &mut wire).unwrap();
     raw.write_all(&wire).await.unwrap();

@@ -7,10 +7,13 @@ use bfly_net::handshake::{client_on_m1, Randomness, Session};
 use bfly_net::keys::Cookie;
 use bfly_net::link::{connect, Limits, Link};
 use bfly_net::listener::Listener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
+
+mod common;
+use common::{raw_client, read_hs, write_hs};
 
 fn cookie(b: u8) -> Cookie {
     Cookie::new(&[b; 32]).unwrap()
@@ -37,33 +40,6 @@ async fn accept_within(l: &mut Listener, ms: u64) -> Option<Link> {
         .await
         .ok()
         .and_then(Result::ok)
-}
-
-async fn read_hs(s: &mut TcpStream) -> Vec<u8> {
-    let mut h = [0u8; 2];
-    s.read_exact(&mut h).await.unwrap();
-    let mut m = vec![0u8; u16::from_be_bytes(h) as usize];
-    s.read_exact(&mut m).await.unwrap();
-    m
-}
-
-async fn write_hs(s: &mut TcpStream, m: &[u8]) {
-    let mut b = (m.len() as u16).to_be_bytes().to_vec();
-    b.extend_from_slice(m);
-    s.write_all(&b).await.unwrap();
-}
-
-/// A hand-driven client: completes the handshake and returns the raw
-/// stream with the session keys, so a test can write anything it likes.
-async fn raw_client(addr: std::net::SocketAddr, c: &Cookie) -> (TcpStream, Session) {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let m1 = read_hs(&mut s).await;
-    let (st, m2) = client_on_m1(c, Randomness::fresh([9; 16]), &m1).unwrap();
-    write_hs(&mut s, &m2).await;
-    let m3 = read_hs(&mut s).await;
-    let (session, m4) = st.on_m3(&m3, Instant::now()).unwrap();
-    write_hs(&mut s, &m4).await;
-    (s, session)
 }
 
 /// The server side fails (closes) within `ms` instead of delivering a message.
