@@ -29,6 +29,7 @@ pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod cluster;
+pub mod cluster_relations;
 pub mod cluster_send;
 pub mod drain;
 pub mod host;
@@ -251,7 +252,7 @@ pub fn proc_exit() -> i32 {
     };
     let remote = match x.remote.take() {
         Some(r) => {
-            cluster::stash_exit(id, r);
+            cluster_relations::stash_exit(id, r);
             REMOTE_EFFECTS
         }
         None => 0,
@@ -304,7 +305,7 @@ pub fn proc_monitor() -> f64 {
 #[napi]
 pub fn proc_demonitor() -> bool {
     let [watcher, monitor] = slots();
-    TABLE.demonitor(watcher, monitor) || cluster::demonitor(watcher, monitor, None, false)
+    TABLE.demonitor(watcher, monitor) || cluster_relations::demonitor(watcher, monitor, None, false)
 }
 
 /// `proc_demonitor` for a call that got its answer: a remote monitor's
@@ -313,7 +314,7 @@ pub fn proc_demonitor() -> bool {
 #[napi]
 pub fn proc_demonitor_deferred() -> bool {
     let [watcher, monitor] = slots();
-    TABLE.demonitor(watcher, monitor) || cluster::demonitor(watcher, monitor, None, true)
+    TABLE.demonitor(watcher, monitor) || cluster_relations::demonitor(watcher, monitor, None, true)
 }
 
 /// Whether process `id` is alive.

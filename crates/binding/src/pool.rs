@@ -2,7 +2,7 @@
 //! thread id before the worker runs, placing a process on it, and taking
 //! its processes down when it goes (see `bfly_core::placement`).
 
-use crate::{cluster, slots, TABLE, THREADS};
+use crate::{cluster, cluster_relations, slots, TABLE, THREADS};
 use bfly_core::{spawn_on, PlaceError};
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
@@ -16,7 +16,7 @@ pub(crate) fn depart(id: u32, fallback_node: &str) {
     let node = cluster::node_name().unwrap_or_else(|| fallback_node.to_string());
     let reason = bfly_core::departure::str_term(THREAD_EXIT);
     bfly_core::departure::thread_gone(&TABLE, &THREADS, id, &node, THREAD_EXIT, &|pid, rel| {
-        cluster::exited(pid, rel, &reason)
+        cluster_relations::exited(pid, rel, &reason)
     });
 }
 
@@ -56,7 +56,7 @@ pub fn proc_spawn_on(spec: Uint8Array, node: String) -> f64 {
         p => Some(p),
     };
     let reason = bfly_core::departure::str_term(THREAD_EXIT);
-    let remote = |pid, rel: &_| cluster::exited(pid, rel, &reason);
+    let remote = |pid, rel: &_| cluster_relations::exited(pid, rel, &reason);
     match spawn_on(
         &TABLE,
         &THREADS,
