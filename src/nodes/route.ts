@@ -4,8 +4,8 @@
 import { routeNodes } from '../kernel/route.js'
 import { native } from '../native/index.js'
 import { onLane } from '../threads/inbox.js'
+import { agentLane } from './agent.js'
 import { remoteLane } from './credit.js'
-import { agentLane } from './node.js'
 import {
   callRemote,
   exitRemote,
