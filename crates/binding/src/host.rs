@@ -11,111 +11,24 @@
 //! while this thread is stalled, so heartbeats, node-down and messages for
 //! other threads never depend on a busy event loop.
 //!
-//! libuv's functions are looked up in the host process at run time
-//! (`dlsym`): Node exports them; where they are missing (Deno, Windows)
-//! or may be stubs (Bun; JS says so through `use_host_loop`), or with
-//! `BFLY_HOST_LOOP=0` (no libuv use at all) or `BFLY_HOST_READER=0` (no
-//! link reading), the runtime reads every link as before.
+//! libuv comes from the host process (uv.rs); without it, or with
+//! `BFLY_HOST_READER=0` (no link reading), the runtime reads every link as
+//! before.
 //!
 //! Calling JS from a raw libuv callback needs what `MakeCallback` does: a
 //! handle scope, then `napi_make_callback` (a callback scope, so
 //! microtasks and `process.nextTick` run when it returns); an exception is
 //! handed to `napi_fatal_exception`, as an uncaught error in any callback.
 
+use crate::uv::{uv, Handle, UV_POLL, UV_READABLE};
 use crate::THREADS;
 use bfly_cluster::Cluster;
 use bfly_net::reader::{Pumped, Reader, PUMP_BUDGET};
 use napi::sys;
 use std::cell::{Cell, RefCell};
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-
-pub(crate) type Handle = c_void;
-type PollCb = unsafe extern "C" fn(*mut Handle, c_int, c_int);
-type CloseCb = unsafe extern "C" fn(*mut Handle);
-
-/// The libuv functions used here, from the host process.
-pub(crate) struct Uv {
-    pub(crate) handle_size: unsafe extern "C" fn(c_int) -> usize,
-    poll_init: unsafe extern "C" fn(*mut c_void, *mut Handle, c_int) -> c_int,
-    poll_start: unsafe extern "C" fn(*mut Handle, c_int, PollCb) -> c_int,
-    poll_stop: unsafe extern "C" fn(*mut Handle) -> c_int,
-    pub(crate) close: unsafe extern "C" fn(*mut Handle, Option<CloseCb>),
-    pub(crate) unref: unsafe extern "C" fn(*mut Handle),
-    pub(crate) async_init: unsafe extern "C" fn(*mut c_void, *mut Handle, CloseCb) -> c_int,
-    pub(crate) async_send: unsafe extern "C" fn(*mut Handle) -> c_int,
-}
-
-/// `UV_POLL` in libuv's `uv_handle_type` (stable across libuv 1.x).
-const UV_POLL: c_int = 8;
-/// `UV_READABLE`.
-const UV_READABLE: c_int = 1;
-
-#[cfg(unix)]
-fn lookup() -> Option<Uv> {
-    fn sym(name: &CStr) -> Option<*mut c_void> {
-        // SAFETY: dlsym with RTLD_DEFAULT searches the loaded objects for a
-        // NUL-terminated name; it has no other effect.
-        let p = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
-        (!p.is_null()).then_some(p)
-    }
-    /// The symbol `name` as a function pointer of type `T`.
-    ///
-    /// # Safety
-    /// `T` must be the function pointer type of that C function.
-    unsafe fn func<T: Copy>(name: &CStr) -> Option<T> {
-        let p = sym(name)?;
-        debug_assert_eq!(std::mem::size_of::<T>(), std::mem::size_of::<*mut c_void>());
-        // SAFETY: a function pointer is pointer-sized; the caller names its type.
-        Some(unsafe { std::mem::transmute_copy::<*mut c_void, T>(&p) })
-    }
-    // SAFETY (each `func`): the symbol is libuv's function of that name,
-    // whose C signature is the one declared in `Uv` (libuv 1.x, uv.h).
-    unsafe {
-        Some(Uv {
-            handle_size: func(c"uv_handle_size")?,
-            poll_init: func(c"uv_poll_init")?,
-            poll_start: func(c"uv_poll_start")?,
-            poll_stop: func(c"uv_poll_stop")?,
-            close: func(c"uv_close")?,
-            unref: func(c"uv_unref")?,
-            async_init: func(c"uv_async_init")?,
-            async_send: func(c"uv_async_send")?,
-        })
-    }
-}
-
-#[cfg(not(unix))]
-fn lookup() -> Option<Uv> {
-    None
-}
-
-/// Whether JS allowed driving its loop (`use_host_loop`; Bun says no).
-static ALLOWED: AtomicBool = AtomicBool::new(true);
-
-/// libuv's functions, when they may be used: found in the host process,
-/// allowed by JS, and not turned off with BFLY_HOST_LOOP=0.
-pub(crate) fn uv() -> Option<&'static Uv> {
-    static UV: OnceLock<Option<Uv>> = OnceLock::new();
-    static OFF: OnceLock<bool> = OnceLock::new();
-    if !ALLOWED.load(Ordering::Relaxed)
-        || *OFF.get_or_init(|| std::env::var("BFLY_HOST_LOOP").is_ok_and(|v| v == "0"))
-    {
-        return None;
-    }
-    UV.get_or_init(lookup).as_ref()
-}
-
-/// Whether this runtime's libuv may be driven from here (JS calls it once
-/// per thread as the addon loads: false in Bun, whose libuv functions may
-/// be stubs). Off for one thread is off for the process.
-#[napi_derive::napi]
-pub fn use_host_loop(allowed: bool) {
-    if !allowed {
-        ALLOWED.store(false, Ordering::Relaxed);
-    }
-}
+use std::sync::{Arc, Mutex};
 
 /// One polled link: the uv_poll_t (its first field, `data`, points here)
 /// and the reader it polls, kept alive until libuv has closed the handle.

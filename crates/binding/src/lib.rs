@@ -35,6 +35,7 @@ pub mod cluster_relations;
 pub mod cluster_send;
 pub mod drain;
 pub mod host;
+pub mod uv;
 mod wake;
 
 /// Hot functions take their arguments from a per-thread `Float64Array`

@@ -7,7 +7,8 @@
 //! found in the host process, `thread_register` keeps the threadsafe
 //! function.
 
-use crate::host::{self, Handle};
+use crate::host;
+use crate::uv::{uv, Handle};
 use std::sync::{Arc, RwLock};
 
 /// `UV_ASYNC` in libuv's `uv_handle_type`.
@@ -31,7 +32,7 @@ impl Wake {
     /// An async handle on the loop of `env`'s thread (called there), or
     /// None without libuv. It does not keep the loop alive.
     pub(crate) fn new(env: napi::sys::napi_env) -> Option<Arc<Wake>> {
-        let uv = host::uv()?;
+        let uv = uv()?;
         let mut lp = std::ptr::null_mut();
         // SAFETY: `env` is this thread's live environment.
         if unsafe { napi::sys::napi_get_uv_event_loop(env, &mut lp) } != napi::sys::Status::napi_ok
@@ -62,7 +63,7 @@ impl Wake {
     pub(crate) fn send(&self) {
         let h = self.handle.read().unwrap_or_else(|p| p.into_inner());
         if !h.is_null() {
-            if let Some(uv) = host::uv() {
+            if let Some(uv) = uv() {
                 // SAFETY: the handle is open (not null under the lock).
                 unsafe { (uv.async_send)(*h) };
             }
@@ -76,7 +77,7 @@ impl Wake {
         if h.is_null() {
             return;
         }
-        if let Some(uv) = host::uv() {
+        if let Some(uv) = uv() {
             // SAFETY: an open handle of this thread's loop, closed once.
             unsafe { (uv.close)(*h, Some(on_close)) };
         }
