@@ -6,7 +6,7 @@
 //! are sized by `uv_handle_size` and only their first field (`data`) is
 //! touched.
 
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -33,6 +33,7 @@ pub(crate) const UV_READABLE: c_int = 1;
 
 #[cfg(unix)]
 fn lookup() -> Option<Uv> {
+    use std::ffi::CStr;
     fn sym(name: &CStr) -> Option<*mut c_void> {
         // SAFETY: dlsym with RTLD_DEFAULT searches the loaded objects for a
         // NUL-terminated name; it has no other effect.
