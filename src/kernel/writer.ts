@@ -262,7 +262,14 @@ export function putBytes(b: Uint8Array): number {
 export function putUtf8(at: number, s: string): number {
   pos = at
   room(s.length * 3)
-  const n = utf8.encodeInto(s, buf.subarray(at)).written
+  // Names are short and mostly ASCII: byte by byte is cheaper than a call into TextEncoder.
+  let n = 0
+  while (n < s.length) {
+    const c = s.charCodeAt(n)
+    if (c >= 0x80) break
+    buf[at + n++] = c
+  }
+  if (n < s.length) n = utf8.encodeInto(s, buf.subarray(at)).written
   if (buf !== registered) {
     native.blockRegister(buf)
     registered = buf
