@@ -92,10 +92,11 @@ export declare function clusterForgetEpoch(): number
 
 /**
  * Returns credit to node `node` for user messages its processes' mailboxes
- * took: `pairs` is (process id, count) after each other; count 0 says the
- * process is gone. Deferred: it leaves with the thread's next `cluster_flush`.
+ * took: the thread's byte block holds `pairs` (process id, count) pairs of
+ * native-endian f64s; count 0 says the process is gone. Deferred: it
+ * leaves with the thread's next `cluster_flush`.
  */
-export declare function clusterGrant(node: number, pairs: Float64Array): void
+export declare function clusterGrant(): void
 
 /**
  * The id of node `name` (kept while the node is needed; a forgotten id

@@ -277,6 +277,18 @@ export function putUtf8(at: number, s: string): number {
   return n
 }
 
+/** The first `n` f64 slots of this thread's block, for a native call that reads numbers from it (valid until
+ * the next write). */
+export function blockFloats(n: number): Float64Array {
+  pos = 0
+  room(n * 8)
+  if (buf !== registered) {
+    native.blockRegister(buf)
+    registered = buf
+  }
+  return new Float64Array(buf.buffer, 0, n)
+}
+
 /** Bytes `0..n` of this thread's block (a view: the next write changes it). */
 export function blockView(n: number): Uint8Array {
   return buf.subarray(0, n)

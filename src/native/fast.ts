@@ -109,6 +109,13 @@ export function clusterSend(node: number, to: number, refuse: number, len: numbe
   return native.clusterSend()
 }
 
+/** Returns credit to node `node`: the byte block holds `pairs` (process id, count) pairs as f64s (see
+ * `blockFloats`); count 0 says the process is gone. Leaves with the thread's next cluster flush. */
+export function clusterGrant(node: number, pairs: number): void {
+  args2(node, pairs)
+  native.clusterGrant()
+}
+
 /** A message (the first `len` bytes of the byte block) for the service whose name's UTF-8 is the `nameLen`
  * bytes after it, on node `node`; false when this runtime is not a node. */
 export function clusterSendName(node: number, len: number, nameLen: number): boolean {

@@ -9,7 +9,6 @@ use crate::slots;
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
 use bfly_core::Id;
-use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
 /// Writes what this thread's remote sends queued (JS calls it once per
@@ -46,16 +45,26 @@ pub fn cluster_send() -> f64 {
 }
 
 /// Returns credit to node `node` for user messages its processes' mailboxes
-/// took: `pairs` is (process id, count) after each other; count 0 says the
-/// process is gone. Deferred: it leaves with the thread's next `cluster_flush`.
+/// took: the thread's byte block holds `pairs` (process id, count) pairs of
+/// native-endian f64s; count 0 says the process is gone. Deferred: it
+/// leaves with the thread's next `cluster_flush`.
 #[napi]
-pub fn cluster_grant(node: u32, pairs: Float64Array) {
+pub fn cluster_grant() {
+    let [node, pairs] = slots();
     let Some(d) = CLUSTER.get() else { return };
-    let list = pairs
-        .chunks_exact(2)
-        .map(|p| (p[0] as Id, p[1] as u32))
-        .collect();
-    d.grant_deferred(node, list);
+    let f = |b: &[u8]| {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(b);
+        f64::from_ne_bytes(x)
+    };
+    let list = with_block(0, pairs.saturating_mul(16), |b| {
+        b.chunks_exact(16)
+            .map(|p| (f(&p[..8]) as Id, f(&p[8..]) as u32))
+            .collect()
+    });
+    if let Some(list) = list {
+        d.grant_deferred(node as u32, list);
+    }
 }
 
 /// A message for the process registered as `name` on node `node`: the
