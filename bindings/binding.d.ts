@@ -75,8 +75,11 @@ export declare function clusterAnswer(body: Uint8Array): boolean
  */
 export declare function clusterAsk(kind: AskKind, body: Uint8Array): boolean
 
-/** Ends monitor `monitor` of local `watcher` taken on service `name`. */
-export declare function clusterDemonitorName(name: string): boolean
+/**
+ * Ends monitor `monitor` of local `watcher` taken on service `name` (its
+ * UTF-8 the first `name_len` bytes of the byte block).
+ */
+export declare function clusterDemonitorName(): boolean
 
 /** `exit()` from local `from` to process `to` of node `node`. */
 export declare function clusterExit(reason: Uint8Array): boolean
@@ -116,8 +119,13 @@ export declare function clusterLink(): number
  */
 export declare function clusterMonitor(): number
 
-/** Local `watcher` monitors service `name` of node `node` (as `cluster_monitor`). */
-export declare function clusterMonitorName(name: string): number
+/**
+ * Local `watcher` monitors service `name` of node `node` (as
+ * `cluster_monitor`): the name's UTF-8 is the first `name_len` bytes of
+ * the thread's byte block (block.rs; a `String` argument cost a call
+ * napi-rs's borrow bookkeeping and a conversion).
+ */
+export declare function clusterMonitorName(): number
 
 /**
  * Local `watcher` monitors node `node` itself: its DOWN comes only when the
