@@ -39,9 +39,9 @@ pub(crate) fn demonitor(watcher: Id, r: Id, name: Option<&str>, deferred: bool) 
     // A call's demonitor rides with the thread's next frames instead of
     // waking the writer task and the peer's reader on its own.
     if deferred {
-        d.send_deferred(node, f);
+        d.send_deferred(node, &f);
     } else {
-        d.send(node, f);
+        d.send(node, &f);
     }
     true
 }

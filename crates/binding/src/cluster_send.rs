@@ -4,7 +4,7 @@
 //! block, as in cluster.rs: slot 0 is the peer node's id.
 
 use crate::block::with_block;
-use crate::cluster::{RemoteCode, CLUSTER};
+use crate::cluster::{with_encoded, RemoteCode, CLUSTER};
 use crate::slots;
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
@@ -32,15 +32,17 @@ pub fn cluster_send() -> f64 {
     let Some(d) = CLUSTER.get() else {
         return code(RemoteCode::NotANode);
     };
-    let Some(frame) = with_block(0, len, |msg| Frame::Send { to, msg }.encode()) else {
-        return code(RemoteCode::NotANode);
-    };
     let thread = crate::current_thread();
-    match d.send_user(node as u32, to, frame, thread, refuse == 1) {
-        Sent::Now => 0.0,
-        Sent::Held(token) => token as f64,
-        Sent::NotNode => code(RemoteCode::NotANode),
-        Sent::Full => code(RemoteCode::OutOfCredit),
+    let sent = with_block(0, len, |msg| {
+        with_encoded(&Frame::Send { to, msg }, |frame| {
+            d.send_user(node as u32, to, frame, thread, refuse == 1)
+        })
+    });
+    match sent {
+        Some(Sent::Now) => 0.0,
+        Some(Sent::Held(token)) => token as f64,
+        Some(Sent::NotNode) | None => code(RemoteCode::NotANode),
+        Some(Sent::Full) => code(RemoteCode::OutOfCredit),
     }
 }
 
@@ -73,13 +75,14 @@ pub fn cluster_grant() {
 #[napi]
 pub fn cluster_send_name() -> bool {
     let [node, len, name_len] = slots();
-    let frame = with_block(0, len + name_len, |b| {
+    let Some(d) = CLUSTER.get() else { return false };
+    with_block(0, len + name_len, |b| {
         let (msg, name) = b.split_at(len as usize);
-        let name = std::str::from_utf8(name).ok()?;
-        Some(Frame::SendName { name, msg }.encode())
-    });
-    match (CLUSTER.get(), frame.flatten()) {
-        (Some(d), Some(frame)) => d.send_deferred(node as u32, frame),
-        _ => false,
-    }
+        std::str::from_utf8(name).is_ok_and(|name| {
+            with_encoded(&Frame::SendName { name, msg }, |frame| {
+                d.send_deferred(node as u32, frame)
+            })
+        })
+    })
+    .unwrap_or(false)
 }
