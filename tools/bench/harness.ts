@@ -225,6 +225,13 @@ export interface MeasureOptions {
    * one child, one implementation after the other.
    */
   interleave?: boolean
+  /**
+   * With `interleave`: every child warms up before its run, not only the first. For suites whose runs are
+   * in-process (threads): a fresh child timed cold spends its first round trips in JIT tiering, which cost
+   * bfly (more JS per hop) more than its baseline (C++ serialization). Not for suites whose samples start
+   * fresh OS processes (remote), which a warm-up in the child cannot warm.
+   */
+  warmEach?: boolean
 }
 
 /**
@@ -276,7 +283,7 @@ export function measure(
     }
     if (opts.interleave) {
       for (let i = 0; i < RUNS; i++) {
-        for (const impl of impls) once(impl, { BENCH_RUNS: '1', BENCH_WARMUP: i === 0 ? '1' : '0' })
+        for (const impl of impls) once(impl, { BENCH_RUNS: '1', BENCH_WARMUP: i === 0 || opts.warmEach ? '1' : '0' })
       }
     } else for (const impl of impls) once(impl, {})
     const bfly = stat(values.get('bfly') ?? [])

@@ -192,7 +192,7 @@ export function specs(): Spec[] {
 export async function run(): Promise<Report> {
   if (SCALE !== 1) console.error(`BENCH_SCALE=${SCALE}: smoke run, counts are scaled`)
   console.error(`threads: median of ${RUNS}`)
-  const report = measure('threads', null, specs(), ['post_message'], { interleave: true })
+  const report = measure('threads', null, specs(), ['post_message'], { interleave: true, warmEach: true })
   // The scaling from 1 to 2 threads, from the two results just measured.
   const one = report.results.find((r) => r.name === 'fanout_1_thread')
   const two = report.results.find((r) => r.name === 'fanout_2_threads')
