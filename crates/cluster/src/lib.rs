@@ -27,6 +27,7 @@ mod links;
 mod node;
 mod notices;
 mod peer;
+mod posts;
 mod route;
 mod send;
 

@@ -6,6 +6,7 @@ use crate::credit::Credit;
 use crate::envelope::{Frame, FEAT_BATCH, FEAT_CREDIT, MAX_GOSSIP};
 use crate::node::{Cluster, Local};
 use crate::peer::{Conn, Peer};
+use crate::posts::RouteSink;
 use bfly_core::departure::{down_signal_term, exit_signal_term, str_term};
 use bfly_core::{Lane, NodeState};
 use bfly_net::link::{Link, LinkSender};
@@ -97,11 +98,7 @@ impl Cluster {
         link: Link,
         gen: u64,
     ) {
-        let (l, p) = (local.clone(), peer.clone());
-        let sink = Box::new(move |m: &[u8]| {
-            self.route(&l, &p, m)
-                .map_err(|e| format!("malformed frame from '{}': {}", p.name, e.0))
-        });
+        let sink = Box::new(RouteSink::new(self, local.clone(), peer.clone()));
         let (reader, run) = link.serve(sink);
         if let Some(host) = self.host.read().as_ref() {
             host(reader);

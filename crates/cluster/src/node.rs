@@ -7,7 +7,7 @@ use crate::directory::Directory;
 use crate::envelope::{Frame, FEAT_BATCH, FEAT_CREDIT, FEAT_HIDDEN};
 use crate::notices::Notices;
 use crate::peer::{valid_name, Conn};
-use bfly_core::{Id, Lane, ProcessTable, RemoteRel, Threads};
+use bfly_core::{Delivery, Id, Lane, ProcessTable, RemoteRel, Threads};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
 use bfly_net::listener::Listener;
@@ -277,8 +277,14 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn post(&self, to: Id, lane: Lane, payload: Vec<u8>) {
-        self.threads.post(self.table, to, lane, payload);
+    /// Posts a delivery to the thread that owns process `to`; while a
+    /// link's read is being routed on this thread, at the end of that read
+    /// (posts.rs). False when `to` is known dead now.
+    pub(crate) fn post(&self, to: Id, lane: Lane, payload: Vec<u8>) -> bool {
+        match crate::posts::hold(Delivery { to, lane, payload }) {
+            None => true,
+            Some(d) => self.threads.post(self.table, d.to, d.lane, d.payload),
+        }
     }
 
     pub(crate) fn notify(&self, local: &Local, term: Vec<u8>) {

@@ -31,7 +31,7 @@ impl Cluster {
                 let mut tagged = Vec::with_capacity(4 + msg.len());
                 tagged.extend_from_slice(&from_node.to_le_bytes());
                 tagged.extend_from_slice(msg);
-                if !self.threads.post(self.table, to, Lane::Remote, tagged) {
+                if !self.post(to, Lane::Remote, tagged) {
                     // Dropped, as for a dead pid; the sender forgets `to`.
                     self.grant(from_node, vec![(to, 0)]);
                 }
@@ -187,7 +187,9 @@ impl Cluster {
                     self.post(watcher, Lane::Signal, down);
                 }
             }
-            Frame::Reply { to, msg } => self.post(to, Lane::Reply, msg.to_vec()),
+            Frame::Reply { to, msg } => {
+                self.post(to, Lane::Reply, msg.to_vec());
+            }
             Frame::Ask {
                 what,
                 from,

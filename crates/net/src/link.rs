@@ -247,7 +247,10 @@ impl Link {
     /// that reads (or watches while a host reads; see reader.rs) and
     /// resolves with why the link ended. The link's sending handles stay
     /// valid; dropping the reader closes the link.
-    pub fn serve(mut self, sink: Sink) -> (Arc<Reader>, impl std::future::Future<Output = String>) {
+    pub fn serve(
+        mut self,
+        sink: Box<dyn Sink>,
+    ) -> (Arc<Reader>, impl std::future::Future<Output = String>) {
         let (sock, rw, frames) = self.read.take().expect("a link is served once");
         let reader = Reader::new(sock, rw, frames, sink, self.out.clone(), &self.limits);
         (reader.clone(), reader.run())

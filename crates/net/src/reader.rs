@@ -29,9 +29,24 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-/// What a link does with each message (in order); an error ends the link
-/// with that reason.
-pub type Sink = Box<dyn FnMut(&[u8]) -> Result<(), String> + Send>;
+/// What a link does with what it reads: each message in order, then the
+/// end of each read's messages. An error ends the link with that reason.
+/// Any `FnMut(&[u8]) -> Result<(), String>` is a sink that does nothing at
+/// the end of a read.
+pub trait Sink: Send {
+    /// One whole message.
+    fn message(&mut self, m: &[u8]) -> Result<(), String>;
+    /// The messages of one read (one pump) were all handed over, or the
+    /// pump is leaving early (an error, a closed link): a sink that holds
+    /// what its messages did hands it on here.
+    fn end(&mut self) {}
+}
+
+impl<F: FnMut(&[u8]) -> Result<(), String> + Send> Sink for F {
+    fn message(&mut self, m: &[u8]) -> Result<(), String> {
+        self(m)
+    }
+}
 
 /// How often the runtime checks a host-read link for a stalled host.
 const WATCH: Duration = Duration::from_millis(20);
@@ -171,7 +186,7 @@ impl Frames {
 
 struct State {
     frames: Frames,
-    sink: Sink,
+    sink: Box<dyn Sink>,
 }
 
 /// The read side of a served link (see the module doc).
@@ -205,7 +220,7 @@ impl Reader {
         r: Arc<Sock>,
         rw: ReadWait,
         frames: Frames,
-        sink: Sink,
+        sink: Box<dyn Sink>,
         out: Arc<Outbox>,
         limits: &Limits,
     ) -> Arc<Self> {
@@ -288,12 +303,18 @@ impl Reader {
     /// second read to see WouldBlock: one syscall less per message); the
     /// runtime's edge-triggered readiness needs the WouldBlock.
     fn pump(&self, st: &mut State, budget: usize, polled: bool) -> Result<Pumped, String> {
+        let r = self.pump_messages(st, budget, polled);
+        st.sink.end();
+        r
+    }
+
+    fn pump_messages(&self, st: &mut State, budget: usize, polled: bool) -> Result<Pumped, String> {
         let State { frames, sink } = st;
         let mut read = 0;
         loop {
             let now = Instant::now();
             while let Some(m) = frames.next(now).map_err(|f| f.0.to_string())? {
-                sink(m)?;
+                sink.message(m)?;
             }
             if read >= budget {
                 return Ok(Pumped::More);
@@ -306,7 +327,7 @@ impl Reader {
                     self.last_rx.store(ms, Ordering::Relaxed);
                     if polled && !full {
                         while let Some(m) = frames.next(now).map_err(|f| f.0.to_string())? {
-                            sink(m)?;
+                            sink.message(m)?;
                         }
                         return Ok(Pumped::Idle);
                     }
