@@ -185,5 +185,6 @@ pub fn post(to: i64, lane: u32, payload: Uint8Array) -> napi::Result<bool> {
             "post: lane {lane} is not one JS posts (user, signal, reply); the runtime posts the others"
         )));
     };
+    wake::posted();
     Ok(THREADS.post(&TABLE, to as u64, lane, payload.to_vec()))
 }

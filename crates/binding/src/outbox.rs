@@ -98,5 +98,6 @@ pub fn post_blocks() -> napi::Result<()> {
         .zip(starts.zip(ends.iter()))
         .map(|(&id, (s, &e))| (id as u64, &bytes[s..e as usize]));
     THREADS.post_batch(&TABLE, msgs);
+    crate::wake::posted();
     Ok(())
 }
