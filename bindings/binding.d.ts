@@ -173,18 +173,15 @@ export declare const DEFAULT_CREDIT: number
 /**
  * Deliveries waiting for a thread, in arrival order. The payloads are
  * one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
- * payload cost ~3 us each through N-API here; a view costs next to
- * nothing). The other fields are typed arrays, not arrays: napi sets an
- * array element by element (a call per delivery and field, ~15% of a
- * receiving thread's time in a stream).
+ * payload cost ~3 us each through N-API here; a view costs next to nothing).
  */
 export interface Drained {
   /** Target process ids. */
-  to: Float64Array
+  to: Array<number>
   /** Each delivery's lane (`LANE_*`). */
-  lane: Uint32Array
+  lane: Array<number>
   /** Where each payload ends in `bytes`. */
-  ends: Uint32Array
+  ends: Array<number>
   /** The encoded payloads, back to back. */
   bytes: Buffer
 }

@@ -3,7 +3,7 @@
 
 use crate::THREADS;
 use bfly_core::Lane;
-use napi::bindgen_prelude::{Buffer, Float64Array, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, Uint8Array};
 use napi_derive::napi;
 use std::cell::Cell;
 
@@ -34,18 +34,15 @@ lanes! {
 
 /// Deliveries waiting for a thread, in arrival order. The payloads are
 /// one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
-/// payload cost ~3 us each through N-API here; a view costs next to
-/// nothing). The other fields are typed arrays, not arrays: napi sets an
-/// array element by element (a call per delivery and field, ~8% of a
-/// receiving thread's time in a stream).
+/// payload cost ~3 us each through N-API here; a view costs next to nothing).
 #[napi(object)]
 pub struct Drained {
     /// Target process ids.
-    pub to: Float64Array,
+    pub to: Vec<i64>,
     /// Each delivery's lane (`LANE_*`).
-    pub lane: Uint32Array,
+    pub lane: Vec<u32>,
     /// Where each payload ends in `bytes`.
-    pub ends: Uint32Array,
+    pub ends: Vec<u32>,
     /// The encoded payloads, back to back.
     pub bytes: Buffer,
 }
@@ -57,21 +54,20 @@ pub fn thread_drain(thread: u32) -> Drained {
     let batch = THREADS.inbox(thread).map(|i| i.drain()).unwrap_or_default();
     let total = batch.iter().map(|d| d.payload.len()).sum();
     let mut bytes = Vec::with_capacity(total);
-    let mut to = Vec::with_capacity(batch.len());
-    let mut lane = Vec::with_capacity(batch.len());
-    let mut ends = Vec::with_capacity(batch.len());
+    let mut out = Drained {
+        to: Vec::with_capacity(batch.len()),
+        lane: Vec::with_capacity(batch.len()),
+        ends: Vec::with_capacity(batch.len()),
+        bytes: Buffer::from(Vec::new()),
+    };
     for d in batch {
-        to.push(d.to as f64);
-        lane.push(d.lane as u32);
+        out.to.push(d.to as i64);
+        out.lane.push(d.lane as u32);
         bytes.extend_from_slice(&d.payload);
-        ends.push(bytes.len() as u32);
+        out.ends.push(bytes.len() as u32);
     }
-    Drained {
-        to: to.into(),
-        lane: lane.into(),
-        ends: ends.into(),
-        bytes: bytes.into(),
-    }
+    out.bytes = bytes.into();
+    out
 }
 
 thread_local! {
