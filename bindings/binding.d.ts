@@ -43,6 +43,13 @@ export declare enum AskKind {
   Code = 2,
 }
 
+/**
+ * Registers the calling JS thread's byte block (again after JS replaces
+ * it with a larger one). JS keeps the array referenced until it
+ * registers another.
+ */
+export declare function blockRegister(block: Uint8Array): void
+
 /** A peer may install code (hot loading). */
 export declare const CAP_CODE: number
 
@@ -132,22 +139,27 @@ export declare function clusterPeers(): Array<PeerState>
  */
 export declare function clusterProbe(addr: string): void
 
-/** A call's answer `[ref, value]` for process `to` of node `node`. */
-export declare function clusterReply(msg: Uint8Array): boolean
+/**
+ * A call's answer `[ref, value]` for process `to` of node `node`: the
+ * first `len` bytes of the thread's byte block (block.rs).
+ */
+export declare function clusterReply(): boolean
 
 /**
  * A message for process `to` of node `node`, within that process's
  * credit: 0 sent, a positive token when held for credit (a wake-up with
  * it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
- * `refuse` is 1: the sender would not wait). Not sent then.
+ * `refuse` is 1: the sender would not wait). Not sent then. The message
+ * is the first `len` bytes of the thread's byte block (block.rs).
  */
-export declare function clusterSend(msg: Uint8Array): number
+export declare function clusterSend(): number
 
 /**
- * A message for the process registered as `name` on node `node`; false
- * when this runtime is not a node.
+ * A message for the process registered as `name` on node `node`: the
+ * message is the first `len` bytes of the thread's byte block, the name's
+ * UTF-8 the `name_len` after them. False when this runtime is not a node.
  */
-export declare function clusterSendName(name: string, msg: Uint8Array): boolean
+export declare function clusterSendName(): boolean
 
 /** Where node `name` listens (seed register-server). */
 export declare function clusterSetAddress(name: string, addr: string): void
@@ -173,15 +185,18 @@ export declare const DEFAULT_CREDIT: number
 /**
  * Deliveries waiting for a thread, in arrival order. The payloads are
  * one buffer: payload `i` is `bytes[ends[i-1]..ends[i]]` (a Buffer per
- * payload cost ~3 us each through N-API here; a view costs next to nothing).
+ * payload cost ~3 us each through N-API here; a view costs next to
+ * nothing), and the other fields are typed arrays over the vectors built
+ * here (JS arrays were set element by element, a fifth of a streaming
+ * node's CPU).
  */
 export interface Drained {
   /** Target process ids. */
-  to: Array<number>
+  to: Float64Array
   /** Each delivery's lane (`LANE_*`). */
-  lane: Array<number>
+  lane: Uint32Array
   /** Where each payload ends in `bytes`. */
-  ends: Array<number>
+  ends: Uint32Array
   /** The encoded payloads, back to back. */
   bytes: Buffer
 }

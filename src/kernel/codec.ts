@@ -17,6 +17,7 @@ import { native } from '../native/index.js'
 import { NotPortableError } from './errors.js'
 import { packIdPair, readIdPair } from './idcodec.js'
 import { Pid, Ref } from './values.js'
+import { blockView, putBytes, writeMessage } from './writer.js'
 
 /** The deepest value that travels (docs/PROTOCOL.md, 1.1): arrays, objects, Maps, Sets, Errors, pids... each
  * count one level, and what an extension carries (a pid's [node, id], a Set's elements) one more. A node closes a
@@ -291,6 +292,29 @@ function fast(v: unknown, depth: number): unknown {
  * @throws {@link NotPortableError} for a function, a non-plain object, a non-registered symbol, `undefined` in
  * an array... (see docs/API.md in the bfly package, "Values"); its `path` names where, starting at `path`. */
 export function encode(value: unknown, path = 'value'): Uint8Array {
+  const n = writeMessage(value)
+  return n >= 0 ? blockView(n).slice() : encodeBoxed(value, path)
+}
+
+/** `encode`'s bytes, perhaps a view of this thread's block that the next encode overwrites: for a caller that
+ * copies them (into a batch) before encoding again.
+ * @throws as {@link encode}. */
+export function encodeTransient(value: unknown, path = 'value'): Uint8Array {
+  const n = writeMessage(value)
+  return n >= 0 ? blockView(n) : encodeBoxed(value, path)
+}
+
+/** Encodes `value` at the start of this thread's byte block, for the native call that follows (which reads it
+ * there): its length.
+ * @throws as {@link encode}. */
+export function encodeToBlock(value: unknown, path = 'value'): number {
+  const n = writeMessage(value)
+  return n >= 0 ? n : putBytes(encodeBoxed(value, path))
+}
+
+/** The generic path: boxes what MessagePack lacks (fast walk, else with paths) and packs with msgpackr. For
+ * a value the writer takes, its bytes are the writer's (__test__/writer.test.ts compares them). */
+export function encodeBoxed(value: unknown, path: string): Uint8Array {
   let boxed: unknown
   try {
     boxed = fast(value, 0)

@@ -100,17 +100,20 @@ export function procAlive(id: number): boolean {
   return native.procAlive()
 }
 
-/** A user message for process `to` of node `node` (credit counted): 0 sent, a wake token when held for credit,
- * or a `RemoteCode`. `refuse`: 1 when the sender will not wait for credit. */
-export function clusterSend(node: number, to: number, refuse: number, msg: Uint8Array): number {
+/** A user message (the first `len` bytes of the byte block) for process `to` of node `node` (credit counted): 0
+ * sent, a wake token when held for credit, or a `RemoteCode`. `refuse`: 1 when the sender will not wait for
+ * credit. */
+export function clusterSend(node: number, to: number, refuse: number, len: number): number {
   args3(node, to, refuse)
-  return native.clusterSend(msg)
+  A[3] = len
+  return native.clusterSend()
 }
 
-/** A message for service `name` of node `node`; false when this runtime is not a node. */
-export function clusterSendName(node: number, name: string, msg: Uint8Array): boolean {
-  slots()[0] = node
-  return native.clusterSendName(name, msg)
+/** A message (the first `len` bytes of the byte block) for the service whose name's UTF-8 is the `nameLen`
+ * bytes after it, on node `node`; false when this runtime is not a node. */
+export function clusterSendName(node: number, len: number, nameLen: number): boolean {
+  args3(node, len, nameLen)
+  return native.clusterSendName()
 }
 
 /** An exit signal from local `from` to process `to` of node `node`. */
@@ -156,10 +159,10 @@ export function clusterDemonitorName(watcher: number, monitor: number, name: str
   return native.clusterDemonitorName(name)
 }
 
-/** A call's answer `[ref, value]` for process `to` of node `node`. */
-export function clusterReply(node: number, to: number, msg: Uint8Array): boolean {
-  args2(node, to)
-  return native.clusterReply(msg)
+/** A call's answer `[ref, value]` (the first `len` bytes of the byte block) for process `to` of node `node`. */
+export function clusterReply(node: number, to: number, len: number): boolean {
+  args3(node, to, len)
+  return native.clusterReply()
 }
 
 /** Asks node `node`'s agent for `kind` on behalf of local `from`, answered with ref `request`; `flags` 1 links

@@ -2,11 +2,12 @@
 // link, unlink, monitor, exit and spawn. Each is one native call that
 // updates the relations (in the process table) and queues a frame on the
 // link to that node (crates/cluster); the node connects on first use.
-import { encode, encodeReason } from '../kernel/codec.js'
+import { encodeReason, encodeToBlock } from '../kernel/codec.js'
 import { NoProcError, RefusedError } from '../kernel/errors.js'
 import type { Receiver } from '../kernel/receiver.js'
 import { systemPid } from '../kernel/thread.js'
 import { nodeName, type Pid, Ref, RemoteService } from '../kernel/values.js'
+import { blockView, putBytes, putUtf8 } from '../kernel/writer.js'
 import {
   type AskKind,
   clusterAsk,
@@ -44,14 +45,15 @@ export function remoteService(node: string, opts: { name: string }): RemoteServi
  * for the frame's own fields). */
 export const MAX_REMOTE_MESSAGE = native.LINK_MAX_MESSAGE - 4096
 
-/** `msg` encoded for another node; throws when it is over the link's limit. */
-function encodeFor(msg: unknown, what: string): Uint8Array {
-  const bytes = encode(msg, what)
-  if (bytes.length > MAX_REMOTE_MESSAGE)
+/** Encodes `msg` for another node into this thread's byte block (where the native send that follows reads
+ * it): its length. Throws when it is over the link's limit. */
+function encodeFor(msg: unknown, what: string): number {
+  const n = encodeToBlock(msg, what)
+  if (n > MAX_REMOTE_MESSAGE)
     throw new RangeError(
-      `${what} is ${bytes.length} bytes encoded, over the ${MAX_REMOTE_MESSAGE} bytes a node link carries; send it in parts`,
+      `${what} is ${n} bytes encoded, over the ${MAX_REMOTE_MESSAGE} bytes a node link carries; send it in parts`,
     )
-  return bytes
+  return n
 }
 
 function notANode(what: string, node: string): Error {
@@ -71,20 +73,22 @@ export function unreachable(node: string): string {
  * (src/nodes/credit.ts): a promise that resolves once it is handed to the link,
  * or MailboxFullError with `remoteFull: 'error'`. */
 export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
-  const bytes = encodeFor(msg, 'msg')
-  return sendOutcome(clusterSend(sendingTo(pid.node), pid.id, refuseFlag(), bytes), String(pid))
+  const node = sendingTo(pid.node)
+  const n = encodeFor(msg, 'msg')
+  return sendOutcome(clusterSend(node, pid.id, refuseFlag(), n), String(pid))
 }
 
 /** A message to a service of another node. */
 export function sendService(rs: RemoteService, msg: unknown): void {
-  const bytes = encodeFor(msg, 'msg')
-  if (!clusterSendName(sendingTo(rs.node), rs.name, bytes)) throw notANode('send', rs.node)
+  const node = sendingTo(rs.node)
+  const n = encodeFor(msg, 'msg')
+  if (!clusterSendName(node, n, putUtf8(n, rs.name))) throw notANode('send', rs.node)
 }
 
 /** `reply` to a call that came from a process of another node. */
 export function replyRemote(from: readonly [Pid, Ref], value: unknown): void {
-  const bytes = encode([from[1], value], 'reply')
-  clusterReply(sendingTo(from[0].node), from[0].id, bytes)
+  const node = sendingTo(from[0].node)
+  clusterReply(node, from[0].id, encodeToBlock([from[1], value], 'reply'))
 }
 
 /** `call` to a process or service of another node: monitored, so the
@@ -127,9 +131,11 @@ export function callRemote<T>(
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
   const answer = awaitAnswer<T>(caller, target, ms)
-  if (byName) clusterSendName(sendingTo(node), dest.name, bytes)
+  const to = sendingTo(node)
+  const n = putBytes(bytes)
+  if (byName) clusterSendName(to, n, putUtf8(n, dest.name))
   // A call waits for credit like any message; its own timeout bounds it.
-  else clusterSend(sendingTo(node), dest.id, 0, bytes)
+  else clusterSend(to, dest.id, 0, n)
   return answer
 }
 
@@ -171,7 +177,8 @@ function ask<T>(
   const caller = opts.caller ?? null
   let bytes: Uint8Array
   try {
-    bytes = encodeFor(body, what === SPAWN ? 'spawn' : 'loadCode')
+    // A copy: the request is sent after the monitor and the wait are set up.
+    bytes = blockView(encodeFor(body, what === SPAWN ? 'spawn' : 'loadCode')).slice()
   } catch (e) {
     return Promise.reject(e)
   }

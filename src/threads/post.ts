@@ -1,7 +1,7 @@
 // Posting to processes of other JS threads of this node: messages are
 // encoded and posted into the owner thread's native inbox (drained there by
 // ./inbox.ts), user messages in one batch per job.
-import { encode } from '../kernel/codec.js'
+import { encode, encodeTransient } from '../kernel/codec.js'
 import { native, postBlocks } from '../native/index.js'
 
 const { LANE_USER: USER, LANE_SIGNAL: SIGNAL } = native
@@ -27,7 +27,8 @@ const resolved = Promise.resolve()
  * if it is dead, as a send to a dead pid). Throws NotPortableError before
  * anything is queued. */
 export function postMessage(id: number, msg: unknown): void {
-  const b = encode(msg, 'msg')
+  // Copied into the batch (or posted) before anything encodes again.
+  const b = encodeTransient(msg, 'msg')
   if (used + b.length > BATCH_BYTES) {
     flushPosts()
     if (b.length > BATCH_BYTES) {

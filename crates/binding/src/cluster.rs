@@ -4,6 +4,7 @@
 //! argument block (`slots`), as in lib.rs: slot 0 is always the peer node's id
 //! (from `cluster_intern`); relations are in cluster_relations.rs.
 
+use crate::block::with_block;
 use crate::{slots, TABLE, THREADS};
 use bfly_cluster::envelope::{Frame, Request};
 use bfly_cluster::{Allow, Cluster, Config, Keys};
@@ -283,11 +284,12 @@ pub enum RemoteCode {
     OutOfCredit = -2,
 }
 
-/// A call's answer `[ref, value]` for process `to` of node `node`.
+/// A call's answer `[ref, value]` for process `to` of node `node`: the
+/// first `len` bytes of the thread's byte block (block.rs).
 #[napi]
-pub fn cluster_reply(msg: &[u8]) -> bool {
-    let [node, to] = slots();
-    send(node, Frame::Reply { to, msg })
+pub fn cluster_reply() -> bool {
+    let [node, to, len] = slots();
+    with_block(0, len, |msg| send(node, Frame::Reply { to, msg })).unwrap_or(false)
 }
 
 /// What `cluster_ask` asks of a node's agent.

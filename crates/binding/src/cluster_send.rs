@@ -3,7 +3,8 @@
 //! drain owes, and the per-tick flush. Ids come in the thread's argument
 //! block, as in cluster.rs: slot 0 is the peer node's id.
 
-use crate::cluster::{send, RemoteCode, CLUSTER};
+use crate::block::with_block;
+use crate::cluster::{RemoteCode, CLUSTER};
 use crate::slots;
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
@@ -23,15 +24,18 @@ pub fn cluster_flush() {
 /// A message for process `to` of node `node`, within that process's
 /// credit: 0 sent, a positive token when held for credit (a wake-up with
 /// it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
-/// `refuse` is 1: the sender would not wait). Not sent then.
+/// `refuse` is 1: the sender would not wait). Not sent then. The message
+/// is the first `len` bytes of the thread's byte block (block.rs).
 #[napi]
-pub fn cluster_send(msg: &[u8]) -> f64 {
-    let [node, to, refuse] = slots();
+pub fn cluster_send() -> f64 {
+    let [node, to, refuse, len] = slots();
     let code = |c: RemoteCode| f64::from(c as i32);
     let Some(d) = CLUSTER.get() else {
         return code(RemoteCode::NotANode);
     };
-    let frame = Frame::Send { to, msg }.encode();
+    let Some(frame) = with_block(0, len, |msg| Frame::Send { to, msg }.encode()) else {
+        return code(RemoteCode::NotANode);
+    };
     let thread = crate::current_thread();
     match d.send_user(node as u32, to, frame, thread, refuse == 1) {
         Sent::Now => 0.0,
@@ -54,10 +58,19 @@ pub fn cluster_grant(node: u32, pairs: Float64Array) {
     d.grant_deferred(node, list);
 }
 
-/// A message for the process registered as `name` on node `node`; false
-/// when this runtime is not a node.
+/// A message for the process registered as `name` on node `node`: the
+/// message is the first `len` bytes of the thread's byte block, the name's
+/// UTF-8 the `name_len` after them. False when this runtime is not a node.
 #[napi]
-pub fn cluster_send_name(name: String, msg: &[u8]) -> bool {
-    let [node] = slots();
-    send(node, Frame::SendName { name: &name, msg })
+pub fn cluster_send_name() -> bool {
+    let [node, len, name_len] = slots();
+    let frame = with_block(0, len + name_len, |b| {
+        let (msg, name) = b.split_at(len as usize);
+        let name = std::str::from_utf8(name).ok()?;
+        Some(Frame::SendName { name, msg }.encode())
+    });
+    match (CLUSTER.get(), frame.flatten()) {
+        (Some(d), Some(frame)) => d.send_deferred(node as u32, frame),
+        _ => false,
+    }
 }

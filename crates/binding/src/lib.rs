@@ -30,6 +30,7 @@ pub(crate) static TABLE: LazyLock<ProcessTable> = LazyLock::new(|| {
 });
 pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
+pub mod block;
 pub mod cluster;
 pub mod cluster_relations;
 pub mod cluster_send;

@@ -1,0 +1,283 @@
+// The MessagePack writer for what most messages are made of: numbers,
+// strings, booleans, null, arrays, plain objects, bytes, pids and refs.
+// It checks and writes in one walk into one reused buffer, where msgpackr
+// needed a checking walk first and then, for each object, tried its
+// extension classes one `instanceof` at a time (a 100 B Uint8Array went
+// past 16 of them): for the 100 B remote stream that was half the sending
+// thread's time (docs/DECISIONS.md, issue 18).
+//
+// Its buffer is also this thread's byte block (crates/binding/src/block.rs),
+// registered with the native side whenever it is replaced: the hot native
+// sends read the message where it was written, with no argument to convert.
+//
+// It writes exactly the bytes msgpackr writes with codec.ts's options
+// (__test__/writer.test.ts compares them on generated values), so a value
+// reads the same whichever wrote it: the smallest int form (fixint up to
+// 127), float64 for other numbers (and -0), the smallest str/bin/array
+// header, and map16 for every object (msgpackr's form with useRecords off).
+// Whatever else it meets (a Map, Set, Error, Date, BigInt, symbol,
+// undefined, a hole, a class instance, a cycle or more than WRITE_DEPTH
+// levels) makes it give up, and codec.ts takes the value the generic way,
+// which boxes what needs a box and names the path of what cannot travel.
+import { native } from '../native/index.js'
+import { packIdPair } from './idcodec.js'
+import { Pid, Ref } from './values.js'
+
+/** The deepest value written here; deeper ones take the generic path (which enforces MAX_DEPTH). */
+const WRITE_DEPTH = 64
+/** The buffer's size between messages; one grown past SHRINK_OVER for a large message is let go. */
+const START = 64 * 1024
+const SHRINK_OVER = 1024 * 1024
+
+let buf = new Uint8Array(START)
+let view = new DataView(buf.buffer)
+let pos = 0
+/** The buffer the native side reads (kept referenced until another is registered). */
+let registered: Uint8Array | null = null
+/** Set while writing. A getter or proxy trap inside a value that encodes too (it may send) writes over the
+ * value being written, so it sets `clobbered`, and the outer write gives up once it is back. */
+let busy = false
+let clobbered = false
+const utf8 = new TextEncoder()
+
+/** Makes room for `n` more bytes at `pos`. */
+function room(n: number): void {
+  if (pos + n <= buf.length) return
+  let size = buf.length * 2
+  while (size < pos + n) size *= 2
+  const grown = new Uint8Array(size)
+  grown.set(buf.subarray(0, pos))
+  buf = grown
+  view = new DataView(buf.buffer)
+}
+
+/** Writes a MessagePack header: `small | n` under `smallMax`, else the 1, 2 or 4 byte length form. */
+function header(n: number, small: number, smallMax: number, c8: number, c16: number, c32: number): void {
+  room(5)
+  if (n < smallMax) buf[pos++] = small | n
+  else if (c8 !== 0 && n < 0x100) {
+    buf[pos++] = c8
+    buf[pos++] = n
+  } else if (n < 0x10000) {
+    buf[pos++] = c16
+    buf[pos++] = n >> 8
+    buf[pos++] = n & 0xff
+  } else {
+    buf[pos++] = c32
+    view.setUint32(pos, n)
+    pos += 4
+  }
+}
+
+function number(v: number): void {
+  room(9)
+  if (v === 0 && 1 / v < 0) {
+    buf[pos++] = 0xcb
+    view.setFloat64(pos, v)
+    pos += 8
+  } else if (v >>> 0 === v) {
+    if (v < 0x80) buf[pos++] = v
+    else if (v < 0x100) {
+      buf[pos++] = 0xcc
+      buf[pos++] = v
+    } else if (v < 0x10000) {
+      buf[pos++] = 0xcd
+      buf[pos++] = v >> 8
+      buf[pos++] = v & 0xff
+    } else {
+      buf[pos++] = 0xce
+      view.setUint32(pos, v)
+      pos += 4
+    }
+  } else if (v >> 0 === v) {
+    if (v >= -0x20) buf[pos++] = 0x100 + v
+    else if (v >= -0x80) {
+      buf[pos++] = 0xd0
+      buf[pos++] = v + 0x100
+    } else if (v >= -0x8000) {
+      buf[pos++] = 0xd1
+      view.setInt16(pos, v)
+      pos += 2
+    } else {
+      buf[pos++] = 0xd2
+      view.setInt32(pos, v)
+      pos += 4
+    }
+  } else {
+    buf[pos++] = 0xcb
+    view.setFloat64(pos, v)
+    pos += 8
+  }
+}
+
+/** A str: short strings byte by byte as msgpackr writes them (a lone surrogate as its three bytes), longer
+ * ones through TextEncoder (a lone surrogate as U+FFFD, as msgpackr's Buffer write gives). */
+function string(s: string): void {
+  const n = s.length
+  const head = n < 0x20 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5
+  room(5 + n * 3)
+  const start = pos + head
+  let p = start
+  if (n < 0x40) {
+    for (let i = 0; i < n; i++) {
+      let c = s.charCodeAt(i)
+      if (c < 0x80) buf[p++] = c
+      else if (c < 0x800) {
+        buf[p++] = (c >> 6) | 0xc0
+        buf[p++] = (c & 0x3f) | 0x80
+      } else {
+        const d = s.charCodeAt(i + 1)
+        if ((c & 0xfc00) === 0xd800 && (d & 0xfc00) === 0xdc00) {
+          c = 0x10000 + ((c & 0x03ff) << 10) + (d & 0x03ff)
+          i++
+          buf[p++] = (c >> 18) | 0xf0
+          buf[p++] = ((c >> 12) & 0x3f) | 0x80
+          buf[p++] = ((c >> 6) & 0x3f) | 0x80
+          buf[p++] = (c & 0x3f) | 0x80
+        } else {
+          buf[p++] = (c >> 12) | 0xe0
+          buf[p++] = ((c >> 6) & 0x3f) | 0x80
+          buf[p++] = (c & 0x3f) | 0x80
+        }
+      }
+    }
+  } else p += utf8.encodeInto(s, buf.subarray(start)).written
+  const len = p - start
+  // The header the length needs, and the bytes moved when it is longer than the one guessed from `n`.
+  const need = len < 0x20 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 5
+  if (need !== head) buf.copyWithin(pos + need, start, p)
+  header(len, 0xa0, 0x20, 0xd9, 0xda, 0xdb)
+  pos += len
+}
+
+function bytes(b: Uint8Array): void {
+  header(b.length, 0, 0, 0xc4, 0xc5, 0xc6)
+  room(b.length)
+  buf.set(b, pos)
+  pos += b.length
+}
+
+/** msgpackr's `alloc` form, for idcodec's pid and ref writer. */
+function alloc(n: number): { target: Uint8Array; position: number } {
+  room(n)
+  const position = pos
+  pos += n
+  return { target: buf, position }
+}
+
+/** Writes `v`; false when it holds anything left to the generic path. */
+function value(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'number':
+      number(v)
+      return true
+    case 'string':
+      string(v)
+      return true
+    case 'boolean':
+      room(1)
+      buf[pos++] = v ? 0xc3 : 0xc2
+      return true
+    case 'object':
+      break
+    default:
+      return false
+  }
+  if (v === null) {
+    room(1)
+    buf[pos++] = 0xc0
+    return true
+  }
+  if (depth >= WRITE_DEPTH) return false
+  if (Array.isArray(v)) {
+    const n = v.length
+    header(n, 0x90, 0x10, 0, 0xdc, 0xdd)
+    for (let i = 0; i < n; i++) if (!(i in v) || !value(v[i], depth + 1)) return false
+    return true
+  }
+  const proto = Object.getPrototypeOf(v)
+  if (proto === Object.prototype) {
+    const o = v as Record<string, unknown>
+    const keys = Object.keys(o)
+    if (keys.length > 0xffff) return false
+    room(3)
+    buf[pos++] = 0xde
+    buf[pos++] = keys.length >> 8
+    buf[pos++] = keys.length & 0xff
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string
+      string(k)
+      if (!value(o[k], depth + 1)) return false
+    }
+    return true
+  }
+  if (v instanceof Uint8Array) bytes(v)
+  else if (v instanceof Pid || v instanceof Ref) packIdPair(v, alloc)
+  else return false
+  return true
+}
+
+/** Writes `v` in MessagePack at the start of this thread's block: its length, or -1 when `v` holds anything
+ * this writer leaves to the generic path (see above). The bytes stay until the next write. */
+export function writeMessage(v: unknown): number {
+  if (busy) clobbered = true
+  else if (buf.length > SHRINK_OVER) {
+    buf = new Uint8Array(START)
+    view = new DataView(buf.buffer)
+  }
+  const outer = busy
+  busy = true
+  pos = 0
+  let ok = false
+  try {
+    ok = value(v, 0)
+  } finally {
+    busy = outer
+  }
+  if (!outer && clobbered) {
+    clobbered = false
+    ok = false
+  }
+  if (buf !== registered) {
+    native.blockRegister(buf)
+    registered = buf
+  }
+  return ok ? pos : -1
+}
+
+/** Copies `b` to the start of this thread's block (bytes the generic path wrote, for a native call): their
+ * length. Not while writing (a getter's send takes the generic path and its own bytes). */
+export function putBytes(b: Uint8Array): number {
+  pos = 0
+  room(b.length)
+  buf.set(b)
+  if (buf !== registered) {
+    native.blockRegister(buf)
+    registered = buf
+  }
+  return b.length
+}
+
+/** Writes `s` in UTF-8 (no header) at `at` in the block, after a message: its length in bytes. */
+export function putUtf8(at: number, s: string): number {
+  pos = at
+  room(s.length * 3)
+  // Names are short and mostly ASCII: byte by byte is cheaper than a call into TextEncoder.
+  let n = 0
+  while (n < s.length) {
+    const c = s.charCodeAt(n)
+    if (c >= 0x80) break
+    buf[at + n++] = c
+  }
+  if (n < s.length) n = utf8.encodeInto(s, buf.subarray(at)).written
+  if (buf !== registered) {
+    native.blockRegister(buf)
+    registered = buf
+  }
+  return n
+}
+
+/** Bytes `0..n` of this thread's block (a view: the next write changes it). */
+export function blockView(n: number): Uint8Array {
+  return buf.subarray(0, n)
+}
