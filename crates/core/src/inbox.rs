@@ -144,7 +144,9 @@ impl Inbox {
         'wait: loop {
             // Reading the clock costs more than looking at the flag.
             for _ in 0..64 {
-                if self.wake_pending.load(Ordering::Relaxed) {
+                // Acquire: the post's queue write is visible to the drain
+                // that follows (a plain load on x86).
+                if self.wake_pending.load(Ordering::Acquire) {
                     came = true;
                     break 'wait;
                 }
