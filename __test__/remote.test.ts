@@ -222,3 +222,32 @@ test('a message over the link limit is refused at the send with a RangeError', a
   await t.throwsAsync(call(s, huge), { instanceOf: RangeError })
   exit(s, 'kill')
 })
+
+test('a getter that sends to another node while its message is being encoded: every message arrives whole', async (t) => {
+  await run(async (p) => {
+    const echo = await spawn(spec('echo'), { node: A })
+    // The outer message is being written into the thread's byte block when the getter sends; the inner send
+    // reuses the block, so the outer one is encoded again (src/kernel/writer.ts), and the getter runs again.
+    let reads = 0
+    const outer = {
+      get inner() {
+        reads++
+        send(echo, [p.self, ['inner', 'x'.repeat(50)]])
+        return 'y'.repeat(50)
+      },
+      n: 7,
+    }
+    send(echo, [p.self, outer])
+    t.deepEqual(await next(p, (m) => !Array.isArray(m)), { inner: 'y'.repeat(50), n: 7 })
+    for (let i = 0; i < reads; i++) t.deepEqual(await next(p, tagged('inner')), ['inner', 'x'.repeat(50)])
+    // A call by name with such a request: its request, its monitor's name and its own name share the block.
+    const asks = {
+      get q() {
+        send(echo, [p.self, 'from-getter'])
+        return 'q'
+      },
+    }
+    t.deepEqual(await call(remoteService(A, { name: 'ECHO' }), asks), { q: 'q' })
+    t.is(await next(p, (m) => m === 'from-getter'), 'from-getter')
+  })
+})

@@ -75,8 +75,11 @@ export declare function clusterAnswer(body: Uint8Array): boolean
  */
 export declare function clusterAsk(kind: AskKind, body: Uint8Array): boolean
 
-/** Ends monitor `monitor` of local `watcher` taken on service `name`. */
-export declare function clusterDemonitorName(name: string): boolean
+/**
+ * Ends monitor `monitor` of local `watcher` taken on service `name` (its
+ * UTF-8 the first `name_len` bytes of the byte block).
+ */
+export declare function clusterDemonitorName(): boolean
 
 /** `exit()` from local `from` to process `to` of node `node`. */
 export declare function clusterExit(reason: Uint8Array): boolean
@@ -92,10 +95,11 @@ export declare function clusterForgetEpoch(): number
 
 /**
  * Returns credit to node `node` for user messages its processes' mailboxes
- * took: `pairs` is (process id, count) after each other; count 0 says the
- * process is gone. Deferred: it leaves with the thread's next `cluster_flush`.
+ * took: the thread's byte block holds `pairs` (process id, count) pairs of
+ * native-endian f64s; count 0 says the process is gone. Deferred: it
+ * leaves with the thread's next `cluster_flush`.
  */
-export declare function clusterGrant(node: number, pairs: Float64Array): void
+export declare function clusterGrant(): void
 
 /**
  * The id of node `name` (kept while the node is needed; a forgotten id
@@ -115,8 +119,13 @@ export declare function clusterLink(): number
  */
 export declare function clusterMonitor(): number
 
-/** Local `watcher` monitors service `name` of node `node` (as `cluster_monitor`). */
-export declare function clusterMonitorName(name: string): number
+/**
+ * Local `watcher` monitors service `name` of node `node` (as
+ * `cluster_monitor`): the name's UTF-8 is the first `name_len` bytes of
+ * the thread's byte block (block.rs; a `String` argument cost a call
+ * napi-rs's borrow bookkeeping and a conversion).
+ */
+export declare function clusterMonitorName(): number
 
 /**
  * Local `watcher` monitors node `node` itself: its DOWN comes only when the

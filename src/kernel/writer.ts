@@ -246,8 +246,9 @@ export function writeMessage(v: unknown): number {
 }
 
 /** Copies `b` to the start of this thread's block (bytes the generic path wrote, for a native call): their
- * length. Not while writing (a getter's send takes the generic path and its own bytes). */
+ * length. Like every write here, from inside a value being written (a getter) it makes that write give up. */
 export function putBytes(b: Uint8Array): number {
+  if (busy) clobbered = true
   pos = 0
   room(b.length)
   buf.set(b)
@@ -260,6 +261,7 @@ export function putBytes(b: Uint8Array): number {
 
 /** Writes `s` in UTF-8 (no header) at `at` in the block, after a message: its length in bytes. */
 export function putUtf8(at: number, s: string): number {
+  if (busy) clobbered = true
   pos = at
   room(s.length * 3)
   // Names are short and mostly ASCII: byte by byte is cheaper than a call into TextEncoder.
@@ -275,6 +277,19 @@ export function putUtf8(at: number, s: string): number {
     registered = buf
   }
   return n
+}
+
+/** The first `n` f64 slots of this thread's block, for a native call that reads numbers from it (valid until
+ * the next write). */
+export function blockFloats(n: number): Float64Array {
+  if (busy) clobbered = true
+  pos = 0
+  room(n * 8)
+  if (buf !== registered) {
+    native.blockRegister(buf)
+    registered = buf
+  }
+  return new Float64Array(buf.buffer, 0, n)
 }
 
 /** Bytes `0..n` of this thread's block (a view: the next write changes it). */

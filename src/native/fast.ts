@@ -109,6 +109,13 @@ export function clusterSend(node: number, to: number, refuse: number, len: numbe
   return native.clusterSend()
 }
 
+/** Returns credit to node `node`: the byte block holds `pairs` (process id, count) pairs as f64s (see
+ * `blockFloats`); count 0 says the process is gone. Leaves with the thread's next cluster flush. */
+export function clusterGrant(node: number, pairs: number): void {
+  args2(node, pairs)
+  native.clusterGrant()
+}
+
 /** A message (the first `len` bytes of the byte block) for the service whose name's UTF-8 is the `nameLen`
  * bytes after it, on node `node`; false when this runtime is not a node. */
 export function clusterSendName(node: number, len: number, nameLen: number): boolean {
@@ -147,16 +154,18 @@ export function clusterMonitorNode(node: number, watcher: number): number {
   return native.clusterMonitorNode()
 }
 
-/** Local `watcher` monitors service `name` of node `node`; as `clusterMonitor`. */
-export function clusterMonitorName(node: number, watcher: number, name: string): number {
-  args2(node, watcher)
-  return native.clusterMonitorName(name)
+/** Local `watcher` monitors the service whose name's UTF-8 is the first `nameLen` bytes of the byte block, on
+ * node `node`; as `clusterMonitor`. */
+export function clusterMonitorName(node: number, watcher: number, nameLen: number): number {
+  args3(node, watcher, nameLen)
+  return native.clusterMonitorName()
 }
 
-/** Ends monitor `monitor` of local `watcher` taken on service `name`. */
-export function clusterDemonitorName(watcher: number, monitor: number, name: string): boolean {
-  args2(watcher, monitor)
-  return native.clusterDemonitorName(name)
+/** Ends monitor `monitor` of local `watcher` taken on the service whose name's UTF-8 is the first `nameLen`
+ * bytes of the byte block. */
+export function clusterDemonitorName(watcher: number, monitor: number, nameLen: number): boolean {
+  args3(watcher, monitor, nameLen)
+  return native.clusterDemonitorName()
 }
 
 /** A call's answer `[ref, value]` (the first `len` bytes of the byte block) for process `to` of node `node`. */

@@ -13,7 +13,8 @@ import { MailboxFullError } from '../kernel/errors.js'
 import type { Receiver } from '../kernel/receiver.js'
 import { local, systemPid } from '../kernel/thread.js'
 import { expect } from '../kernel/wakeups.js'
-import { native } from '../native/index.js'
+import { blockFloats } from '../kernel/writer.js'
+import { clusterGrant, native } from '../native/index.js'
 import { flushSoon } from './peers.js'
 
 const { OutOfCredit: OUT_OF_CREDIT } = native.RemoteCode
@@ -95,13 +96,13 @@ function schedule(): void {
 export function flushGrants(): void {
   scheduled = false
   for (const [node, m] of owed) {
-    const pairs = new Float64Array(m.size * 2)
+    const pairs = blockFloats(m.size * 2)
     let i = 0
     for (const [pid, n] of m) {
       pairs[i++] = pid
       pairs[i++] = n === GONE ? 0 : n
     }
-    native.clusterGrant(node, pairs)
+    clusterGrant(node, m.size)
   }
   owed.clear()
   // Grants are deferred natively: they leave in this thread's next write.

@@ -111,7 +111,7 @@ export function callRemote<T>(
   const node = dest.node
   const sys = systemPid().id
   const monitor = byName
-    ? clusterMonitorName(sendingTo(node), sys, dest.name)
+    ? clusterMonitorName(sendingTo(node), sys, putUtf8(0, dest.name))
     : clusterMonitor(sendingTo(node), sys, dest.id)
   if (monitor === NOT_A_NODE) return Promise.reject(notANode('call', node))
   const why = (r: unknown): string =>
@@ -126,7 +126,7 @@ export function callRemote<T>(
   const unmonitor = byName
     ? (m: number) => {
         // The frame leaves with this thread's next frames (peers.ts).
-        if (clusterDemonitorName(sys, m, dest.name)) clusterFlushLater()
+        if (clusterDemonitorName(sys, m, putUtf8(0, dest.name))) clusterFlushLater()
       }
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)

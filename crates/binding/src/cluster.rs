@@ -268,9 +268,29 @@ pub fn cluster_peer_error(name: String) -> Option<String> {
 /// A frame from JS to node `node`: it leaves at the thread's `cluster_flush`.
 pub(crate) fn send(node: u64, f: Frame<'_>) -> bool {
     match CLUSTER.get() {
-        Some(d) => d.send_deferred(node as u32, f.encode()),
+        Some(d) => with_encoded(&f, |b| d.send_deferred(node as u32, b)),
         None => false,
     }
+}
+
+/// The largest frame buffer a thread keeps between frames.
+const FRAME_KEPT: usize = 1 << 20;
+
+thread_local! {
+    /// This thread's frame buffer (`with_encoded`).
+    static FRAME: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Runs `g` on the bytes of `f`, encoded into this thread's reused frame
+/// buffer: the link copies them (or keeps a copy while it connects or
+/// waits for credit), so no frame is allocated per message.
+pub(crate) fn with_encoded<R>(f: &Frame<'_>, g: impl FnOnce(&[u8]) -> R) -> R {
+    let buf = f.encode_into(FRAME.take());
+    let r = g(&buf);
+    if buf.capacity() <= FRAME_KEPT {
+        FRAME.set(buf);
+    }
+    r
 }
 
 /// What the remote primitives return when they did nothing (they return a

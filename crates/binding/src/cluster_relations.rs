@@ -3,6 +3,7 @@
 //! owes the nodes it had relations with. Ids come in the thread's argument
 //! block, as in cluster.rs: slot 0 is the peer node's id.
 
+use crate::block::with_block;
 use crate::cluster::{send, RemoteCode, CLUSTER};
 use crate::{slots, TABLE};
 use bfly_cluster::envelope::{Frame, NODE_TARGET};
@@ -38,9 +39,9 @@ pub(crate) fn demonitor(watcher: Id, r: Id, name: Option<&str>, deferred: bool) 
     // A call's demonitor rides with the thread's next frames instead of
     // waking the writer task and the peer's reader on its own.
     if deferred {
-        d.send_deferred(node, f);
+        d.send_deferred(node, &f);
     } else {
-        d.send(node, f);
+        d.send(node, &f);
     }
     true
 }
@@ -149,19 +150,30 @@ pub fn cluster_monitor_node() -> f64 {
     monitor(node, watcher, NODE_TARGET, "")
 }
 
-/// Local `watcher` monitors service `name` of node `node` (as `cluster_monitor`).
+/// Local `watcher` monitors service `name` of node `node` (as
+/// `cluster_monitor`): the name's UTF-8 is the first `name_len` bytes of
+/// the thread's byte block (block.rs; a `String` argument cost a call
+/// napi-rs's borrow bookkeeping and a conversion).
 #[napi]
-pub fn cluster_monitor_name(name: String) -> f64 {
-    let [node, watcher] = slots();
-    if name.is_empty() {
-        return f64::from(RemoteCode::NotANode as i32);
-    }
-    monitor(node, watcher, 0, &name)
+pub fn cluster_monitor_name() -> f64 {
+    let [node, watcher, name_len] = slots();
+    let not_a_node = f64::from(RemoteCode::NotANode as i32);
+    with_block(0, name_len, |b| match std::str::from_utf8(b) {
+        Ok(name) if !name.is_empty() => monitor(node, watcher, 0, name),
+        _ => not_a_node,
+    })
+    .unwrap_or(not_a_node)
 }
 
-/// Ends monitor `monitor` of local `watcher` taken on service `name`.
+/// Ends monitor `monitor` of local `watcher` taken on service `name` (its
+/// UTF-8 the first `name_len` bytes of the byte block).
 #[napi]
-pub fn cluster_demonitor_name(name: String) -> bool {
-    let [watcher, monitor] = slots();
-    demonitor(watcher, monitor, Some(&name), true)
+pub fn cluster_demonitor_name() -> bool {
+    let [watcher, monitor, name_len] = slots();
+    with_block(0, name_len, |b| {
+        std::str::from_utf8(b)
+            .map(|name| demonitor(watcher, monitor, Some(name), true))
+            .unwrap_or(false)
+    })
+    .unwrap_or(false)
 }

@@ -4,12 +4,11 @@
 //! block, as in cluster.rs: slot 0 is the peer node's id.
 
 use crate::block::with_block;
-use crate::cluster::{RemoteCode, CLUSTER};
+use crate::cluster::{with_encoded, RemoteCode, CLUSTER};
 use crate::slots;
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
 use bfly_core::Id;
-use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
 /// Writes what this thread's remote sends queued (JS calls it once per
@@ -33,29 +32,41 @@ pub fn cluster_send() -> f64 {
     let Some(d) = CLUSTER.get() else {
         return code(RemoteCode::NotANode);
     };
-    let Some(frame) = with_block(0, len, |msg| Frame::Send { to, msg }.encode()) else {
-        return code(RemoteCode::NotANode);
-    };
     let thread = crate::current_thread();
-    match d.send_user(node as u32, to, frame, thread, refuse == 1) {
-        Sent::Now => 0.0,
-        Sent::Held(token) => token as f64,
-        Sent::NotNode => code(RemoteCode::NotANode),
-        Sent::Full => code(RemoteCode::OutOfCredit),
+    let sent = with_block(0, len, |msg| {
+        with_encoded(&Frame::Send { to, msg }, |frame| {
+            d.send_user(node as u32, to, frame, thread, refuse == 1)
+        })
+    });
+    match sent {
+        Some(Sent::Now) => 0.0,
+        Some(Sent::Held(token)) => token as f64,
+        Some(Sent::NotNode) | None => code(RemoteCode::NotANode),
+        Some(Sent::Full) => code(RemoteCode::OutOfCredit),
     }
 }
 
 /// Returns credit to node `node` for user messages its processes' mailboxes
-/// took: `pairs` is (process id, count) after each other; count 0 says the
-/// process is gone. Deferred: it leaves with the thread's next `cluster_flush`.
+/// took: the thread's byte block holds `pairs` (process id, count) pairs of
+/// native-endian f64s; count 0 says the process is gone. Deferred: it
+/// leaves with the thread's next `cluster_flush`.
 #[napi]
-pub fn cluster_grant(node: u32, pairs: Float64Array) {
+pub fn cluster_grant() {
+    let [node, pairs] = slots();
     let Some(d) = CLUSTER.get() else { return };
-    let list = pairs
-        .chunks_exact(2)
-        .map(|p| (p[0] as Id, p[1] as u32))
-        .collect();
-    d.grant_deferred(node, list);
+    let f = |b: &[u8]| {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(b);
+        f64::from_ne_bytes(x)
+    };
+    let list = with_block(0, pairs.saturating_mul(16), |b| {
+        b.chunks_exact(16)
+            .map(|p| (f(&p[..8]) as Id, f(&p[8..]) as u32))
+            .collect()
+    });
+    if let Some(list) = list {
+        d.grant_deferred(node as u32, list);
+    }
 }
 
 /// A message for the process registered as `name` on node `node`: the
@@ -64,13 +75,14 @@ pub fn cluster_grant(node: u32, pairs: Float64Array) {
 #[napi]
 pub fn cluster_send_name() -> bool {
     let [node, len, name_len] = slots();
-    let frame = with_block(0, len + name_len, |b| {
+    let Some(d) = CLUSTER.get() else { return false };
+    with_block(0, len + name_len, |b| {
         let (msg, name) = b.split_at(len as usize);
-        let name = std::str::from_utf8(name).ok()?;
-        Some(Frame::SendName { name, msg }.encode())
-    });
-    match (CLUSTER.get(), frame.flatten()) {
-        (Some(d), Some(frame)) => d.send_deferred(node as u32, frame),
-        _ => false,
-    }
+        std::str::from_utf8(name).is_ok_and(|name| {
+            with_encoded(&Frame::SendName { name, msg }, |frame| {
+                d.send_deferred(node as u32, frame)
+            })
+        })
+    })
+    .unwrap_or(false)
 }

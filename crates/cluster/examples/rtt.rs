@@ -88,14 +88,14 @@ fn main() {
     let echo = std::thread::spawn(move || {
         for _ in 0..rounds + 100 {
             b.wait(bpid);
-            b.d.send_deferred(pa_from_b, Frame::Send { to: apid, msg: &m2 }.encode());
+            b.d.send_deferred(pa_from_b, &Frame::Send { to: apid, msg: &m2 }.encode());
             b.d.flush_thread();
         }
     });
     let round_trip = || {
         a.d.send_deferred(
             pb,
-            Frame::Send {
+            &Frame::Send {
                 to: bpid,
                 msg: &msg,
             }

@@ -177,9 +177,17 @@ pub const MAX_STR: usize = 1024;
 impl Frame<'_> {
     /// The frame's bytes.
     pub fn encode(&self) -> Vec<u8> {
+        self.encode_into(Vec::new())
+    }
+
+    /// The frame's bytes, written over `buf` (its capacity reused: a
+    /// sender that encodes each frame into the same buffer allocates
+    /// nothing per frame, where a fresh `Vec` per 64 KiB message cost a
+    /// malloc, a free and page faults).
+    pub fn encode_into(&self, buf: Vec<u8>) -> Vec<u8> {
         match *self {
-            Frame::Send { to, msg } => W::new(SEND, 8 + msg.len()).id(to).tail(msg),
-            Frame::SendName { name, msg } => W::new(SEND_NAME, 2 + name.len() + msg.len())
+            Frame::Send { to, msg } => W::start(buf, SEND, 8 + msg.len()).id(to).tail(msg),
+            Frame::SendName { name, msg } => W::start(buf, SEND_NAME, 2 + name.len() + msg.len())
                 .str(name)
                 .tail(msg),
             Frame::Exit {
@@ -187,13 +195,13 @@ impl Frame<'_> {
                 to,
                 via_exit,
                 reason,
-            } => W::new(EXIT, 17 + reason.len())
+            } => W::start(buf, EXIT, 17 + reason.len())
                 .id(from)
                 .id(to)
                 .byte(via_exit as u8)
                 .tail(reason),
-            Frame::Link { from, to } => W::new(LINK, 16).id(from).id(to).0,
-            Frame::Unlink { from, to } => W::new(UNLINK, 16).id(from).id(to).0,
+            Frame::Link { from, to } => W::start(buf, LINK, 16).id(from).id(to).0,
+            Frame::Unlink { from, to } => W::start(buf, UNLINK, 16).id(from).id(to).0,
             Frame::Monitor {
                 origin,
                 watcher,
@@ -201,7 +209,7 @@ impl Frame<'_> {
                 target,
                 name,
             } => {
-                W::new(MONITOR, 28 + name.len() + origin.len())
+                W::start(buf, MONITOR, 28 + name.len() + origin.len())
                     .str(origin)
                     .id(watcher)
                     .id(r)
@@ -215,7 +223,7 @@ impl Frame<'_> {
                 target,
                 name,
             } => {
-                W::new(DEMONITOR, 20 + name.len() + origin.len())
+                W::start(buf, DEMONITOR, 20 + name.len() + origin.len())
                     .str(origin)
                     .id(r)
                     .id(target)
@@ -227,25 +235,25 @@ impl Frame<'_> {
                 r,
                 target,
                 reason,
-            } => W::new(DOWN, 24 + reason.len())
+            } => W::start(buf, DOWN, 24 + reason.len())
                 .id(watcher)
                 .id(r)
                 .id(target)
                 .tail(reason),
-            Frame::Reply { to, msg } => W::new(REPLY, 8 + msg.len()).id(to).tail(msg),
+            Frame::Reply { to, msg } => W::start(buf, REPLY, 8 + msg.len()).id(to).tail(msg),
             Frame::Ask {
                 what,
                 from,
                 r,
                 flags,
                 body,
-            } => W::new(ASK, 18 + body.len())
+            } => W::start(buf, ASK, 18 + body.len())
                 .byte(what as u8)
                 .id(from)
                 .id(r)
                 .byte(flags)
                 .tail(body),
-            Frame::Answer { to, r, link, body } => W::new(ANSWER, 24 + body.len())
+            Frame::Answer { to, r, link, body } => W::start(buf, ANSWER, 24 + body.len())
                 .id(to)
                 .id(r)
                 .id(link)
@@ -256,7 +264,7 @@ impl Frame<'_> {
                 features,
                 identity,
             } => {
-                W::new(HELLO, 69 + name.len() + addr.len())
+                W::start(buf, HELLO, 69 + name.len() + addr.len())
                     .str(name)
                     .str(addr)
                     .opt(features.or(identity.map(|_| 0)))
@@ -270,7 +278,7 @@ impl Frame<'_> {
                 features,
                 identity,
             } => {
-                W::new(HELLO_ACK, 70 + name.len() + addr.len())
+                W::start(buf, HELLO_ACK, 70 + name.len() + addr.len())
                     .byte(ok as u8)
                     .str(name)
                     .str(addr)
@@ -281,7 +289,7 @@ impl Frame<'_> {
             Frame::Nodes { ref list } => {
                 // Senders keep to MAX_GOSSIP; the count cannot overflow.
                 let list = &list[..list.len().min(MAX_NODES)];
-                let mut w = W::new(NODES, 2 + list.len() * 32);
+                let mut w = W::start(buf, NODES, 2 + list.len() * 32);
                 w.0.extend_from_slice(&(list.len() as u16).to_le_bytes());
                 for (n, a) in list {
                     w = w.str(n).str(a);
@@ -289,13 +297,13 @@ impl Frame<'_> {
                 w.0
             }
             Frame::Refused { what, detail } => {
-                W::new(REFUSED, 4 + what.len() + detail.len())
+                W::start(buf, REFUSED, 4 + what.len() + detail.len())
                     .str(what)
                     .str(detail)
                     .0
             }
             Frame::Grant { ref list } => {
-                let mut w = W::new(GRANT, 2 + list.len() * 12);
+                let mut w = W::start(buf, GRANT, 2 + list.len() * 12);
                 w.0.extend_from_slice(&(list.len() as u16).to_le_bytes());
                 for &(id, n) in list {
                     w = w.id(id).u32(n);

@@ -67,7 +67,7 @@ impl Cluster {
                     target: 0,
                     reason: &reason,
                 };
-                self.send(f.origin, down.encode());
+                self.send(f.origin, &down.encode());
             }
         });
     }

@@ -240,7 +240,7 @@ impl Cluster {
         for &(n, r) in &rel.links {
             self.send(
                 n,
-                Frame::Exit {
+                &Frame::Exit {
                     from: id,
                     to: r,
                     via_exit: false,
@@ -252,7 +252,7 @@ impl Cluster {
         for &(n, wref, wid) in &rel.monitored_by {
             self.send(
                 n,
-                Frame::Down {
+                &Frame::Down {
                     watcher: wid,
                     r: wref,
                     target: id,
@@ -265,7 +265,7 @@ impl Cluster {
             if t != 0 {
                 self.send(
                     n,
-                    Frame::Demonitor {
+                    &Frame::Demonitor {
                         origin: "",
                         r,
                         target: t,

@@ -41,7 +41,7 @@ impl Cluster {
                 if let Some(id) = self.table.whereis(name) {
                     self.post(id, Lane::User, msg.to_vec());
                 } else if let Some((n, r)) = self.table.alias(name) {
-                    self.send(self.intern(&n), Frame::SendName { name: &r, msg }.encode());
+                    self.send(self.intern(&n), &Frame::SendName { name: &r, msg }.encode());
                 }
                 // An unknown name drops the message, as Erlang's {Name, Node} ! Msg.
             }
@@ -86,7 +86,7 @@ impl Cluster {
                 let reason = str_term(why);
                 self.send(
                     from_node,
-                    Frame::Exit {
+                    &Frame::Exit {
                         from: to,
                         to: from,
                         via_exit: false,
@@ -144,7 +144,7 @@ impl Cluster {
                     let reason = str_term("noproc");
                     self.send(
                         wnode,
-                        Frame::Down {
+                        &Frame::Down {
                             watcher,
                             r,
                             target,
@@ -207,7 +207,7 @@ impl Cluster {
                     let body = agent::failure("refused", &msg);
                     self.send(
                         from_node,
-                        Frame::Answer {
+                        &Frame::Answer {
                             to: from,
                             r,
                             link: 0,
@@ -225,7 +225,7 @@ impl Cluster {
                     let reason = str_term("noproc");
                     self.send(
                         from_node,
-                        Frame::Exit {
+                        &Frame::Exit {
                             from: to,
                             to: link,
                             via_exit: false,
@@ -275,7 +275,7 @@ impl Cluster {
         self.notify(local, agent::notice(word, &peer.name, &detail));
         self.send(
             peer.id,
-            Frame::Refused {
+            &Frame::Refused {
                 what: word,
                 detail: &detail,
             }
@@ -326,6 +326,6 @@ impl Cluster {
 
 impl Frame<'_> {
     fn encode_to(&self, d: &'static Cluster, node: NodeId) {
-        d.send(node, self.encode());
+        d.send(node, &self.encode());
     }
 }

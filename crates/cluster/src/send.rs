@@ -40,18 +40,20 @@ enum After {
 }
 
 impl Cluster {
-    /// Sends `frame` to node `node`, connecting first if needed. Frames to
+    /// Sends `frame` to node `node`, connecting first if needed (the bytes
+    /// are copied only where they must wait: for a link being connected,
+    /// or for credit). Frames to
     /// one node leave in call order. False when this runtime is not a node
     /// (or `node` is unknown): nothing can be sent. Never counts credit:
     /// for signals, replies and requests (and tests).
-    pub fn send(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
+    pub fn send(&'static self, node: NodeId, frame: &[u8]) -> bool {
         self.send_as(node, frame, false)
     }
 
     /// `send` from a JS thread: the frame waits for that thread's
     /// `flush_thread` (at the end of its tick), so a burst leaves in one
     /// write and a lone message without a hand-off to the writer task.
-    pub fn send_deferred(&'static self, node: NodeId, frame: Vec<u8>) -> bool {
+    pub fn send_deferred(&'static self, node: NodeId, frame: &[u8]) -> bool {
         self.send_as(node, frame, true)
     }
 
@@ -63,7 +65,7 @@ impl Cluster {
         &'static self,
         node: NodeId,
         to: Id,
-        frame: Vec<u8>,
+        frame: &[u8],
         thread: ThreadId,
         refuse: bool,
     ) -> Sent {
@@ -85,7 +87,7 @@ impl Cluster {
                 if refuse {
                     return Sent::Full;
                 }
-                return Sent::Held(credit.hold(to, frame, thread));
+                return Sent::Held(credit.hold(to, frame.to_vec(), thread));
             }
         }
         let after = self.put(&local, &mut c, frame, true);
@@ -114,7 +116,7 @@ impl Cluster {
         });
     }
 
-    fn send_as(&'static self, node: NodeId, frame: Vec<u8>, deferred: bool) -> bool {
+    fn send_as(&'static self, node: NodeId, frame: &[u8], deferred: bool) -> bool {
         let (Some(local), Some(mut peer)) = (self.local(), self.peer(node)) else {
             return false;
         };
@@ -135,19 +137,19 @@ impl Cluster {
     }
 
     /// Queues `frame` on the link, or for the link being connected.
-    fn put(&'static self, local: &Local, c: &mut Conn, frame: Vec<u8>, deferred: bool) -> After {
+    fn put(&'static self, local: &Local, c: &mut Conn, frame: &[u8], deferred: bool) -> After {
         match c {
             // A broken link fails here and is noticed by its reader.
-            Conn::Up { tx, .. } if deferred => defer(tx, &frame),
+            Conn::Up { tx, .. } if deferred => defer(tx, frame),
             Conn::Up { tx, .. } => {
-                let _ = tx.send_now(&frame);
+                let _ = tx.send_now(frame);
             }
             Conn::Connecting {
                 gen, queue, bytes, ..
             } => {
                 if *bytes <= local.limits.max_queued {
                     *bytes += frame.len();
-                    queue.push(frame);
+                    queue.push(frame.to_vec());
                 } else {
                     // A peer that accepts but never completes the handshake
                     // meets the same bound as one that stops reading a link.
@@ -159,7 +161,7 @@ impl Cluster {
                 *c = Conn::Connecting {
                     gen,
                     bytes: frame.len(),
-                    queue: vec![frame],
+                    queue: vec![frame.to_vec()],
                     credit: Credit::new(self.threads, local.credit),
                     mesh: false,
                 };

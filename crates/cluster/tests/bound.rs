@@ -40,7 +40,7 @@ fn frames_for_a_peer_that_never_answers_are_bounded() {
     .encode();
     // 16 MiB for a peer whose handshake never finishes (deadline 30 s).
     for _ in 0..256 {
-        assert!(d.send(id, frame.clone()));
+        assert!(d.send(id, &frame.clone()));
     }
     let p = d
         .peers()

@@ -50,7 +50,7 @@ fn msg(i: u8) -> Vec<u8> {
 
 fn send(a: &Node, pb: u32, to: u64, i: u8) -> Sent {
     let f = Frame::Send { to, msg: &msg(i) }.encode();
-    a.d.send_user(pb, to, f, a.thread, false)
+    a.d.send_user(pb, to, &f, a.thread, false)
 }
 
 /// Drains `n`'s inbox into `got` until `pred` holds (the deadline only
@@ -106,7 +106,7 @@ fn a_full_window_holds_only_its_own_process_and_grants_release_in_order() {
         msg: &msg(99),
     }
     .encode();
-    assert_eq!(a.d.send_user(pb, target, f, a.thread, true), Sent::Full);
+    assert_eq!(a.d.send_user(pb, target, &f, a.thread, true), Sent::Full);
     // Another process behind the same link, and a signal to the full one,
     // do not wait.
     for i in 0..3 {
@@ -118,7 +118,7 @@ fn a_full_window_holds_only_its_own_process_and_grants_release_in_order() {
         via_exit: true,
         reason: b"\xa4kill",
     };
-    a.d.send(pb, kill.encode());
+    a.d.send(pb, &kill.encode());
     a.d.flush_thread();
     let mut got = Vec::new();
     until(&b, &mut got, |g| {
@@ -149,7 +149,7 @@ fn a_peer_that_grants_no_credit_is_never_waited_for() {
     // Once the link is up and b has said it grants nothing...
     a.d.send(
         pb,
-        Frame::Send {
+        &Frame::Send {
             to: target,
             msg: &msg(0),
         }
@@ -252,14 +252,14 @@ fn an_exit_signal_or_down_from_the_destination_ends_its_window() {
         via_exit: false,
         reason,
     };
-    b.d.send(pa, exit.encode());
+    b.d.send(pa, &exit.encode());
     let down = Frame::Down {
         watcher: 1,
         r: 1,
         target: t2,
         reason,
     };
-    b.d.send(pa, down.encode());
+    b.d.send(pa, &down.encode());
     let mut at_a = Vec::new();
     until(&a, &mut at_a, |g| woken(g).len() == 4);
     assert_eq!(a.d.held(pb), 0);

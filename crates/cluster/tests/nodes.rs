@@ -77,7 +77,7 @@ fn messages_arrive_in_order_and_loss_fires_relations_once() {
         let msg = rmp_u32(i);
         assert!(a.d.send(
             pb,
-            Frame::Send {
+            &Frame::Send {
                 to: target,
                 msg: &msg
             }
@@ -98,7 +98,7 @@ fn messages_arrive_in_order_and_loss_fires_relations_once() {
     a.t.link_remote(pa, pb, target).unwrap();
     a.d.send(
         pb,
-        Frame::Link {
+        &Frame::Link {
             from: pa,
             to: target,
         }
@@ -127,8 +127,8 @@ fn simultaneous_connects_keep_one_link() {
     let (pb, pa) = (a.d.intern("b@s"), b.d.intern("a@s"));
     for i in 0..200u32 {
         let m = rmp_u32(i);
-        a.d.send(pb, Frame::Send { to: tb, msg: &m }.encode());
-        b.d.send(pa, Frame::Send { to: ta, msg: &m }.encode());
+        a.d.send(pb, &Frame::Send { to: tb, msg: &m }.encode());
+        b.d.send(pa, &Frame::Send { to: ta, msg: &m }.encode());
     }
     for (n, to) in [(&a, ta), (&b, tb)] {
         let got = wait_for(n, |g| {
@@ -158,7 +158,7 @@ fn a_wrong_cookie_fails_the_connection_with_a_reason() {
     let r = a.t.monitor_remote(w, pb, 5).unwrap();
     a.d.send(
         pb,
-        Frame::Monitor {
+        &Frame::Monitor {
             origin: "",
             watcher: w,
             r,
@@ -190,7 +190,7 @@ fn names_forward_through_an_alias_to_a_third_node() {
     let m = rmp_u32(42);
     a.d.send(
         a.d.intern("b@f"),
-        Frame::SendName { name: "X", msg: &m }.encode(),
+        &Frame::SendName { name: "X", msg: &m }.encode(),
     );
     let got = wait_for(&c, |g| g.iter().any(|d| d.to == svc));
     assert_eq!(body(got.iter().find(|d| d.to == svc).unwrap()), m);
@@ -218,7 +218,7 @@ fn the_allow_list_refuses_links_with_not_allowed() {
     a.t.link_remote(pa, pb, target).unwrap();
     a.d.send(
         pb,
-        Frame::Link {
+        &Frame::Link {
             from: pa,
             to: target,
         }

@@ -118,6 +118,15 @@ fn every_frame_round_trips() {
 }
 
 #[test]
+fn encoding_into_a_used_buffer_gives_the_same_bytes() {
+    let mut buf = vec![0xa5; 4096];
+    for f in samples() {
+        buf = f.encode_into(buf);
+        assert_eq!(buf, f.encode());
+    }
+}
+
+#[test]
 fn every_truncation_is_refused() {
     for f in samples() {
         let b = f.encode();

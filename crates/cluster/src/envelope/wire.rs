@@ -8,8 +8,10 @@ use super::{term, BadFrame, Proof, MAX_STR};
 pub(super) struct W(pub(super) Vec<u8>);
 
 impl W {
-    pub(super) fn new(op: u8, cap: usize) -> Self {
-        let mut v = Vec::with_capacity(cap + 1);
+    /// Starts frame `op` over `v` (cleared; its capacity kept), reserving `cap` more bytes.
+    pub(super) fn start(mut v: Vec<u8>, op: u8, cap: usize) -> Self {
+        v.clear();
+        v.reserve(cap + 1);
         v.push(op);
         W(v)
     }
