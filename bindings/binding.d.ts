@@ -379,11 +379,12 @@ export interface PeerState {
 export declare function post(to: number, lane: number, payload: Uint8Array): boolean
 
 /**
- * Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
- * for process `ids[i]` (one N-API call per batch instead of one per
- * message; see `src/threads/inbox.ts`).
+ * Posts the first `count` messages of the registered blocks, in order,
+ * each to whichever thread owns its target (one lock and at most one
+ * wake-up per run of messages to the same thread); messages to dead
+ * processes are dropped.
  */
-export declare function postBatch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array): void
+export declare function postBlocks(): void
 
 /** Whether process `id` is alive. */
 export declare function procAlive(): boolean
@@ -640,6 +641,13 @@ export declare function threadDrainSmall(thread: number): number
  * registered): its processes die with 'thread_exit'. Idempotent.
  */
 export declare function threadForget(thread: number, node: string): void
+
+/**
+ * Registers (or, after the JS side grew them, replaces) the calling
+ * thread's post blocks: message `i` is `bytes[ends[i-1]..ends[i]]` for
+ * process `ids[i]`. `ids` and `ends` have as many slots.
+ */
+export declare function threadPostBlocks(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array): void
 
 /**
  * Registers the calling JS thread. `wake` is called (on that thread, at

@@ -196,3 +196,9 @@ export function clusterAnswer(node: number, to: number, request: number, link: n
   A[3] = link
   return native.clusterAnswer(body)
 }
+
+/** Posts the first `count` messages of the post blocks this thread registered (`threadPostBlocks`). */
+export function postBlocks(count: number): void {
+  slots()[0] = count
+  native.postBlocks()
+}

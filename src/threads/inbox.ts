@@ -44,10 +44,26 @@ const DRAIN_META = new Float64Array(3 * DRAIN_SLOTS)
 const DRAIN_BYTES = new Uint8Array(64 * 1024)
 let blocks = false
 
+let draining = false
+
 /** Takes this thread's inbox and delivers it, in arrival order. */
 export function drainInbox(): void {
   // A pool worker drains once it can start what it is sent (setSpawner).
   if (poolThread !== undefined && spawner === null) return
+  // Called again from inside a delivery: what was posted since this drain
+  // took its batch woke the thread again (taking clears the pending
+  // wake-up), so it is delivered after the rest of this batch, in order,
+  // and the blocks below are read in place, not copied.
+  if (draining) return
+  draining = true
+  try {
+    drainOnce()
+  } finally {
+    draining = false
+  }
+}
+
+function drainOnce(): void {
   const thread = threadId()
   if (!blocks) {
     native.threadDrainBlocks(DRAIN_META, DRAIN_BYTES)
@@ -55,45 +71,56 @@ export function drainInbox(): void {
   }
   const n = native.threadDrainSmall(thread)
   if (n > 0) {
-    // Copied out of the blocks: a delivery may drain again, re-entrantly.
-    const ends = DRAIN_META.slice(2 * DRAIN_SLOTS, 2 * DRAIN_SLOTS + n)
-    const all = DRAIN_BYTES.slice(0, ends[n - 1])
-    deliver(all, DRAIN_META.slice(0, n), DRAIN_META.slice(DRAIN_SLOTS, DRAIN_SLOTS + n), ends)
+    // The payloads are copied out of the block (a message stays encoded
+    // in its mailbox, as a range of that copy); the metadata is read in
+    // place (nothing drains into the blocks until this returns).
+    const all = DRAIN_BYTES.slice(0, DRAIN_META[2 * DRAIN_SLOTS + n - 1])
+    deliver(all, n, DRAIN_META, 0, DRAIN_META, DRAIN_SLOTS, DRAIN_META, 2 * DRAIN_SLOTS)
   } else if (n < 0) {
     const b = native.threadDrain(thread)
-    deliver(b.bytes, b.to, b.lane, b.ends)
+    deliver(b.bytes, b.to.length, b.to, 0, b.lane, 0, b.ends, 0)
   }
 }
 
-/** Delivers a drained batch: delivery `i` is for process `targets[i]` on lane
- * `lanes[i]`, its payload `all[ends[i-1]..ends[i])`. */
-function deliver(all: Uint8Array, targets: ArrayLike<number>, lanes: ArrayLike<number>, ends: ArrayLike<number>): void {
+/** Delivers a drained batch of `n`: delivery `i` is for process
+ * `targets[t + i]` on lane `lanes[l + i]`, its payload
+ * `all[ends[e + i - 1]..ends[e + i])`. */
+function deliver(
+  all: Uint8Array,
+  n: number,
+  targets: ArrayLike<number>,
+  t: number,
+  lanes: ArrayLike<number>,
+  l: number,
+  ends: ArrayLike<number>,
+  e: number,
+): void {
   // Views into one batch buffer. A large batch is copied into slabs of at
   // most SLAB bytes (one copy per slab, not per message), so a message left
   // queued keeps at most its slab alive, never the whole batch.
-  const n = targets.length
   let slab = all
   let base = 0
   let slabEnd = all.length > SLAB ? 0 : all.length
   let start = 0
   for (let i = 0; i < n; i++) {
-    const end = ends[i] as number
+    const end = ends[e + i] as number
     if (end > slabEnd) {
       let j = i
-      while (j + 1 < n && (ends[j + 1] as number) - start <= SLAB) j++
-      slabEnd = ends[j] as number
+      while (j + 1 < n && (ends[e + j + 1] as number) - start <= SLAB) j++
+      slabEnd = ends[e + j] as number
       slab = all.slice(start, slabEnd)
       base = start
     }
     const from = start - base
     const to = end - base
     start = end
+    const lane = lanes[l + i] as number
     try {
-      deliverOne(lanes[i] as number, targets[i] as number, slab, from, to)
-    } catch (e) {
+      deliverOne(lane, targets[t + i] as number, slab, from, to)
+    } catch (err) {
       // Every handler below is total; a throw here is a bug in bfly. It
       // costs this one delivery, never the rest of the batch or the node.
-      internalError(`a delivery on lane ${lanes[i]} failed`, e)
+      internalError(`a delivery on lane ${lane} failed`, err)
     }
   }
 }

@@ -5,7 +5,7 @@
 //! takes the core's lock at most once.
 
 use bfly_core::{Lane, ProcessTable, Threads};
-use napi::bindgen_prelude::{Float64Array, Function, JsValue, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{Float64Array, Function, JsValue, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 use napi_derive::napi;
@@ -36,6 +36,7 @@ pub mod cluster_relations;
 pub mod cluster_send;
 pub mod drain;
 pub mod host;
+pub mod outbox;
 pub mod uv;
 mod wake;
 
@@ -185,27 +186,6 @@ pub fn post(to: i64, lane: u32, payload: Uint8Array) -> napi::Result<bool> {
             "post: lane {lane} is not one JS posts (user, signal, reply); the runtime posts the others"
         )));
     };
+    wake::posted();
     Ok(THREADS.post(&TABLE, to as u64, lane, payload.to_vec()))
-}
-
-/// Posts a batch of user messages: message `i` is `bytes[ends[i-1]..ends[i]]`
-/// for process `ids[i]` (one N-API call per batch instead of one per
-/// message; see `src/threads/inbox.ts`).
-#[napi]
-pub fn post_batch(bytes: Uint8Array, ids: Float64Array, ends: Uint32Array) -> napi::Result<()> {
-    if ids.len() != ends.len()
-        || ends.windows(2).any(|w| w[0] > w[1])
-        || ends.last().is_some_and(|&e| e as usize > bytes.len())
-    {
-        return Err(napi::Error::from_reason(
-            "post_batch: ids and ends disagree with the bytes",
-        ));
-    }
-    let starts = std::iter::once(0).chain(ends.iter().map(|&e| e as usize));
-    let msgs = ids
-        .iter()
-        .zip(starts.zip(ends.iter()))
-        .map(|(&id, (s, &e))| (id as u64, &bytes[s..e as usize]));
-    THREADS.post_batch(&TABLE, msgs);
-    Ok(())
 }

@@ -2,7 +2,8 @@
 //! it; where it is missing (Deno, Windows) or may be stubs (Bun, which JS
 //! turns off through `use_host_loop`), or with `BFLY_HOST_LOOP=0`, `uv()`
 //! is None and the native runtime does the work on its own threads.
-//! host.rs polls links with it, wake.rs wakes JS threads with it; handles
+//! host.rs polls links with it, wake.rs wakes JS threads with it (and
+//! spins before their loop sleeps); handles
 //! are sized by `uv_handle_size` and only their first field (`data`) is
 //! touched.
 
@@ -24,10 +25,15 @@ pub(crate) struct Uv {
     pub(crate) unref: unsafe extern "C" fn(*mut Handle),
     pub(crate) async_init: unsafe extern "C" fn(*mut c_void, *mut Handle, CloseCb) -> c_int,
     pub(crate) async_send: unsafe extern "C" fn(*mut Handle) -> c_int,
+    pub(crate) prepare_init: unsafe extern "C" fn(*mut c_void, *mut Handle) -> c_int,
+    pub(crate) prepare_start: unsafe extern "C" fn(*mut Handle, CloseCb) -> c_int,
+    pub(crate) backend_timeout: unsafe extern "C" fn(*const c_void) -> c_int,
 }
 
 /// `UV_POLL` in libuv's `uv_handle_type` (stable across libuv 1.x).
 pub(crate) const UV_POLL: c_int = 8;
+/// `UV_PREPARE` in `uv_handle_type`.
+pub(crate) const UV_PREPARE: c_int = 9;
 /// `UV_READABLE`.
 pub(crate) const UV_READABLE: c_int = 1;
 
@@ -62,6 +68,9 @@ fn lookup() -> Option<Uv> {
             unref: func(c"uv_unref")?,
             async_init: func(c"uv_async_init")?,
             async_send: func(c"uv_async_send")?,
+            prepare_init: func(c"uv_prepare_init")?,
+            prepare_start: func(c"uv_prepare_start")?,
+            backend_timeout: func(c"uv_backend_timeout")?,
         })
     }
 }

@@ -4,6 +4,8 @@
 //! One FIFO queue per thread keeps every sender's order. A thread is woken
 //! once per batch: the first post after a drain calls its waker, later posts
 //! only queue, and the thread takes everything queued in one `drain`.
+//! A thread that expects an answer soon may `spin` instead of sleeping:
+//! posts then skip the waker, and the spinning thread drains itself.
 
 use crate::table::{Id, ProcessTable, ThreadId};
 use parking_lot::{Mutex, RwLock};
@@ -11,6 +13,7 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Which lane a delivery travels on. Signals (exit signals, DOWN) are
 /// handled before user messages that were drained in the same batch, and
@@ -43,6 +46,17 @@ pub enum Lane {
     Agent = 6,
 }
 
+/// How `Inbox::spin` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spun {
+    /// Something was posted and no wake-up was made for it: drain now.
+    Came,
+    /// A wake-up was pending already (it is on its way): no spin.
+    Pending,
+    /// Nothing came within the time given.
+    Nothing,
+}
+
 /// One encoded message or signal for process `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -55,6 +69,9 @@ pub struct Delivery {
 pub struct Inbox {
     queue: Mutex<VecDeque<Delivery>>,
     wake_pending: AtomicBool,
+    /// The thread is in `spin`, watching `wake_pending`: a post needs no
+    /// wake-up.
+    spinning: AtomicBool,
     /// Set once: at creation, or when the thread of a reserved inbox
     /// registers (until then deliveries only queue).
     waker: OnceLock<Box<dyn Fn() + Send + Sync>>,
@@ -74,6 +91,7 @@ impl Inbox {
         Inbox {
             queue: Mutex::new(VecDeque::new()),
             wake_pending: AtomicBool::new(false),
+            spinning: AtomicBool::new(false),
             waker: OnceLock::new(),
         }
     }
@@ -96,31 +114,70 @@ impl Inbox {
     /// Queues `d`; wakes the thread unless a wake-up is already pending.
     pub fn post(&self, d: Delivery) {
         self.queue.lock().push_back(d);
-        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+        self.wake();
+    }
+
+    /// Marks a wake-up pending and makes it, unless one was pending
+    /// already or the thread is spinning (it sees the mark). SeqCst pairs
+    /// with `spin`'s: either this sees `spinning` set, and the spinner,
+    /// which clears it before its last look, sees the mark; or this sees
+    /// it clear and wakes the thread.
+    fn wake(&self) {
+        if !self.wake_pending.swap(true, Ordering::SeqCst) && !self.spinning.load(Ordering::SeqCst)
+        {
             if let Some(w) = self.waker.get() {
                 w();
             }
+        }
+    }
+
+    /// Waits busily, for at most `max`, until something is posted (or
+    /// nudged), yielding its core between looks: called by the inbox's own
+    /// thread instead of sleeping when an answer is due soon. See `Spun`.
+    pub fn spin(&self, max: Duration) -> Spun {
+        if self.wake_pending.load(Ordering::SeqCst) {
+            return Spun::Pending;
+        }
+        self.spinning.store(true, Ordering::SeqCst);
+        let start = Instant::now();
+        let mut came = false;
+        'wait: loop {
+            // Reading the clock costs more than looking at the flag.
+            for _ in 0..64 {
+                // Acquire: the post's queue write is visible to the drain
+                // that follows (a plain load on x86).
+                if self.wake_pending.load(Ordering::Acquire) {
+                    came = true;
+                    break 'wait;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= max {
+                break;
+            }
+            // The poster may be waiting for this core (both threads on
+            // one CPU, a loaded machine): let it run. With nothing else
+            // to run, this returns at once.
+            std::thread::yield_now();
+        }
+        self.spinning.store(false, Ordering::SeqCst);
+        if came || self.wake_pending.load(Ordering::SeqCst) {
+            Spun::Came
+        } else {
+            Spun::Nothing
         }
     }
 
     /// Wakes the thread (unless a wake-up is pending) with nothing queued:
     /// it has other work to pick up when it drains.
     pub fn nudge(&self) {
-        if !self.wake_pending.swap(true, Ordering::AcqRel) {
-            if let Some(w) = self.waker.get() {
-                w();
-            }
-        }
+        self.wake();
     }
 
     /// Queues `ds` in order under one lock, with at most one wake-up.
     pub fn post_many(&self, ds: impl IntoIterator<Item = Delivery>) {
         self.queue.lock().extend(ds);
-        if !self.wake_pending.swap(true, Ordering::AcqRel) {
-            if let Some(w) = self.waker.get() {
-                w();
-            }
-        }
+        self.wake();
     }
 
     /// Takes everything queued, in arrival order. A post that races with

@@ -14,7 +14,7 @@ pub mod remote;
 pub mod systable;
 pub mod table;
 
-pub use inbox::{Delivery, Inbox, Lane, Threads};
+pub use inbox::{Delivery, Inbox, Lane, Spun, Threads};
 pub use nodetable::NodeState;
 pub use placement::{spawn_on, PlaceError};
 pub use registry::{Bound, RegisterError};

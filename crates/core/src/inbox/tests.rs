@@ -2,6 +2,7 @@
 
 use super::*;
 use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
 
 fn counting() -> (Arc<AtomicUsize>, Box<dyn Fn() + Send + Sync>) {
     let n = Arc::new(AtomicUsize::new(0));
@@ -38,6 +39,53 @@ fn one_wake_per_batch() {
         payload: vec![],
     });
     assert_eq!(wakes.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_post_to_a_spinning_thread_skips_the_waker_and_ends_the_spin() {
+    let (wakes, w) = counting();
+    let inbox = Arc::new(Inbox::new(w));
+    let poster = {
+        let inbox = inbox.clone();
+        std::thread::spawn(move || {
+            while !inbox.spinning.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+            inbox.post(Delivery {
+                to: 1,
+                lane: Lane::User,
+                payload: vec![7],
+            });
+        })
+    };
+    // Long enough never to run out first: the post ends it.
+    assert_eq!(inbox.spin(Duration::from_secs(60)), Spun::Came);
+    poster.join().unwrap();
+    let waked = wakes.load(Ordering::SeqCst);
+    assert_eq!(inbox.drain()[0].payload, vec![7]);
+    // Once the spin is over, a post wakes the thread again.
+    inbox.post(Delivery {
+        to: 1,
+        lane: Lane::User,
+        payload: vec![8],
+    });
+    assert_eq!(wakes.load(Ordering::SeqCst), waked + 1);
+    assert_eq!(waked, 0, "the post during the spin made a wake-up");
+}
+
+#[test]
+fn a_spin_with_nothing_posted_times_out_and_one_with_a_wake_pending_does_not_start() {
+    let (wakes, w) = counting();
+    let inbox = Inbox::new(w);
+    assert_eq!(inbox.spin(Duration::from_micros(200)), Spun::Nothing);
+    inbox.post(Delivery {
+        to: 1,
+        lane: Lane::User,
+        payload: vec![],
+    });
+    assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    // The wake-up made is on its way: spinning would only burn it twice.
+    assert_eq!(inbox.spin(Duration::from_secs(60)), Spun::Pending);
 }
 
 #[test]
