@@ -17,6 +17,7 @@ use napi_derive::napi;
 pub fn cluster_flush() {
     if let Some(d) = CLUSTER.get() {
         d.flush_thread();
+        crate::wake::sent();
     }
 }
 

@@ -92,6 +92,42 @@ pub(crate) fn keep_drain(env: sys::napi_env, f: sys::napi_value) -> bool {
     ok
 }
 
+/// The most links one look of the spin checks (wake.rs); a thread that
+/// reads more spins on its inbox only.
+const LOOK_MAX: usize = 32;
+
+/// Whether bytes wait on a link this thread reads: one `poll` with no
+/// timeout over their sockets (the spin's look for a remote answer,
+/// wake.rs). False when this thread reads no link, or more than LOOK_MAX.
+#[cfg(unix)]
+pub(crate) fn links_readable() -> bool {
+    HOST.with_borrow(|h| {
+        let Some(h) = h.as_ref() else { return false };
+        if h.polls.is_empty() || h.polls.len() > LOOK_MAX {
+            return false;
+        }
+        let mut fds = [libc::pollfd {
+            fd: -1,
+            events: libc::POLLIN,
+            revents: 0,
+        }; LOOK_MAX];
+        for (slot, &p) in fds.iter_mut().zip(&h.polls) {
+            // SAFETY: every pointer in `polls` is a live Poll (removed
+            // before it is freed), on this thread; its reader's socket is
+            // open while the reader lives.
+            slot.fd = unsafe { (*p).reader.fd() };
+        }
+        // SAFETY: `h.polls.len()` valid pollfds (the rest of the array is
+        // not passed), a zero timeout.
+        unsafe { libc::poll(fds.as_mut_ptr(), h.polls.len() as libc::nfds_t, 0) > 0 }
+    })
+}
+
+#[cfg(not(unix))]
+pub(crate) fn links_readable() -> bool {
+    false
+}
+
 /// Whether a post to JS thread `thread` from this OS thread needs no
 /// wake-up: it is this thread, routing what it read, and drains next.
 pub(crate) fn no_wake_needed(thread: u32) -> bool {

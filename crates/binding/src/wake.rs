@@ -21,6 +21,13 @@
 //! `ROUND` of answering in one go before the loop polls its other sources
 //! again. The spin yields its core between looks, so two threads sharing
 //! one core hand over to each other instead of waiting out the budget.
+//!
+//! A thread that wrote to its node links in the last turn (`sent`, from
+//! `cluster_flush`) spins the same way, with the same budget and back-off,
+//! but watching the sockets of the links it reads (host.rs, one `poll`
+//! with no timeout per look): when the answer's bytes arrive it returns,
+//! and the loop's own poll finds them without sleeping (a remote round
+//! trip's two sleeps and wake-ups cost several microseconds each).
 
 use crate::uv::{uv, Handle, UV_PREPARE};
 use crate::{host, THREADS};
@@ -134,6 +141,8 @@ thread_local! {
     static LOOP: Cell<*const std::ffi::c_void> = const { Cell::new(std::ptr::null()) };
     /// This thread posted to another thread since its last prepare.
     static POSTED: Cell<bool> = const { Cell::new(false) };
+    /// This thread wrote to a node link since its last prepare.
+    static SENT: Cell<bool> = const { Cell::new(false) };
     /// Back-off after spins that saw nothing: chances still to skip, and
     /// how many the next miss makes skip.
     static SKIP: Cell<(u32, u32)> = const { Cell::new((0, 1)) };
@@ -166,6 +175,34 @@ pub(crate) fn posted() {
     POSTED.with(|p| p.set(true));
 }
 
+/// The calling JS thread wrote to its node links (`cluster_flush`): it may
+/// spin for the answer, watching the links it reads, before its loop next
+/// sleeps.
+pub(crate) fn sent() {
+    SENT.with(|p| p.set(true));
+}
+
+/// Looks at this thread's links (and its inbox, every few looks) until
+/// bytes wait on one, for at most `max`: whether something came. Each look
+/// is one `poll` syscall; the core is yielded between groups of looks.
+fn spin_links(max: Duration, inbox: &bfly_core::Inbox) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..8 {
+            if host::links_readable() {
+                return true;
+            }
+        }
+        if !inbox.is_empty() {
+            return true;
+        }
+        if start.elapsed() >= max {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// A prepare handle on loop `lp` (this thread's) for the spin, unref'd.
 fn start_spinning(lp: *mut std::ffi::c_void) {
     let Some(uv) = uv() else { return };
@@ -195,7 +232,11 @@ fn start_spinning(lp: *mut std::ffi::c_void) {
 }
 
 unsafe extern "C" fn on_prepare(_handle: *mut Handle) {
+    let sent = SENT.with(|p| p.replace(false));
     if !POSTED.with(|p| p.replace(false)) {
+        if sent {
+            spin_for_links();
+        }
         return;
     }
     let Some(uv) = uv() else { return };
@@ -238,5 +279,35 @@ unsafe extern "C" fn on_prepare(_handle: *mut Handle) {
         if !POSTED.with(|p| p.replace(false)) || start.elapsed() >= ROUND {
             return;
         }
+    }
+}
+
+/// The spin after writing to node links: until bytes wait on a link this
+/// thread reads (libuv's poll then finds them without sleeping, and the
+/// answer is read and delivered in its callback), within the budget and the
+/// next timer, backing off after misses as the inbox spin does.
+fn spin_for_links() {
+    let Some(uv) = uv() else { return };
+    let Some(inbox) = THREADS.inbox(crate::current_thread()) else {
+        return;
+    };
+    let (skip, next) = SKIP.with(Cell::get);
+    if skip > 0 {
+        SKIP.with(|s| s.set((skip - 1, next)));
+        return;
+    }
+    // SAFETY: this thread's live loop, on its thread.
+    let timeout = unsafe { (uv.backend_timeout)(LOOP.with(Cell::get)) };
+    if timeout == 0 {
+        return;
+    }
+    let mut max = budget();
+    if timeout > 0 {
+        max = max.min(Duration::from_millis(timeout as u64));
+    }
+    if spin_links(max, &inbox) {
+        SKIP.with(|s| s.set((0, 1)));
+    } else {
+        SKIP.with(|s| s.set((next, (next * 2).min(MAX_SKIP))));
     }
 }
