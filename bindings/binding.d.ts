@@ -90,6 +90,14 @@ export declare function clusterExit(reason: Uint8Array): boolean
  */
 export declare function clusterFlush(): void
 
+/**
+ * Writes what the calling JS thread deferred for its node links before
+ * its loop next polls (at its next prepare), for frames nobody waits for
+ * (a call's demonitor). False when this thread has no prepare handle (no
+ * libuv, or `BFLY_SPIN_US=0`): JS then flushes from an immediate.
+ */
+export declare function clusterFlushLater(): boolean
+
 /** Changes whenever the node forgets peers: ids cached by name are stale. */
 export declare function clusterForgetEpoch(): number
 

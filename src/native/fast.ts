@@ -154,10 +154,11 @@ export function clusterMonitorNode(node: number, watcher: number): number {
   return native.clusterMonitorNode()
 }
 
-/** Local `watcher` monitors the service whose name's UTF-8 is the first `nameLen` bytes of the byte block, on
- * node `node`; as `clusterMonitor`. */
-export function clusterMonitorName(node: number, watcher: number, nameLen: number): number {
-  args3(node, watcher, nameLen)
+/** Local `watcher` monitors the service whose name's UTF-8 is the `nameLen` bytes at `nameAt` in the byte block,
+ * on node `node`; as `clusterMonitor`. */
+export function clusterMonitorName(node: number, watcher: number, nameAt: number, nameLen: number): number {
+  args3(node, watcher, nameAt)
+  A[3] = nameLen
   return native.clusterMonitorName()
 }
 

@@ -29,8 +29,9 @@ function flushNow(): void {
  * next in the meantime (the next call's request) instead of leaving in a
  * packet of their own that wakes the peer. */
 export function clusterFlushLater(): void {
-  if (!later) {
-    later = true
-    setImmediate(flushNow)
-  }
+  if (later) return
+  // Natively, before the loop next polls (crates/binding/src/wake.rs), where the thread has a prepare handle.
+  if (addon.clusterFlushLater()) return
+  later = true
+  setImmediate(flushNow)
 }

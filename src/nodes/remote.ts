@@ -7,7 +7,7 @@ import { NoProcError, RefusedError } from '../kernel/errors.js'
 import type { Receiver } from '../kernel/receiver.js'
 import { systemPid } from '../kernel/thread.js'
 import { nodeName, type Pid, Ref, RemoteService } from '../kernel/values.js'
-import { blockView, putBytes, putUtf8 } from '../kernel/writer.js'
+import { blockView, putUtf8 } from '../kernel/writer.js'
 import {
   type AskKind,
   clusterAsk,
@@ -24,7 +24,7 @@ import {
   clusterUnlink,
   native,
 } from '../native/index.js'
-import { AwayTarget, awaitAnswer, callFromOf, callRequest } from '../threads/threadcall.js'
+import { AwayTarget, awaitAnswer, callFromOf } from '../threads/threadcall.js'
 import { refuseFlag, sendOutcome } from './credit.js'
 import { sendingTo } from './peers.js'
 
@@ -99,20 +99,22 @@ export function callRemote<T>(
   request: unknown,
   ms: number,
 ): Promise<T> {
-  let from: [Pid, Ref]
-  let bytes: Uint8Array
+  const byName = dest instanceof RemoteService
+  const node = dest.node
+  const to = sendingTo(node)
+  // The request goes into the byte block, the service's name after it, and both stay there (nothing below
+  // writes the block) until the send at the end; the monitor reads the name there too.
+  const from = callFromOf(caller)
+  let n: number
   try {
-    ;[from, bytes] = callRequest(caller, request)
-    if (bytes.length > MAX_REMOTE_MESSAGE) encodeFor(request, 'call')
+    n = encodeToBlock(['$call', from, request], 'call')
+    if (n > MAX_REMOTE_MESSAGE) encodeFor(request, 'call')
   } catch (e) {
     return Promise.reject(e)
   }
-  const byName = dest instanceof RemoteService
-  const node = dest.node
+  const k = byName ? putUtf8(n, dest.name) : 0
   const sys = systemPid().id
-  const monitor = byName
-    ? clusterMonitorName(sendingTo(node), sys, putUtf8(0, dest.name))
-    : clusterMonitor(sendingTo(node), sys, dest.id)
+  const monitor = byName ? clusterMonitorName(to, sys, n, k) : clusterMonitor(to, sys, dest.id)
   if (monitor === NOT_A_NODE) return Promise.reject(notANode('call', node))
   const why = (r: unknown): string =>
     r === 'noconnection'
@@ -131,9 +133,7 @@ export function callRemote<T>(
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
   const answer = awaitAnswer<T>(caller, target, ms)
-  const to = sendingTo(node)
-  const n = putBytes(bytes)
-  if (byName) clusterSendName(to, n, putUtf8(n, dest.name))
+  if (byName) clusterSendName(to, n, k)
   // A call waits for credit like any message; its own timeout bounds it.
   else clusterSend(to, dest.id, 0, n)
   return answer

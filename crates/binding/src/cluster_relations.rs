@@ -151,14 +151,14 @@ pub fn cluster_monitor_node() -> f64 {
 }
 
 /// Local `watcher` monitors service `name` of node `node` (as
-/// `cluster_monitor`): the name's UTF-8 is the first `name_len` bytes of
-/// the thread's byte block (block.rs; a `String` argument cost a call
-/// napi-rs's borrow bookkeeping and a conversion).
+/// `cluster_monitor`): the name's UTF-8 is the `name_len` bytes at
+/// `name_at` in the thread's byte block (block.rs; a `String` argument cost
+/// a call napi-rs's borrow bookkeeping and a conversion).
 #[napi]
 pub fn cluster_monitor_name() -> f64 {
-    let [node, watcher, name_len] = slots();
+    let [node, watcher, name_at, name_len] = slots();
     let not_a_node = f64::from(RemoteCode::NotANode as i32);
-    with_block(0, name_len, |b| match std::str::from_utf8(b) {
+    with_block(name_at, name_len, |b| match std::str::from_utf8(b) {
         Ok(name) if !name.is_empty() => monitor(node, watcher, 0, name),
         _ => not_a_node,
     })

@@ -143,6 +143,8 @@ thread_local! {
     static POSTED: Cell<bool> = const { Cell::new(false) };
     /// This thread wrote to a node link since its last prepare.
     static SENT: Cell<bool> = const { Cell::new(false) };
+    /// This thread deferred frames for its links to its next prepare.
+    static FLUSH: Cell<bool> = const { Cell::new(false) };
     /// Back-off after spins that saw nothing: chances still to skip, and
     /// how many the next miss makes skip.
     static SKIP: Cell<(u32, u32)> = const { Cell::new((0, 1)) };
@@ -173,6 +175,19 @@ fn budget() -> Duration {
 /// answer before its loop next sleeps.
 pub(crate) fn posted() {
     POSTED.with(|p| p.set(true));
+}
+
+/// Writes what the calling JS thread deferred for its node links before
+/// its loop next polls (at its next prepare), for frames nobody waits for
+/// (a call's demonitor). False when this thread has no prepare handle (no
+/// libuv, or `BFLY_SPIN_US=0`): JS then flushes from an immediate.
+#[napi_derive::napi]
+pub fn cluster_flush_later() -> bool {
+    if PREPARE.with(Cell::get).is_null() {
+        return false;
+    }
+    FLUSH.with(|f| f.set(true));
+    true
 }
 
 /// The calling JS thread wrote to its node links (`cluster_flush`): it may
@@ -232,6 +247,9 @@ fn start_spinning(lp: *mut std::ffi::c_void) {
 }
 
 unsafe extern "C" fn on_prepare(_handle: *mut Handle) {
+    if FLUSH.with(|f| f.replace(false)) {
+        crate::cluster_send::cluster_flush();
+    }
     let sent = SENT.with(|p| p.replace(false));
     if !POSTED.with(|p| p.replace(false)) {
         if sent {
