@@ -92,9 +92,9 @@ export declare function clusterFlush(): void
 
 /**
  * Writes what the calling JS thread deferred for its node links before
- * its loop next polls (at its next prepare), for frames nobody waits for
- * (a call's demonitor). False when this thread has no prepare handle (no
- * libuv, or `BFLY_SPIN_US=0`): JS then flushes from an immediate.
+ * its loop next polls, for frames nobody waits for (a call's demonitor).
+ * False when it cannot (no libuv, or `BFLY_SPIN_US=0`): JS then flushes
+ * from an immediate.
  */
 export declare function clusterFlushLater(): boolean
 
@@ -129,9 +129,9 @@ export declare function clusterMonitor(): number
 
 /**
  * Local `watcher` monitors service `name` of node `node` (as
- * `cluster_monitor`): the name's UTF-8 is the first `name_len` bytes of
- * the thread's byte block (block.rs; a `String` argument cost a call
- * napi-rs's borrow bookkeeping and a conversion).
+ * `cluster_monitor`): the name's UTF-8 is the `name_len` bytes at
+ * `name_at` in the thread's byte block (block.rs; a `String` argument cost
+ * a call napi-rs's borrow bookkeeping and a conversion).
  */
 export declare function clusterMonitorName(): number
 

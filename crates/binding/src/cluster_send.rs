@@ -47,6 +47,15 @@ pub fn cluster_send() -> f64 {
     }
 }
 
+/// Writes what the calling JS thread deferred for its node links before
+/// its loop next polls, for frames nobody waits for (a call's demonitor).
+/// False when it cannot (no libuv, or `BFLY_SPIN_US=0`): JS then flushes
+/// from an immediate.
+#[napi]
+pub fn cluster_flush_later() -> bool {
+    crate::wake::flush_at_prepare()
+}
+
 /// Returns credit to node `node` for user messages its processes' mailboxes
 /// took: the thread's byte block holds `pairs` (process id, count) pairs of
 /// native-endian f64s; count 0 says the process is gone. Deferred: it

@@ -177,12 +177,10 @@ pub(crate) fn posted() {
     POSTED.with(|p| p.set(true));
 }
 
-/// Writes what the calling JS thread deferred for its node links before
-/// its loop next polls (at its next prepare), for frames nobody waits for
-/// (a call's demonitor). False when this thread has no prepare handle (no
-/// libuv, or `BFLY_SPIN_US=0`): JS then flushes from an immediate.
-#[napi_derive::napi]
-pub fn cluster_flush_later() -> bool {
+/// Has the calling JS thread write what it deferred for its node links at
+/// its next prepare (before its loop next polls). False when this thread
+/// has no prepare handle (no libuv, or `BFLY_SPIN_US=0`).
+pub(crate) fn flush_at_prepare() -> bool {
     if PREPARE.with(Cell::get).is_null() {
         return false;
     }
