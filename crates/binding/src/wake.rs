@@ -255,36 +255,23 @@ unsafe extern "C" fn on_prepare(_handle: *mut Handle) {
         }
         return;
     }
-    let Some(uv) = uv() else { return };
-    let lp = LOOP.with(Cell::get);
     let Some(inbox) = THREADS.inbox(crate::current_thread()) else {
         return;
     };
-    let (skip, next) = SKIP.with(Cell::get);
-    if skip > 0 {
-        SKIP.with(|s| s.set((skip - 1, next)));
+    if !chance() {
         return;
     }
     let start = Instant::now();
     loop {
-        // SAFETY: this thread's live loop, on its thread.
-        let timeout = unsafe { (uv.backend_timeout)(lp) };
-        if timeout == 0 {
+        let Some(max) = spin_budget() else {
             // Something else is ready (an immediate, a due timer): no sleep to save.
             return;
-        }
-        let mut max = budget();
-        if timeout > 0 {
-            max = max.min(Duration::from_millis(timeout as u64));
-        }
+        };
         match inbox.spin(max) {
-            Spun::Came => SKIP.with(|s| s.set((0, 1))),
+            Spun::Came => missed(false),
             // Its wake-up is on its way: the answer came, only sooner.
             Spun::Pending => return,
-            Spun::Nothing => {
-                SKIP.with(|s| s.set((next, (next * 2).min(MAX_SKIP))));
-                return;
-            }
+            Spun::Nothing => return missed(true),
         }
         host::deliver(true);
         if PREPARE.with(Cell::get).is_null() {
@@ -298,32 +285,57 @@ unsafe extern "C" fn on_prepare(_handle: *mut Handle) {
     }
 }
 
+/// Whether this turn may spin: false while skipping chances after misses.
+fn chance() -> bool {
+    let (skip, next) = SKIP.with(Cell::get);
+    if skip > 0 {
+        SKIP.with(|s| s.set((skip - 1, next)));
+    }
+    skip == 0
+}
+
+/// After a spin: a miss makes the next 1, 2, 4 ... MAX_SKIP chances skipped;
+/// a hit resets that.
+fn missed(miss: bool) {
+    SKIP.with(|s| {
+        let (_, next) = s.get();
+        s.set(if miss {
+            (next, (next * 2).min(MAX_SKIP))
+        } else {
+            (0, 1)
+        });
+    });
+}
+
+/// How long this turn may spin: the budget, within the loop's next timer;
+/// None when the loop would not sleep at all (or has no libuv).
+fn spin_budget() -> Option<Duration> {
+    let uv = uv()?;
+    // SAFETY: this thread's live loop, on its thread.
+    let timeout = unsafe { (uv.backend_timeout)(LOOP.with(Cell::get)) };
+    if timeout == 0 {
+        return None;
+    }
+    let max = budget();
+    Some(if timeout > 0 {
+        max.min(Duration::from_millis(timeout as u64))
+    } else {
+        max
+    })
+}
+
 /// The spin after writing to node links: until bytes wait on a link this
 /// thread reads (libuv's poll then finds them without sleeping, and the
 /// answer is read and delivered in its callback), within the budget and the
 /// next timer, backing off after misses as the inbox spin does.
 fn spin_for_links() {
-    let Some(uv) = uv() else { return };
     let Some(inbox) = THREADS.inbox(crate::current_thread()) else {
         return;
     };
-    let (skip, next) = SKIP.with(Cell::get);
-    if skip > 0 {
-        SKIP.with(|s| s.set((skip - 1, next)));
+    if !chance() {
         return;
     }
-    // SAFETY: this thread's live loop, on its thread.
-    let timeout = unsafe { (uv.backend_timeout)(LOOP.with(Cell::get)) };
-    if timeout == 0 {
-        return;
-    }
-    let mut max = budget();
-    if timeout > 0 {
-        max = max.min(Duration::from_millis(timeout as u64));
-    }
-    if spin_links(max, &inbox) {
-        SKIP.with(|s| s.set((0, 1)));
-    } else {
-        SKIP.with(|s| s.set((next, (next * 2).min(MAX_SKIP))));
+    if let Some(max) = spin_budget() {
+        missed(!spin_links(max, &inbox));
     }
 }
