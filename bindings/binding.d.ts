@@ -641,8 +641,11 @@ export declare function threadDrainBlocks(meta: Float64Array, bytes: Uint8Array)
  * (at most a third of `meta`'s slots and `bytes`'s length): the number of
  * deliveries. -1 when it does not fit or no blocks are registered; nothing
  * is taken then, and `thread_drain` takes it.
+ *
+ * It takes no argument (the thread is the caller's): a call with one pays
+ * napi-rs's per-call borrow bookkeeping, once per hop here.
  */
-export declare function threadDrainSmall(thread: number): number
+export declare function threadDrainSmall(): number
 
 /**
  * Thread `thread` is gone (its worker exited, perhaps before it ever

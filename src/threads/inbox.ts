@@ -69,7 +69,7 @@ function drainOnce(): void {
     native.threadDrainBlocks(DRAIN_META, DRAIN_BYTES)
     blocks = true
   }
-  const n = native.threadDrainSmall(thread)
+  const n = native.threadDrainSmall()
   if (n > 0) {
     // The payloads are copied out of the block (a message stays encoded
     // in its mailbox, as a range of that copy); the metadata is read in

@@ -97,8 +97,12 @@ pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
 /// (at most a third of `meta`'s slots and `bytes`'s length): the number of
 /// deliveries. -1 when it does not fit or no blocks are registered; nothing
 /// is taken then, and `thread_drain` takes it.
+///
+/// It takes no argument (the thread is the caller's): a call with one pays
+/// napi-rs's per-call borrow bookkeeping, once per hop here.
 #[napi]
-pub fn thread_drain_small(thread: u32) -> i32 {
+pub fn thread_drain_small() -> i32 {
+    let thread = crate::current_thread();
     crate::host::adopt();
     let (mp, ml, bp, bl) = BLOCKS.with(Cell::get);
     if mp.is_null() || bp.is_null() {
