@@ -68,6 +68,18 @@ fn until(n: &Node, got: &mut Vec<Delivery>, mut pred: impl FnMut(&[Delivery]) ->
     }
 }
 
+/// Brings the link from `a` to `b` up (a message to a live process of
+/// `b`, delivered): sends after it are deferred to `flush_thread`, so no
+/// answer from `b` can come between them (before it, frames queued while
+/// connecting left when the link came up, on the runtime's threads).
+fn connect(a: &Node, b: &Node, pb: u32) {
+    let live = b.t.spawn(b.thread);
+    assert_eq!(send(a, pb, live, 0), Sent::Now);
+    a.d.flush_thread();
+    let mut got = Vec::new();
+    until(b, &mut got, |g| g.iter().any(|d| d.to == live));
+}
+
 fn user_to(got: &[Delivery], to: u64) -> Vec<Vec<u8>> {
     got.iter()
         .filter(|d| d.to == to && d.lane == Lane::Remote)
@@ -197,6 +209,7 @@ fn messages_held_while_connecting_go_once_the_peer_turns_out_to_grant_none() {
 #[test]
 fn a_dead_destination_frees_its_window() {
     let (a, b, pb, _) = pair("dead", 2, 2);
+    connect(&a, &b, pb);
     let target = b.t.spawn(b.thread);
     b.t.exit(target);
     let sent: Vec<Sent> = (0..5).map(|i| send(&a, pb, target, i)).collect();
