@@ -15,6 +15,7 @@ pub mod batch;
 pub mod frame;
 pub mod handshake;
 pub mod identity;
+mod incoming;
 pub mod keys;
 pub mod link;
 pub mod listener;

@@ -4,9 +4,10 @@
 use crate::frame::KeyLimits;
 use crate::handshake::{client_on_m1, server_start, Randomness, Session, MAX_HANDSHAKE};
 use crate::identity::Binder;
+use crate::incoming::Frames;
 use crate::keys::Cookie;
 use crate::outbox::Outbox;
-use crate::reader::{Frames, Reader, Sink};
+use crate::reader::{Reader, Sink};
 use crate::sock::{ReadWait, Sock};
 use crate::Fail;
 use std::io::ErrorKind;
