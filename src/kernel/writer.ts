@@ -40,6 +40,15 @@ let busy = false
 let clobbered = false
 const utf8 = new TextEncoder()
 
+/** Registers the buffer with the native side when it was replaced since the last write (every write ends
+ * with this, so a native call after it reads the current buffer). */
+function ready(): void {
+  if (buf !== registered) {
+    native.blockRegister(buf)
+    registered = buf
+  }
+}
+
 /** Makes room for `n` more bytes at `pos`. */
 function room(n: number): void {
   if (pos + n <= buf.length) return
@@ -238,10 +247,7 @@ export function writeMessage(v: unknown): number {
     clobbered = false
     ok = false
   }
-  if (buf !== registered) {
-    native.blockRegister(buf)
-    registered = buf
-  }
+  ready()
   return ok ? pos : -1
 }
 
@@ -252,10 +258,7 @@ export function putBytes(b: Uint8Array): number {
   pos = 0
   room(b.length)
   buf.set(b)
-  if (buf !== registered) {
-    native.blockRegister(buf)
-    registered = buf
-  }
+  ready()
   return b.length
 }
 
@@ -272,10 +275,7 @@ export function putUtf8(at: number, s: string): number {
     buf[at + n++] = c
   }
   if (n < s.length) n = utf8.encodeInto(s, buf.subarray(at)).written
-  if (buf !== registered) {
-    native.blockRegister(buf)
-    registered = buf
-  }
+  ready()
   return n
 }
 
@@ -285,10 +285,7 @@ export function blockFloats(n: number): Float64Array {
   if (busy) clobbered = true
   pos = 0
   room(n * 8)
-  if (buf !== registered) {
-    native.blockRegister(buf)
-    registered = buf
-  }
+  ready()
   return new Float64Array(buf.buffer, 0, n)
 }
 
