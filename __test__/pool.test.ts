@@ -76,6 +76,23 @@ for (const place of PLACES) {
     })
   })
 
+  test(`${place}: a burst larger than one drain arrives whole and in order, and a receive for its last message finds it`, async (t) => {
+    // Across threads the receiving thread takes a burst a bounded part at a time (src/threads/inbox.ts): 20,000
+    // messages and three of 100 KiB (each over the drain block) must all arrive, in order, however it is cut.
+    await run(async (p) => {
+      const n = 20_000
+      at(place, body('sendSeq', p.self, n, 100 * 1024))
+      const last = await next(p, (m) => Array.isArray(m) && m[2] === n - 1)
+      t.is((last as unknown[])[2], n - 1)
+      let bad = 0
+      for (let i = 0; i < n - 1; i++) {
+        const m = (await next(p)) as ['seq', Pid, number, Uint8Array?]
+        if (m[2] !== i || (i % 7000 === 0) !== (m[3]?.length === 100 * 1024)) bad++
+      }
+      t.is(bad, 0)
+    })
+  })
+
   test(`${place}: receive with a predicate takes the match and leaves the others in order`, async (t) => {
     await run(async (p) => {
       const s = at(place, body('selective', p.self, 4))

@@ -216,6 +216,8 @@ export interface Drained {
   ends: Uint32Array
   /** The encoded payloads, back to back. */
   bytes: Buffer
+  /** More deliveries wait: drain again once these are delivered. */
+  more: boolean
 }
 
 /** A fresh identity secret (32 random bytes) for `startNode({ identity })`. */
@@ -624,7 +626,11 @@ export declare const TERM_MAX_DEPTH: number
  */
 export declare function termCheck(bytes: Uint8Array): string | null
 
-/** Takes everything queued for `thread` in one call. */
+/**
+ * Takes the oldest deliveries queued for `thread`, in order: at least
+ * one, at most `DRAIN_MAX` or `DRAIN_MAX_BYTES` (see `Inbox::drain_front`
+ * for why not everything).
+ */
 export declare function threadDrain(thread: number): Drained
 
 /**
@@ -637,10 +643,11 @@ export declare function threadDrain(thread: number): Drained
 export declare function threadDrainBlocks(meta: Float64Array, bytes: Uint8Array): void
 
 /**
- * Takes everything queued for `thread` into the drain blocks when it fits
- * (at most a third of `meta`'s slots and `bytes`'s length): the number of
- * deliveries. -1 when it does not fit or no blocks are registered; nothing
- * is taken then, and `thread_drain` takes it.
+ * Takes the oldest deliveries queued for the calling thread into the
+ * drain blocks, as many as fit (a third of `meta`'s slots, `bytes`'s
+ * length): twice their number, plus one when more wait (drain again once
+ * these are delivered). -1 when the oldest alone does not fit or no
+ * blocks are registered; nothing is taken then, and `thread_drain` takes it.
  *
  * It takes no argument (the thread is the caller's): a call with one pays
  * napi-rs's per-call borrow bookkeeping, once per hop here.

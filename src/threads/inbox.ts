@@ -45,9 +45,14 @@ const DRAIN_BYTES = new Uint8Array(64 * 1024)
 let blocks = false
 
 let draining = false
+let later = false
 
-/** Takes this thread's inbox and delivers it, in arrival order. */
-export function drainInbox(): void {
+/** Takes this thread's inbox and delivers it, in arrival order: a bounded
+ * part of it, with the rest taken from a `setImmediate`, so this thread's
+ * processes consume what was taken before more is (a backlog waits in the
+ * native inbox, off the JS heap, where taking it whole made every young
+ * collection copy it); with `all`, everything now. */
+export function drainInbox(all = false): void {
   // A pool worker drains once it can start what it is sent (setSpawner).
   if (poolThread !== undefined && spawner === null) return
   // Called again from inside a delivery: what was posted since this drain
@@ -56,30 +61,48 @@ export function drainInbox(): void {
   // and the blocks below are read in place, not copied.
   if (draining) return
   draining = true
+  let more: boolean
   try {
-    drainOnce()
+    do more = drainOnce()
+    while (more && all)
   } finally {
     draining = false
   }
+  // The rest keeps its wake-up pending (posts make none): come back for it.
+  // An immediate also keeps the loop alive until then.
+  if (more && !later) {
+    later = true
+    setImmediate(drainLater)
+  }
 }
 
-function drainOnce(): void {
+function drainLater(): void {
+  later = false
+  drainInbox()
+}
+
+/** Takes and delivers one bounded part of the inbox: whether more waits. */
+function drainOnce(): boolean {
   const thread = threadId()
   if (!blocks) {
     native.threadDrainBlocks(DRAIN_META, DRAIN_BYTES)
     blocks = true
   }
-  const n = native.threadDrainSmall()
-  if (n > 0) {
+  const r = native.threadDrainSmall()
+  if (r >= 0) {
+    const n = r >> 1
     // The payloads are copied out of the block (a message stays encoded
     // in its mailbox, as a range of that copy); the metadata is read in
     // place (nothing drains into the blocks until this returns).
-    const all = DRAIN_BYTES.slice(0, DRAIN_META[2 * DRAIN_SLOTS + n - 1])
-    deliver(all, n, DRAIN_META, 0, DRAIN_META, DRAIN_SLOTS, DRAIN_META, 2 * DRAIN_SLOTS)
-  } else if (n < 0) {
-    const b = native.threadDrain(thread)
-    deliver(b.bytes, b.to.length, b.to, 0, b.lane, 0, b.ends, 0)
+    if (n > 0) {
+      const all = DRAIN_BYTES.slice(0, DRAIN_META[2 * DRAIN_SLOTS + n - 1])
+      deliver(all, n, DRAIN_META, 0, DRAIN_META, DRAIN_SLOTS, DRAIN_META, 2 * DRAIN_SLOTS)
+    }
+    return (r & 1) === 1
   }
+  const b = native.threadDrain(thread)
+  deliver(b.bytes, b.to.length, b.to, 0, b.lane, 0, b.ends, 0)
+  return b.more
 }
 
 /** Delivers a drained batch of `n`: delivery `i` is for process

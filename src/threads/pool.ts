@@ -62,8 +62,8 @@ class Slot {
         // inbox, but its wake-up (an unref'd async handle, like the weak
         // threadsafe function before it) may not have run yet: once the
         // worker is unref'd, a loop with nothing else to do would end
-        // before it. Take it now.
-        drainInbox()
+        // before it. Take all of it now.
+        drainInbox(true)
         this.refd = false
         this.worker.unref()
       }

@@ -2,10 +2,10 @@
 // min/max, child processes, table, JSON. Nothing here asserts a time: it
 // only measures and reports.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** Every baseline key a suite may report (DESIGN.md, "Benchmarks"). */
 export type Baseline =
@@ -76,6 +76,21 @@ const WARMUP = process.env.BENCH_WARMUP !== '0'
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 export const REPO_DIR = dirname(dirname(BENCH_DIR))
+
+/** The `--import` flags of a bench child of checkout `tree`: tsx for the bench's TypeScript and, when `tree`
+ * has it, tools/bench/dist.mjs, which loads bfly itself as compiled into `tree`'s dist/, as users get it. */
+export function loaderFlags(tree = REPO_DIR): string[] {
+  const dist = join(tree, 'tools', 'bench', 'dist.mjs')
+  return existsSync(dist) ? ['--import=tsx', `--import=${pathToFileURL(dist).href}`] : ['--import=tsx']
+}
+
+/** Compiles `tree`'s dist/ (what loader.mjs runs), when it has the script for it. */
+export function buildDist(tree = REPO_DIR): void {
+  const script = join(tree, 'scripts', 'build-ts.mjs')
+  if (!existsSync(script)) return
+  const r = spawnSync(process.execPath, [script], { cwd: tree, stdio: 'inherit' })
+  if (r.status !== 0) throw new Error(`bench: compiling ${tree}/dist failed`)
+}
 
 function positiveNumber(text: string | undefined, fallback: number): number {
   const n = text === undefined || text === '' ? fallback : Number(text)
@@ -198,7 +213,13 @@ export function sampleInChild(suite: string, name: string, impl: string, env: Re
   const tree = impl === 'bfly_before' ? (process.env.BENCH_BEFORE ?? '') : REPO_DIR
   const child = spawnSync(
     process.execPath,
-    ['--import=tsx', join(tree, 'tools', 'bench', 'child.ts'), suite, name, impl === 'bfly_before' ? 'bfly' : impl],
+    [
+      ...loaderFlags(tree),
+      join(tree, 'tools', 'bench', 'child.ts'),
+      suite,
+      name,
+      impl === 'bfly_before' ? 'bfly' : impl,
+    ],
     {
       cwd: tree,
       encoding: 'utf8',

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { PlainRuntime } from './baselines/plain.js'
 import { runErlang } from './erl.js'
-import { BENCH_DIR, check, measure, REPO_DIR, type Report, RUNS, type Spec } from './harness.js'
+import { BENCH_DIR, check, loaderFlags, measure, REPO_DIR, type Report, RUNS, type Spec } from './harness.js'
 import type { IdleSample } from './idle.js'
 import * as w from './workloads.js'
 
@@ -31,7 +31,7 @@ export const SIZES = {
 async function idleBytes(impl: 'bfly' | 'plain_js'): Promise<number> {
   const child = spawnSync(
     process.execPath,
-    ['--expose-gc', '--import=tsx', join(BENCH_DIR, 'idle.ts'), impl, String(SIZES.idle)],
+    ['--expose-gc', ...loaderFlags(), join(BENCH_DIR, 'idle.ts'), impl, String(SIZES.idle)],
     { cwd: REPO_DIR, encoding: 'utf8' },
   )
   if (child.status !== 0) throw new Error(`idle child (${impl}) failed: ${child.stderr}`)

@@ -9,7 +9,17 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runErlang } from './erl.js'
-import { type Baseline, BENCH_DIR, check, measure, type Report, RUNS, type Spec, type Stat } from './harness.js'
+import {
+  type Baseline,
+  BENCH_DIR,
+  check,
+  loaderFlags,
+  measure,
+  type Report,
+  RUNS,
+  type Spec,
+  type Stat,
+} from './harness.js'
 import { probe } from './remote_probe.js'
 import { buildLinkbench, runPair, selfSignedCert } from './remote_proc.js'
 
@@ -52,7 +62,7 @@ function bflyNodes(name: string, l: Load): Promise<number> {
   const side = (role: string, port: number): [string, string[]] => [
     process.execPath,
     [
-      '--import=tsx',
+      ...loaderFlags(),
       join(BENCH_DIR, 'remote_bfly.ts'),
       role,
       '--mode',

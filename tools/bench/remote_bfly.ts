@@ -2,7 +2,7 @@
 // tools/bench/remote_proc.ts as its own OS process (same output as
 // tools/bench/remote_node.ts):
 //
-//   node --import=tsx tools/bench/remote_bfly.ts (server|client) --mode M
+//   node --import=tsx --import=./tools/bench/dist.mjs tools/bench/remote_bfly.ts (server|client) --mode M
 //        --port P --size N --count C --cookie HEX64
 //
 // Both sides are bfly nodes on 127.0.0.1 linked by SL1. Modes:

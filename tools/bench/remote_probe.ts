@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { BENCH_DIR, REPO_DIR } from './harness.js'
+import { BENCH_DIR, loaderFlags, REPO_DIR } from './harness.js'
 import { delta, type Kind, type Usage, usage } from './procstat.js'
 
 const KINDS: Kind[] = ['js', 'tokio', 'other']
@@ -58,7 +58,7 @@ async function pair(mode: string, count: number, wrap: (side: string) => string[
   const args = (role: string, port: number, extra: string[]) => [
     ...wrap(role),
     process.execPath,
-    '--import=tsx',
+    ...loaderFlags(),
     join(BENCH_DIR, 'remote_bfly.ts'),
     role,
     '--mode',

@@ -5,7 +5,7 @@
 // Env: BENCH_RUNS (timed runs per measurement: median, min, max; default 5).
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { BENCH_DIR, printTable, type SuiteModule, writeReport } from './harness.js'
+import { BENCH_DIR, buildDist, printTable, type SuiteModule, writeReport } from './harness.js'
 
 const SUITES = ['local', 'match', 'remote', 'threads', 'otp', 'stm']
 const present = SUITES.filter((s) => existsSync(join(BENCH_DIR, `${s}.ts`)))
@@ -16,6 +16,11 @@ for (const s of asked) {
     process.exit(2)
   }
 }
+
+// The children run bfly as compiled (tools/bench/loader.mjs): compile this checkout, and the one measured
+// beside it.
+buildDist()
+if (process.env.BENCH_BEFORE) buildDist(process.env.BENCH_BEFORE)
 
 for (const name of asked.length > 0 ? asked : present) {
   const suite = (await import(`./${name}.ts`)) as SuiteModule

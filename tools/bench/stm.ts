@@ -25,8 +25,8 @@ const THREADS = 4
 let workers: Worker[] | null = null
 function pool(): Worker[] {
   if (workers === null) {
-    // Workers load TypeScript through the tests' tsx entry (a worker does not inherit tsx's hooks).
-    const loader = new URL('../../__test__/fixtures/tsx-worker.mjs', import.meta.url)
+    // A worker inherits no loader hooks: it starts through the bench's worker entry (tsx, bfly from dist/).
+    const loader = new URL('./worker.mjs', import.meta.url)
     const entry = new URL('./stm_worker.ts', import.meta.url).href
     workers = Array.from({ length: THREADS - 1 }, () => new Worker(loader, { workerData: { entry } }))
   }

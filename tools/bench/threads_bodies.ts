@@ -1,5 +1,8 @@
 // Process bodies of the `threads` suite, spawned on pool workers by spec.
-import { type Pid, type Process, send } from '../../index.js'
+// 'bfly', not '../../index.js': this runs on pool workers, which the bench's
+// loader hooks do not reach (tools/bench/dist.mjs); the package's own name
+// resolves to dist/ there too.
+import { type Pid, type Process, send } from 'bfly'
 
 /** The object every stream and ping-pong message carries (the same for postMessage). */
 export function item(i: number): { seq: number; kind: string; value: number; tags: string[] } {

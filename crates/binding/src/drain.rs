@@ -48,13 +48,25 @@ pub struct Drained {
     pub ends: Uint32Array,
     /// The encoded payloads, back to back.
     pub bytes: Buffer,
+    /// More deliveries wait: drain again once these are delivered.
+    pub more: bool,
 }
 
-/// Takes everything queued for `thread` in one call.
+/// The most one `thread_drain` takes: deliveries, and payload bytes
+/// (beyond the first delivery, which is taken whatever its size).
+const DRAIN_MAX: usize = 4096;
+const DRAIN_MAX_BYTES: usize = 1 << 20;
+
+/// Takes the oldest deliveries queued for `thread`, in order: at least
+/// one, at most `DRAIN_MAX` or `DRAIN_MAX_BYTES` (see `Inbox::drain_front`
+/// for why not everything).
 #[napi]
 pub fn thread_drain(thread: u32) -> Drained {
     crate::host::adopt();
-    let batch = THREADS.inbox(thread).map(|i| i.drain()).unwrap_or_default();
+    let (batch, more) = THREADS
+        .inbox(thread)
+        .map(|i| i.drain_front(DRAIN_MAX, DRAIN_MAX_BYTES, true))
+        .unwrap_or_default();
     let total = batch.iter().map(|d| d.payload.len()).sum();
     let mut bytes = Vec::with_capacity(total);
     let mut to = Vec::with_capacity(batch.len());
@@ -71,6 +83,7 @@ pub fn thread_drain(thread: u32) -> Drained {
         lane: lane.into(),
         ends: ends.into(),
         bytes: bytes.into(),
+        more,
     }
 }
 
@@ -93,10 +106,11 @@ pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
     BLOCKS.with(|c| c.set((m.as_mut_ptr(), m.len(), b.as_mut_ptr(), b.len())));
 }
 
-/// Takes everything queued for `thread` into the drain blocks when it fits
-/// (at most a third of `meta`'s slots and `bytes`'s length): the number of
-/// deliveries. -1 when it does not fit or no blocks are registered; nothing
-/// is taken then, and `thread_drain` takes it.
+/// Takes the oldest deliveries queued for the calling thread into the
+/// drain blocks, as many as fit (a third of `meta`'s slots, `bytes`'s
+/// length): twice their number, plus one when more wait (drain again once
+/// these are delivered). -1 when the oldest alone does not fit or no
+/// blocks are registered; nothing is taken then, and `thread_drain` takes it.
 ///
 /// It takes no argument (the thread is the caller's): a call with one pays
 /// napi-rs's per-call borrow bookkeeping, once per hop here.
@@ -112,9 +126,10 @@ pub fn thread_drain_small() -> i32 {
     let Some(inbox) = THREADS.inbox(thread) else {
         return 0;
     };
-    let Some(batch) = inbox.drain_if_fits(slots, bl) else {
+    let (batch, more) = inbox.drain_front(slots, bl, false);
+    if batch.is_empty() && more {
         return -1;
-    };
+    }
     // SAFETY: `mp`/`ml` and `bp`/`bl` describe the data of the Float64Array
     // and Uint8Array this thread passed to `thread_drain_blocks`; the JS
     // side keeps both referenced for the life of the environment (module
@@ -135,5 +150,5 @@ pub fn thread_drain_small() -> i32 {
         meta[slots + i] = d.lane as u32 as f64;
         meta[2 * slots + i] = end as f64;
     }
-    batch.len() as i32
+    2 * batch.len() as i32 + i32::from(more)
 }

@@ -188,23 +188,40 @@ impl Inbox {
         Vec::from(std::mem::take(&mut *q))
     }
 
-    /// Takes everything queued, like `drain`, if it is at most `max_n`
-    /// deliveries of at most `max_bytes` of payload in all; otherwise takes
-    /// nothing (the caller drains with `drain`).
-    pub fn drain_if_fits(&self, max_n: usize, max_bytes: usize) -> Option<Vec<Delivery>> {
+    /// Takes the oldest deliveries, in order: as many as fit in `max_n`
+    /// deliveries and `max_bytes` of payload, and with `at_least_one` the
+    /// oldest even when it alone is larger. The bool says whether any are
+    /// left: the wake-up then stays pending (posts make none), so the
+    /// thread must come back for the rest itself. Taking a bounded part
+    /// lets the thread's processes consume what it took before it takes
+    /// more, so a backlog stays here, off the JS heap (a drain of a whole
+    /// backlog made every young-generation collection copy it).
+    pub fn drain_front(
+        &self,
+        max_n: usize,
+        max_bytes: usize,
+        at_least_one: bool,
+    ) -> (Vec<Delivery>, bool) {
         let mut q = self.queue.lock();
-        if q.len() > max_n {
-            return None;
-        }
+        let mut n = 0;
         let mut bytes = 0;
-        for d in q.iter() {
+        for d in q.iter().take(max_n) {
             bytes += d.payload.len();
-            if bytes > max_bytes {
-                return None;
+            if bytes > max_bytes && !(n == 0 && at_least_one) {
+                break;
             }
+            n += 1;
         }
-        self.wake_pending.store(false, Ordering::Release);
-        Some(Vec::from(std::mem::take(&mut *q)))
+        let taken: Vec<Delivery> = if n == q.len() {
+            Vec::from(std::mem::take(&mut *q))
+        } else {
+            q.drain(..n).collect()
+        };
+        let more = !q.is_empty();
+        if !more {
+            self.wake_pending.store(false, Ordering::Release);
+        }
+        (taken, more)
     }
 
     /// How many deliveries wait.

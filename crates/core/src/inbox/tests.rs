@@ -1,7 +1,7 @@
 //! Inbox and thread-registry tests: routing, order, wake-ups.
 
 use super::*;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 fn counting() -> (Arc<AtomicUsize>, Box<dyn Fn() + Send + Sync>) {
@@ -106,26 +106,59 @@ fn post_routes_by_owner_and_drops_for_dead() {
     assert!(!threads.post(&table, a, Lane::User, vec![1]));
 }
 
-#[test]
-fn drain_if_fits_takes_all_or_nothing() {
-    let (_, w) = counting();
-    let inbox = Inbox::new(w);
-    for i in 0..3u8 {
+fn post_sizes(inbox: &Inbox, sizes: &[usize]) {
+    for (i, &n) in sizes.iter().enumerate() {
         inbox.post(Delivery {
             to: 1,
             lane: Lane::User,
-            payload: vec![i; 10],
+            payload: vec![i as u8; n],
         });
     }
-    assert!(inbox.drain_if_fits(2, 1000).is_none(), "too many");
-    assert!(inbox.drain_if_fits(3, 29).is_none(), "too many bytes");
-    assert_eq!(inbox.len(), 3, "a refusal takes nothing");
-    let got = inbox.drain_if_fits(3, 30).unwrap();
+}
+
+fn firsts(ds: &[Delivery]) -> Vec<u8> {
+    ds.iter().map(|d| d.payload[0]).collect()
+}
+
+#[test]
+fn drain_front_takes_an_ordered_prefix_within_its_bounds() {
+    let (n, w) = counting();
+    let inbox = Inbox::new(w);
+    post_sizes(&inbox, &[10, 10, 10, 10]);
+    assert_eq!(n.load(Ordering::SeqCst), 1);
+    let (got, more) = inbox.drain_front(2, 1000, false);
+    assert_eq!((firsts(&got), more), (vec![0, 1], true), "by count");
+    let (got, more) = inbox.drain_front(10, 15, false);
+    assert_eq!((firsts(&got), more), (vec![2], true), "by bytes");
+    // Something is left: the wake-up stays pending, so a post makes none
+    // (the thread comes back for the rest on its own).
+    post_sizes(&inbox, &[10]);
+    assert_eq!(n.load(Ordering::SeqCst), 1);
+    let (got, more) = inbox.drain_front(10, 1000, false);
     assert_eq!(
-        got.iter().map(|d| d.payload[0]).collect::<Vec<_>>(),
-        vec![0, 1, 2]
+        (firsts(&got), more),
+        (vec![3, 0], false),
+        "the rest, in order"
     );
-    assert!(inbox.is_empty());
+    // All taken: the next post wakes the thread again.
+    post_sizes(&inbox, &[10]);
+    assert_eq!(n.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn drain_front_leaves_an_oversized_first_delivery_unless_asked_for_one() {
+    let (_, w) = counting();
+    let inbox = Inbox::new(w);
+    post_sizes(&inbox, &[100, 1]);
+    let (got, more) = inbox.drain_front(10, 50, false);
+    assert!(got.is_empty() && more, "nothing fits: nothing taken");
+    assert_eq!(inbox.len(), 2);
+    let (got, more) = inbox.drain_front(10, 50, true);
+    assert_eq!((got.len(), got[0].payload.len(), more), (1, 100, true));
+    let (got, more) = inbox.drain_front(10, 50, true);
+    assert_eq!((got.len(), more), (1, false));
+    let (got, more) = inbox.drain_front(10, 50, true);
+    assert!(got.is_empty() && !more, "an empty inbox");
 }
 
 #[test]
