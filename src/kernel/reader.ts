@@ -161,7 +161,7 @@ function map(n: number, depth: number): unknown {
   if (n === 0) return {}
   const base = sp
   let node: Shape | null = n <= SHAPE_KEYS ? shapeRoot : null
-  let o: Record<string, unknown> = {}
+  const o: Record<string, unknown> = {}
   for (let i = 0; i < n; i++) {
     const len = keyLength()
     const at = pos
