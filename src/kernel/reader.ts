@@ -67,7 +67,17 @@ function u32(): number {
 }
 function float64(): number {
   need(8)
-  for (let i = 0; i < 8; i++) f64b[LITTLE ? 7 - i : i] = src[pos + i] as number
+  const p = pos
+  if (LITTLE) {
+    f64b[7] = src[p] as number
+    f64b[6] = src[p + 1] as number
+    f64b[5] = src[p + 2] as number
+    f64b[4] = src[p + 3] as number
+    f64b[3] = src[p + 4] as number
+    f64b[2] = src[p + 5] as number
+    f64b[1] = src[p + 6] as number
+    f64b[0] = src[p + 7] as number
+  } else f64b.set(src.subarray(p, p + 8))
   pos += 8
   return f64[0] as number
 }
@@ -109,21 +119,26 @@ function shortString(at: number, n: number): string | null {
   return s
 }
 
-/** The string at src[at, at+n): ASCII by hand, other valid UTF-8 (without a leading BOM) through TextDecoder,
- * which all of msgpackr's routes agree with; anything else is left to msgpackr. */
+// Longer strings through Buffer's own UTF-8 slice (on any Uint8Array): a third of TextDecoder's cost on 200
+// bytes, and under a tenth of a JS scan. It replaces bad UTF-8 with U+FFFD; a string holding one is then checked
+// by the fatal TextDecoder (a real U+FFFD is valid). Without it (another runtime), TextDecoder alone.
+type Slice = (this: Uint8Array, start: number, end: number) => string
+const utf8Slice: Slice =
+  (Buffer.prototype as unknown as { utf8Slice?: Slice }).utf8Slice ??
+  function (this: Uint8Array, start: number, stop: number): string {
+    return utf8.decode(this.subarray(start, stop))
+  }
+
+/** The string at src[at, at+n) as all of msgpackr's string routes give it: valid UTF-8 not starting with a BOM
+ * (TextDecoder would drop it, msgpackr's JS decoder keep it); anything else is left to msgpackr. */
 function textAt(at: number, n: number): string {
   if (n <= 8) {
     const s = shortString(at, n)
     if (s !== null) return s
-  } else {
-    let i = 0
-    while (i < n && (src[at + i] as number) < 0x80) i++
-    if (i === n) {
-      const b = src.subarray(at, at + n)
-      return n <= 64 ? fromCharCode.apply(null, b as unknown as number[]) : utf8.decode(b)
-    }
   }
   if (src[at] === 0xef && src[at + 1] === 0xbb && src[at + 2] === 0xbf) throw LEAVE
+  const s = utf8Slice.call(src, at, at + n)
+  if (s.indexOf('\ufffd') === -1) return s
   try {
     return utf8.decode(src.subarray(at, at + n))
   } catch {
@@ -228,7 +243,8 @@ function ext(n: number): unknown {
 }
 
 function read(depth: number): unknown {
-  const t = u8()
+  if (pos >= end) throw LEAVE
+  const t = src[pos++] as number
   if (t < 0x80) return t
   if (t < 0x90) return map(t & 0x0f, depth)
   if (t < 0xa0) return array(t & 0x0f, depth)

@@ -6,8 +6,9 @@
 // walks the transitions each time). The tree is bounded: a map whose shape
 // finds no room is built by assignment.
 //
-// Keys come as reader.ts gives them: `__proto__` already renamed to
-// `__proto_` (msgpackr's rule), so a literal key can never set a prototype.
+// Keys come as reader.ts gives them (`__proto__` renamed `__proto_`, as
+// msgpackr does); the compiled literal's keys are computed, so no key could
+// set a prototype anyway.
 
 /** Builds the object of one shape from its values at v[b], v[b+1], ... */
 type Make = (v: unknown[], b: number) => Record<string, unknown>
@@ -96,8 +97,9 @@ export function shapeBuild(node: Shape, v: unknown[], b: number): Record<string,
 }
 
 function compile(keys: string[]): Make {
-  // A quoted literal key is an ordinary property, except `__proto__`, which reader.ts never passes (renamed);
-  // it would still be computed here, which makes it an own property too.
-  const props = keys.map((k, i) => `${k === '__proto__' ? `[${JSON.stringify(k)}]` : JSON.stringify(k)}:v[b+${i}]`)
+  // Computed keys (`["seq"]: ...`) are own properties whatever the key, `__proto__` included (a quoted literal
+  // `"__proto__": x` would set the prototype); V8 builds them as fast as quoted literal keys (the item of the
+  // cross-thread stream, measured both ways).
+  const props = keys.map((k, i) => `[${JSON.stringify(k)}]:v[b+${i}]`)
   return new Function('v', 'b', `return {${props.join(',')}}`) as Make
 }
