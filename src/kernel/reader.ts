@@ -136,7 +136,7 @@ function textAt(at: number, n: number): string {
     const s = shortString(at, n)
     if (s !== null) return s
   }
-  if (src[at] === 0xef && src[at + 1] === 0xbb && src[at + 2] === 0xbf) throw LEAVE
+  if (n >= 3 && src[at] === 0xef && src[at + 1] === 0xbb && src[at + 2] === 0xbf) throw LEAVE
   const s = utf8Slice.call(src, at, at + n)
   if (s.indexOf('\ufffd') === -1) return s
   try {
@@ -171,12 +171,15 @@ function safeKey(k: string): string {
   return k === '__proto__' ? '__proto_' : k
 }
 
+const NONE: Record<string, unknown> = Object.freeze({})
+
 function map(n: number, depth: number): unknown {
   if (depth >= READ_DEPTH || n * 2 > end - pos) throw LEAVE
   if (n === 0) return {}
   const base = sp
   let node: Shape | null = n <= SHAPE_KEYS ? shapeRoot : null
-  const o: Record<string, unknown> = {}
+  // The object built by assignment (a map without a shape); a shaped map is built at the end.
+  let o: Record<string, unknown> = node === null ? {} : NONE
   for (let i = 0; i < n; i++) {
     const len = keyLength()
     const at = pos
@@ -190,6 +193,7 @@ function map(n: number, depth: number): unknown {
       }
       // No room for another shape: the keys so far and their values into an object, the rest by assignment.
       const keys = shapeKeys(node)
+      o = {}
       for (let j = 0; j < keys.length; j++) o[keys[j] as string] = stack[base + j]
       release(base)
       node = null
