@@ -246,6 +246,11 @@ function ext(n: number): unknown {
   return type === 1 ? readIdPair('pid', b, Pid, noGeneric) : readIdPair('ref', b, Ref, noGeneric)
 }
 
+/** A length of 1 << k bytes (k = 0, 1, 2). */
+function length(k: number): number {
+  return k === 0 ? u8() : k === 1 ? u16() : u32()
+}
+
 function read(depth: number): unknown {
   if (pos >= end) throw LEAVE
   const t = src[pos++] as number
@@ -261,18 +266,6 @@ function read(depth: number): unknown {
       return false
     case 0xc3:
       return true
-    case 0xc4:
-      return bin(u8())
-    case 0xc5:
-      return bin(u16())
-    case 0xc6:
-      return bin(u32())
-    case 0xc7:
-      return ext(u8())
-    case 0xc8:
-      return ext(u16())
-    case 0xc9:
-      return ext(u32())
     case 0xcb:
       return float64()
     case 0xcc:
@@ -291,31 +284,14 @@ function read(depth: number): unknown {
       return u32() | 0
     case 0xd3:
       return int64(true)
-    case 0xd4:
-      return ext(1)
-    case 0xd5:
-      return ext(2)
-    case 0xd6:
-      return ext(4)
-    case 0xd7:
-      return ext(8)
-    case 0xd8:
-      return ext(16)
-    case 0xd9:
-      return str(u8())
-    case 0xda:
-      return str(u16())
-    case 0xdb:
-      return str(u32())
-    case 0xdc:
-      return array(u16(), depth)
-    case 0xdd:
-      return array(u32(), depth)
-    case 0xde:
-      return map(u16(), depth)
-    case 0xdf:
-      return map(u32(), depth)
   }
+  // The families with an 8-, 16- or 32-bit length after the token (arrays and maps: 16 or 32).
+  if (t >= 0xd9 && t <= 0xdb) return str(length(t - 0xd9))
+  if (t >= 0xc4 && t <= 0xc6) return bin(length(t - 0xc4))
+  if (t >= 0xc7 && t <= 0xc9) return ext(length(t - 0xc7))
+  if (t >= 0xd4 && t <= 0xd8) return ext(1 << (t - 0xd4)) // fixext 1, 2, 4, 8, 16
+  if (t === 0xdc || t === 0xdd) return array(length(t - 0xdb), depth)
+  if (t === 0xde || t === 0xdf) return map(length(t - 0xdd), depth)
   throw LEAVE // 0xc1 (never used), 0xca (float32)
 }
 
