@@ -2,6 +2,8 @@
 // msgpackr with codec.ts's options: on generated values, at an offset in a
 // Buffer, on random and mutated bytes (never a throw; when it reads, the
 // same value), and on the cases it must leave to msgpackr.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import fc from 'fast-check'
 import { Packr } from 'msgpackr'
@@ -247,4 +249,21 @@ test('decode and decodeRange give the reader’s values and msgpackr’s for the
   t.true(Buffer.isBuffer(got.bin))
   t.is(got.bin.buffer, batch.buffer)
   t.is(differ(got, unpack(batch, 2, batch.length)), '')
+})
+
+test('without code generation (node --disallow-code-generation-from-strings) objects are built by assignment', (t) => {
+  const script = `
+    import { encode } from './src/kernel/codec.ts'
+    import { readMessage } from './src/kernel/reader.ts'
+    const b = encode({ seq: 1, kind: 'tick', tags: ['a'] })
+    const out = []
+    for (let i = 0; i < 10; i++) out.push(JSON.stringify(readMessage(b, 0, b.length)))
+    console.log(JSON.stringify(out))`
+  const r = spawnSync(
+    process.execPath,
+    ['--disallow-code-generation-from-strings', '--import=tsx', '--input-type=module', '-e', script],
+    { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) },
+  )
+  t.is(r.status, 0, r.stderr)
+  t.deepEqual(JSON.parse(r.stdout), new Array(10).fill('{"seq":1,"kind":"tick","tags":["a"]}'))
 })

@@ -87,19 +87,27 @@ export function shapeKeys(node: Shape): string[] {
 export function shapeBuild(node: Shape, v: unknown[], b: number): Record<string, unknown> {
   if (node.make !== null) return node.make(v, b)
   const keys = shapeKeys(node)
-  if (++node.hits >= COMPILE_AFTER) {
+  if (++node.hits >= COMPILE_AFTER && compiles) {
     node.make = compile(keys)
-    return node.make(v, b)
+    if (node.make !== null) return node.make(v, b)
   }
   const o: Record<string, unknown> = {}
   for (let i = 0; i < keys.length; i++) o[keys[i] as string] = v[b + i]
   return o
 }
 
-function compile(keys: string[]): Make {
+/** False once code generation failed (`node --disallow-code-generation-from-strings`): assignment from then on. */
+let compiles = true
+
+function compile(keys: string[]): Make | null {
   // Computed keys (`["seq"]: ...`) are own properties whatever the key, `__proto__` included (a quoted literal
   // `"__proto__": x` would set the prototype); V8 builds them as fast as quoted literal keys (the item of the
   // cross-thread stream, measured both ways).
   const props = keys.map((k, i) => `[${JSON.stringify(k)}]:v[b+${i}]`)
-  return new Function('v', 'b', `return {${props.join(',')}}`) as Make
+  try {
+    return new Function('v', 'b', `return {${props.join(',')}}`) as Make
+  } catch {
+    compiles = false
+    return null
+  }
 }
