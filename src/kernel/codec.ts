@@ -16,6 +16,7 @@ import { addExtension, Packr } from 'msgpackr'
 import { native } from '../native/index.js'
 import { NotPortableError } from './errors.js'
 import { packIdPair, readIdPair } from './idcodec.js'
+import { readMessage, UNREAD } from './reader.js'
 import { Pid, Ref } from './values.js'
 import { blockView, putBytes, writeMessage } from './writer.js'
 
@@ -334,20 +335,25 @@ export function decodeFrom(block: Uint8Array, end: number): unknown {
   return copying.unpack(block, end)
 }
 
-/** Decodes bytes written by `encode` (or any MessagePack encoder). A standard int64 or uint64 becomes a
+/** Decodes bytes written by `encode` (or any MessagePack encoder): plain values by reader.ts, the rest (and
+ * malformed bytes) by msgpackr, which gives the same values (__test__/reader.test.ts). A standard int64 or uint64 becomes a
  * Number when it is within ±2^53 (every such integer is exact as a Number), a BigInt beyond; bfly's own
  * bigints travel as extension 7 and always decode to BigInt.
  * @throws the MessagePack decoder's Error for truncated bytes or bytes left over after one value; decode only
  * what `encode` (or another MessagePack encoder) wrote, since other bytes may still decode to something. */
 export function decode(bytes: Uint8Array): unknown {
-  return packr.unpack(bytes)
+  const v = readMessage(bytes, 0, bytes.length)
+  return v !== UNREAD ? v : packr.unpack(bytes)
 }
 
-/** Decodes `src[start..end)`, which must hold exactly one value. Decoding
- * ranges of one batch reuses the batch's DataView (msgpackr caches it on
- * the source; a fresh subarray per message made a DataView each time). */
+/** Decodes `src[start..end)`, which must hold exactly one value (binaries are views of `src`). Decoding
+ * ranges of one batch takes no copy of the range: reader.ts reads in place, and msgpackr (for what it leaves)
+ * reuses the batch's DataView, which it caches on the source (a fresh subarray per message made a DataView
+ * each time).
+ * @throws as {@link decode}. */
 export function decodeRange(src: Uint8Array, start: number, end: number): unknown {
-  return packr.unpack(src, { start, end })
+  const v = readMessage(src, start, end)
+  return v !== UNREAD ? v : packr.unpack(src, { start, end })
 }
 
 /** An exit reason as it travels to another thread or node: itself when
