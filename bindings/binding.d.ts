@@ -76,6 +76,13 @@ export declare function clusterAnswer(body: Uint8Array): boolean
 export declare function clusterAsk(kind: AskKind, body: Uint8Array): boolean
 
 /**
+ * A token woken on this thread (a `Lane::Wake` delivery) once the link to
+ * node `node` is no longer busy, or is gone: for a sender told
+ * `RemoteCode::Busy`. 0 when this runtime is not a node.
+ */
+export declare function clusterCalm(): number
+
+/**
  * Ends monitor `monitor` of local `watcher` taken on service `name` (its
  * UTF-8 the first `name_len` bytes of the byte block).
  */
@@ -165,18 +172,21 @@ export declare function clusterReply(): boolean
 /**
  * A message for process `to` of node `node`, within that process's
  * credit: 0 sent, a positive token when held for credit (a wake-up with
- * it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
- * `refuse` is 1: the sender would not wait). Not sent then. The message
- * is the first `len` bytes of the thread's byte block (block.rs).
+ * it comes once sent), `RemoteCode::Busy` when sent to a busy link, or
+ * another `RemoteCode`, not sent (`OutOfCredit` and `LinkFull` only
+ * when `refuse` is 1: the sender would not wait). The message is the
+ * first `len` bytes of the thread's byte block (block.rs).
  */
 export declare function clusterSend(): number
 
 /**
  * A message for the process registered as `name` on node `node`: the
  * message is the first `len` bytes of the thread's byte block, the name's
- * UTF-8 the `name_len` after them. False when this runtime is not a node.
+ * UTF-8 the `name_len` after them. As `cluster_send` answers, without
+ * credit: 0, `Busy`, or not sent (`LinkFull` only when `refuse` is 1,
+ * `NotANode` when this runtime is not a node).
  */
-export declare function clusterSendName(): boolean
+export declare function clusterSendName(): number
 
 /** Where node `name` listens (seed register-server). */
 export declare function clusterSetAddress(name: string, addr: string): void
@@ -506,6 +516,17 @@ export declare enum RemoteCode {
    * (`cluster_send`): nothing was sent.
    */
   OutOfCredit = -2,
+  /**
+   * Sent, and the link to the node is busy now (`cluster_send`,
+   * `cluster_send_name`): a sender that can wait should, with
+   * `cluster_calm`, before it sends more there.
+   */
+  Busy = -3,
+  /**
+   * The link to the node is busy and the sender would not wait
+   * (`cluster_send`, `cluster_send_name`): nothing was sent.
+   */
+  LinkFull = -4,
 }
 
 /** A process of another node, by node name and id. */

@@ -79,7 +79,7 @@ export function send(dest: Dest, msg: unknown): Promise<void> | undefined {
   const p = resolve(dest, 'send')
   if (typeof p === 'number') threads.send(p, msg)
   else if (p instanceof Pid) return nodes.send(p, msg)
-  else if (p instanceof RemoteService) nodes.sendService(p, msg)
+  else if (p instanceof RemoteService) return nodes.sendService(p, msg)
   else if (p !== undefined) return p._deliver(msg)
   return undefined
 }

@@ -33,8 +33,8 @@ export interface ThreadRoute {
 export interface NodeRoute {
   /** A user message; a promise when held for credit (see `send`). */
   send(pid: Pid, msg: unknown): Promise<void> | undefined
-  /** A user message to a service of another node. */
-  sendService(rs: RemoteService, msg: unknown): void
+  /** A user message to a service of another node; a promise when its link is busy (see `send`). */
+  sendService(rs: RemoteService, msg: unknown): Promise<void> | undefined
   /** A call, answered on this thread's reply lane. */
   call<T>(caller: Receiver | null, dest: Pid | RemoteService, request: unknown, ms: number): Promise<T>
   /** Answers a call that came from a process of another node. */

@@ -101,8 +101,8 @@ export function procAlive(id: number): boolean {
 }
 
 /** A user message (the first `len` bytes of the byte block) for process `to` of node `node` (credit counted): 0
- * sent, a wake token when held for credit, or a `RemoteCode`. `refuse`: 1 when the sender will not wait for
- * credit. */
+ * sent, a wake token when held for credit, or a `RemoteCode` (`Busy`: sent, to a busy link). `refuse`: 1 when
+ * the sender will not wait for credit or a busy link. */
 export function clusterSend(node: number, to: number, refuse: number, len: number): number {
   args3(node, to, refuse)
   A[3] = len
@@ -117,10 +117,19 @@ export function clusterGrant(node: number, pairs: number): void {
 }
 
 /** A message (the first `len` bytes of the byte block) for the service whose name's UTF-8 is the `nameLen`
- * bytes after it, on node `node`; false when this runtime is not a node. */
-export function clusterSendName(node: number, len: number, nameLen: number): boolean {
+ * bytes after it, on node `node`: 0 sent, or a `RemoteCode` (`Busy`: sent, to a busy link). `refuse`: 1 when
+ * the sender will not wait for a busy link. */
+export function clusterSendName(node: number, len: number, nameLen: number, refuse: number): number {
   args3(node, len, nameLen)
+  A[3] = refuse
   return native.clusterSendName()
+}
+
+/** A token woken on this thread once the link to node `node` is no longer busy (or is gone); 0 when this
+ * runtime is not a node. */
+export function clusterCalm(node: number): number {
+  slots()[0] = node
+  return native.clusterCalm()
 }
 
 /** An exit signal from local `from` to process `to` of node `node`. */

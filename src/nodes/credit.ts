@@ -15,9 +15,10 @@ import { local, systemPid } from '../kernel/thread.js'
 import { expect } from '../kernel/wakeups.js'
 import { blockFloats } from '../kernel/writer.js'
 import { clusterGrant, native } from '../native/index.js'
+import { linkCalm, linkFull } from './busy.js'
 import { flushSoon } from './peers.js'
 
-const { OutOfCredit: OUT_OF_CREDIT } = native.RemoteCode
+const { OutOfCredit: OUT_OF_CREDIT, Busy: BUSY, LinkFull: LINK_FULL } = native.RemoteCode
 
 /** Owed units per sending node, per destination process; GONE marks a
  * process that no longer exists (the sender drops what it holds). */
@@ -25,14 +26,14 @@ const owed = new Map<number, Map<number, number>>()
 const GONE = -1
 let scheduled = false
 
-/** This node's senders throw instead of waiting when out of credit. */
+/** This node's senders throw instead of waiting when out of credit or when a link is busy. */
 let refuse = false
 
 export function setRemoteFull(full: 'wait' | 'error'): void {
   refuse = full === 'error'
 }
 
-/** The argument-block flag for `clusterSend`: 1 when the send must not wait. */
+/** The argument-block flag for `clusterSend` and `clusterSendName`: 1 when the send must not wait. */
 export function refuseFlag(): number {
   return refuse ? 1 : 0
 }
@@ -109,15 +110,17 @@ export function flushGrants(): void {
   flushSoon()
 }
 
-/** What `clusterSend` answered, as `send` returns it: undefined when sent, a
- * promise when held for credit (resolved once handed to the link). */
-export function sendOutcome(r: number, what: string): Promise<void> | undefined {
-  if (r <= 0) {
-    if (r === OUT_OF_CREDIT)
-      throw new MailboxFullError(
-        `${what} has as many messages in flight from this node as its credit window allows (remoteFull: 'error'); try again later`,
-      )
-    return undefined
-  }
-  return new Promise<void>((resolve) => expect(r, resolve))
+/** What `clusterSend` or `clusterSendName` to node `node` answered (not `NotANode`), as `send` returns it:
+ * undefined when sent, a promise when held for credit (resolved once handed to the link) or sent to a busy
+ * link (resolved once it is calm, src/nodes/busy.ts). */
+export function sendOutcome(r: number, what: string, node: number): Promise<void> | undefined {
+  if (r === 0) return undefined
+  if (r > 0) return new Promise<void>((resolve) => expect(r, resolve))
+  if (r === BUSY) return linkCalm(node)
+  if (r === OUT_OF_CREDIT)
+    throw new MailboxFullError(
+      `${what} has as many messages in flight from this node as its credit window allows (remoteFull: 'error'); try again later`,
+    )
+  if (r === LINK_FULL) throw linkFull(what)
+  return undefined
 }

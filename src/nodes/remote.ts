@@ -71,18 +71,21 @@ export function unreachable(node: string): string {
 /** A message to a process of another node; dropped when this runtime is
  * not a node (as a send to a dead pid is). Out of credit toward `pid`
  * (src/nodes/credit.ts): a promise that resolves once it is handed to the link,
- * or MailboxFullError with `remoteFull: 'error'`. */
+ * or MailboxFullError with `remoteFull: 'error'`; sent to a busy link
+ * (src/nodes/busy.ts): a promise that resolves once the link is calm. */
 export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(pid.node)
   const n = encodeFor(msg, 'msg')
-  return sendOutcome(clusterSend(node, pid.id, refuseFlag(), n), String(pid))
+  return sendOutcome(clusterSend(node, pid.id, refuseFlag(), n), String(pid), node)
 }
 
-/** A message to a service of another node. */
-export function sendService(rs: RemoteService, msg: unknown): void {
+/** A message to a service of another node: a promise when its link is busy, as `sendRemote`. */
+export function sendService(rs: RemoteService, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(rs.node)
   const n = encodeFor(msg, 'msg')
-  if (!clusterSendName(node, n, putUtf8(n, rs.name))) throw notANode('send', rs.node)
+  const r = clusterSendName(node, n, putUtf8(n, rs.name), refuseFlag())
+  if (r === NOT_A_NODE) throw notANode('send', rs.node)
+  return sendOutcome(r, String(rs), node)
 }
 
 /** `reply` to a call that came from a process of another node. */
@@ -133,7 +136,8 @@ export function callRemote<T>(
     : undefined
   const target = new AwayTarget(dest, from[1].id, monitor, why, unmonitor)
   const answer = awaitAnswer<T>(caller, target, ms)
-  if (byName) clusterSendName(to, n, k)
+  // A call does not wait for a busy link (its answer is awaited anyway).
+  if (byName) clusterSendName(to, n, k, 0)
   // A call waits for credit like any message; its own timeout bounds it.
   else clusterSend(to, dest.id, 0, n)
   return answer

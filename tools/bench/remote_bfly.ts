@@ -184,7 +184,12 @@ async function run(p: Process): Promise<number> {
     // counts credit (a name is resolved on the receiving node, uncounted).
     const to = process.env.BFLY_BENCH_STREAM_TO === 'pid' ? (ready[1] as Pid) : sink
     const t0 = process.hrtime.bigint()
-    for (let i = 0; i < count; i++) send(to, message(i))
+    // A busy link (or, to a pid, a full credit window) returns a promise: waiting for it is what keeps the
+    // link from being dropped past its bound, as the Node baseline waits for 'drain'.
+    for (let i = 0; i < count; i++) {
+      const w = send(to, message(i))
+      if (w !== undefined) await w
+    }
     if ((await p.receive()) !== 'ack') fail('no ack')
     return Number(process.hrtime.bigint() - t0) / 1e9
   }

@@ -302,6 +302,13 @@ pub enum RemoteCode {
     /// Out of credit toward the process, and the sender would not wait
     /// (`cluster_send`): nothing was sent.
     OutOfCredit = -2,
+    /// Sent, and the link to the node is busy now (`cluster_send`,
+    /// `cluster_send_name`): a sender that can wait should, with
+    /// `cluster_calm`, before it sends more there.
+    Busy = -3,
+    /// The link to the node is busy and the sender would not wait
+    /// (`cluster_send`, `cluster_send_name`): nothing was sent.
+    LinkFull = -4,
 }
 
 /// A call's answer `[ref, value]` for process `to` of node `node`: the

@@ -23,15 +23,15 @@ pub fn cluster_flush() {
 
 /// A message for process `to` of node `node`, within that process's
 /// credit: 0 sent, a positive token when held for credit (a wake-up with
-/// it comes once sent), or a `RemoteCode` (`OutOfCredit` only when
-/// `refuse` is 1: the sender would not wait). Not sent then. The message
-/// is the first `len` bytes of the thread's byte block (block.rs).
+/// it comes once sent), `RemoteCode::Busy` when sent to a busy link, or
+/// another `RemoteCode`, not sent (`OutOfCredit` and `LinkFull` only
+/// when `refuse` is 1: the sender would not wait). The message is the
+/// first `len` bytes of the thread's byte block (block.rs).
 #[napi]
 pub fn cluster_send() -> f64 {
     let [node, to, refuse, len] = slots();
-    let code = |c: RemoteCode| f64::from(c as i32);
     let Some(d) = CLUSTER.get() else {
-        return code(RemoteCode::NotANode);
+        return outcome(None);
     };
     let thread = crate::current_thread();
     let sent = with_block(0, len, |msg| {
@@ -39,12 +39,30 @@ pub fn cluster_send() -> f64 {
             d.send_user(node as u32, to, frame, thread, refuse == 1)
         })
     });
+    outcome(sent)
+}
+
+/// What a user message's send did, as `cluster_send` returns it.
+fn outcome(sent: Option<Sent>) -> f64 {
+    let code = |c: RemoteCode| f64::from(c as i32);
     match sent {
         Some(Sent::Now) => 0.0,
         Some(Sent::Held(token)) => token as f64,
+        Some(Sent::Busy) => code(RemoteCode::Busy),
+        Some(Sent::LinkFull) => code(RemoteCode::LinkFull),
         Some(Sent::NotNode) | None => code(RemoteCode::NotANode),
         Some(Sent::Full) => code(RemoteCode::OutOfCredit),
     }
+}
+
+/// A token woken on this thread (a `Lane::Wake` delivery) once the link to
+/// node `node` is no longer busy, or is gone: for a sender told
+/// `RemoteCode::Busy`. 0 when this runtime is not a node.
+#[napi]
+pub fn cluster_calm() -> f64 {
+    let [node] = slots();
+    let Some(d) = CLUSTER.get() else { return 0.0 };
+    d.calm(node as u32, crate::current_thread()) as f64
 }
 
 /// Writes what the calling JS thread deferred for its node links before
@@ -81,18 +99,21 @@ pub fn cluster_grant() {
 
 /// A message for the process registered as `name` on node `node`: the
 /// message is the first `len` bytes of the thread's byte block, the name's
-/// UTF-8 the `name_len` after them. False when this runtime is not a node.
+/// UTF-8 the `name_len` after them. As `cluster_send` answers, without
+/// credit: 0, `Busy`, or not sent (`LinkFull` only when `refuse` is 1,
+/// `NotANode` when this runtime is not a node).
 #[napi]
-pub fn cluster_send_name() -> bool {
-    let [node, len, name_len] = slots();
-    let Some(d) = CLUSTER.get() else { return false };
-    with_block(0, len + name_len, |b| {
+pub fn cluster_send_name() -> f64 {
+    let [node, len, name_len, refuse] = slots();
+    let Some(d) = CLUSTER.get() else {
+        return outcome(None);
+    };
+    let sent = with_block(0, len + name_len, |b| {
         let (msg, name) = b.split_at(len as usize);
-        std::str::from_utf8(name).is_ok_and(|name| {
-            with_encoded(&Frame::SendName { name, msg }, |frame| {
-                d.send_deferred(node as u32, frame)
-            })
-        })
-    })
-    .unwrap_or(false)
+        let name = std::str::from_utf8(name).ok()?;
+        Some(with_encoded(&Frame::SendName { name, msg }, |frame| {
+            d.send_uncredited(node as u32, frame, refuse == 1)
+        }))
+    });
+    outcome(sent.flatten())
 }

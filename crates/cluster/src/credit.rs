@@ -23,11 +23,16 @@ use bfly_net::link::LinkSender;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
-/// What became of a user message to a remote process.
+/// What became of a user message to a remote process or service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sent {
     /// Handed to the link (or to the queue of a link being connected).
     Now,
+    /// Handed to the link, which is busy now (`Cluster::calm`): a sender
+    /// that can wait should, before it sends more to that node.
+    Busy,
+    /// The link is busy and the sender asked not to wait: not sent.
+    LinkFull,
     /// Out of credit: held; token woken on the sender's thread once sent.
     Held(u64),
     /// Out of credit and the sender asked not to wait: not sent.

@@ -46,6 +46,16 @@ pub(crate) enum Conn {
 }
 
 impl Conn {
+    /// Whether what waits for the peer is past `limit` bytes (the link's
+    /// busy state, or the queue of the attempt): senders that can, wait.
+    pub(crate) fn busy(&self, limit: usize) -> bool {
+        match self {
+            Conn::Down => false,
+            Conn::Connecting { bytes, .. } => *bytes > limit,
+            Conn::Up { tx, .. } => tx.busy(),
+        }
+    }
+
     /// The credit windows of the link or attempt, if any.
     pub(crate) fn credit(&mut self) -> Option<&mut Credit> {
         match self {

@@ -7,24 +7,54 @@ use crate::credit::{Credit, Sent};
 use crate::envelope::{Frame, MAX_GRANTS};
 use crate::node::{Cluster, Local};
 use crate::peer::{Conn, Peer};
-use bfly_core::{Id, NodeId, ThreadId};
+use bfly_core::{Delivery, Id, Lane, NodeId, ThreadId};
 use bfly_net::link::LinkSender;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 thread_local! {
     /// Links this thread has deferred sends on, for `flush_thread`.
     static DIRTY: std::cell::RefCell<Vec<LinkSender>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Queues `frame` on `tx` for this thread's next `flush_thread`.
-fn defer(tx: &LinkSender, frame: &[u8]) {
-    if tx.send_deferred(frame).is_ok() {
-        DIRTY.with_borrow_mut(|d| {
-            if !d.iter().any(|x| x.same(tx)) {
-                d.push(tx.clone());
+/// Queues `frame` on `tx` for this thread's next `flush_thread`; whether
+/// the link is busy.
+fn defer(tx: &LinkSender, frame: &[u8]) -> bool {
+    let Ok(busy) = tx.send_deferred(frame) else {
+        return false;
+    };
+    DIRTY.with_borrow_mut(|d| {
+        if !d.iter().any(|x| x.same(tx)) {
+            d.push(tx.clone());
+        }
+    });
+    busy
+}
+
+/// How often a wait for a calm link looks again at what the peer's link
+/// is: a link is woken by its drain, but one being connected, replaced
+/// or closed (the node stopped) is not.
+const RECHECK: Duration = Duration::from_millis(10);
+
+/// Resolves once nothing sent to `peer` is busy: its link calmed (or was
+/// lost, replaced or closed), or its connection attempt's queue is under
+/// `limit` bytes (or the attempt ended).
+async fn calmed(peer: &Peer, limit: usize) {
+    loop {
+        let tx = match &*peer.conn.lock() {
+            Conn::Up { tx, .. } if tx.busy() => Some(tx.clone()),
+            c @ Conn::Connecting { .. } if c.busy(limit) => None,
+            _ => return,
+        };
+        match tx {
+            Some(tx) => {
+                if tokio::time::timeout(RECHECK, tx.calm()).await.is_ok() {
+                    return;
+                }
             }
-        });
+            None => tokio::time::sleep(RECHECK).await,
+        }
     }
 }
 
@@ -35,6 +65,8 @@ const QUEUE_FULL: &str = "peer not reading: send queue over its limit";
 /// What is left to do once the peer's state is unlocked.
 enum After {
     Nothing,
+    /// Nothing, and the link (or the attempt's queue) is busy.
+    Busy,
     Dial(u64),
     Failed(u64),
 }
@@ -47,20 +79,29 @@ impl Cluster {
     /// (or `node` is unknown): nothing can be sent. Never counts credit:
     /// for signals, replies and requests (and tests).
     pub fn send(&'static self, node: NodeId, frame: &[u8]) -> bool {
-        self.send_as(node, frame, false)
+        self.send_as(node, frame, false, false) != Sent::NotNode
     }
 
     /// `send` from a JS thread: the frame waits for that thread's
     /// `flush_thread` (at the end of its tick), so a burst leaves in one
     /// write and a lone message without a hand-off to the writer task.
     pub fn send_deferred(&'static self, node: NodeId, frame: &[u8]) -> bool {
-        self.send_as(node, frame, true)
+        self.send_as(node, frame, true, false) != Sent::NotNode
+    }
+
+    /// `send_deferred` of a user message that counts no credit (a
+    /// `SendName`): `Busy` when the link is busy after it (the sender
+    /// should wait for `calm`), or with `refuse`, `LinkFull` and not sent
+    /// when the link was busy already.
+    pub fn send_uncredited(&'static self, node: NodeId, frame: &[u8], refuse: bool) -> Sent {
+        self.send_as(node, frame, true, refuse)
     }
 
     /// A user message (`Send` frame `frame`) to process `to` of `node` from
     /// JS thread `thread`, deferred as `send_deferred`, within `to`'s credit
     /// window. Out of credit it is held (its token is woken on `thread`
     /// once it is handed to the link), or with `refuse` not sent at all.
+    /// A busy link is as in `send_uncredited`.
     pub fn send_user(
         &'static self,
         node: NodeId,
@@ -82,6 +123,9 @@ impl Cluster {
             c = peer.conn.lock();
         }
         let fresh = matches!(*c, Conn::Down);
+        if refuse && c.busy(local.limits.busy()) {
+            return Sent::LinkFull;
+        }
         if let Some(credit) = c.credit() {
             if !credit.take(to) {
                 if refuse {
@@ -98,8 +142,7 @@ impl Cluster {
             }
         }
         drop(c);
-        self.then(local, peer, after);
-        Sent::Now
+        self.then(local, peer, after)
     }
 
     /// Writes what this thread's deferred sends queued.
@@ -116,31 +159,37 @@ impl Cluster {
         });
     }
 
-    fn send_as(&'static self, node: NodeId, frame: &[u8], deferred: bool) -> bool {
+    fn send_as(&'static self, node: NodeId, frame: &[u8], deferred: bool, refuse: bool) -> Sent {
         let (Some(local), Some(mut peer)) = (self.local(), self.peer(node)) else {
-            return false;
+            return Sent::NotNode;
         };
         let mut c = peer.conn.lock();
         // Forgotten since it was looked up: its id resolves anew.
         while peer.forgotten() {
             drop(c);
             let Some(p) = self.peer(node) else {
-                return false;
+                return Sent::NotNode;
             };
             peer = p;
             c = peer.conn.lock();
         }
+        if refuse && c.busy(local.limits.busy()) {
+            return Sent::LinkFull;
+        }
         let after = self.put(&local, &mut c, frame, deferred);
         drop(c);
-        self.then(local, peer, after);
-        true
+        self.then(local, peer, after)
     }
 
     /// Queues `frame` on the link, or for the link being connected.
     fn put(&'static self, local: &Local, c: &mut Conn, frame: &[u8], deferred: bool) -> After {
         match c {
             // A broken link fails here and is noticed by its reader.
-            Conn::Up { tx, .. } if deferred => defer(tx, frame),
+            Conn::Up { tx, .. } if deferred => {
+                if defer(tx, frame) {
+                    return After::Busy;
+                }
+            }
             Conn::Up { tx, .. } => {
                 let _ = tx.send_now(frame);
             }
@@ -150,6 +199,9 @@ impl Cluster {
                 if *bytes <= local.limits.max_queued {
                     *bytes += frame.len();
                     queue.push(frame.to_vec());
+                    if *bytes > local.limits.busy() {
+                        return After::Busy;
+                    }
                 } else {
                     // A peer that accepts but never completes the handshake
                     // meets the same bound as one that stops reading a link.
@@ -171,14 +223,41 @@ impl Cluster {
         After::Nothing
     }
 
-    fn then(&'static self, local: Arc<Local>, peer: Arc<Peer>, after: After) {
+    /// Does what `put` left to do; what became of the frame.
+    fn then(&'static self, local: Arc<Local>, peer: Arc<Peer>, after: After) -> Sent {
         match after {
             After::Nothing => {}
+            After::Busy => return Sent::Busy,
             After::Dial(gen) => {
                 self.rt.spawn(self.dial(local, peer, gen));
             }
             After::Failed(gen) => self.failed(&local, &peer, gen, QUEUE_FULL),
         }
+        Sent::Now
+    }
+
+    /// A token woken on JS thread `thread` (a `Lane::Wake` delivery) once
+    /// the link to `node` is no longer busy, or is gone (what was queued
+    /// then is dropped, as Erlang drops messages to a node it cannot
+    /// reach): a sender told `Sent::Busy` waits for it. Each call has its
+    /// own token; every waiter of one link is woken by the same drain.
+    pub fn calm(&'static self, node: NodeId, thread: ThreadId) -> u64 {
+        let token = bfly_stm::fresh_token();
+        let peer = self.peer(node);
+        let limit = self.local().map_or(0, |l| l.limits.busy());
+        self.rt.spawn(async move {
+            if let Some(peer) = peer {
+                calmed(&peer, limit).await;
+            }
+            if let Some(inbox) = self.threads.inbox(thread) {
+                inbox.post(Delivery {
+                    to: token,
+                    lane: Lane::Wake,
+                    payload: Vec::new(),
+                });
+            }
+        });
+        token
     }
 
     /// A `Grant` from `peer`: credit back for its processes, and frames

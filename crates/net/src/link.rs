@@ -46,6 +46,15 @@ pub struct Limits {
     pub batches: bool,
 }
 
+impl Limits {
+    /// Bytes queued past which the link is busy (outbox.rs): an eighth of
+    /// `max_queued` (8 MiB by default), so a sender that waits while the
+    /// link is busy stays far from the bound that loses it.
+    pub fn busy(&self) -> usize {
+        self.max_queued / 8
+    }
+}
+
 /// The largest message a link carries by default (SL1's bound; JS refuses
 /// a larger one before it is queued).
 pub const MAX_MESSAGE: usize = 64 << 20;
@@ -156,12 +165,25 @@ impl LinkSender {
     }
 
     /// Seals and queues `msg` for the next `flush` from this thread
-    /// (the writer task takes over once a burst grows large).
-    pub fn send_deferred(&self, msg: &[u8]) -> Result<(), Fail> {
+    /// (the writer task takes over once a burst grows large); whether the
+    /// link is busy now (`busy`): a sender that can wait should, for `calm`.
+    pub fn send_deferred(&self, msg: &[u8]) -> Result<bool, Fail> {
         if msg.len() > self.max {
             return Err(Fail("message over the size limit"));
         }
         self.out.send_deferred(msg)
+    }
+
+    /// Whether more than `Limits::busy` bytes were queued and have not yet
+    /// drained under half of that (Erlang's `busy_dist_port`).
+    pub fn busy(&self) -> bool {
+        self.out.busy()
+    }
+
+    /// Resolves once the link is not busy, or is lost (at once when it is
+    /// neither now). Every waiter is woken by the same drain.
+    pub async fn calm(&self) {
+        self.out.calm().await
     }
 
     /// Writes what is queued from the calling thread, without blocking;
@@ -225,6 +247,7 @@ impl Link {
             session.tx.with_limits(limits.keys),
             sock.clone(),
             limits.max_queued,
+            limits.busy(),
         );
         tokio::spawn(out.clone().run(sock.clone(), limits.heartbeat));
         // Reads go into a 64 KiB buffer: one syscall for many frames.

@@ -19,6 +19,14 @@
 //! than this node sends) declares the link lost instead of growing without
 //! end. Callers cannot be suspended (JS senders never block), so losing the
 //! link, which fires every relation with 'noconnection', is the bound.
+//!
+//! Before that bound, the link is *busy* (Erlang's `busy_dist_port`) from
+//! the moment more than `Limits::busy` bytes wait until they are back
+//! under half of that: a deferred send says so, and a sender that waits
+//! for `calm` (a JS `send` returning a promise) never reaches the hard
+//! bound. The writer takes the whole queue per write, so the link calms as
+//! soon as it starts on a batch, while that batch still keeps the socket
+//! busy: the senders refill the queue during the write instead of after it.
 
 use crate::batch::Batch;
 use crate::frame::{Kind, Sealer};
@@ -67,10 +75,22 @@ pub(crate) struct Outbox {
     lost_why: Mutex<&'static str>,
     lost_wake: Notify,
     max_queued: usize,
+    /// Bytes queued past which the link is busy (`Limits::busy`).
+    busy_limit: usize,
+    /// Set (under the state's lock) when a push leaves more than
+    /// `busy_limit` bytes queued; cleared, and `calm` notified, once what
+    /// is queued is back under half of it.
+    busy: AtomicBool,
+    calm: Notify,
 }
 
 impl Outbox {
-    pub(crate) fn new(sealer: Sealer, w: Arc<Sock>, max_queued: usize) -> Arc<Self> {
+    pub(crate) fn new(
+        sealer: Sealer,
+        w: Arc<Sock>,
+        max_queued: usize,
+        busy_limit: usize,
+    ) -> Arc<Self> {
         Arc::new(Outbox {
             state: Mutex::new(State {
                 buf: Vec::new(),
@@ -89,6 +109,9 @@ impl Outbox {
             lost_why: Mutex::new("connection lost"),
             lost_wake: Notify::new(),
             max_queued,
+            busy_limit,
+            busy: AtomicBool::new(false),
+            calm: Notify::new(),
         })
     }
 
@@ -120,7 +143,7 @@ impl Outbox {
             // Sealing (later) reads the clock; a message that only joins
             // the batch does not (a clock read was a twentieth of a send).
             st.batch.push(msg);
-            return Ok((st.buf.len() + st.batch.len(), was_empty));
+            return Ok((self.press(st.buf.len() + st.batch.len()), was_empty));
         }
         let now = Instant::now();
         Self::seal_batch(&mut st, now)?;
@@ -137,7 +160,46 @@ impl Outbox {
             None => sealer.seal_message(msg, buf, now)?,
         }
         *last = now;
-        Ok((buf.len() + pending.len(), was_empty))
+        Ok((self.press(buf.len() + pending.len()), was_empty))
+    }
+
+    /// After a push that left `queued` bytes (the state locked): the link
+    /// is busy past `busy_limit`.
+    fn press(&self, queued: usize) -> usize {
+        if queued > self.busy_limit {
+            self.busy.store(true, Ordering::Relaxed);
+        }
+        queued
+    }
+
+    /// After bytes left the queue (the state locked): a busy link is calm
+    /// again once under half its limit, and its waiters are woken.
+    fn ease(&self, st: &State) {
+        if self.busy.load(Ordering::Relaxed) && st.buf.len() + st.batch.len() <= self.busy_limit / 2
+        {
+            self.busy.store(false, Ordering::Release);
+            self.calm.notify_waiters();
+        }
+    }
+
+    /// Whether the link is busy: more than `busy_limit` bytes were queued,
+    /// and they have not drained under half of it yet.
+    pub(crate) fn busy(&self) -> bool {
+        self.busy.load(Ordering::Acquire)
+    }
+
+    /// Resolves once the link is not busy, or lost (at once if it is
+    /// neither now).
+    pub(crate) async fn calm(&self) {
+        loop {
+            let woken = self.calm.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if !self.busy() || self.lost.load(Ordering::Acquire) {
+                return;
+            }
+            woken.await;
+        }
     }
 
     /// Seals the batch being built, if any, into the buffer.
@@ -177,13 +239,14 @@ impl Outbox {
     }
 
     /// Queues one message for the caller's next `flush` (the writer task
-    /// starts on it only once the burst passes `DEFER_LIMIT`).
-    pub(crate) fn send_deferred(&self, msg: &[u8]) -> Result<(), Fail> {
+    /// starts on it only once the burst passes `DEFER_LIMIT`); whether the
+    /// link is busy now.
+    pub(crate) fn send_deferred(&self, msg: &[u8]) -> Result<bool, Fail> {
         let (queued, _) = self.push(msg, None, true)?;
         if queued > DEFER_LIMIT {
             self.wake.notify_one();
         }
-        Ok(())
+        Ok(self.busy.load(Ordering::Relaxed))
     }
 
     /// Writes what is queued from this thread, without blocking; what the
@@ -220,6 +283,7 @@ impl Outbox {
             }
         }
         st.buf.drain(..off);
+        self.ease(&st);
         let rest = !st.buf.is_empty();
         drop(st);
         if rest {
@@ -287,6 +351,7 @@ impl Outbox {
         self.lost.store(true, Ordering::Release);
         self.lost_wake.notify_waiters();
         self.drained.notify_waiters();
+        self.calm.notify_waiters();
     }
 
     /// Resolves once the link is lost for good (never before), with why.
@@ -344,10 +409,9 @@ impl Outbox {
                             (None, st.closing)
                         } else {
                             st.writing = true;
-                            (
-                                Some(std::mem::replace(&mut st.buf, std::mem::take(&mut spare))),
-                                st.closing,
-                            )
+                            let batch = std::mem::replace(&mut st.buf, std::mem::take(&mut spare));
+                            self.ease(&st);
+                            (Some(batch), st.closing)
                         }
                     }
                     _ => return,

@@ -1,0 +1,76 @@
+// A busy node link pushes back on its senders (issue 18, "nothing lost"):
+// a process that streams by name far more than a link may queue
+// (maxQueuedBytes, 64 MiB) to a node that stops reading, and awaits what
+// `send` returns, is held while the link is busy instead of losing it.
+// The receiver is its own OS process (fixtures/node.ts), stopped with
+// SIGSTOP for a while: nothing reads its socket then, as with a receiver
+// slower than the sender (a slow process alone is not: its node keeps
+// reading the link into the mailbox). Without the backpressure, the
+// sender's queue passes its bound and the link is lost with what was in it.
+import test from 'ava'
+import { registerServer, remoteService, send, spawn } from '../index.ts'
+import { next, run, tagged } from './helpers.ts'
+import { newCookie, type Peer, SERVICES, startPeer, thisNode } from './nodes.ts'
+
+const B = 'busy-b@127.0.0.1'
+const SIZE = 64 << 10
+/** 125 MiB in all, about twice the link's bound. */
+const N = 2000
+const PAUSE_MS = 1000
+let peer: Peer
+let me: Awaited<ReturnType<typeof thisNode>>
+
+test.before(async () => {
+  const cookie = newCookie()
+  peer = await startPeer(B, cookie)
+  me = await thisNode('busy-a@127.0.0.1', cookie)
+  registerServer(B, peer.addr)
+})
+
+test.after.always(() => {
+  peer?.proc.kill('SIGCONT')
+  return peer?.kill()
+})
+
+test('a sender that awaits send is held by a busy link: 125 MiB by name arrive in order, the link never lost', async (t) => {
+  const downs: string[] = []
+  const onDown = (name: string) => downs.push(name)
+  me.on('nodedown', onDown)
+  try {
+    await run(async (p) => {
+      await spawn({ module: SERVICES, fn: 'bulkSink', args: [p.self, 'BULK', N, 100] }, { node: B })
+      t.not(await next(p, tagged('bulk-ready')), undefined)
+      const sink = remoteService(B, { name: 'BULK' })
+      // Nothing reads B's end of the link for a while.
+      peer.proc.kill('SIGSTOP')
+      const resume = setTimeout(() => peer.proc.kill('SIGCONT'), PAUSE_MS)
+      let waited = 0
+      const msg = new Uint8Array(SIZE).fill(0xa5)
+      msg[2] = 0
+      msg[3] = 0
+      try {
+        for (let i = 0; i < N; i++) {
+          msg[0] = i & 255
+          msg[1] = (i >> 8) & 255
+          const w = send(sink, msg)
+          if (w !== undefined) {
+            waited++
+            await w
+          }
+          if (downs.length > 0) break
+        }
+      } finally {
+        clearTimeout(resume)
+        peer.proc.kill('SIGCONT')
+      }
+      t.deepEqual(downs, [], 'the link was never lost')
+      t.true(waited > 0, 'some sends found the link busy and waited')
+      const report = (await next(p, tagged('bulk'), 15_000)) as [string, number, boolean]
+      t.deepEqual(report, ['bulk', N, true], 'every message arrived, in order')
+      t.log(`${waited} of ${N} sends waited for the link`)
+    }, 20_000)
+  } finally {
+    me.off('nodedown', onDown)
+  }
+  t.deepEqual(downs, [], 'nor lost after')
+})
