@@ -59,16 +59,19 @@ export interface NodeOptions {
   idleMs?: number
   /** Bytes that may wait unsent for one peer (a peer that reads nothing or
    * too slowly); a send past this loses the link, which fires its links and
-   * monitors with 'noconnection' (default 64 MiB). */
+   * monitors with 'noconnection' (default 64 MiB). Past an eighth of it the
+   * link is busy: `send` to that node returns a promise that resolves once
+   * it has drained (a sender that awaits it never reaches the bound). */
   maxQueuedBytes?: number
   /** User messages this node lets be in flight to one remote process
    * before its sends return promises (credit: the peer returns it as the
    * process's mailbox takes them). 0 turns credit off both ways, as for a
    * node from before credit (default 512). */
   creditWindow?: number
-  /** Out of credit toward a remote process, `send` returns a promise that
-   * resolves once the message is handed to the link ('wait', the default)
-   * or throws MailboxFullError and sends nothing ('error'). */
+  /** Out of credit toward a remote process, or to a busy link, `send`
+   * returns a promise that resolves once the message is handed to the link
+   * or the link has drained ('wait', the default), or throws
+   * MailboxFullError and sends nothing ('error'). */
   remoteFull?: 'wait' | 'error'
   /** Identity keys (PROTOCOL.md 2.8): this node's own, proven to every peer, and the keys this node pins to
    * peer names. A peer that says a pinned name must prove that key, or its link is refused; so a name, and what

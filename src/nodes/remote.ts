@@ -76,7 +76,7 @@ export function unreachable(node: string): string {
 export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(pid.node)
   const n = encodeFor(msg, 'msg')
-  return sendOutcome(clusterSend(node, pid.id, refuseFlag(), n), String(pid), node)
+  return sendOutcome(clusterSend(node, pid.id, refuseFlag(), n), pid, node)
 }
 
 /** A message to a service of another node: a promise when its link is busy, as `sendRemote`. */
@@ -85,7 +85,7 @@ export function sendService(rs: RemoteService, msg: unknown): Promise<void> | un
   const n = encodeFor(msg, 'msg')
   const r = clusterSendName(node, n, putUtf8(n, rs.name), refuseFlag())
   if (r === NOT_A_NODE) throw notANode('send', rs.node)
-  return sendOutcome(r, String(rs), node)
+  return sendOutcome(r, rs, node)
 }
 
 /** `reply` to a call that came from a process of another node. */
