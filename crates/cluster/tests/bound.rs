@@ -4,35 +4,45 @@
 
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::{Cluster, Config};
-use bfly_core::{ProcessTable, Threads};
+use bfly_core::{NodeId, ProcessTable, ThreadId, Threads};
 use bfly_net::keys::Cookie;
 use bfly_net::link::Limits;
 use std::time::Duration;
+
+/// A node `name` (a 1 MiB bound, a 30 s handshake deadline) that knows
+/// "deaf@127.0.0.1" at `deaf`'s address: the node, its JS thread's id, and
+/// the deaf peer's id.
+fn node_and_deaf_peer(
+    name: &str,
+    deaf: &std::net::TcpListener,
+) -> (&'static Cluster, &'static Threads, ThreadId, NodeId) {
+    let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
+    let th: &'static Threads = Box::leak(Box::new(Threads::new()));
+    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).unwrap()));
+    let thread = th.add(Box::new(|| {}));
+    let agent = t.spawn(thread);
+    d.start(Config {
+        limits: limits(),
+        ..Config::new(name, "127.0.0.1:0", Cookie::new(&[1; 32]).unwrap(), agent)
+    })
+    .unwrap();
+    d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());
+    (d, th, thread, d.intern("deaf@127.0.0.1"))
+}
+
+fn limits() -> Limits {
+    Limits {
+        handshake: Duration::from_secs(30),
+        max_queued: 1 << 20,
+        ..Limits::default()
+    }
+}
 
 #[test]
 fn frames_for_a_peer_that_never_answers_are_bounded() {
     // The kernel completes connects into the backlog; nobody ever reads.
     let deaf = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
-    let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).unwrap()));
-    let agent = t.spawn(th.add(Box::new(|| {})));
-    d.start(Config {
-        limits: Limits {
-            handshake: Duration::from_secs(30),
-            max_queued: 1 << 20,
-            ..Limits::default()
-        },
-        ..Config::new(
-            "a@127.0.0.1",
-            "127.0.0.1:0",
-            Cookie::new(&[1; 32]).unwrap(),
-            agent,
-        )
-    })
-    .unwrap();
-    d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());
-    let id = d.intern("deaf@127.0.0.1");
+    let (d, _, _, id) = node_and_deaf_peer("a@127.0.0.1", &deaf);
     let frame = Frame::Send {
         to: 1,
         msg: &[0; 64 << 10],
@@ -65,28 +75,7 @@ fn an_attempt_queue_past_its_busy_limit_says_so_and_wakes_its_waiters_when_it_en
     use bfly_cluster::Sent;
     use bfly_core::Lane;
     let deaf = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let t: &'static ProcessTable = Box::leak(Box::new(ProcessTable::new()));
-    let th: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let d: &'static Cluster = Box::leak(Box::new(Cluster::new(t, th).unwrap()));
-    let thread = th.add(Box::new(|| {}));
-    let agent = t.spawn(thread);
-    let limits = Limits {
-        handshake: Duration::from_secs(30),
-        max_queued: 1 << 20,
-        ..Limits::default()
-    };
-    d.start(Config {
-        limits,
-        ..Config::new(
-            "b@127.0.0.1",
-            "127.0.0.1:0",
-            Cookie::new(&[1; 32]).unwrap(),
-            agent,
-        )
-    })
-    .unwrap();
-    d.set_address("deaf@127.0.0.1", &deaf.local_addr().unwrap().to_string());
-    let id = d.intern("deaf@127.0.0.1");
+    let (d, th, thread, id) = node_and_deaf_peer("b@127.0.0.1", &deaf);
     let frame = Frame::SendName {
         name: "SINK",
         msg: &[0; 64 << 10],
@@ -110,7 +99,7 @@ fn an_attempt_queue_past_its_busy_limit_says_so_and_wakes_its_waiters_when_it_en
         false
     };
     assert!(woken(token), "a calm node's waiter is woken at once");
-    let per_busy = limits.busy() / frame.len();
+    let per_busy = limits().busy() / frame.len();
     for i in 0..per_busy {
         assert_eq!(d.send_uncredited(id, &frame, false), Sent::Now, "frame {i}");
     }

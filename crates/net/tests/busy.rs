@@ -5,9 +5,7 @@
 //! them too. Real links over loopback; the "slow" peer is one that does not
 //! call `recv` until told to.
 
-use bfly_net::keys::Cookie;
-use bfly_net::link::{connect, Limits, Link, LinkSender};
-use bfly_net::listener::Listener;
+use bfly_net::link::{Limits, Link, LinkSender};
 use std::time::Duration;
 use tokio::time::timeout;
 
@@ -22,15 +20,11 @@ fn limits() -> Limits {
     }
 }
 
+mod common;
+
 /// A sending link and its peer, which reads nothing until the test says.
 async fn pair() -> (Link, Link) {
-    let c = Cookie::new(&[9; 32]).unwrap();
-    let mut l = Listener::bind("127.0.0.1:0", c.clone(), [1; 16], limits())
-        .await
-        .unwrap();
-    let addr = l.local_addr();
-    let (client, server) = tokio::join!(connect(addr, &c, [2; 16], limits()), l.accept());
-    (client.unwrap(), server.unwrap())
+    common::pair(limits()).await
 }
 
 /// Sends deferred chunks until one says the link is busy: the bytes sent.

@@ -3,14 +3,14 @@
 //! every message arrives once and in order; a host that stalls has its
 //! link taken over (messages keep flowing, the peer's loss is still seen).
 
-use bfly_net::keys::Cookie;
-use bfly_net::link::{connect, Limits, Link};
-use bfly_net::listener::Listener;
+use bfly_net::link::{Limits, Link};
 use bfly_net::reader::{Pumped, Reader, PUMP_BUDGET};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod common;
 
 thread_local! {
     static HOST: Cell<bool> = const { Cell::new(false) };
@@ -25,13 +25,7 @@ fn limits() -> Limits {
 }
 
 async fn pair() -> (Link, Link) {
-    let c = Cookie::new(&[9; 32]).unwrap();
-    let mut l = Listener::bind("127.0.0.1:0", c.clone(), [1; 16], limits())
-        .await
-        .unwrap();
-    let addr = l.local_addr();
-    let (a, b) = tokio::join!(connect(addr, &c, [2; 16], limits()), l.accept());
-    (a.unwrap(), b.unwrap())
+    common::pair(limits()).await
 }
 
 /// (sequence number, read by the host) of each message, in arrival order.

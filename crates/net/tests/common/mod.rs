@@ -4,6 +4,8 @@
 
 use bfly_net::handshake::{client_on_m1, Randomness, Session};
 use bfly_net::keys::Cookie;
+use bfly_net::link::{connect, Limits, Link};
+use bfly_net::listener::Listener;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -27,6 +29,7 @@ pub async fn write_hs(s: &mut TcpStream, m: &[u8]) {
 }
 
 /// Connects to `addr` and completes the handshake with cookie `c`.
+#[allow(dead_code)] // each test binary compiles this module; not all use every helper
 pub async fn raw_client(addr: std::net::SocketAddr, c: &Cookie) -> (TcpStream, Session) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     let m1 = read_hs(&mut s).await;
@@ -36,4 +39,17 @@ pub async fn raw_client(addr: std::net::SocketAddr, c: &Cookie) -> (TcpStream, S
     let (session, m4) = st.on_m3(&m3, Instant::now()).unwrap();
     write_hs(&mut s, &m4).await;
     (s, session)
+}
+
+/// Two ends of a real link over loopback, both with `limits`: the
+/// connecting end first, then the accepted one.
+#[allow(dead_code)] // each test binary compiles this module; not all use every helper
+pub async fn pair(limits: Limits) -> (Link, Link) {
+    let c = Cookie::new(&[9; 32]).unwrap();
+    let mut l = Listener::bind("127.0.0.1:0", c.clone(), [1; 16], limits)
+        .await
+        .unwrap();
+    let addr = l.local_addr();
+    let (a, b) = tokio::join!(connect(addr, &c, [2; 16], limits), l.accept());
+    (a.unwrap(), b.unwrap())
 }
