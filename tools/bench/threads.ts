@@ -14,7 +14,7 @@ import { crunch, item } from './threads_bodies.js'
 import { nextFrom, plainWorker } from './threads_pm.js'
 
 export const SIZES = {
-  stream: scaled(200_000),
+  stream: scaled(1_000_000),
   pingpong: scaled(20_000),
   fanout_jobs: scaled(200),
   /** Steps per fan-out job (a few ms of CPU each). */

@@ -6,36 +6,31 @@
 //! skips it, so the hot sends take their bytes from here and their lengths
 //! from the argument block (lib.rs).
 
+use crate::lent::{lent, Lent};
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use std::cell::Cell;
 
 thread_local! {
-    static BLOCK: Cell<(*const u8, usize)> = const { Cell::new((std::ptr::null(), 0)) };
+    static BLOCK: Cell<Lent<u8>> = const { Cell::new(Lent::NONE) };
 }
 
 /// Registers the calling JS thread's byte block (again after JS replaces
 /// it with a larger one). JS keeps the array referenced until it
 /// registers another.
 #[napi]
-pub fn block_register(block: Uint8Array) {
-    BLOCK.with(|b| b.set((block.as_ptr(), block.len())));
+pub fn block_register(mut block: Uint8Array) {
+    // SAFETY: only the pointer and length are kept (lent.rs).
+    let lent = Lent::of(unsafe { block.as_mut() });
+    BLOCK.with(|b| b.set(lent));
 }
 
 /// Runs `f` on bytes `start..start + len` of this thread's block; None
 /// when they are outside it (or no block is registered).
 pub(crate) fn with_block<R>(start: u64, len: u64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    let (ptr, size) = BLOCK.with(Cell::get);
-    let end = start.checked_add(len)?;
-    if ptr.is_null() || end > size as u64 {
-        return None;
-    }
-    // SAFETY: `ptr`/`size` describe the data of the Uint8Array this thread
-    // last passed to `block_register`; JS keeps that array referenced until
-    // it registers another (src/kernel/writer.ts), its buffer is off-heap
-    // (JS makes it at least 64 KiB) and never detached, and only this
-    // thread calls the functions that read it, synchronously, while no JS
-    // runs. The range was checked against `size` above.
-    let all = unsafe { std::slice::from_raw_parts(ptr, size) };
-    Some(f(&all[start as usize..end as usize]))
+    // SAFETY: on this thread, during a native call; no other slice of the
+    // block is alive while `f` runs (lent.rs).
+    let all = unsafe { lent(&BLOCK).slice() };
+    let end = usize::try_from(start.checked_add(len)?).ok()?;
+    Some(f(all.get(start as usize..end)?))
 }

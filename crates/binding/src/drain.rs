@@ -1,6 +1,7 @@
 //! Taking a JS thread's inbox: the deliveries other threads and nodes
 //! posted for it, in arrival order, in one call.
 
+use crate::lent::{lent, Lent};
 use crate::THREADS;
 use bfly_core::Lane;
 use napi::bindgen_prelude::{Buffer, Float64Array, Uint32Array, Uint8Array};
@@ -88,10 +89,9 @@ pub fn thread_drain(thread: u32) -> Drained {
 }
 
 thread_local! {
-    /// The thread's drain blocks (see `thread_drain_blocks`): metadata
-    /// pointer and slots, bytes pointer and length.
-    static BLOCKS: Cell<(*mut f64, usize, *mut u8, usize)> =
-        const { Cell::new((std::ptr::null_mut(), 0, std::ptr::null_mut(), 0)) };
+    /// The thread's drain blocks (see `thread_drain_blocks`; lent.rs).
+    static META: Cell<Lent<f64>> = const { Cell::new(Lent::NONE) };
+    static BYTES: Cell<Lent<u8>> = const { Cell::new(Lent::NONE) };
 }
 
 /// Registers the calling thread's drain blocks: `meta` holds three runs of
@@ -101,9 +101,10 @@ thread_local! {
 /// Buffer cost ~10 us per drain here, most of a cross-thread hop).
 #[napi]
 pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
-    // SAFETY: only the pointers are kept; see `thread_drain_small`.
+    // SAFETY: only the pointers and lengths are kept (lent.rs).
     let (m, b) = unsafe { (meta.as_mut(), bytes.as_mut()) };
-    BLOCKS.with(|c| c.set((m.as_mut_ptr(), m.len(), b.as_mut_ptr(), b.len())));
+    META.with(|c| c.set(Lent::of(m)));
+    BYTES.with(|c| c.set(Lent::of(b)));
 }
 
 /// Takes the oldest deliveries queued for the calling thread into the
@@ -118,30 +119,21 @@ pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
 pub fn thread_drain_small() -> i32 {
     let thread = crate::current_thread();
     crate::host::adopt();
-    let (mp, ml, bp, bl) = BLOCKS.with(Cell::get);
-    if mp.is_null() || bp.is_null() {
+    let (meta, bytes) = (lent(&META), lent(&BYTES));
+    if meta.len() == 0 || bytes.len() == 0 {
         return -1;
     }
-    let slots = ml / 3;
+    let slots = meta.len() / 3;
     let Some(inbox) = THREADS.inbox(thread) else {
         return 0;
     };
-    let (batch, more) = inbox.drain_front(slots, bl, false);
+    let (batch, more) = inbox.drain_front(slots, bytes.len(), false);
     if batch.is_empty() && more {
         return -1;
     }
-    // SAFETY: `mp`/`ml` and `bp`/`bl` describe the data of the Float64Array
-    // and Uint8Array this thread passed to `thread_drain_blocks`; the JS
-    // side keeps both referenced for the life of the environment (module
-    // constants), their buffers are off-heap (over 64 bytes) and never
-    // detached, and only this thread touches them, here during a
-    // synchronous call while no JS runs on it.
-    let (meta, bytes) = unsafe {
-        (
-            std::slice::from_raw_parts_mut(mp, ml),
-            std::slice::from_raw_parts_mut(bp, bl),
-        )
-    };
+    // SAFETY: on this thread, during a native call; these are the only
+    // slices of the drain blocks (lent.rs).
+    let (meta, bytes) = unsafe { (meta.slice_mut(), bytes.slice_mut()) };
     let mut end = 0;
     for (i, d) in batch.iter().enumerate() {
         bytes[end..end + d.payload.len()].copy_from_slice(&d.payload);

@@ -5,6 +5,7 @@
 //! takes the core's lock at most once.
 
 use bfly_core::{Lane, ProcessTable, Threads};
+use lent::{lent, Lent};
 use napi::bindgen_prelude::{Float64Array, Function, JsValue, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
@@ -36,21 +37,17 @@ pub mod cluster_relations;
 pub mod cluster_send;
 pub mod drain;
 pub mod host;
+mod lent;
 pub mod outbox;
 pub mod uv;
 mod wake;
 
-/// Hot functions take their arguments from a per-thread `Float64Array`
-/// that JS fills before the call: converting one JS number argument costs
-/// ~60 ns through N-API here, reading the shared slot a few.
-#[derive(Clone, Copy)]
-struct Args {
-    ptr: *const f64,
-    len: usize,
-}
-
 thread_local! {
-    static ARGS: Cell<Args> = const { Cell::new(Args { ptr: std::ptr::null(), len: 0 }) };
+    /// Hot functions take their arguments from a per-thread `Float64Array`
+    /// that JS fills before the call (lent once, lent.rs): converting one JS
+    /// number argument costs ~60 ns through N-API here, reading the shared
+    /// slot a few.
+    static ARGS: Cell<Lent<f64>> = const { Cell::new(Lent::NONE) };
     static THREAD: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -61,19 +58,10 @@ pub(crate) fn current_thread() -> u32 {
 
 /// Argument `i` of the current hot call, 0 when unset or out of range.
 fn arg(i: usize) -> u64 {
-    let v = ARGS.with(Cell::get);
-    let x = if i < v.len && !v.ptr.is_null() {
-        // SAFETY: `ptr`/`len` describe the data of the Float64Array that
-        // this thread passed to `thread_register`; the JS side keeps that
-        // array referenced for the life of the environment (a module
-        // constant), its buffer is off-heap (over 64 bytes) and never
-        // detached, and only this thread, during that environment's life,
-        // calls the functions that read it.
-        unsafe { *v.ptr.add(i) }
-    } else {
-        0.0
-    };
-    x as u64
+    // SAFETY: on this thread, during a native call; no other slice of the
+    // argument block is alive (lent.rs).
+    let args = unsafe { lent(&ARGS).slice() };
+    args.get(i).map_or(0, |&x| x as u64)
 }
 
 /// The argument slots `0..N` of the current fast call, in order. Every
@@ -90,18 +78,15 @@ pub(crate) fn slots<const N: usize>() -> [u64; N] {
 /// (at least 16 slots; JS keeps it referenced for the life of the thread's
 /// environment). JS fills slots, then calls: see `slots`.
 #[napi]
-pub fn args_register(args: Float64Array) -> napi::Result<()> {
+pub fn args_register(mut args: Float64Array) -> napi::Result<()> {
     if args.len() < 16 {
         return Err(napi::Error::from_reason(
             "args_register: the block needs 16 slots",
         ));
     }
-    ARGS.with(|a| {
-        a.set(Args {
-            ptr: args.as_ptr(),
-            len: args.len(),
-        })
-    });
+    // SAFETY: only the pointer and length are kept (lent.rs).
+    let lent = Lent::of(unsafe { args.as_mut() });
+    ARGS.with(|a| a.set(lent));
     Ok(())
 }
 

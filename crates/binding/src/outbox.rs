@@ -4,32 +4,18 @@
 //! arrays as arguments made three typed-array views and three references
 //! per flush (~1 us of a cross-thread hop).
 
+use crate::lent::{lent, Lent};
 use crate::{slots, TABLE, THREADS};
 use napi::bindgen_prelude::{Float64Array, Uint32Array, Uint8Array};
 use napi_derive::napi;
 use std::cell::Cell;
 
-/// The calling thread's post blocks: the payloads, then `slots` target
-/// ids and payload ends.
-#[derive(Clone, Copy)]
-struct Blocks {
-    bytes: *const u8,
-    len: usize,
-    ids: *const f64,
-    ends: *const u32,
-    slots: usize,
-}
-
 thread_local! {
-    static BLOCKS: Cell<Blocks> = const {
-        Cell::new(Blocks {
-            bytes: std::ptr::null(),
-            len: 0,
-            ids: std::ptr::null(),
-            ends: std::ptr::null(),
-            slots: 0,
-        })
-    };
+    /// The calling thread's post blocks (lent.rs): the payloads, the target
+    /// ids and the payload ends (as many of each).
+    static BYTES: Cell<Lent<u8>> = const { Cell::new(Lent::NONE) };
+    static IDS: Cell<Lent<f64>> = const { Cell::new(Lent::NONE) };
+    static ENDS: Cell<Lent<u32>> = const { Cell::new(Lent::NONE) };
 }
 
 /// Registers (or, after the JS side grew them, replaces) the calling
@@ -37,24 +23,20 @@ thread_local! {
 /// process `ids[i]`. `ids` and `ends` have as many slots.
 #[napi]
 pub fn thread_post_blocks(
-    bytes: Uint8Array,
-    ids: Float64Array,
-    ends: Uint32Array,
+    mut bytes: Uint8Array,
+    mut ids: Float64Array,
+    mut ends: Uint32Array,
 ) -> napi::Result<()> {
     if ids.len() != ends.len() {
         return Err(napi::Error::from_reason(
             "thread_post_blocks: ids and ends differ in length",
         ));
     }
-    BLOCKS.with(|b| {
-        b.set(Blocks {
-            bytes: bytes.as_ptr(),
-            len: bytes.len(),
-            ids: ids.as_ptr(),
-            ends: ends.as_ptr(),
-            slots: ids.len(),
-        })
-    });
+    // SAFETY: only the pointers and lengths are kept (lent.rs).
+    let (b, i, e) = unsafe { (bytes.as_mut(), ids.as_mut(), ends.as_mut()) };
+    BYTES.with(|c| c.set(Lent::of(b)));
+    IDS.with(|c| c.set(Lent::of(i)));
+    ENDS.with(|c| c.set(Lent::of(e)));
     Ok(())
 }
 
@@ -65,26 +47,21 @@ pub fn thread_post_blocks(
 #[napi]
 pub fn post_blocks() -> napi::Result<()> {
     let [count] = slots();
-    let b = BLOCKS.with(Cell::get);
     let count = count as usize;
-    if b.bytes.is_null() || count > b.slots {
+    // SAFETY: on this thread, during a native call, reading only (lent.rs).
+    let (bytes, ids, ends) = unsafe {
+        (
+            lent(&BYTES).slice(),
+            lent(&IDS).slice(),
+            lent(&ENDS).slice(),
+        )
+    };
+    if bytes.is_empty() || count > ids.len() {
         return Err(napi::Error::from_reason(
             "post_blocks: no blocks registered, or more messages than slots",
         ));
     }
-    // SAFETY: the pointers and lengths describe the data of the three
-    // typed arrays this thread last passed to `thread_post_blocks`; the JS
-    // side keeps them referenced while they are registered (module
-    // variables, replaced only by registering again), their buffers are
-    // off-heap (over 64 bytes) and never detached, and only this thread
-    // reads them, here, during a synchronous call while no JS runs on it.
-    let (bytes, ids, ends) = unsafe {
-        (
-            std::slice::from_raw_parts(b.bytes, b.len),
-            std::slice::from_raw_parts(b.ids, count),
-            std::slice::from_raw_parts(b.ends, count),
-        )
-    };
+    let (ids, ends) = (&ids[..count], &ends[..count]);
     if ends.windows(2).any(|w| w[0] > w[1])
         || ends.last().is_some_and(|&e| e as usize > bytes.len())
     {
