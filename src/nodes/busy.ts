@@ -1,10 +1,6 @@
-// Busy node links (crates/net/src/outbox.rs): Erlang's busy_dist_port. A
-// send to a node whose link has more than its busy limit queued is still
-// queued, in order, and `send` returns a promise that resolves once the
-// link has drained under half of that limit, or is gone (its messages are
-// then dropped, as Erlang drops them for a node it cannot reach). One
-// native wait per link and thread: every sender of this thread that found
-// the link busy shares its promise, and one drain wakes each thread once.
+// Busy node links (crates/net/src/outbox.rs; Erlang's busy_dist_port): a
+// send that found one returns a promise, resolved once the link drains or
+// is gone. One native wait per link and thread, shared by its senders.
 import { MailboxFullError } from '../kernel/errors.js'
 import { expect } from '../kernel/wakeups.js'
 import { clusterCalm } from '../native/index.js'
@@ -17,7 +13,7 @@ export function linkCalm(node: number): Promise<void> {
   let w = calming.get(node)
   if (w === undefined) {
     const token = clusterCalm(node)
-    // Not a node (any more): nothing is queued anywhere to wait for.
+    // Not a node (any more): nothing to wait for.
     if (token === 0) return Promise.resolve()
     w = new Promise<void>((resolve) =>
       expect(token, () => {
@@ -33,6 +29,6 @@ export function linkCalm(node: number): Promise<void> {
 /** What a send refused for a busy link (`remoteFull: 'error'`) throws. */
 export function linkFull(what: string): MailboxFullError {
   return new MailboxFullError(
-    `the link to the node of ${what} is busy (more is queued for it than its limit, an eighth of maxQueuedBytes) and remoteFull is 'error': nothing was sent; try again later`,
+    `the link to the node of ${what} is busy (remoteFull: 'error'): nothing was sent; try again later`,
   )
 }

@@ -115,7 +115,7 @@ export function flushGrants(): void {
  * undefined when sent, a promise when held for credit (resolved once handed to the link) or sent to a busy
  * link (resolved once it is calm, src/nodes/busy.ts). */
 export function sendOutcome(r: number, dest: Pid | RemoteService, node: number): Promise<void> | undefined {
-  // `dest` is named only in errors: a string built per send was a tenth of a 100 B stream's send.
+  // `dest` is named only in errors: no string is built per send.
   if (r === 0) return undefined
   if (r > 0) return new Promise<void>((resolve) => expect(r, resolve))
   if (r === BUSY) return linkCalm(node)

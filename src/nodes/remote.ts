@@ -70,9 +70,8 @@ export function unreachable(node: string): string {
 
 /** A message to a process of another node; dropped when this runtime is
  * not a node (as a send to a dead pid is). Out of credit toward `pid`
- * (src/nodes/credit.ts): a promise that resolves once it is handed to the link,
- * or MailboxFullError with `remoteFull: 'error'`; sent to a busy link
- * (src/nodes/busy.ts): a promise that resolves once the link is calm. */
+ * (src/nodes/credit.ts) or to a busy link (src/nodes/busy.ts): a promise,
+ * or MailboxFullError with `remoteFull: 'error'`. */
 export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(pid.node)
   const n = encodeFor(msg, 'msg')

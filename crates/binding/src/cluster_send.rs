@@ -55,9 +55,7 @@ fn outcome(sent: Option<Sent>) -> f64 {
     }
 }
 
-/// A token woken on this thread (a `Lane::Wake` delivery) once the link to
-/// node `node` is no longer busy, or is gone: for a sender told
-/// `RemoteCode::Busy`. 0 when this runtime is not a node.
+/// `Cluster::calm` for this thread; 0 when this runtime is not a node.
 #[napi]
 pub fn cluster_calm() -> f64 {
     let [node] = slots();

@@ -32,9 +32,8 @@ fn defer(tx: &LinkSender, frame: &[u8]) -> bool {
     busy
 }
 
-/// How often a wait for a calm link looks again at what the peer's link
-/// is: a link is woken by its drain, but one being connected, replaced
-/// or closed (the node stopped) is not.
+/// How often a wait for a calm link looks again: a drain wakes it, but
+/// an attempt, a replaced link or a stopped node do not.
 const RECHECK: Duration = Duration::from_millis(10);
 
 /// Resolves once nothing sent to `peer` is busy: its link calmed (or was
@@ -237,10 +236,8 @@ impl Cluster {
     }
 
     /// A token woken on JS thread `thread` (a `Lane::Wake` delivery) once
-    /// the link to `node` is no longer busy, or is gone (what was queued
-    /// then is dropped, as Erlang drops messages to a node it cannot
-    /// reach): a sender told `Sent::Busy` waits for it. Each call has its
-    /// own token; every waiter of one link is woken by the same drain.
+    /// the link to `node` is no longer busy, or is gone (what was queued is
+    /// then dropped): for a sender told `Sent::Busy`.
     pub fn calm(&'static self, node: NodeId, thread: ThreadId) -> u64 {
         let token = bfly_stm::fresh_token();
         let peer = self.peer(node);

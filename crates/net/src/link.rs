@@ -48,8 +48,7 @@ pub struct Limits {
 
 impl Limits {
     /// Bytes queued past which the link is busy (outbox.rs): an eighth of
-    /// `max_queued` (8 MiB by default), so a sender that waits while the
-    /// link is busy stays far from the bound that loses it.
+    /// `max_queued`, far from the bound that loses the link.
     pub fn busy(&self) -> usize {
         self.max_queued / 8
     }
@@ -180,8 +179,8 @@ impl LinkSender {
         self.out.busy()
     }
 
-    /// Resolves once the link is not busy, or is lost (at once when it is
-    /// neither now). Every waiter is woken by the same drain.
+    /// Resolves once the link is not busy, or is lost; one drain wakes
+    /// every waiter.
     pub async fn calm(&self) {
         self.out.calm().await
     }

@@ -20,13 +20,11 @@
 //! end. Callers cannot be suspended (JS senders never block), so losing the
 //! link, which fires every relation with 'noconnection', is the bound.
 //!
-//! Before that bound, the link is *busy* (Erlang's `busy_dist_port`) from
-//! the moment more than `Limits::busy` bytes wait until they are back
-//! under half of that: a deferred send says so, and a sender that waits
-//! for `calm` (a JS `send` returning a promise) never reaches the hard
-//! bound. The writer takes the whole queue per write, so the link calms as
-//! soon as it starts on a batch, while that batch still keeps the socket
-//! busy: the senders refill the queue during the write instead of after it.
+//! Before that, the link is *busy* (Erlang's `busy_dist_port`) while more
+//! than `Limits::busy` bytes wait, until under half of that: a deferred
+//! send says so, and a sender that waits for `calm` never reaches the
+//! bound. The writer takes the whole queue per write, so senders refill
+//! during a write, not after it.
 
 use crate::batch::Batch;
 use crate::frame::{Kind, Sealer};
@@ -75,11 +73,9 @@ pub(crate) struct Outbox {
     lost_why: Mutex<&'static str>,
     lost_wake: Notify,
     max_queued: usize,
-    /// Bytes queued past which the link is busy (`Limits::busy`).
+    /// `Limits::busy`.
     busy_limit: usize,
-    /// Set (under the state's lock) when a push leaves more than
-    /// `busy_limit` bytes queued; cleared, and `calm` notified, once what
-    /// is queued is back under half of it.
+    /// Set and cleared under the state's lock (`press`, `ease`).
     busy: AtomicBool,
     calm: Notify,
 }
@@ -163,8 +159,7 @@ impl Outbox {
         Ok((self.press(buf.len() + pending.len()), was_empty))
     }
 
-    /// After a push that left `queued` bytes (the state locked): the link
-    /// is busy past `busy_limit`.
+    /// After a push left `queued` bytes (locked): busy past the limit.
     fn press(&self, queued: usize) -> usize {
         if queued > self.busy_limit {
             self.busy.store(true, Ordering::Relaxed);
@@ -172,8 +167,7 @@ impl Outbox {
         queued
     }
 
-    /// After bytes left the queue (the state locked): a busy link is calm
-    /// again once under half its limit, and its waiters are woken.
+    /// After bytes left (locked): calm under half the limit; wakes waiters.
     fn ease(&self, st: &State) {
         if self.busy.load(Ordering::Relaxed) && st.buf.len() + st.batch.len() <= self.busy_limit / 2
         {
@@ -182,14 +176,10 @@ impl Outbox {
         }
     }
 
-    /// Whether the link is busy: more than `busy_limit` bytes were queued,
-    /// and they have not drained under half of it yet.
     pub(crate) fn busy(&self) -> bool {
         self.busy.load(Ordering::Acquire)
     }
 
-    /// Resolves once the link is not busy, or lost (at once if it is
-    /// neither now).
     pub(crate) async fn calm(&self) {
         loop {
             let woken = self.calm.notified();
