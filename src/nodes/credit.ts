@@ -118,7 +118,8 @@ export function sendOutcome(r: number, dest: Pid | RemoteService, node: number):
   // `dest` is named only in errors: no string is built per send.
   if (r === 0) return undefined
   if (r > 0) return new Promise<void>((resolve) => expect(r, resolve))
-  if (r === BUSY) return linkCalm(node)
+  // Sent: with remoteFull 'error' it is the next send that is refused.
+  if (r === BUSY) return refuse ? undefined : linkCalm(node)
   if (r === OUT_OF_CREDIT)
     throw new MailboxFullError(
       `${dest} has as many messages in flight from this node as its credit window allows (remoteFull: 'error'); try again later`,
