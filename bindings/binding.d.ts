@@ -75,11 +75,7 @@ export declare function clusterAnswer(body: Uint8Array): boolean
  */
 export declare function clusterAsk(kind: AskKind, body: Uint8Array): boolean
 
-/**
- * A token woken on this thread (a `Lane::Wake` delivery) once the link to
- * node `node` is no longer busy, or is gone: for a sender told
- * `RemoteCode::Busy`. 0 when this runtime is not a node.
- */
+/** `Cluster::calm` for this thread; 0 when this runtime is not a node. */
 export declare function clusterCalm(): number
 
 /**
