@@ -12,6 +12,7 @@
 //! side gets a [`Fail`] naming the step (never a secret).
 
 pub mod batch;
+mod busy;
 pub mod frame;
 pub mod handshake;
 pub mod identity;

@@ -27,6 +27,7 @@
 //! during a write, not after it.
 
 use crate::batch::Batch;
+use crate::busy::Busy;
 use crate::frame::{Kind, Sealer};
 use crate::sock::Sock;
 use crate::Fail;
@@ -73,11 +74,8 @@ pub(crate) struct Outbox {
     lost_why: Mutex<&'static str>,
     lost_wake: Notify,
     max_queued: usize,
-    /// `Limits::busy`.
-    busy_limit: usize,
-    /// Set and cleared under the state's lock (`press`, `ease`).
-    busy: AtomicBool,
-    calm: Notify,
+    /// Set and cleared under the state's lock.
+    busy: Busy,
 }
 
 impl Outbox {
@@ -105,9 +103,7 @@ impl Outbox {
             lost_why: Mutex::new("connection lost"),
             lost_wake: Notify::new(),
             max_queued,
-            busy_limit,
-            busy: AtomicBool::new(false),
-            calm: Notify::new(),
+            busy: Busy::new(busy_limit),
         })
     }
 
@@ -139,7 +135,7 @@ impl Outbox {
             // Sealing (later) reads the clock; a message that only joins
             // the batch does not (a clock read was a twentieth of a send).
             st.batch.push(msg);
-            return Ok((self.press(st.buf.len() + st.batch.len()), was_empty));
+            return Ok((self.busy.press(st.buf.len() + st.batch.len()), was_empty));
         }
         let now = Instant::now();
         Self::seal_batch(&mut st, now)?;
@@ -156,40 +152,22 @@ impl Outbox {
             None => sealer.seal_message(msg, buf, now)?,
         }
         *last = now;
-        Ok((self.press(buf.len() + pending.len()), was_empty))
+        Ok((self.busy.press(buf.len() + pending.len()), was_empty))
     }
 
-    /// After a push left `queued` bytes (locked): busy past the limit.
-    fn press(&self, queued: usize) -> usize {
-        if queued > self.busy_limit {
-            self.busy.store(true, Ordering::Relaxed);
-        }
-        queued
-    }
-
-    /// After bytes left (locked): calm under half the limit; wakes waiters.
+    /// After bytes left (locked): calm under half the limit.
     fn ease(&self, st: &State) {
-        if self.busy.load(Ordering::Relaxed) && st.buf.len() + st.batch.len() <= self.busy_limit / 2
-        {
-            self.busy.store(false, Ordering::Release);
-            self.calm.notify_waiters();
-        }
+        self.busy.ease(st.buf.len() + st.batch.len());
     }
 
+    /// Whether the link is busy now (see busy.rs).
     pub(crate) fn busy(&self) -> bool {
-        self.busy.load(Ordering::Acquire)
+        self.busy.is_on()
     }
 
+    /// Returns once the link is not busy, or is lost.
     pub(crate) async fn calm(&self) {
-        loop {
-            let woken = self.calm.notified();
-            tokio::pin!(woken);
-            woken.as_mut().enable();
-            if !self.busy() || self.lost.load(Ordering::Acquire) {
-                return;
-            }
-            woken.await;
-        }
+        self.busy.calm(|| self.lost.load(Ordering::Acquire)).await
     }
 
     /// Seals the batch being built, if any, into the buffer.
@@ -236,7 +214,7 @@ impl Outbox {
         if queued > DEFER_LIMIT {
             self.wake.notify_one();
         }
-        Ok(self.busy.load(Ordering::Relaxed))
+        Ok(self.busy.is_on())
     }
 
     /// Writes what is queued from this thread, without blocking; what the
@@ -341,7 +319,7 @@ impl Outbox {
         self.lost.store(true, Ordering::Release);
         self.lost_wake.notify_waiters();
         self.drained.notify_waiters();
-        self.calm.notify_waiters();
+        self.busy.wake_all();
     }
 
     /// Resolves once the link is lost for good (never before), with why.
