@@ -1,11 +1,10 @@
 //! How links are made: accepting and dialing, and the Hello exchange
 //! that keeps one link per node pair and binds a name to one link (and,
-//! with identity keys, to one key); probes of addresses and the full mesh.
-//! What a link does once it is up is in links.rs.
+//! with identity keys, to one key). Links nobody sent over yet (probes of
+//! addresses, the full mesh) are started by reach.rs; what a link does
+//! once it is up is in links.rs.
 
-use crate::agent;
 use crate::config::Keys;
-use crate::credit::Credit;
 use crate::envelope::{Frame, Proof, FEAT_HIDDEN};
 use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Conn, Peer};
@@ -23,13 +22,13 @@ use tokio::time::timeout;
 const LIVE_LINK_GRACE: Duration = Duration::from_secs(1);
 
 /// What a node answered this one's Hello with (`Cluster::hello`).
-struct Answer {
-    link: Link,
+pub(crate) struct Answer {
+    pub(crate) link: Link,
     /// False: it keeps its own link to this node.
-    ok: bool,
-    name: String,
+    pub(crate) ok: bool,
+    pub(crate) name: String,
     /// Where it says it listens (else the address dialled).
-    addr: String,
+    pub(crate) addr: String,
     /// The features it speaks (`FEAT_*`).
     features: u8,
     /// The identity key it proved.
@@ -252,7 +251,7 @@ impl Cluster {
     /// Opens an SL1 link to `addr` and says Hello: what the node there
     /// answered, its name checked against `expect` when one is expected
     /// and its identity proof against the key pinned for its name.
-    async fn hello(
+    pub(crate) async fn hello(
         &'static self,
         local: &Local,
         addr: &str,
@@ -324,7 +323,7 @@ impl Cluster {
     }
 
     /// Makes the link of answer `a` the peer's (the caller holds the state's lock).
-    fn adopt(&self, local: &Local, peer: &Peer, c: &mut Conn, a: &Answer) -> u64 {
+    pub(crate) fn adopt(&self, local: &Local, peer: &Peer, c: &mut Conn, a: &Answer) -> u64 {
         *peer.key.lock() = a.key;
         peer.hidden
             .store(a.features & FEAT_HIDDEN != 0, Ordering::Relaxed);
@@ -337,80 +336,6 @@ impl Cluster {
             false,
             local.features() & a.features,
         )
-    }
-
-    /// Links with the node at `addr`, whose name is not known yet (a seed,
-    /// or an address discovery resolved): its HelloAck names it. Nothing
-    /// happens when a peer at that address is linked or being linked, or
-    /// a probe of it is under way. A failure to connect is quiet (the next
-    /// round of discovery tries again); a refusal is reported, as it says
-    /// something is wrong (this node's name is taken, its key not pinned).
-    pub fn probe(&'static self, addr: &str) {
-        let Some(local) = self.local() else { return };
-        if addr == local.addr {
-            return;
-        }
-        let busy = self.dir.read().all().any(|p| {
-            p.addr.lock().as_deref() == Some(addr)
-                && !matches!(p.conn.try_lock().as_deref(), Some(Conn::Down))
-        });
-        if busy || !self.probing.lock().insert(addr.to_string()) {
-            return;
-        }
-        let addr = addr.to_string();
-        self.rt.spawn(async move {
-            let a = self.hello(&local, &addr, None).await;
-            self.probing.lock().remove(&addr);
-            match a {
-                Ok(a) => self.probed(local, a).await,
-                Err(why) if why.contains("refused the link") => {
-                    self.notify(&local, agent::notice("discover", &addr, &why))
-                }
-                Err(_) => {}
-            }
-        });
-    }
-
-    /// A probe's answer: the link becomes its node's, unless that node
-    /// has one already (or keeps its own link to this one).
-    async fn probed(&'static self, local: Arc<Local>, a: Answer) {
-        if !a.ok || a.name == local.name {
-            return;
-        }
-        let Some(peer) = self.peer(self.intern(&a.name)) else {
-            return;
-        };
-        let gen = {
-            let mut c = peer.conn.lock();
-            if peer.forgotten() || matches!(&*c, Conn::Up { .. }) {
-                return;
-            }
-            *peer.addr.lock() = Some(a.addr.clone());
-            self.adopt(&local, &peer, &mut c, &a)
-        };
-        self.serve(local, peer, a.link, gen).await;
-    }
-
-    /// Starts a link to `peer` for the mesh (`connect_all`) unless it has
-    /// one or one is being made.
-    pub(crate) fn mesh(&'static self, peer: Arc<Peer>) {
-        let Some(local) = self.local() else { return };
-        let gen = {
-            let mut c = peer.conn.lock();
-            if peer.forgotten() || !matches!(&*c, Conn::Down) {
-                return;
-            }
-            let gen = self.gen.fetch_add(1, Ordering::Relaxed);
-            *c = Conn::Connecting {
-                gen,
-                queue: Vec::new(),
-                bytes: 0,
-                credit: Credit::new(self.threads, local.credit),
-                mesh: true,
-            };
-            gen
-        };
-        self.rt.spawn(self.dial(local, peer, gen));
     }
 }
 

@@ -28,6 +28,7 @@ mod node;
 mod notices;
 mod peer;
 mod posts;
+mod reach;
 mod route;
 mod send;
 
