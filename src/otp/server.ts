@@ -2,73 +2,26 @@
 // handlers, the server loop owns the message protocol. Written on the
 // public primitives only (spawn, receive, reply, send, call, names).
 
-import { describe, NameTakenError, NoSuchServiceError, ProcessExit, RefusedError } from '../kernel/errors.js'
+import { describe, NameTakenError, NoSuchServiceError, ProcessExit } from '../kernel/errors.js'
 import { kindName, kindOf, markKind } from '../kernel/introspect.js'
 import { call, type From, reply, send } from '../kernel/messaging.js'
 import { whereis } from '../kernel/names.js'
 import { Process } from '../kernel/process.js'
 import { spawn } from '../kernel/spawn.js'
-import { importModule, specifier } from '../kernel/spec.js'
 import { checkOpts, type Dest, Pid } from '../kernel/values.js'
-import { admit, ModuleRefused } from '../nodes/modules.js'
 import { SYS, spawnNamed } from './behaviour.js'
+import { type CodeSpec, fromThisThread, isCodeSpec, swap, UpgradeError } from './codeswap.js'
+import {
+  BadReturnError,
+  checkHandlers,
+  type HandlerResult,
+  isThenable,
+  type ServerHandlers,
+  type StateResult,
+} from './handlers.js'
 
-type MaybePromise<T> = T | PromiseLike<T>
-
-/** What `handle` returns (Butterfly's make-handler-response). With `answer`
- * (any value but `undefined`) the caller of `call` gets it now; without,
- * the server answers later with `reply(from, value)`. With `stop`, the
- * server ends with that reason after answering. */
-export interface HandlerResult<S, A = unknown> {
-  /** The reply to the caller, sent at once; omitted (or `undefined`): no reply now, answer with `reply(from, v)`. */
-  answer?: A
-  /** The state the next message is handled with. */
-  state: S
-  /** When present (any value but `undefined`), the server ends with this reason after replying: `terminate` runs,
-   * then linked processes get the reason ('normal' ends it quietly). */
-  stop?: unknown
-}
-
-/** What `cast` and `info` return: the next state, and optionally a reason to stop. */
-export interface StateResult<S> {
-  /** The state the next message is handled with. */
-  state: S
-  /** When present, the server ends with this reason, as `HandlerResult.stop`. */
-  stop?: unknown
-}
-
-/**
- * A server's behaviour. Every handler may be synchronous or return a
- * promise; the server handles one message at a time, in arrival order, and
- * takes the next only when the current handler has settled.
- */
-export interface ServerHandlers<S = unknown, Req = unknown, Ans = unknown, Args = unknown> {
-  /** The initial state from `opts.args`. Absent: the state is `opts.args` (or null).
-   * Every handler also gets the server's own Process last (to link, monitor, trap). */
-  init?(args: Args, self: Process): MaybePromise<S>
-  /** A `call(server, request)`. Absent: a call crashes the server with a TypeError. */
-  handle?(request: Req, state: S, from: From, self: Process): MaybePromise<HandlerResult<S, Ans>>
-  /** A `cast(server, msg)`. Absent: casts are dropped. */
-  cast?(msg: unknown, state: S, self: Process): MaybePromise<StateResult<S>>
-  /** Any other message (EXIT and DOWN included). Absent: dropped. */
-  info?(msg: unknown, state: S, self: Process): MaybePromise<StateResult<S>>
-  /** Runs when the server ends by a handler's `stop`, a handler's throw, or
-   * (with `opts.trapExit`) its parent's exit; not when it is killed. A throw
-   * here becomes the exit reason. */
-  terminate?(reason: unknown, state: S): unknown
-  /** On `upgrade` to these handlers: the old state in, the new state out. */
-  codeChange?(oldState: unknown): MaybePromise<S>
-}
-
-/** Code named by module and export (the form that travels to other
- * threads and nodes): `import(module)[export]` is a handlers object. A
- * relative path is resolved against the current directory. */
-export interface CodeSpec {
-  /** A module specifier or a path (relative to the current directory) to import. */
-  module: string
-  /** The export that holds the handlers object (default `'default'`). */
-  export?: string
-}
+export { type CodeSpec, UpgradeError } from './codeswap.js'
+export { BadReturnError, type HandlerResult, type ServerHandlers, type StateResult } from './handlers.js'
 
 /** How `makeServer` starts a server. Checked before anything starts: a bad option is a TypeError. */
 export interface ServerOptions<Args = unknown> {
@@ -83,50 +36,7 @@ export interface ServerOptions<Args = unknown> {
   trapExit?: boolean
 }
 
-/** A handler returned something other than what its contract says. The
- * server ends with this error as its reason. */
-export class BadReturnError extends TypeError {
-  /** Always `'BadReturnError'`. */
-  override name = 'BadReturnError'
-  /**
-   * @param handler Which handler broke its contract: `'handle'`, `'cast'` or `'info'`.
-   * @param returned What it returned instead of `{ answer?, state }` or `{ state }`.
-   */
-  constructor(
-    readonly handler: string,
-    readonly returned: unknown,
-  ) {
-    super(
-      `server handler '${handler}' returned ${describe(returned)}; it must return ` +
-        (handler === 'handle' ? '{ answer?, state } (answer omitted: reply later with reply(from, v))' : '{ state }'),
-    )
-  }
-}
-
-/** `upgrade` failed: the server keeps its old handlers and state. */
-export class UpgradeError extends Error {
-  /** Always `'UpgradeError'`; the failure it reports is its `cause` when the server sent one. */
-  override name = 'UpgradeError'
-}
-
 const OK = [SYS, 'ok'] as const
-const HANDLER_KEYS = ['init', 'handle', 'cast', 'info', 'terminate', 'codeChange'] as const
-
-/** Throws a TypeError unless `h` is an object whose handler keys are functions. */
-function checkHandlers(h: unknown, what: string): asserts h is ServerHandlers {
-  if (h === null || typeof h !== 'object')
-    throw new TypeError(`${what}: handlers must be an object { init?, handle?, cast?, info?, terminate?, codeChange? }`)
-  for (const k of HANDLER_KEYS) {
-    const f = (h as Record<string, unknown>)[k]
-    if (f !== undefined && typeof f !== 'function')
-      throw new TypeError(`${what}: handlers.${k} must be a function, got ${typeof f}`)
-  }
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function'
-}
-
 /** Why a server stops: `stop` given by a handler. */
 class Stop {
   constructor(readonly reason: unknown) {}
@@ -220,55 +130,6 @@ async function finish(h: ServerHandlers, reason: unknown, state: unknown): Promi
   } catch (e) {
     throw new Stopped(e)
   }
-}
-
-/** Loads and checks new handlers, then migrates the state. An Error
- * (never a throw) when any step fails: the server keeps running as it was. */
-async function swap(code: unknown, state: unknown): Promise<{ handlers: ServerHandlers; state: unknown } | Error> {
-  try {
-    const handlers = await loadHandlers(code)
-    let next: unknown = state
-    if (handlers.codeChange !== undefined) {
-      next = handlers.codeChange(state)
-      if (isThenable(next)) next = await next
-    }
-    return { handlers, state: next }
-  } catch (e) {
-    return e instanceof Error ? e : new UpgradeError(`upgrade failed: ${describe(e)}`)
-  }
-}
-
-/** Code specs passed to `upgrade` on this thread. A spec that came from
- * another thread or node is a fresh decoded object, never one of these. */
-const fromHere = new WeakSet<CodeSpec>()
-
-/** A handlers object, or the one a CodeSpec names (imported). A spec from
- * another node or thread names a module the node admits (src/modules.ts),
- * or the upgrade is refused: any cookie holder may call a server. */
-async function loadHandlers(code: unknown): Promise<ServerHandlers> {
-  if (isCodeSpec(code)) {
-    let url = specifier(code.module)
-    if (!fromHere.has(code)) {
-      const admitted = admit(code.module, 'upgrade')
-      if (admitted instanceof ModuleRefused) throw new RefusedError(admitted.message)
-      url = admitted
-    }
-    const mod = await importModule(url)
-    const name = code.export ?? 'default'
-    const h = mod[name]
-    if (h === undefined) throw new UpgradeError(`upgrade: module '${code.module}' has no export '${name}'`)
-    checkHandlers(h, `upgrade: ${code.module}#${name}`)
-    return h
-  }
-  checkHandlers(code, 'upgrade')
-  return code
-}
-
-function isCodeSpec(code: unknown): code is CodeSpec {
-  if (code === null || typeof code !== 'object' || typeof (code as CodeSpec).module !== 'string') return false
-  const e = (code as CodeSpec).export
-  if (e !== undefined && typeof e !== 'string') throw new TypeError('upgrade: { module, export } needs a string export')
-  return true
 }
 
 /**
@@ -373,7 +234,7 @@ function sysCall(dest: Dest, req: unknown[], what: string, timeout: number | und
 export function upgrade(dest: Dest, code: ServerHandlers | CodeSpec, opts?: { timeout?: number }): Promise<void> {
   try {
     checkOpts(opts, 'upgrade')
-    if (isCodeSpec(code)) fromHere.add(code)
+    if (isCodeSpec(code)) fromThisThread(code)
     else checkHandlers(code, 'upgrade')
   } catch (e) {
     return Promise.reject(e)
