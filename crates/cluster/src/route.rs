@@ -38,7 +38,7 @@ impl Cluster {
             }
             Frame::Grant { list } => self.granted(peer, &list),
             Frame::SendName { name, msg } => {
-                if let Some(id) = self.table.whereis(name) {
+                if let Some(id) = self.whereis_in_read(name) {
                     self.post(id, Lane::User, msg.to_vec());
                 } else if let Some((n, r)) = self.table.alias(name) {
                     self.send(self.intern(&n), &Frame::SendName { name: &r, msg }.encode());

@@ -199,6 +199,71 @@ fn names_forward_through_an_alias_to_a_third_node() {
     assert_eq!(ca.addr.as_deref(), Some(a.addr.as_str()));
 }
 
+/// A name each read resolves once (posts.rs) still follows the registry
+/// from one read to the next, keeps each sender's order when names and an
+/// alias alternate within a read, and drops what goes to an unknown name.
+#[test]
+fn names_resolved_per_read_follow_re_registration_and_keep_order() {
+    let cookie = Cookie::generate();
+    let a = node("a@r", &cookie, Allow::default());
+    let b = node("b@r", &cookie, Allow::default());
+    let c = node("c@r", &cookie, Allow::default());
+    a.d.set_address("b@r", &b.addr);
+    b.d.set_address("c@r", &c.addr);
+    let pb = a.d.intern("b@r");
+    let (p1, p2, q) = (
+        b.t.spawn(b.thread),
+        b.t.spawn(b.thread),
+        b.t.spawn(b.thread),
+    );
+    let far = c.t.spawn(c.thread);
+    b.t.register("S", p1).unwrap();
+    b.t.register("T", q).unwrap();
+    c.t.register("F", far).unwrap();
+    b.t.register_alias("X", "c@r", "F").unwrap();
+    let send = |name: &str, i: u32| {
+        let m = rmp_u32(i);
+        a.d.send(pb, &Frame::SendName { name, msg: &m }.encode());
+    };
+    // Back to back, so many share a read: T, the alias X, an unknown name
+    // and S interleaved (S last, so a read that remembered it past its
+    // end would send the messages below to p1).
+    for i in 0..2000u32 {
+        send(["T", "X", "nobody", "S"][i as usize % 4], i);
+    }
+    let seq_of = |g: &[bfly_core::Delivery], to| -> Vec<Vec<u8>> {
+        g.iter()
+            .filter(|d| d.to == to)
+            .map(|d| body(d).to_vec())
+            .collect()
+    };
+    let got = wait_for(&b, |g| {
+        seq_of(g, p1).len() == 500 && seq_of(g, q).len() == 500
+    });
+    assert_eq!(
+        seq_of(&got, p1),
+        (3..2000).step_by(4).map(rmp_u32).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        seq_of(&got, q),
+        (0..2000).step_by(4).map(rmp_u32).collect::<Vec<_>>()
+    );
+    let far_got = wait_for(&c, |g| seq_of(g, far).len() == 500);
+    assert_eq!(
+        seq_of(&far_got, far),
+        (1..2000).step_by(4).map(rmp_u32).collect::<Vec<_>>()
+    );
+    // S now names p2: later reads deliver there, in order, none to p1.
+    b.t.unregister("S");
+    b.t.register("S", p2).unwrap();
+    for i in 0..500u32 {
+        send("S", i);
+    }
+    let got = wait_for(&b, |g| seq_of(g, p2).len() == 500);
+    assert_eq!(seq_of(&got, p2), (0..500).map(rmp_u32).collect::<Vec<_>>());
+    assert!(seq_of(&got, p1).is_empty());
+}
+
 #[test]
 fn the_allow_list_refuses_links_with_not_allowed() {
     let cookie = Cookie::generate();
