@@ -3,7 +3,7 @@
 
 use crate::lent::{lent, Lent};
 use crate::THREADS;
-use bfly_core::Lane;
+use bfly_core::{spare, Lane};
 use napi::bindgen_prelude::{Buffer, Float64Array, Uint32Array, Uint8Array};
 use napi_derive::napi;
 use std::cell::Cell;
@@ -78,6 +78,7 @@ pub fn thread_drain(thread: u32) -> Drained {
         lane.push(d.lane as u32);
         bytes.extend_from_slice(&d.payload);
         ends.push(bytes.len() as u32);
+        spare::give_back(d.payload);
     }
     Drained {
         to: to.into(),
@@ -135,12 +136,15 @@ pub fn thread_drain_small() -> i32 {
     // slices of the drain blocks (lent.rs).
     let (meta, bytes) = unsafe { (meta.slice_mut(), bytes.slice_mut()) };
     let mut end = 0;
-    for (i, d) in batch.iter().enumerate() {
+    let n = batch.len();
+    for (i, d) in batch.into_iter().enumerate() {
         bytes[end..end + d.payload.len()].copy_from_slice(&d.payload);
         end += d.payload.len();
         meta[i] = d.to as f64;
         meta[slots + i] = d.lane as u32 as f64;
         meta[2 * slots + i] = end as f64;
+        // The next read of a link on this thread copies into it (spare.rs).
+        spare::give_back(d.payload);
     }
-    2 * batch.len() as i32 + i32::from(more)
+    2 * n as i32 + i32::from(more)
 }

@@ -325,7 +325,7 @@ impl Threads {
                         .map(|(&(to, payload), _)| Delivery {
                             to,
                             lane: Lane::User,
-                            payload: payload.to_vec(),
+                            payload: crate::spare::filled(&[payload]),
                         }),
                 );
             }

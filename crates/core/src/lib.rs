@@ -11,6 +11,7 @@ mod nodetable;
 pub mod placement;
 mod registry;
 pub mod remote;
+pub mod spare;
 pub mod systable;
 pub mod table;
 
