@@ -267,3 +267,21 @@ test('without code generation (node --disallow-code-generation-from-strings) obj
   t.is(r.status, 0, r.stderr)
   t.deepEqual(JSON.parse(r.stdout), new Array(10).fill('{"seq":1,"kind":"tick","tags":["a"]}'))
 })
+
+test('a bin in a plain Uint8Array that is itself a view is a Uint8Array over the same bytes', (t) => {
+  const item = encode([Buffer.from([1, 2, 3]), Buffer.alloc(0)])
+  const whole = new Uint8Array(item.length + 13).fill(0xc1)
+  whole.set(item, 7)
+  // A view at an offset of its buffer, as a drained batch's slab may be: the bin's view must add both offsets.
+  const view = whole.subarray(5)
+  const got = readMessage(view, 2, 2 + item.length) as Uint8Array[]
+  t.deepEqual(got, unpack(view, 2, 2 + item.length))
+  const [bin, empty] = got as [Uint8Array, Uint8Array]
+  t.is(Object.getPrototypeOf(bin), Uint8Array.prototype)
+  t.is(bin.buffer, whole.buffer)
+  t.is(bin.byteOffset, 7 + item.indexOf(1))
+  t.deepEqual([...bin], [1, 2, 3])
+  t.is(empty.length, 0)
+  t.is(Object.getPrototypeOf(readMessage(Buffer.from(item), 0, item.length) as unknown[]), Array.prototype)
+  t.true(Buffer.isBuffer((readMessage(Buffer.from(item), 0, item.length) as Uint8Array[])[0]))
+})
