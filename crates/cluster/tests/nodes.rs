@@ -253,15 +253,28 @@ fn names_resolved_per_read_follow_re_registration_and_keep_order() {
         seq_of(&far_got, far),
         (1..2000).step_by(4).map(rmp_u32).collect::<Vec<_>>()
     );
-    // S now names p2: later reads deliver there, in order, none to p1.
-    b.t.unregister("S");
-    b.t.register("S", p2).unwrap();
-    for i in 0..500u32 {
-        send("S", i);
+    // S names a new process each round: later reads deliver there, in
+    // order, and nothing to an earlier one. A new pid each time, over more
+    // rounds than the runtime has threads reading links, so a thread that
+    // remembered S past its read would deliver some round to an old pid.
+    let mut old = vec![p1];
+    for round in 0..6u32 {
+        let now = if round == 0 { p2 } else { b.t.spawn(b.thread) };
+        b.t.unregister("S");
+        b.t.register("S", now).unwrap();
+        for i in 0..300u32 {
+            send("S", i);
+        }
+        let got = wait_for(&b, |g| seq_of(g, now).len() == 300);
+        assert_eq!(seq_of(&got, now), (0..300).map(rmp_u32).collect::<Vec<_>>());
+        for &o in &old {
+            assert!(
+                seq_of(&got, o).is_empty(),
+                "round {round}: a message went to an old pid"
+            );
+        }
+        old.push(now);
     }
-    let got = wait_for(&b, |g| seq_of(g, p2).len() == 500);
-    assert_eq!(seq_of(&got, p2), (0..500).map(rmp_u32).collect::<Vec<_>>());
-    assert!(seq_of(&got, p1).is_empty());
 }
 
 #[test]
