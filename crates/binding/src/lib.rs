@@ -33,6 +33,7 @@ pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod block;
 pub mod cluster;
+pub mod cluster_batch;
 pub mod cluster_relations;
 pub mod cluster_send;
 pub mod drain;
