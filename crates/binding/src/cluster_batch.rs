@@ -87,6 +87,18 @@ pub fn cluster_batch_blocks(
     Ok(())
 }
 
+/// At the cleanup of the thread's environment, while its arrays still
+/// stand: hands over what is queued, then forgets the blocks (a send from
+/// Rust on this thread later, a process's exit, must not read them).
+pub(crate) fn release() {
+    hand_over();
+    BYTES.with(|c| c.set(Lent::NONE));
+    META.with(|c| c.set(Lent::NONE));
+    ENDS.with(|c| c.set(Lent::NONE));
+    STATE.with(|c| c.set(Lent::NONE));
+    NOTES.with(|c| c.set(Lent::NONE));
+}
+
 /// Hands over what the batch holds now; how many notes JS has to read.
 #[napi]
 pub fn cluster_send_batch() -> f64 {

@@ -149,6 +149,7 @@ pub fn thread_register(
     THREAD.with(|t| t.set(id));
     me.store(id, std::sync::atomic::Ordering::Relaxed);
     env.add_env_cleanup_hook(id, move |id| {
+        cluster_batch::release();
         host::teardown(id);
         if let Some(w) = &fast {
             w.close();
