@@ -10,6 +10,9 @@ import { readNotes } from './outgoing.js'
 const ids = new Map<string, number>()
 let epoch = -1
 let flushing = false
+/** The node sent to last, and its id. */
+let lastName = ''
+let lastId = 0
 /** Whether this runtime was a node when this batch of sends began. */
 let up = false
 
@@ -35,13 +38,18 @@ export function sendingTo(name: string): number {
     if (now !== epoch) {
       epoch = now
       ids.clear()
+      lastName = ''
     }
   }
+  // A stream to one node looks nothing up.
+  if (name === lastName) return lastId
   let id = ids.get(name)
   if (id === undefined) {
     id = native.clusterIntern(name)
     ids.set(name, id)
   }
+  lastName = name
+  lastId = id
   return id
 }
 
