@@ -8,7 +8,7 @@
 // reading the link into the mailbox). Without the backpressure, the
 // sender's queue passes its bound and the link is lost with what was in it.
 import test from 'ava'
-import { registerServer, remoteService, send, spawn } from '../index.ts'
+import { type RemoteService, registerServer, remoteService, send, spawn } from '../index.ts'
 import { next, run, tagged } from './helpers.ts'
 import { newCookie, type Peer, SERVICES, startPeer, thisNode } from './nodes.ts'
 
@@ -32,6 +32,32 @@ test.after.always(() => {
   return peer?.kill()
 })
 
+/** Sends `n` messages of `size` bytes (u32 little-endian sequence numbers first) to `sink` while B is stopped
+ * for PAUSE_MS, awaiting what `send` returns, while `go()`: how many sends returned a promise. */
+async function floodStopped(sink: RemoteService, n: number, size: number, go = () => true): Promise<number> {
+  peer.proc.kill('SIGSTOP')
+  const resume = setTimeout(() => peer.proc.kill('SIGCONT'), PAUSE_MS)
+  let waited = 0
+  const msg = new Uint8Array(size).fill(0xa5)
+  try {
+    for (let i = 0; i < n && go(); i++) {
+      msg[0] = i & 255
+      msg[1] = (i >> 8) & 255
+      msg[2] = (i >> 16) & 255
+      msg[3] = (i >>> 24) & 255
+      const w = send(sink, msg)
+      if (w !== undefined) {
+        waited++
+        await w
+      }
+    }
+  } finally {
+    clearTimeout(resume)
+    peer.proc.kill('SIGCONT')
+  }
+  return waited
+}
+
 test('a sender that awaits send is held by a busy link: 125 MiB by name arrive in order, the link never lost', async (t) => {
   const downs: string[] = []
   let lost: (why: string) => void = () => {}
@@ -49,26 +75,7 @@ test('a sender that awaits send is held by a busy link: 125 MiB by name arrive i
       t.not(await next(p, tagged('bulk-ready')), undefined)
       const sink = remoteService(B, { name: 'BULK' })
       // Nothing reads B's end of the link for a while.
-      peer.proc.kill('SIGSTOP')
-      const resume = setTimeout(() => peer.proc.kill('SIGCONT'), PAUSE_MS)
-      let waited = 0
-      const msg = new Uint8Array(SIZE).fill(0xa5)
-      msg[2] = 0
-      msg[3] = 0
-      try {
-        for (let i = 0; i < N && downs.length === 0; i++) {
-          msg[0] = i & 255
-          msg[1] = (i >> 8) & 255
-          const w = send(sink, msg)
-          if (w !== undefined) {
-            waited++
-            await w
-          }
-        }
-      } finally {
-        clearTimeout(resume)
-        peer.proc.kill('SIGCONT')
-      }
+      const waited = await floodStopped(sink, N, SIZE, () => downs.length === 0)
       // A lost link ends the wait at once (the sink's report would never come).
       const report = await Promise.race([next(p, tagged('bulk'), 15_000), linkLost])
       t.deepEqual(report, ['bulk', N, true], 'every message arrived, in order, over the one link')
@@ -79,4 +86,16 @@ test('a sender that awaits send is held by a busy link: 125 MiB by name arrive i
     me.off('nodedown', onDown)
   }
   t.deepEqual(downs, [], 'nor lost after')
+})
+
+test('small messages (which cross into Rust in batches) meet the busy link too: 150,000 x 100 B arrive in order', async (t) => {
+  const n = 150_000
+  await run(async (p) => {
+    await spawn({ module: SERVICES, fn: 'bulkSink', args: [p.self, 'SMALL', n, n] }, { node: B })
+    t.not(await next(p, tagged('bulk-ready')), undefined)
+    const waited = await floodStopped(remoteService(B, { name: 'SMALL' }), n, 100)
+    t.deepEqual(await next(p, tagged('bulk'), 20_000), ['bulk', n, true])
+    t.true(waited > 0, 'some sends found the link busy and waited')
+    t.log(`${waited} of ${n} sends waited for the link`)
+  }, 30_000)
 })

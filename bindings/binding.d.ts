@@ -75,8 +75,22 @@ export declare function clusterAnswer(body: Uint8Array): boolean
  */
 export declare function clusterAsk(kind: AskKind, body: Uint8Array): boolean
 
+/**
+ * Registers (or, after JS grew them, replaces) the calling thread's batch
+ * blocks and has them handed over before anything this thread sends.
+ * `meta` has 3 slots and `notes` 3 per slot of `ends`; `state` at least 2.
+ */
+export declare function clusterBatchBlocks(bytes: Uint8Array, meta: Float64Array, ends: Uint32Array, state: Float64Array, notes: Float64Array): void
+
 /** `Cluster::calm` for this thread; 0 when this runtime is not a node. */
 export declare function clusterCalm(): number
+
+/**
+ * How many more messages to process `to` of node `node` would be sent
+ * at once now (`Cluster::credit_left`): JS queues that many in the batch
+ * before it sends to `to` the direct way again.
+ */
+export declare function clusterCreditLeft(): number
 
 /**
  * Ends monitor `monitor` of local `watcher` taken on service `name` (its
@@ -101,7 +115,10 @@ export declare function clusterFlush(): void
  */
 export declare function clusterFlushLater(): boolean
 
-/** Changes whenever the node forgets peers: ids cached by name are stale. */
+/**
+ * Changes whenever the node forgets peers: ids cached by name are stale.
+ * -1 while this runtime is not a node.
+ */
 export declare function clusterForgetEpoch(): number
 
 /**
@@ -174,6 +191,9 @@ export declare function clusterReply(): boolean
  * first `len` bytes of the thread's byte block (block.rs).
  */
 export declare function clusterSend(): number
+
+/** Hands over what the batch holds now; how many notes JS has to read. */
+export declare function clusterSendBatch(): number
 
 /**
  * A message for the process registered as `name` on node `node`: the

@@ -31,6 +31,8 @@ const SHRINK_OVER = 1024 * 1024
 
 let buf = new Uint8Array(START)
 let view = new DataView(buf.buffer)
+/** The buffer as 32-bit words, for `copyBlock` (its size is a power of two, at least START). */
+let words = new Int32Array(buf.buffer)
 let pos = 0
 /** The buffer the native side reads (kept referenced until another is registered). */
 let registered: Uint8Array | null = null
@@ -58,6 +60,7 @@ function room(n: number): void {
   grown.set(buf.subarray(0, pos))
   buf = grown
   view = new DataView(buf.buffer)
+  words = new Int32Array(buf.buffer)
 }
 
 /** Writes a MessagePack header: `small | n` under `smallMax`, else the 1, 2 or 4 byte length form. */
@@ -233,6 +236,7 @@ export function writeMessage(v: unknown): number {
   else if (buf.length > SHRINK_OVER) {
     buf = new Uint8Array(START)
     view = new DataView(buf.buffer)
+    words = new Int32Array(buf.buffer)
   }
   const outer = busy
   busy = true
@@ -287,6 +291,19 @@ export function blockFloats(n: number): Float64Array {
   room(n * 8)
   ready()
   return new Float64Array(buf.buffer, 0, n)
+}
+
+/** Copies bytes `0..n` of this thread's block into `into` (`intoWords`, its words) at `at`, a multiple of 4;
+ * up to 3 bytes after them may be overwritten too. Word by word for a small message: a subarray and `set` cost
+ * ~75 ns whatever the size, the words ~27 ns for 109 bytes. */
+export function copyBlock(into: Uint8Array, intoWords: Int32Array, at: number, n: number): void {
+  if (n > 256) {
+    into.set(buf.subarray(0, n), at)
+    return
+  }
+  const w = at >> 2
+  const m = (n + 3) >> 2
+  for (let i = 0; i < m; i++) intoWords[w + i] = words[i]
 }
 
 /** Bytes `0..n` of this thread's block (a view: the next write changes it). */

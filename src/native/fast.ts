@@ -109,6 +109,13 @@ export function clusterSend(node: number, to: number, refuse: number, len: numbe
   return native.clusterSend()
 }
 
+/** How many more user messages to process `to` of node `node` would be sent at once now: what is left of its
+ * credit window (4294967295 when the peer counts no credit; 0 while messages to it wait for credit). */
+export function clusterCreditLeft(node: number, to: number): number {
+  args2(node, to)
+  return native.clusterCreditLeft()
+}
+
 /** Returns credit to node `node`: the byte block holds `pairs` (process id, count) pairs as f64s (see
  * `blockFloats`); count 0 says the process is gone. Leaves with the thread's next cluster flush. */
 export function clusterGrant(node: number, pairs: number): void {

@@ -1,4 +1,4 @@
-// Busy node links (crates/net/src/outbox.rs; Erlang's busy_dist_port): a
+// Busy node links (crates/net/src/busy.rs; Erlang's busy_dist_port): a
 // send that found one returns a promise, resolved once the link drains or
 // is gone. One native wait per link and thread, shared by its senders.
 import { MailboxFullError } from '../kernel/errors.js'

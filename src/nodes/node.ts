@@ -12,6 +12,7 @@ import { checkDiscover, checkSeeds, Discovery } from './discover.js'
 import { checkModules, setModules } from './modules.js'
 import { allowList, checkAddress, creditWindow, identityOptions, type NodeOptions, queuedBound } from './nodeoptions.js'
 import { checkObserverOptions, type Observer, type ObserverOptions } from './observeroptions.js'
+import { handOver } from './outgoing.js'
 
 export type { Capability, NodeOptions } from './nodeoptions.js'
 
@@ -91,6 +92,8 @@ export class Node extends EventEmitter {
     current = null
     this.discovery?.stop()
     void this.observer?.close()
+    // What this thread sent before stopping leaves with the links' last writes.
+    handOver()
     native.clusterStop()
     setModules([])
     setNodeName(NONODE)

@@ -5,14 +5,22 @@
 // cache is dropped, checked once per batch of sends (an id forgotten within
 // a batch still resolves natively).
 import { native } from '../native/index.js'
+import { readNotes } from './outgoing.js'
 
 const ids = new Map<string, number>()
 let epoch = -1
 let flushing = false
+/** The node sent to last, and its id. */
+let lastName = ''
+let lastId = 0
+/** Whether this runtime was a node when this batch of sends began. */
+let up = false
 
 function flush(): void {
   flushing = false
+  // Hands this thread's send batch over first (./outgoing.ts), then reads what it noted.
   native.clusterFlush()
+  readNotes()
 }
 
 /**
@@ -26,17 +34,28 @@ export function sendingTo(name: string): number {
     flushing = true
     Promise.resolve().then(flush)
     const now = native.clusterForgetEpoch()
+    up = now >= 0
     if (now !== epoch) {
       epoch = now
       ids.clear()
+      lastName = ''
     }
   }
+  // A stream to one node looks nothing up.
+  if (name === lastName) return lastId
   let id = ids.get(name)
   if (id === undefined) {
     id = native.clusterIntern(name)
     ids.set(name, id)
   }
+  lastName = name
+  lastId = id
   return id
+}
+
+/** Whether this runtime is a node, as of the current batch of sends (`sendingTo` was called in it). */
+export function isNode(): boolean {
+  return up
 }
 
 /** Writes what this thread queued natively for other nodes once the

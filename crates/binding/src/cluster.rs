@@ -179,9 +179,13 @@ pub fn cluster_intern(name: String) -> napi::Result<u32> {
 }
 
 /// Changes whenever the node forgets peers: ids cached by name are stale.
+/// -1 while this runtime is not a node.
 #[napi]
-pub fn cluster_forget_epoch() -> u32 {
-    CLUSTER.get().map_or(0, Cluster::epoch)
+pub fn cluster_forget_epoch() -> i64 {
+    match CLUSTER.get() {
+        Some(d) if d.started() => i64::from(d.epoch()),
+        _ => -1,
+    }
 }
 
 /// A fresh identity secret (32 random bytes) for `startNode({ identity })`.

@@ -43,7 +43,7 @@ pub fn cluster_send() -> f64 {
 }
 
 /// What a user message's send did, as `cluster_send` returns it.
-fn outcome(sent: Option<Sent>) -> f64 {
+pub(crate) fn outcome(sent: Option<Sent>) -> f64 {
     let code = |c: RemoteCode| f64::from(c as i32);
     match sent {
         Some(Sent::Now) => 0.0,

@@ -33,6 +33,7 @@ pub(crate) static THREADS: LazyLock<Threads> = LazyLock::new(Threads::new);
 
 pub mod block;
 pub mod cluster;
+pub mod cluster_batch;
 pub mod cluster_relations;
 pub mod cluster_send;
 pub mod drain;
@@ -148,6 +149,7 @@ pub fn thread_register(
     THREAD.with(|t| t.set(id));
     me.store(id, std::sync::atomic::Ordering::Relaxed);
     env.add_env_cleanup_hook(id, move |id| {
+        cluster_batch::release();
         host::teardown(id);
         if let Some(w) = &fast {
             w.close();

@@ -94,6 +94,19 @@ impl Credit {
         true
     }
 
+    /// How many frames to `to` `take` would pass now, one after another
+    /// (u32::MAX when the peer counts no credit).
+    pub(crate) fn left(&self, to: Id) -> u32 {
+        if !self.on {
+            return u32::MAX;
+        }
+        match self.windows.get(&to) {
+            Some(w) if !w.held.is_empty() => 0,
+            Some(w) => w.left,
+            None => self.size,
+        }
+    }
+
     /// Holds `frame` for `to` until credit comes; the token to wake.
     pub(crate) fn hold(&mut self, to: Id, frame: Vec<u8>, thread: ThreadId) -> u64 {
         let token = bfly_stm::fresh_token();

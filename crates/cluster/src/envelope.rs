@@ -184,7 +184,14 @@ impl Frame<'_> {
     /// sender that encodes each frame into the same buffer allocates
     /// nothing per frame, where a fresh `Vec` per 64 KiB message cost a
     /// malloc, a free and page faults).
-    pub fn encode_into(&self, buf: Vec<u8>) -> Vec<u8> {
+    pub fn encode_into(&self, mut buf: Vec<u8>) -> Vec<u8> {
+        buf.clear();
+        self.append_to(buf)
+    }
+
+    /// `buf` with the frame's bytes after what it held (a batch of frames
+    /// encoded one after another into one buffer).
+    pub fn append_to(&self, buf: Vec<u8>) -> Vec<u8> {
         match *self {
             Frame::Send { to, msg } => W::start(buf, SEND, 8 + msg.len()).id(to).tail(msg),
             Frame::SendName { name, msg } => W::start(buf, SEND_NAME, 2 + name.len() + msg.len())

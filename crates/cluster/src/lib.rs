@@ -39,3 +39,4 @@ pub use credit::Sent;
 pub use directory::{FORGET_AFTER, MAX_IDLE};
 pub use envelope::MAX_GOSSIP;
 pub use node::{Cluster, HostHook};
+pub use send::before_sending;

@@ -111,6 +111,11 @@ impl Cluster {
         self.local.read().clone()
     }
 
+    /// Whether this runtime is a node now (started and not stopped).
+    pub fn started(&self) -> bool {
+        self.local.read().is_some()
+    }
+
     /// This node's name while started.
     pub fn name(&self) -> Option<String> {
         self.local().map(|l| l.name.clone())

@@ -16,12 +16,36 @@ use std::time::Duration;
 thread_local! {
     /// Links this thread has deferred sends on, for `flush_thread`.
     static DIRTY: std::cell::RefCell<Vec<LinkSender>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// What runs before this thread sends or flushes anything (`before_sending`).
+    static BEFORE: std::cell::Cell<Option<fn()>> = const { std::cell::Cell::new(None) };
+}
+
+/// Has `f` run on the calling thread first whenever it sends a frame or
+/// flushes (every `Cluster` send and `flush_thread` goes through here): a
+/// JS thread's user messages queued outside this crate (the binding's send
+/// batch) are handed over by `f` before anything the thread sends later,
+/// so no frame overtakes them. `f` sends through the same functions, so it
+/// must ignore calls made while it runs.
+pub fn before_sending(f: fn()) {
+    BEFORE.with(|b| b.set(Some(f)));
+}
+
+fn before() {
+    if let Some(f) = BEFORE.with(std::cell::Cell::get) {
+        f();
+    }
 }
 
 /// Queues `frame` on `tx` for this thread's next `flush_thread`; whether
 /// the link is busy.
 fn defer(tx: &LinkSender, frame: &[u8]) -> bool {
-    let Ok(busy) = tx.send_deferred(frame) else {
+    defer_all(tx, std::iter::once(frame))
+}
+
+/// `defer` of each of `frames`, under one lock of the link; whether the
+/// link is busy after them.
+fn defer_all<'a>(tx: &LinkSender, frames: impl Iterator<Item = &'a [u8]> + Clone) -> bool {
+    let Ok(busy) = tx.send_deferred_all(frames) else {
         return false;
     };
     DIRTY.with_borrow_mut(|d| {
@@ -109,43 +133,76 @@ impl Cluster {
         thread: ThreadId,
         refuse: bool,
     ) -> Sent {
-        let (Some(local), Some(mut peer)) = (self.local(), self.peer(node)) else {
-            return Sent::NotNode;
+        self.with_conn(node, |local, c| {
+            let fresh = matches!(*c, Conn::Down);
+            if refuse && c.busy(local.limits.busy()) {
+                return Err(Sent::LinkFull);
+            }
+            if let Some(credit) = c.credit() {
+                if !credit.take(to) {
+                    if refuse {
+                        return Err(Sent::Full);
+                    }
+                    return Err(Sent::Held(credit.hold(to, frame.to_vec(), thread)));
+                }
+            }
+            let after = self.put(local, c, frame, true);
+            if fresh {
+                // The attempt just made has a full window: count this frame.
+                if let Some(credit) = c.credit() {
+                    credit.take(to);
+                }
+            }
+            Ok(after)
+        })
+    }
+
+    /// How many more user messages to process `to` of `node` would be
+    /// sent at once now, one after another: what is left of its credit
+    /// window (u32::MAX when the peer counts none; 0 while messages to it
+    /// wait for credit, or while `node` is not being connected to).
+    pub fn credit_left(&'static self, node: NodeId, to: Id) -> u32 {
+        let Some(peer) = self.peer(node) else {
+            return 0;
         };
         let mut c = peer.conn.lock();
-        while peer.forgotten() {
-            drop(c);
-            let Some(p) = self.peer(node) else {
-                return Sent::NotNode;
-            };
-            peer = p;
-            c = peer.conn.lock();
-        }
-        let fresh = matches!(*c, Conn::Down);
-        if refuse && c.busy(local.limits.busy()) {
-            return Sent::LinkFull;
-        }
-        if let Some(credit) = c.credit() {
-            if !credit.take(to) {
-                if refuse {
-                    return Sent::Full;
+        c.credit().map_or(0, |credit| credit.left(to))
+    }
+
+    /// `send_uncredited` of each of `frames`, in order, as one send: one
+    /// peer lookup, one lock of the peer and one of its link for a JS
+    /// thread's batch of messages by name (crates/binding's send batch).
+    /// `Busy` when the link is busy after them.
+    pub fn send_uncredited_all<'a, I>(&'static self, node: NodeId, frames: I) -> Sent
+    where
+        I: Iterator<Item = &'a [u8]> + Clone,
+    {
+        self.with_conn(node, |local, c| {
+            if let Conn::Up { tx, .. } = c {
+                return Ok(if defer_all(tx, frames) {
+                    After::Busy
+                } else {
+                    After::Nothing
+                });
+            }
+            // Connecting: queued one by one (a dial, once, comes first).
+            let mut after = After::Nothing;
+            for f in frames {
+                match self.put(local, c, f, true) {
+                    After::Nothing => {}
+                    After::Busy if matches!(after, After::Nothing) => after = After::Busy,
+                    After::Busy => {}
+                    a @ After::Dial(_) => after = a,
+                    a @ After::Failed(_) => return Ok(a),
                 }
-                return Sent::Held(credit.hold(to, frame.to_vec(), thread));
             }
-        }
-        let after = self.put(&local, &mut c, frame, true);
-        if fresh {
-            // The attempt just made has a full window: count this frame.
-            if let Some(credit) = c.credit() {
-                credit.take(to);
-            }
-        }
-        drop(c);
-        self.then(local, peer, after)
+            Ok(after)
+        })
     }
 
     /// Writes what this thread's deferred sends queued.
     pub fn flush_thread(&self) {
+        before();
         let dirty = DIRTY.with_borrow_mut(std::mem::take);
         for tx in &dirty {
             tx.flush();
@@ -159,6 +216,23 @@ impl Cluster {
     }
 
     fn send_as(&'static self, node: NodeId, frame: &[u8], deferred: bool, refuse: bool) -> Sent {
+        self.with_conn(node, |local, c| {
+            if refuse && c.busy(local.limits.busy()) {
+                return Err(Sent::LinkFull);
+            }
+            Ok(self.put(local, c, frame, deferred))
+        })
+    }
+
+    /// Runs `f` on the connection to `node` (locked), after what this
+    /// thread queued to go first (`before_sending`); then does what it
+    /// left to do. `f` answers at once with `Err`.
+    fn with_conn(
+        &'static self,
+        node: NodeId,
+        f: impl FnOnce(&Local, &mut Conn) -> Result<After, Sent>,
+    ) -> Sent {
+        before();
         let (Some(local), Some(mut peer)) = (self.local(), self.peer(node)) else {
             return Sent::NotNode;
         };
@@ -172,12 +246,12 @@ impl Cluster {
             peer = p;
             c = peer.conn.lock();
         }
-        if refuse && c.busy(local.limits.busy()) {
-            return Sent::LinkFull;
-        }
-        let after = self.put(&local, &mut c, frame, deferred);
+        let after = f(&local, &mut c);
         drop(c);
-        self.then(local, peer, after)
+        match after {
+            Ok(after) => self.then(local, peer, after),
+            Err(sent) => sent,
+        }
     }
 
     /// Queues `frame` on the link, or for the link being connected.

@@ -167,10 +167,19 @@ impl LinkSender {
     /// (the writer task takes over once a burst grows large); whether the
     /// link is busy now (`busy`): a sender that can wait should, for `calm`.
     pub fn send_deferred(&self, msg: &[u8]) -> Result<bool, Fail> {
-        if msg.len() > self.max {
+        self.send_deferred_all(std::iter::once(msg))
+    }
+
+    /// `send_deferred` of each of `msgs`, in order, under one lock of the
+    /// link (nothing is queued when one is over the size limit).
+    pub fn send_deferred_all<'a>(
+        &self,
+        msgs: impl Iterator<Item = &'a [u8]> + Clone,
+    ) -> Result<bool, Fail> {
+        if msgs.clone().any(|m| m.len() > self.max) {
             return Err(Fail("message over the size limit"));
         }
-        self.out.send_deferred(msg)
+        self.out.send_deferred(msgs)
     }
 
     /// Whether more than `Limits::busy` bytes were queued and have not yet

@@ -116,17 +116,28 @@ impl Outbox {
     /// whether the buffer was empty before.
     fn push(&self, msg: &[u8], control: Option<Kind>, batch: bool) -> Result<(usize, bool), Fail> {
         let mut st = self.lock()?;
+        let pushed = Self::push_locked(&mut st, msg, control, batch, self.max_queued);
+        self.after_push(st, pushed)
+    }
+
+    /// `push` under a lock already held; over the bound, the link is
+    /// marked failed (`after_push` declares it lost).
+    fn push_locked(
+        st: &mut State,
+        msg: &[u8],
+        control: Option<Kind>,
+        batch: bool,
+        max_queued: usize,
+    ) -> Result<(usize, bool), Fail> {
         if st.failed {
             return Err(Fail("connection lost"));
         }
         if st.closing && control.is_none() {
             return Err(Fail("link closed"));
         }
-        if st.buf.len() + st.batch.len() > self.max_queued && control.is_none() {
+        if st.buf.len() + st.batch.len() > max_queued && control.is_none() {
             st.failed = true;
             st.w = None;
-            drop(st);
-            self.declare_lost(OVER_LIMIT);
             return Err(Fail(OVER_LIMIT));
         }
         let was_empty = st.buf.is_empty();
@@ -135,24 +146,47 @@ impl Outbox {
             // Sealing (later) reads the clock; a message that only joins
             // the batch does not (a clock read was a twentieth of a send).
             st.batch.push(msg);
-            return Ok((self.busy.press(st.buf.len() + st.batch.len()), was_empty));
+            return Ok((st.buf.len() + st.batch.len(), was_empty));
         }
         let now = Instant::now();
-        Self::seal_batch(&mut st, now)?;
+        Self::seal_batch(st, now)?;
         let State {
             buf,
             sealer,
             last,
             batch: pending,
             ..
-        } = &mut *st;
+        } = st;
         match control {
             Some(k) => sealer.seal_rotating(k, msg, buf, now)?,
             None if batch => pending.push(msg),
             None => sealer.seal_message(msg, buf, now)?,
         }
         *last = now;
-        Ok((self.busy.press(buf.len() + pending.len()), was_empty))
+        Ok((buf.len() + pending.len(), was_empty))
+    }
+
+    /// Unlocks after pushes: presses the busy mark with what is queued, or
+    /// declares the link lost when a push found it over its bound.
+    fn after_push(
+        &self,
+        st: std::sync::MutexGuard<'_, State>,
+        pushed: Result<(usize, bool), Fail>,
+    ) -> Result<(usize, bool), Fail> {
+        match pushed {
+            Ok((queued, was_empty)) => {
+                let queued = self.busy.press(queued);
+                drop(st);
+                Ok((queued, was_empty))
+            }
+            Err(e) => {
+                drop(st);
+                if e.0 == OVER_LIMIT {
+                    self.declare_lost(OVER_LIMIT);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// After bytes left (locked): calm under half the limit.
@@ -206,11 +240,22 @@ impl Outbox {
         Ok(())
     }
 
-    /// Queues one message for the caller's next `flush` (the writer task
-    /// starts on it only once the burst passes `DEFER_LIMIT`); whether the
-    /// link is busy now.
-    pub(crate) fn send_deferred(&self, msg: &[u8]) -> Result<bool, Fail> {
-        let (queued, _) = self.push(msg, None, true)?;
+    /// Queues messages for the caller's next `flush`, in order, under one
+    /// lock (the writer task starts on them only once the burst passes
+    /// `DEFER_LIMIT`); whether the link is busy now.
+    pub(crate) fn send_deferred<'a>(
+        &self,
+        msgs: impl Iterator<Item = &'a [u8]>,
+    ) -> Result<bool, Fail> {
+        let mut st = self.lock()?;
+        let mut pushed = Ok((0, false));
+        for msg in msgs {
+            pushed = Self::push_locked(&mut st, msg, None, true, self.max_queued);
+            if pushed.is_err() {
+                break;
+            }
+        }
+        let (queued, _) = self.after_push(st, pushed)?;
         if queued > DEFER_LIMIT {
             self.wake.notify_one();
         }

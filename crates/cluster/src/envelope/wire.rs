@@ -9,8 +9,8 @@ pub(super) struct W(pub(super) Vec<u8>);
 
 impl W {
     /// Starts frame `op` over `v` (cleared; its capacity kept), reserving `cap` more bytes.
+    /// Appends a frame with opcode `op` (and about `cap` bytes after it) to `v`.
     pub(super) fn start(mut v: Vec<u8>, op: u8, cap: usize) -> Self {
-        v.clear();
         v.reserve(cap + 1);
         v.push(op);
         W(v)

@@ -1,0 +1,150 @@
+// User messages to other nodes leave this thread in batches: a send copies
+// its encoded message into blocks lent once to the native side
+// (crates/binding/src/cluster_batch.rs), and one native call per job (or per
+// full block) hands them all to their links. A native call per message
+// (with its peer lookup and two locks) cost the sending thread as much as
+// the link spends per message in all (docs/DECISIONS.md, issue 18).
+//
+// Order: the native side hands the batch over before anything else this
+// thread sends (a signal, a call, a reply, a process's exit), so nothing
+// overtakes a message sent before it.
+//
+// A batched send cannot answer what its link or its credit said, so:
+// - a message to a process is queued only within an allowance: what the
+//   native side said was left of that process's credit window when this
+//   thread last asked (after a direct send went at once); past it, sends
+//   go the direct way, which answers with a promise when out of credit.
+//   Another thread's sends to the same process can spend that credit
+//   first: the hand-over then holds the message and notes it;
+// - the hand-over notes a busy link, and messages to that node then go
+//   the direct way until one of them answers "sent".
+// So a sender runs past a busy mark by one batch at most and never past a
+// credit window; one that would not wait (`remoteFull: 'error'`) always
+// sends directly.
+import { expect } from '../kernel/wakeups.js'
+import { copyBlock } from '../kernel/writer.js'
+import { clusterCreditLeft, native } from '../native/index.js'
+
+const { Busy: BUSY } = native.RemoteCode
+
+/** The batch's bytes; messages over BATCHED_MAX go directly (a copy here would cost more than the call saves). */
+const BATCH_BYTES = 256 * 1024
+const BATCHED_MAX = 8 * 1024
+/** Messages per batch. */
+const SLOTS = 4096
+
+/** Each message starts at a multiple of 4 (it is copied in words). */
+const bytes = new Uint8Array(BATCH_BYTES)
+const byteWords = new Int32Array(bytes.buffer)
+/** Per message: node id, process id (0 for a name), the name's UTF-8 length (0: to the process id). */
+const meta = new Float64Array(SLOTS * 3)
+const ends = new Uint32Array(SLOTS)
+/** [0] messages queued (the hand-over resets it), [1] notes written (reset here). Over 64 bytes, as every
+ * lent array (crates/binding/src/lent.rs). */
+const state = new Float64Array(16)
+/** Per note: what a send answered (a wake token when held for credit, or a RemoteCode), node id, process id. */
+const notes = new Float64Array(SLOTS * 3)
+let registered = false
+
+/** Nodes whose link a hand-over found busy. */
+const busyNodes = new Set<number>()
+/** Per node, per process: how many more messages may be queued for it (its allowance). The last process sent to
+ * keeps its own in `last*`, out of the map (a stream to one process looks nothing up). */
+const allowances = new Map<number, Map<number, number>>()
+/** Processes with allowances past which the map is dropped (dead processes leave theirs behind). */
+const MAX_ALLOWANCES = 1024
+let allowanceCount = 0
+let lastNode = -1
+let lastPid = -1
+let lastLeft = 0
+
+/** Queues the message in bytes `0..n` of the byte block (a name's UTF-8 in the `k` bytes after it, or none) for
+ * process `to` (or that name) of node `node`: false when it must be sent directly instead. */
+export function queueRemote(node: number, to: number, n: number, k: number): boolean {
+  if (state[1] !== 0) readNotes()
+  if (busyNodes.size !== 0 && busyNodes.has(node)) return false
+  const len = n + k
+  if (len > BATCHED_MAX) return false
+  if (k === 0 && !spend(node, to)) return false
+  let c = state[0]
+  let start = c === 0 ? 0 : (ends[c - 1] + 3) & ~3
+  if (c === SLOTS || start + len + 3 > BATCH_BYTES) {
+    handOver()
+    c = 0
+    start = 0
+  }
+  if (!registered) {
+    native.clusterBatchBlocks(bytes, meta, ends, state, notes)
+    registered = true
+  }
+  copyBlock(bytes, byteWords, start, len)
+  meta[c * 3] = node
+  meta[c * 3 + 1] = to
+  meta[c * 3 + 2] = k
+  ends[c] = start + len
+  state[0] = c + 1
+  return true
+}
+
+/** Hands the queued messages to their links now (before anything else this thread sends). */
+export function handOver(): void {
+  if (state[0] === 0) return
+  native.clusterSendBatch()
+  readNotes()
+}
+
+/** Takes one unit of process `to`'s allowance: false when none is left. */
+function spend(node: number, to: number): boolean {
+  if (to !== lastPid || node !== lastNode) {
+    if (lastNode !== -1) setAllowance(lastNode, lastPid, lastLeft)
+    lastNode = node
+    lastPid = to
+    lastLeft = allowances.get(node)?.get(to) ?? 0
+  }
+  if (lastLeft === 0) return false
+  lastLeft--
+  return true
+}
+
+function setAllowance(node: number, pid: number, left: number): void {
+  let m = allowances.get(node)
+  if (m === undefined) {
+    if (allowanceCount >= MAX_ALLOWANCES) {
+      allowances.clear()
+      allowanceCount = 0
+    }
+    m = new Map()
+    allowances.set(node, m)
+  }
+  if (!m.has(pid)) allowanceCount++
+  m.set(pid, left)
+}
+
+/** A direct send to process `to` (0: by name) of node `node` answered "sent": its link is not busy, and what
+ * is left of the process's credit window may be queued. */
+export function sentDirectly(node: number, to: number): void {
+  busyNodes.delete(node)
+  if (to === 0) return
+  const left = clusterCreditLeft(node, to)
+  if (node === lastNode && to === lastPid) lastLeft = left
+  else setAllowance(node, to, left)
+}
+
+/** Reads what the hand-overs noted since last time. A message held for credit keeps the thread alive until it
+ * is sent (its token is expected), as a direct send's promise does. */
+export function readNotes(): void {
+  const c = state[1]
+  state[1] = 0
+  for (let i = 0; i < c * 3; i += 3) {
+    const r = notes[i]
+    const node = notes[i + 1]
+    if (r === BUSY) busyNodes.add(node)
+    else if (r > 0) {
+      // Another thread spent the credit: this one sends directly until told what is left.
+      const pid = notes[i + 2]
+      if (node === lastNode && pid === lastPid) lastLeft = 0
+      else setAllowance(node, pid, 0)
+      expect(r, () => {})
+    }
+  }
+}
