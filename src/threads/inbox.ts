@@ -131,7 +131,8 @@ function deliver(
       let j = i
       while (j + 1 < n && (ends[e + j + 1] as number) - start <= SLAB) j++
       slabEnd = ends[e + j] as number
-      slab = all.slice(start, slabEnd)
+      // One delivery over the slab size is the whole batch: kept as it is.
+      slab = start === 0 && slabEnd === all.length ? all : all.slice(start, slabEnd)
       base = start
     }
     const from = start - base
