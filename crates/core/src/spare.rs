@@ -22,10 +22,14 @@ const KEEP: usize = 1 << 20;
 /// would hold memory for nothing.
 const MAX_CAP: usize = 512;
 
-/// A thread's kept buffers, and the sum of their capacities.
+/// A thread's kept buffers, and the sum of their capacities; `fills`:
+/// the thread copies into buffers here (only such a thread keeps any: one
+/// that only drains, a worker fed by another thread's posts, would hold
+/// buffers nobody takes and pay for the stack on every message).
 struct Spare {
     bufs: Vec<Vec<u8>>,
     bytes: usize,
+    fills: bool,
 }
 
 thread_local! {
@@ -33,6 +37,7 @@ thread_local! {
         RefCell::new(Spare {
             bufs: Vec::new(),
             bytes: 0,
+            fills: false,
         })
     };
 }
@@ -45,6 +50,7 @@ pub fn filled(parts: &[&[u8]]) -> Vec<u8> {
         SPARE
             .try_with(|s| {
                 let mut s = s.borrow_mut();
+                s.fills = true;
                 let v = s.bufs.pop()?;
                 s.bytes -= v.capacity();
                 Some(v)
@@ -72,7 +78,7 @@ pub fn give_back(mut v: Vec<u8>) {
     // During thread exit the stack may be gone: the buffer is freed.
     let _ = SPARE.try_with(|s| {
         let mut s = s.borrow_mut();
-        if s.bytes + v.capacity() <= KEEP {
+        if s.fills && s.bytes + v.capacity() <= KEEP {
             s.bytes += v.capacity();
             s.bufs.push(v);
         }
@@ -96,6 +102,7 @@ mod tests {
 
     #[test]
     fn large_buffers_are_not_kept_and_the_kept_bytes_are_bounded() {
+        drop(filled(&[b"this thread fills"]));
         give_back(vec![0; MAX_CAP + 1]);
         assert!(SPARE.with_borrow(|s| s.bufs.iter().all(|b| b.capacity() <= MAX_CAP)));
         for _ in 0..KEEP / 8 + 10 {
@@ -108,5 +115,11 @@ mod tests {
         assert_eq!(kept(), (KEEP / 8, KEEP), "a large copy took a kept buffer");
         drop(filled(&[b"small"]));
         assert_eq!(kept(), (KEEP / 8 - 1, KEEP - 8));
+    }
+
+    #[test]
+    fn a_thread_that_never_fills_keeps_nothing() {
+        give_back(Vec::with_capacity(8));
+        assert_eq!(SPARE.with_borrow(|s| s.bufs.len()), 0);
     }
 }
