@@ -4,23 +4,24 @@
 // lost or reordered (a busy link's promises: busy.test.ts). The peer is its
 // own OS process (fixtures/node.ts).
 import test from 'ava'
-import { call, type Pid, registerServer, remoteService, send, spawn } from '../index.ts'
+import { call, NoProcError, type Pid, registerServer, remoteService, send, spawn } from '../index.ts'
 import { run } from './helpers.ts'
 import { newCookie, type Peer, SERVICES, startPeer, thisNode } from './nodes.ts'
 
 const B = 'batch-b@127.0.0.1'
 let peer: Peer
+let me: Awaited<ReturnType<typeof thisNode>>
 
 test.before(async () => {
   const cookie = newCookie()
   peer = await startPeer(B, cookie)
-  await thisNode('batch-a@127.0.0.1', cookie)
+  me = await thisNode('batch-a@127.0.0.1', cookie)
   registerServer(B, peer.addr)
 })
 
 test.after.always(() => peer?.kill())
 
-test('messages queued before a call reach the service before the call, by name and by pid', async (t) => {
+test.serial('messages queued before a call reach the service before the call, by name and by pid', async (t) => {
   await run(async () => {
     const pid = (await spawn({ module: SERVICES, fn: 'tally', args: ['TALLY'] }, { node: B })) as Pid
     const byName = remoteService(B, { name: 'TALLY' })
@@ -34,4 +35,11 @@ test('messages queued before a call reach the service before the call, by name a
       t.deepEqual(await call(pid, 'count'), [round * 2000, true], `round ${round} by pid`)
     }
   })
+})
+
+test.serial('a send by name right after node.stop(), in the same job, throws NoProcError as a direct send does', (t) => {
+  const tally = remoteService(B, { name: 'TALLY' })
+  t.is(send(tally, 'queued before the stop'), undefined)
+  me.stop()
+  t.throws(() => send(tally, 'after the stop'), { instanceOf: NoProcError })
 })

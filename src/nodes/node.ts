@@ -13,6 +13,7 @@ import { checkModules, setModules } from './modules.js'
 import { allowList, checkAddress, creditWindow, identityOptions, type NodeOptions, queuedBound } from './nodeoptions.js'
 import { checkObserverOptions, type Observer, type ObserverOptions } from './observeroptions.js'
 import { handOver } from './outgoing.js'
+import { stoppedNode } from './peers.js'
 
 export type { Capability, NodeOptions } from './nodeoptions.js'
 
@@ -94,6 +95,7 @@ export class Node extends EventEmitter {
     void this.observer?.close()
     // What this thread sent before stopping leaves with the links' last writes.
     handOver()
+    stoppedNode()
     native.clusterStop()
     setModules([])
     setNodeName(NONODE)

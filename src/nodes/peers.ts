@@ -53,6 +53,11 @@ export function sendingTo(name: string): number {
   return id
 }
 
+/** This runtime stopped being a node (`node.stop()`): no send of the current batch is queued any more. */
+export function stoppedNode(): void {
+  up = false
+}
+
 /** Whether this runtime is a node, as of the current batch of sends (`sendingTo` was called in it). */
 export function isNode(): boolean {
   return up
