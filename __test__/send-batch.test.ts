@@ -37,7 +37,7 @@ test.serial('messages queued before a call reach the service before the call, by
   })
 })
 
-test.serial('a send by name right after node.stop(), in the same job, throws NoProcError as a direct send does', (t) => {
+test.serial('after node.stop(), in the same job, a send by name throws NoProcError as a direct one does', (t) => {
   const tally = remoteService(B, { name: 'TALLY' })
   t.is(send(tally, 'queued before the stop'), undefined)
   me.stop()
