@@ -34,6 +34,8 @@ export function setSpawner(fn: ((id: number, spec: Uint8Array) => void) | null):
   if (started()) drainInbox()
 }
 
+/** The largest batch kept whole (crates/binding/src/drain.rs takes no more
+ * than this at once, beyond one oversized delivery). */
 const SLAB = 256 * 1024
 
 // A small batch crosses in these blocks (see crates/binding/src/drain.rs):
@@ -131,7 +133,8 @@ function deliver(
       let j = i
       while (j + 1 < n && (ends[e + j + 1] as number) - start <= SLAB) j++
       slabEnd = ends[e + j] as number
-      slab = all.slice(start, slabEnd)
+      // One delivery over the slab size is the whole batch: kept as it is.
+      slab = start === 0 && slabEnd === all.length ? all : all.slice(start, slabEnd)
       base = start
     }
     const from = start - base

@@ -22,7 +22,7 @@ export type Usage = Record<Kind, ThreadUse>
 
 function kindOf(pid: number, tid: number, comm: string): Kind {
   if (tid === pid) return 'js'
-  if (comm.startsWith('bfly-dist')) return 'tokio'
+  if (comm.startsWith('bfly-cluster')) return 'tokio'
   return 'other'
 }
 

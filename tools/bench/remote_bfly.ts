@@ -183,6 +183,7 @@ async function run(p: Process): Promise<number> {
     // BFLY_BENCH_STREAM_TO=pid streams to the sink's pid, the path that
     // counts credit (a name is resolved on the receiving node, uncounted).
     const to = process.env.BFLY_BENCH_STREAM_TO === 'pid' ? (ready[1] as Pid) : sink
+    probeBegin()
     const t0 = process.hrtime.bigint()
     // A busy link (or, to a pid, a full credit window) returns a promise: waiting for it is what keeps the
     // link from being dropped past its bound, as the Node baseline waits for 'drain'.
@@ -191,7 +192,9 @@ async function run(p: Process): Promise<number> {
       if (w !== undefined) await w
     }
     if ((await p.receive()) !== 'ack') fail('no ack')
-    return Number(process.hrtime.bigint() - t0) / 1e9
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9
+    probeEnd()
+    return secs
   }
   if (mode === 'pingpong') {
     const echo = remoteService(SERVER, { name: 'ECHO' })

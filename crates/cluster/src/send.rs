@@ -21,7 +21,12 @@ thread_local! {
 /// Queues `frame` on `tx` for this thread's next `flush_thread`; whether
 /// the link is busy.
 fn defer(tx: &LinkSender, frame: &[u8]) -> bool {
-    let Ok(busy) = tx.send_deferred(frame) else {
+    defer_parts(tx, &[frame])
+}
+
+/// `defer` of the frame that is `parts` joined (send_parts.rs).
+pub(crate) fn defer_parts(tx: &LinkSender, parts: &[&[u8]]) -> bool {
+    let Ok(busy) = tx.send_deferred_parts(parts) else {
         return false;
     };
     DIRTY.with_borrow_mut(|d| {

@@ -173,6 +173,16 @@ impl LinkSender {
         self.out.send_deferred(msg)
     }
 
+    /// `send_deferred` of the message that is `parts` joined, without
+    /// joining them (a frame's head and a large body: each byte is copied
+    /// once, into its sealed frame).
+    pub fn send_deferred_parts(&self, parts: &[&[u8]]) -> Result<bool, Fail> {
+        if parts.iter().map(|p| p.len()).sum::<usize>() > self.max {
+            return Err(Fail("message over the size limit"));
+        }
+        self.out.send_deferred_parts(parts)
+    }
+
     /// Whether more than `Limits::busy` bytes were queued and have not yet
     /// drained under half of that (Erlang's `busy_dist_port`).
     pub fn busy(&self) -> bool {

@@ -111,10 +111,17 @@ impl Outbox {
         self.state.lock().map_err(|_| Fail("link state poisoned"))
     }
 
-    /// Seals `msg` (fragmented) or one control frame, or with `batch` adds
-    /// a small `msg` to the batch being built; returns the bytes queued and
-    /// whether the buffer was empty before.
-    fn push(&self, msg: &[u8], control: Option<Kind>, batch: bool) -> Result<(usize, bool), Fail> {
+    /// Seals the message that is `parts` joined (fragmented; never joined
+    /// here, see `Sealer::seal_message_parts`) or one control frame (its
+    /// payload the first part), or with `batch` adds a small message to
+    /// the batch being built; returns the bytes queued and whether the
+    /// buffer was empty before.
+    fn push(
+        &self,
+        parts: &[&[u8]],
+        control: Option<Kind>,
+        batch: bool,
+    ) -> Result<(usize, bool), Fail> {
         let mut st = self.lock()?;
         if st.failed {
             return Err(Fail("connection lost"));
@@ -130,11 +137,12 @@ impl Outbox {
             return Err(Fail(OVER_LIMIT));
         }
         let was_empty = st.buf.is_empty();
-        let batch = batch && st.batching && control.is_none() && Batch::takes(msg);
-        if batch && st.batch.has_room(msg) {
+        let len = parts.iter().map(|p| p.len()).sum();
+        let batch = batch && st.batching && control.is_none() && Batch::takes(len);
+        if batch && st.batch.has_room(len) {
             // Sealing (later) reads the clock; a message that only joins
             // the batch does not (a clock read was a twentieth of a send).
-            st.batch.push(msg);
+            st.batch.push(parts, len);
             return Ok((self.busy.press(st.buf.len() + st.batch.len()), was_empty));
         }
         let now = Instant::now();
@@ -147,9 +155,9 @@ impl Outbox {
             ..
         } = &mut *st;
         match control {
-            Some(k) => sealer.seal_rotating(k, msg, buf, now)?,
-            None if batch => pending.push(msg),
-            None => sealer.seal_message(msg, buf, now)?,
+            Some(k) => sealer.seal_rotating(k, parts.first().copied().unwrap_or(&[]), buf, now)?,
+            None if batch => pending.push(parts, len),
+            None => sealer.seal_message_parts(parts, buf, now)?,
         }
         *last = now;
         Ok((self.busy.press(buf.len() + pending.len()), was_empty))
@@ -200,7 +208,7 @@ impl Outbox {
 
     /// Queues one message and wakes the writer task.
     pub(crate) fn send_now(&self, msg: &[u8]) -> Result<(), Fail> {
-        if self.push(msg, None, false)?.1 {
+        if self.push(&[msg], None, false)?.1 {
             self.wake.notify_one();
         }
         Ok(())
@@ -210,7 +218,12 @@ impl Outbox {
     /// starts on it only once the burst passes `DEFER_LIMIT`); whether the
     /// link is busy now.
     pub(crate) fn send_deferred(&self, msg: &[u8]) -> Result<bool, Fail> {
-        let (queued, _) = self.push(msg, None, true)?;
+        self.send_deferred_parts(&[msg])
+    }
+
+    /// `send_deferred` of the message that is `parts` joined.
+    pub(crate) fn send_deferred_parts(&self, parts: &[&[u8]]) -> Result<bool, Fail> {
+        let (queued, _) = self.push(parts, None, true)?;
         if queued > DEFER_LIMIT {
             self.wake.notify_one();
         }
@@ -263,7 +276,7 @@ impl Outbox {
 
     /// Queues one message; waits while more than HIGH_WATER bytes are queued.
     pub(crate) async fn send(&self, msg: &[u8]) -> Result<(), Fail> {
-        let (queued, was_empty) = self.push(msg, None, false)?;
+        let (queued, was_empty) = self.push(&[msg], None, false)?;
         if was_empty {
             self.wake.notify_one();
         }
