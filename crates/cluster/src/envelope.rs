@@ -185,7 +185,7 @@ impl Frame<'_> {
     /// bytes: for a message (`Send`, `SendName`, `Reply`) the tail is the
     /// message, which a link then seals without it being copied here
     /// first; every other frame is all head.
-    pub fn encode_split<'t>(&'t self, buf: Vec<u8>) -> (Vec<u8>, &'t [u8]) {
+    pub fn encode_split(&self, buf: Vec<u8>) -> (Vec<u8>, &[u8]) {
         match *self {
             Frame::Send { to, msg } => (Frame::Send { to, msg: &[] }.encode_into(buf), msg),
             Frame::SendName { name, msg } => {
