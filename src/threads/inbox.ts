@@ -34,8 +34,6 @@ export function setSpawner(fn: ((id: number, spec: Uint8Array) => void) | null):
   if (started()) drainInbox()
 }
 
-/** The largest batch kept whole (crates/binding/src/drain.rs takes no more
- * than this at once, beyond one oversized delivery). */
 const SLAB = 256 * 1024
 
 // A small batch crosses in these blocks (see crates/binding/src/drain.rs):

@@ -54,12 +54,9 @@ pub struct Drained {
 }
 
 /// The most one `thread_drain` takes: deliveries, and payload bytes
-/// (beyond the first delivery, which is taken whatever its size). The
-/// bytes are at most src/threads/inbox.ts's `SLAB`, which JS keeps a drain
-/// in whole: a 1 MiB drain was copied again there, into slabs, a copy of
-/// every large message more.
+/// (beyond the first delivery, which is taken whatever its size).
 const DRAIN_MAX: usize = 4096;
-const DRAIN_MAX_BYTES: usize = 256 << 10;
+const DRAIN_MAX_BYTES: usize = 1 << 20;
 
 /// Takes the oldest deliveries queued for `thread`, in order: at least
 /// one, at most `DRAIN_MAX` or `DRAIN_MAX_BYTES` (see `Inbox::drain_front`
@@ -71,30 +68,17 @@ pub fn thread_drain(thread: u32) -> Drained {
         .inbox(thread)
         .map(|i| i.drain_front(DRAIN_MAX, DRAIN_MAX_BYTES, true))
         .unwrap_or_default();
+    let total = batch.iter().map(|d| d.payload.len()).sum();
+    let mut bytes = Vec::with_capacity(total);
     let mut to = Vec::with_capacity(batch.len());
     let mut lane = Vec::with_capacity(batch.len());
     let mut ends = Vec::with_capacity(batch.len());
-    let bytes = match <[_; 1]>::try_from(batch) {
-        // One delivery (a large message, as a rule): its payload becomes
-        // the Buffer as it is, neither copied nor allocated again.
-        Ok([d]) => {
-            to.push(d.to as f64);
-            lane.push(d.lane as u32);
-            ends.push(d.payload.len() as u32);
-            d.payload
-        }
-        Err(batch) => {
-            let total = batch.iter().map(|d| d.payload.len()).sum();
-            let mut bytes = Vec::with_capacity(total);
-            for d in batch {
-                to.push(d.to as f64);
-                lane.push(d.lane as u32);
-                bytes.extend_from_slice(&d.payload);
-                ends.push(bytes.len() as u32);
-            }
-            bytes
-        }
-    };
+    for d in batch {
+        to.push(d.to as f64);
+        lane.push(d.lane as u32);
+        bytes.extend_from_slice(&d.payload);
+        ends.push(bytes.len() as u32);
+    }
     Drained {
         to: to.into(),
         lane: lane.into(),
