@@ -88,6 +88,42 @@ test('remote spawn, send and receive; per-sender order over 100,000 messages', a
   }, 60_000)
 })
 
+test('large messages across fragment boundaries arrive intact and in order, to a pid and to a name', async (t) => {
+  await run(async (p) => {
+    // Sizes around the 16 KiB frame payload (the frame's head shifts the
+    // message's bytes across it), several fragments, and small ones between
+    // (batched), to the pid (credited) and to the name (uncredited): each
+    // comes back as [destination, its number there, bytes].
+    const F = 16 * 1024
+    const sizes = [4097, F - 40, F - 9, F, F + 1, 2 * F - 20, 2 * F + 3, 64 * 1024, 3 * F + 1, 200_000, 5, 1]
+    const to = { pid: await spawn(spec('echo'), { node: A }), name: remoteService(A, { name: 'ECHO' }) }
+    const sent = { pid: [] as Buffer[], name: [] as Buffer[] }
+    let k = 0
+    for (let round = 0; round < 3; round++) {
+      for (const n of sizes) {
+        const dest = k++ % 2 === 0 ? 'pid' : 'name'
+        const b = randomBytes(n)
+        send(to[dest], [p.self, [dest, sent[dest].length, b]])
+        sent[dest].push(b)
+        // A small message right behind it, to the other destination.
+        const other = dest === 'pid' ? 'name' : 'pid'
+        const s = randomBytes(3)
+        send(to[other], [p.self, [other, sent[other].length, s]])
+        sent[other].push(s)
+      }
+    }
+    const got = { pid: 0, name: 0 }
+    const total = sent.pid.length + sent.name.length
+    for (let i = 0; i < total; i++) {
+      const [dest, j, b] = (await next(p, undefined, 20_000)) as ['pid' | 'name', number, Uint8Array]
+      t.is(j, got[dest], `${dest}: message ${j} came back in order`)
+      t.true(Buffer.from(b).equals(sent[dest][j] as Buffer), `${dest}: message ${j} (${b.length} bytes) is intact`)
+      got[dest] = j + 1
+    }
+    t.deepEqual(got, { pid: sent.pid.length, name: sent.name.length })
+  }, 60_000)
+})
+
 test('a remote link carries the exit reason both ways; unlink removes it', async (t) => {
   await run(async (p) => {
     p.trapExit(true)

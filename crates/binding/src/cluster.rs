@@ -297,6 +297,24 @@ pub(crate) fn with_encoded<R>(f: &Frame<'_>, g: impl FnOnce(&[u8]) -> R) -> R {
     r
 }
 
+/// Messages longer than this are sent as a frame head and the message
+/// (`with_split`): those are sealed alone, where smaller ones are copied
+/// into a batch frame whatever their source (bfly_net::batch).
+pub(crate) const SPLIT_OVER: u64 = bfly_net::batch::MAX_ITEM as u64;
+
+/// Runs `g` on the head of `f`, encoded into this thread's reused frame
+/// buffer, and its message, borrowed: the two are sealed without being
+/// joined (`Frame::encode_split`), one copy of the message less than
+/// `with_encoded`.
+pub(crate) fn with_split<R>(f: &Frame<'_>, g: impl FnOnce(&[u8], &[u8]) -> R) -> R {
+    let (head, body) = f.encode_split(FRAME.take());
+    let r = g(&head, body);
+    if head.capacity() <= FRAME_KEPT {
+        FRAME.set(head);
+    }
+    r
+}
+
 /// What the remote primitives return when they did nothing (they return a
 /// ref, a token, 1 or 0 otherwise, as each says).
 #[napi]

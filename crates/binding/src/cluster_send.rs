@@ -4,7 +4,7 @@
 //! block, as in cluster.rs: slot 0 is the peer node's id.
 
 use crate::block::with_block;
-use crate::cluster::{with_encoded, RemoteCode, CLUSTER};
+use crate::cluster::{with_encoded, with_split, RemoteCode, CLUSTER, SPLIT_OVER};
 use crate::slots;
 use bfly_cluster::envelope::Frame;
 use bfly_cluster::Sent;
@@ -34,6 +34,14 @@ pub fn cluster_send() -> f64 {
         return outcome(None);
     };
     let thread = crate::current_thread();
+    if len > SPLIT_OVER {
+        let sent = with_block(0, len, |msg| {
+            with_split(&Frame::Send { to, msg }, |head, body| {
+                d.send_user_parts(node as u32, to, head, body, thread, refuse == 1)
+            })
+        });
+        return outcome(sent);
+    }
     let sent = with_block(0, len, |msg| {
         with_encoded(&Frame::Send { to, msg }, |frame| {
             d.send_user(node as u32, to, frame, thread, refuse == 1)
@@ -109,6 +117,11 @@ pub fn cluster_send_name() -> f64 {
     let sent = with_block(0, len + name_len, |b| {
         let (msg, name) = b.split_at(len as usize);
         let name = std::str::from_utf8(name).ok()?;
+        if len > SPLIT_OVER {
+            return Some(with_split(&Frame::SendName { name, msg }, |head, body| {
+                d.send_uncredited_parts(node as u32, head, body, refuse == 1)
+            }));
+        }
         Some(with_encoded(&Frame::SendName { name, msg }, |frame| {
             d.send_uncredited(node as u32, frame, refuse == 1)
         }))

@@ -180,6 +180,22 @@ impl Frame<'_> {
         self.encode_into(Vec::new())
     }
 
+    /// The frame's bytes as a head written over `buf` and a tail borrowed
+    /// from the frame, so that head then tail are exactly `encode`'s
+    /// bytes: for a message (`Send`, `SendName`, `Reply`) the tail is the
+    /// message, which a link then seals without it being copied here
+    /// first; every other frame is all head.
+    pub fn encode_split(&self, buf: Vec<u8>) -> (Vec<u8>, &[u8]) {
+        match *self {
+            Frame::Send { to, msg } => (Frame::Send { to, msg: &[] }.encode_into(buf), msg),
+            Frame::SendName { name, msg } => {
+                (Frame::SendName { name, msg: &[] }.encode_into(buf), msg)
+            }
+            Frame::Reply { to, msg } => (Frame::Reply { to, msg: &[] }.encode_into(buf), msg),
+            _ => (self.encode_into(buf), &[]),
+        }
+    }
+
     /// The frame's bytes, written over `buf` (its capacity reused: a
     /// sender that encodes each frame into the same buffer allocates
     /// nothing per frame, where a fresh `Vec` per 64 KiB message cost a

@@ -31,6 +31,7 @@ mod posts;
 mod reach;
 mod route;
 mod send;
+mod send_parts;
 
 pub use config::{
     Allow, Config, Keys, PeerInfo, CAP_CODE, CAP_EXIT, CAP_LINK, CAP_SPAWN, DEFAULT_CREDIT,

@@ -30,7 +30,7 @@ pub fn before_sending(f: fn()) {
     BEFORE.with(|b| b.set(Some(f)));
 }
 
-fn before() {
+pub(crate) fn before() {
     if let Some(f) = BEFORE.with(std::cell::Cell::get) {
         f();
     }
@@ -39,13 +39,17 @@ fn before() {
 /// Queues `frame` on `tx` for this thread's next `flush_thread`; whether
 /// the link is busy.
 fn defer(tx: &LinkSender, frame: &[u8]) -> bool {
-    defer_all(tx, std::iter::once(frame))
+    defer_all(tx, std::iter::once([frame]))
 }
 
-/// `defer` of each of `frames`, under one lock of the link; whether the
-/// link is busy after them.
-fn defer_all<'a>(tx: &LinkSender, frames: impl Iterator<Item = &'a [u8]> + Clone) -> bool {
-    let Ok(busy) = tx.send_deferred_all(frames) else {
+/// `defer` of each of `msgs` (each the joined parts it gives: a frame's
+/// head and its body, send_parts.rs), under one lock of the link; whether
+/// the link is busy after them.
+pub(crate) fn defer_all<'a, P: AsRef<[&'a [u8]]>>(
+    tx: &LinkSender,
+    msgs: impl Iterator<Item = P> + Clone,
+) -> bool {
+    let Ok(busy) = tx.send_deferred_all(msgs) else {
         return false;
     };
     DIRTY.with_borrow_mut(|d| {
@@ -179,7 +183,7 @@ impl Cluster {
     {
         self.with_conn(node, |local, c| {
             if let Conn::Up { tx, .. } = c {
-                return Ok(if defer_all(tx, frames) {
+                return Ok(if defer_all(tx, frames.map(|f| [f])) {
                     After::Busy
                 } else {
                     After::Nothing

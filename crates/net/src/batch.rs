@@ -36,15 +36,16 @@ impl Batch {
         }
     }
 
-    /// Whether `msg` may travel in a batch at all.
-    pub(crate) fn takes(msg: &[u8]) -> bool {
-        (1..=MAX_ITEM).contains(&msg.len())
+    /// Whether a message of `len` bytes may travel in a batch at all.
+    pub(crate) fn takes(len: usize) -> bool {
+        (1..=MAX_ITEM).contains(&len)
     }
 
-    /// Whether `msg` (which `takes`) still fits beside what is here.
-    pub(crate) fn has_room(&self, msg: &[u8]) -> bool {
+    /// Whether a message of `len` bytes (which `takes`) still fits beside
+    /// what is here.
+    pub(crate) fn has_room(&self, len: usize) -> bool {
         let used = if self.n == 0 { 2 } else { self.buf.len() };
-        self.n < MAX_BATCH && used + 2 + msg.len() <= MAX_PAYLOAD
+        self.n < MAX_BATCH && used + 2 + len <= MAX_PAYLOAD
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -60,15 +61,17 @@ impl Batch {
         }
     }
 
-    /// Adds `msg` (the caller checked `takes` and `has_room`).
-    pub(crate) fn push(&mut self, msg: &[u8]) {
+    /// Adds the message that is `parts` joined, `len` bytes (the caller
+    /// checked `takes` and `has_room`).
+    pub(crate) fn push(&mut self, parts: &[&[u8]], len: usize) {
         if self.n == 0 {
             self.buf.clear();
             self.buf.extend_from_slice(&[0, 0]);
         }
-        self.buf
-            .extend_from_slice(&(msg.len() as u16).to_be_bytes());
-        self.buf.extend_from_slice(msg);
+        self.buf.extend_from_slice(&(len as u16).to_be_bytes());
+        for p in parts {
+            self.buf.extend_from_slice(p);
+        }
         self.n += 1;
     }
 
@@ -130,8 +133,8 @@ mod tests {
     fn built(msgs: &[&[u8]]) -> (Kind, Vec<u8>) {
         let mut b = Batch::new();
         for m in msgs {
-            assert!(Batch::takes(m) && b.has_room(m));
-            b.push(m);
+            assert!(Batch::takes(m.len()) && b.has_room(m.len()));
+            b.push(&[m], m.len());
         }
         let (k, p) = b.take();
         (k, p.to_vec())
@@ -161,16 +164,16 @@ mod tests {
     fn a_full_batch_stays_within_one_frame() {
         let mut b = Batch::new();
         let m = [1u8; 1000];
-        while b.has_room(&m) {
-            b.push(&m);
+        while b.has_room(m.len()) {
+            b.push(&[&m[..600], &m[600..]], m.len());
         }
         let (_, p) = b.take();
         assert!(p.len() <= MAX_PAYLOAD);
         check(p).unwrap();
         let tiny = [1u8; 1];
         let mut b = Batch::new();
-        while b.has_room(&tiny) {
-            b.push(&tiny);
+        while b.has_room(tiny.len()) {
+            b.push(&[&tiny], tiny.len());
         }
         assert_eq!(b.n, MAX_BATCH);
     }

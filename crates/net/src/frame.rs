@@ -145,18 +145,34 @@ impl Sealer {
 
     /// Appends one sealed frame to `out`.
     pub fn seal(&mut self, kind: Kind, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Fail> {
-        if payload.len() > MAX_PAYLOAD {
+        self.seal_with(kind, payload.len(), out, |o| o.extend_from_slice(payload))
+    }
+
+    /// Appends one sealed frame whose payload is the `len` bytes `fill`
+    /// appends to `out` (so a payload in several pieces is copied once,
+    /// straight into place, and encrypted there).
+    fn seal_with(
+        &mut self,
+        kind: Kind,
+        len: usize,
+        out: &mut Vec<u8>,
+        fill: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<(), Fail> {
+        if len > MAX_PAYLOAD {
             return Err(Fail("payload over the frame limit"));
         }
         if self.0.ctr >= self.1.frames {
             return Err(Fail("key used past its frame limit"));
         }
-        let len = (1 + payload.len() + TAG_LEN) as u32;
-        let header = len.to_be_bytes();
+        let header = ((1 + len + TAG_LEN) as u32).to_be_bytes();
+        out.reserve(4 + 1 + len + TAG_LEN);
         out.extend_from_slice(&header);
         let start = out.len();
         out.push(kind as u8);
-        out.extend_from_slice(payload);
+        fill(out);
+        if out.len() != start + 1 + len {
+            return Err(Fail("frame payload of the wrong length"));
+        }
         let nonce = self.0.nonce();
         let tag = self
             .0
@@ -181,19 +197,48 @@ impl Sealer {
         out: &mut Vec<u8>,
         now: Instant,
     ) -> Result<(), Fail> {
-        if msg.is_empty() {
-            return self.seal_rotating(Kind::Last, &[], out, now);
+        self.seal_message_parts(&[msg], out, now)
+    }
+
+    /// `seal_message` of the message that is `parts` joined, without
+    /// joining them first: each byte is copied once, into its frame (a
+    /// frame's head and a 64 KiB body were joined into a buffer of their
+    /// own before, one copy of the body more per message). The frames are
+    /// exactly those of `seal_message` over the joined bytes.
+    pub fn seal_message_parts(
+        &mut self,
+        parts: &[&[u8]],
+        out: &mut Vec<u8>,
+        now: Instant,
+    ) -> Result<(), Fail> {
+        let mut left: usize = parts.iter().map(|p| p.len()).sum();
+        // Where the next frame's bytes start: a part, and an offset in it.
+        let (mut part, mut off) = (0, 0);
+        loop {
+            let n = left.min(MAX_PAYLOAD);
+            left -= n;
+            let kind = if left > 0 { Kind::More } else { Kind::Last };
+            if self.due(now) {
+                self.rotate(out, now)?;
+            }
+            self.seal_with(kind, n, out, |o| {
+                let mut want = n;
+                while want > 0 {
+                    let Some(p) = parts.get(part) else { return };
+                    let take = (p.len() - off).min(want);
+                    o.extend_from_slice(&p[off..off + take]);
+                    want -= take;
+                    off += take;
+                    if off == p.len() {
+                        part += 1;
+                        off = 0;
+                    }
+                }
+            })?;
+            if left == 0 {
+                return Ok(());
+            }
         }
-        let mut chunks = msg.chunks(MAX_PAYLOAD).peekable();
-        while let Some(c) = chunks.next() {
-            let kind = if chunks.peek().is_some() {
-                Kind::More
-            } else {
-                Kind::Last
-            };
-            self.seal_rotating(kind, c, out, now)?;
-        }
-        Ok(())
     }
 
     /// `seal`, preceded by a rotation when the key is due.

@@ -167,16 +167,19 @@ impl LinkSender {
     /// (the writer task takes over once a burst grows large); whether the
     /// link is busy now (`busy`): a sender that can wait should, for `calm`.
     pub fn send_deferred(&self, msg: &[u8]) -> Result<bool, Fail> {
-        self.send_deferred_all(std::iter::once(msg))
+        self.send_deferred_all(std::iter::once([msg]))
     }
 
     /// `send_deferred` of each of `msgs`, in order, under one lock of the
-    /// link (nothing is queued when one is over the size limit).
-    pub fn send_deferred_all<'a>(
+    /// link, each message the joined `parts` it gives, never joined here (a
+    /// frame's head and a large body: each byte is copied once, into its
+    /// sealed frame). Nothing is queued when one is over the size limit.
+    pub fn send_deferred_all<'a, P: AsRef<[&'a [u8]]>>(
         &self,
-        msgs: impl Iterator<Item = &'a [u8]> + Clone,
+        msgs: impl Iterator<Item = P> + Clone,
     ) -> Result<bool, Fail> {
-        if msgs.clone().any(|m| m.len() > self.max) {
+        let len = |m: &P| m.as_ref().iter().map(|p| p.len()).sum::<usize>();
+        if msgs.clone().any(|m| len(&m) > self.max) {
             return Err(Fail("message over the size limit"));
         }
         self.out.send_deferred(msgs)

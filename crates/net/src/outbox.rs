@@ -111,12 +111,19 @@ impl Outbox {
         self.state.lock().map_err(|_| Fail("link state poisoned"))
     }
 
-    /// Seals `msg` (fragmented) or one control frame, or with `batch` adds
-    /// a small `msg` to the batch being built; returns the bytes queued and
-    /// whether the buffer was empty before.
-    fn push(&self, msg: &[u8], control: Option<Kind>, batch: bool) -> Result<(usize, bool), Fail> {
+    /// Seals the message that is `parts` joined (fragmented; never joined
+    /// here, see `Sealer::seal_message_parts`) or one control frame (its
+    /// payload the first part), or with `batch` adds a small message to
+    /// the batch being built; returns the bytes queued and whether the
+    /// buffer was empty before.
+    fn push(
+        &self,
+        parts: &[&[u8]],
+        control: Option<Kind>,
+        batch: bool,
+    ) -> Result<(usize, bool), Fail> {
         let mut st = self.lock()?;
-        let pushed = Self::push_locked(&mut st, msg, control, batch, self.max_queued);
+        let pushed = Self::push_locked(&mut st, parts, control, batch, self.max_queued);
         self.after_push(st, pushed)
     }
 
@@ -124,7 +131,7 @@ impl Outbox {
     /// marked failed (`after_push` declares it lost).
     fn push_locked(
         st: &mut State,
-        msg: &[u8],
+        parts: &[&[u8]],
         control: Option<Kind>,
         batch: bool,
         max_queued: usize,
@@ -141,11 +148,12 @@ impl Outbox {
             return Err(Fail(OVER_LIMIT));
         }
         let was_empty = st.buf.is_empty();
-        let batch = batch && st.batching && control.is_none() && Batch::takes(msg);
-        if batch && st.batch.has_room(msg) {
+        let len = parts.iter().map(|p| p.len()).sum();
+        let batch = batch && st.batching && control.is_none() && Batch::takes(len);
+        if batch && st.batch.has_room(len) {
             // Sealing (later) reads the clock; a message that only joins
             // the batch does not (a clock read was a twentieth of a send).
-            st.batch.push(msg);
+            st.batch.push(parts, len);
             return Ok((st.buf.len() + st.batch.len(), was_empty));
         }
         let now = Instant::now();
@@ -158,9 +166,9 @@ impl Outbox {
             ..
         } = st;
         match control {
-            Some(k) => sealer.seal_rotating(k, msg, buf, now)?,
-            None if batch => pending.push(msg),
-            None => sealer.seal_message(msg, buf, now)?,
+            Some(k) => sealer.seal_rotating(k, parts.first().copied().unwrap_or(&[]), buf, now)?,
+            None if batch => pending.push(parts, len),
+            None => sealer.seal_message_parts(parts, buf, now)?,
         }
         *last = now;
         Ok((buf.len() + pending.len(), was_empty))
@@ -234,23 +242,24 @@ impl Outbox {
 
     /// Queues one message and wakes the writer task.
     pub(crate) fn send_now(&self, msg: &[u8]) -> Result<(), Fail> {
-        if self.push(msg, None, false)?.1 {
+        if self.push(&[msg], None, false)?.1 {
             self.wake.notify_one();
         }
         Ok(())
     }
 
-    /// Queues messages for the caller's next `flush`, in order, under one
-    /// lock (the writer task starts on them only once the burst passes
-    /// `DEFER_LIMIT`); whether the link is busy now.
-    pub(crate) fn send_deferred<'a>(
+    /// Queues messages, each the joined `parts` of one, for the caller's
+    /// next `flush`, in order, under one lock (the writer task starts on
+    /// them only once the burst passes `DEFER_LIMIT`); whether the link is
+    /// busy now.
+    pub(crate) fn send_deferred<'a, P: AsRef<[&'a [u8]]>>(
         &self,
-        msgs: impl Iterator<Item = &'a [u8]>,
+        msgs: impl Iterator<Item = P>,
     ) -> Result<bool, Fail> {
         let mut st = self.lock()?;
         let mut pushed = Ok((0, false));
         for msg in msgs {
-            pushed = Self::push_locked(&mut st, msg, None, true, self.max_queued);
+            pushed = Self::push_locked(&mut st, msg.as_ref(), None, true, self.max_queued);
             if pushed.is_err() {
                 break;
             }
@@ -308,7 +317,7 @@ impl Outbox {
 
     /// Queues one message; waits while more than HIGH_WATER bytes are queued.
     pub(crate) async fn send(&self, msg: &[u8]) -> Result<(), Fail> {
-        let (queued, was_empty) = self.push(msg, None, false)?;
+        let (queued, was_empty) = self.push(&[msg], None, false)?;
         if was_empty {
             self.wake.notify_one();
         }

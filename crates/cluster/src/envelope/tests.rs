@@ -333,3 +333,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_split_frame_joins_to_the_encoded_bytes() {
+    for f in samples() {
+        let (head, tail) = f.encode_split(vec![9; 100]);
+        assert_eq!([&head[..], tail].concat(), f.encode(), "{f:?}");
+        let message = matches!(
+            f,
+            Frame::Send { .. } | Frame::SendName { .. } | Frame::Reply { .. }
+        );
+        assert_eq!(message, !tail.is_empty(), "{f:?}");
+    }
+}

@@ -110,3 +110,55 @@ fn a_key_update_under_a_wrong_epoch_fails() {
     s.seal(Kind::Last, b"x", &mut next).unwrap();
     assert!(open_all(&mut o, &next, now).is_err());
 }
+
+#[test]
+fn sealing_from_parts_equals_sealing_the_joined_bytes() {
+    let now = Instant::now();
+    let limits = KeyLimits {
+        frames: 3,
+        ..KeyLimits::default()
+    };
+    let body: Vec<u8> = (0..3 * MAX_PAYLOAD + 100).map(|i| (i * 7) as u8).collect();
+    // Splits before, at and across fragment boundaries, and empty parts.
+    let cuts = [
+        0,
+        1,
+        9,
+        MAX_PAYLOAD - 1,
+        MAX_PAYLOAD,
+        MAX_PAYLOAD + 1,
+        body.len(),
+    ];
+    for &cut in &cuts {
+        let (head, tail) = body.split_at(cut);
+        for parts in [
+            vec![head, tail],
+            vec![head, &[][..], tail],
+            vec![&[][..], head, tail],
+        ] {
+            let mut a = Sealer::new(Secret([5; 32]), now).with_limits(limits);
+            let mut b = Sealer::new(Secret([5; 32]), now).with_limits(limits);
+            let (mut wa, mut wb) = (vec![], vec![]);
+            a.seal_message(&body, &mut wa, now).unwrap();
+            b.seal_message_parts(&parts, &mut wb, now).unwrap();
+            assert_eq!(wa, wb, "cut at {cut}");
+            // And it opens to the message, in order, across key updates.
+            let mut o = Opener::new(Secret([5; 32]), now).with_limits(limits);
+            let got: Vec<u8> = open_all(&mut o, &wb, now)
+                .unwrap()
+                .into_iter()
+                .filter(|(k, _)| matches!(k, Kind::More | Kind::Last))
+                .flat_map(|(_, p)| p)
+                .collect();
+            assert_eq!(got, body);
+        }
+    }
+    // Nothing at all is one empty final fragment, as `seal_message(&[])`.
+    let (mut s, mut o, now) = pair();
+    let mut w = vec![];
+    s.seal_message_parts(&[&[], &[]], &mut w, now).unwrap();
+    assert_eq!(
+        open_all(&mut o, &w, now).unwrap(),
+        vec![(Kind::Last, vec![])]
+    );
+}
