@@ -22,6 +22,7 @@ mod credit;
 mod directory;
 pub mod envelope;
 mod forward;
+mod grants;
 mod hello;
 mod links;
 mod node;
