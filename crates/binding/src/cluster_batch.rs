@@ -190,6 +190,8 @@ struct Batch<'a> {
 
 /// Message `i` of a batch.
 struct Queued<'a> {
+    /// Where it starts in the batch's bytes.
+    at: usize,
     node: f64,
     to: f64,
     name_len: usize,
@@ -209,6 +211,7 @@ impl<'a> Batch<'a> {
         let bytes = self.bytes.get(start..*self.ends.get(i)? as usize)?;
         let m = self.meta.get(i * META_SLOTS..(i + 1) * META_SLOTS)?;
         Some(Queued {
+            at: start,
             node: m[0],
             to: m[1],
             name_len: m[2] as usize,
@@ -218,8 +221,10 @@ impl<'a> Batch<'a> {
 }
 
 thread_local! {
-    /// The frames of a run by name, one after another, and their ends.
-    static RUN: Cell<(Vec<u8>, Vec<usize>)> = const { Cell::new((Vec::new(), Vec::new())) };
+    /// A run by name: the frame heads of its names (one per name in a row),
+    /// and per message its head's and its body's ranges (the body in the
+    /// batch's bytes).
+    static RUN: Cell<(Vec<u8>, Vec<[usize; 4]>)> = const { Cell::new((Vec::new(), Vec::new())) };
 }
 
 /// A message of the batch to a process, as `cluster_send` sends one.
@@ -232,22 +237,40 @@ fn send_to_pid(m: &Queued<'_>) -> Option<Sent> {
 }
 
 /// Messages `from..to` of the batch, all by name to node `node`, as one
-/// send (a name that is not UTF-8 drops its message).
+/// send (a name that is not UTF-8 drops its message). Each leaves as its
+/// frame's head and its body, which the link copies once, into the batch
+/// frame; a name's head is encoded once for the messages to it in a row.
 fn send_by_name(batch: &Batch<'_>, from: usize, to: usize, node: u32) -> Option<Sent> {
     let d = CLUSTER.get()?;
-    let (mut buf, mut frame_ends) = RUN.take();
-    buf.clear();
-    frame_ends.clear();
+    let (mut heads, mut frames) = RUN.take();
+    heads.clear();
+    frames.clear();
+    let mut last: Option<(&[u8], usize, usize)> = None;
     for m in (from..to).filter_map(|i| batch.get(i)) {
-        let (msg, name) = m.bytes.split_at(m.bytes.len().saturating_sub(m.name_len));
-        if let Ok(name) = std::str::from_utf8(name) {
-            buf = Frame::SendName { name, msg }.append_to(buf);
-            frame_ends.push(buf.len());
-        }
+        let body = m.bytes.len().saturating_sub(m.name_len);
+        let name = &m.bytes[body..];
+        let head = match last {
+            Some((n, s, e)) if n == name => (s, e),
+            _ => {
+                let Ok(text) = std::str::from_utf8(name) else {
+                    continue;
+                };
+                let s = heads.len();
+                heads = Frame::SendName {
+                    name: text,
+                    msg: &[],
+                }
+                .append_to(heads);
+                last = Some((name, s, heads.len()));
+                (s, heads.len())
+            }
+        };
+        frames.push([head.0, head.1, m.at, m.at + body]);
     }
-    let starts = std::iter::once(0).chain(frame_ends.iter().copied());
-    let frames = starts.zip(frame_ends.iter()).map(|(s, &e)| &buf[s..e]);
-    let sent = d.send_uncredited_all(node, frames);
-    RUN.set((buf, frame_ends));
+    let parts = frames
+        .iter()
+        .map(|&[hs, he, bs, be]| [&heads[hs..he], &batch.bytes[bs..be]]);
+    let sent = d.send_uncredited_all(node, parts);
+    RUN.set((heads, frames));
     Some(sent)
 }

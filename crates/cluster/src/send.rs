@@ -164,14 +164,17 @@ impl Cluster {
     /// `send_uncredited` of each of `frames`, in order, as one send: one
     /// peer lookup, one lock of the peer and one of its link for a JS
     /// thread's batch of messages by name (crates/binding's send batch).
-    /// `Busy` when the link is busy after them.
-    pub fn send_uncredited_all<'a, I>(&'static self, node: NodeId, frames: I) -> Sent
+    /// Each frame is the joined parts it gives (a head and a body), which
+    /// an established link copies once. `Busy` when the link is busy after
+    /// them.
+    pub fn send_uncredited_all<'a, P, I>(&'static self, node: NodeId, frames: I) -> Sent
     where
-        I: Iterator<Item = &'a [u8]> + Clone,
+        P: AsRef<[&'a [u8]]>,
+        I: Iterator<Item = P> + Clone,
     {
         self.with_conn(node, |local, c| {
             if let Conn::Up { tx, .. } = c {
-                return Ok(if defer_all(tx, frames.map(|f| [f])) {
+                return Ok(if defer_all(tx, frames) {
                     After::Busy
                 } else {
                     After::Nothing
@@ -180,7 +183,7 @@ impl Cluster {
             // Connecting: queued one by one (a dial, once, comes first).
             let mut after = After::Nothing;
             for f in frames {
-                match self.put(local, c, f, true) {
+                match self.put(local, c, &f.as_ref().concat(), true) {
                     After::Nothing => {}
                     After::Busy if matches!(after, After::Nothing) => after = After::Busy,
                     After::Busy => {}
