@@ -37,6 +37,33 @@ test.serial('messages queued before a call reach the service before the call, by
   })
 })
 
+test.serial('runs to several names and pids, one name across full batches: each in order, none lost', async (t) => {
+  await run(async () => {
+    const names = ['TALLY-X', 'TALLY-Y']
+    const pids: Pid[] = []
+    for (const name of names)
+      pids.push((await spawn({ module: SERVICES, fn: 'tally', args: [name] }, { node: B })) as Pid)
+    for (const pid of pids) t.deepEqual(await call(pid, 'count'), [0, true])
+    const [x, y] = names.map((name) => remoteService(B, { name }))
+    const sent = [0, 0]
+    // A message to the name of the message before it carries no name (src/nodes/outgoing.ts): runs of one name
+    // broken by the other name and by a pid of the same service, and one run longer than a batch holds (4,096),
+    // so a batch starts inside it.
+    const to = (i: number, dest: typeof x | Pid): void => {
+      send(dest, sent[i]++)
+    }
+    for (let i = 0; i < 10; i++) to(0, x)
+    for (let i = 0; i < 3; i++) to(1, y)
+    to(0, x)
+    to(0, pids[0] as Pid)
+    for (let i = 0; i < 5; i++) to(0, x)
+    for (let i = 0; i < 9000; i++) to(1, y)
+    to(0, x)
+    t.deepEqual(await call(x, 'count'), [sent[0], true])
+    t.deepEqual(await call(y, 'count'), [sent[1], true])
+  })
+})
+
 test.serial('after node.stop(), in the same job, a send by name throws NoProcError as a direct one does', (t) => {
   const tally = remoteService(B, { name: 'TALLY' })
   t.is(send(tally, 'queued before the stop'), undefined)

@@ -207,6 +207,12 @@ function value(v: unknown, depth: number): boolean {
     for (let i = 0; i < n; i++) if (!(i in v) || !value(v[i], depth + 1)) return false
     return true
   }
+  // Before the prototype test: Object.getPrototypeOf of a typed array is a call into the runtime (~3% of a
+  // 100 B stream's sender).
+  if (v instanceof Uint8Array) {
+    bytes(v)
+    return true
+  }
   const proto = Object.getPrototypeOf(v)
   if (proto === Object.prototype) {
     const o = v as Record<string, unknown>
@@ -223,8 +229,7 @@ function value(v: unknown, depth: number): boolean {
     }
     return true
   }
-  if (v instanceof Uint8Array) bytes(v)
-  else if (v instanceof Pid || v instanceof Ref) packIdPair(v, alloc)
+  if (v instanceof Pid || v instanceof Ref) packIdPair(v, alloc)
   else return false
   return true
 }

@@ -26,7 +26,7 @@ import {
 } from '../native/index.js'
 import { AwayTarget, awaitAnswer, callFromOf } from '../threads/threadcall.js'
 import { refuseFlag, sendOutcome } from './credit.js'
-import { queueRemote, sentDirectly } from './outgoing.js'
+import { queueRemote, queueRemoteName, sentDirectly } from './outgoing.js'
 import { isNode, sendingTo } from './peers.js'
 
 const { NotANode: NOT_A_NODE } = native.RemoteCode
@@ -77,7 +77,7 @@ export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(pid.node)
   const n = encodeFor(msg, 'msg')
   const refuse = refuseFlag()
-  if (refuse === 0 && isNode() && queueRemote(node, pid.id, n, 0)) return undefined
+  if (refuse === 0 && isNode() && queueRemote(node, pid.id, n)) return undefined
   const r = clusterSend(node, pid.id, refuse, n)
   if (r === 0 && refuse === 0) sentDirectly(node, pid.id)
   return sendOutcome(r, pid, node)
@@ -87,10 +87,9 @@ export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
 export function sendService(rs: RemoteService, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(rs.node)
   const n = encodeFor(msg, 'msg')
-  const k = putUtf8(n, rs.name)
   const refuse = refuseFlag()
-  if (refuse === 0 && isNode() && queueRemote(node, 0, n, k)) return undefined
-  const r = clusterSendName(node, n, k, refuse)
+  if (refuse === 0 && isNode() && queueRemoteName(node, n, rs.name)) return undefined
+  const r = clusterSendName(node, n, putUtf8(n, rs.name), refuse)
   if (r === NOT_A_NODE) throw notANode('send', rs.node)
   if (r === 0 && refuse === 0) sentDirectly(node, 0)
   return sendOutcome(r, rs, node)

@@ -25,8 +25,11 @@ use napi_derive::napi;
 use std::cell::Cell;
 
 /// Slots per message in the meta block: node id, process id (for a name:
-/// unused), the name's UTF-8 length (0: to the process id).
+/// unused), the name's UTF-8 length (0: to the process id; `SAME_NAME`).
 const META_SLOTS: usize = 3;
+/// In the meta block: the message goes to the name of the message before
+/// it (to the same node), and carries none (JS did not write it again).
+const SAME_NAME: f64 = -1.0;
 /// Slots per note: what the send answered (`cluster_send`'s codes), the
 /// node id, the process id.
 const NOTE_SLOTS: usize = 3;
@@ -156,17 +159,13 @@ fn hand_over() {
         };
         let mut i = 0;
         while let Some(m) = batch.get(i) {
-            if m.name_len == 0 {
+            if !m.by_name {
                 note(outcome(send_to_pid(&m)), m.node, m.to);
                 i += 1;
                 continue;
             }
             let run = (i..)
-                .take_while(|&j| {
-                    batch
-                        .get(j)
-                        .is_some_and(|x| x.node == m.node && x.name_len > 0)
-                })
+                .take_while(|&j| batch.get(j).is_some_and(|x| x.node == m.node && x.by_name))
                 .count();
             note(
                 outcome(send_by_name(&batch, i, i + run, m.node as u32)),
@@ -194,6 +193,9 @@ struct Queued<'a> {
     at: usize,
     node: f64,
     to: f64,
+    /// To a name: its own (`name_len` bytes) or, with none, the one of
+    /// the message before it.
+    by_name: bool,
     name_len: usize,
     /// The message, then its name's UTF-8 (`name_len` bytes).
     bytes: &'a [u8],
@@ -214,7 +216,8 @@ impl<'a> Batch<'a> {
             at: start,
             node: m[0],
             to: m[1],
-            name_len: m[2] as usize,
+            by_name: m[2] != 0.0,
+            name_len: if m[2] == SAME_NAME { 0 } else { m[2] as usize },
             bytes,
         })
     }
@@ -250,7 +253,10 @@ fn send_by_name(batch: &Batch<'_>, from: usize, to: usize, node: u32) -> Option<
         let body = m.bytes.len().saturating_sub(m.name_len);
         let name = &m.bytes[body..];
         let head = match last {
-            Some((n, s, e)) if n == name => (s, e),
+            Some((n, s, e)) if n == name || m.name_len == 0 => (s, e),
+            // A name to reuse where there is none: the message is dropped
+            // (JS never writes one so).
+            None if m.name_len == 0 => continue,
             _ => {
                 let Ok(text) = std::str::from_utf8(name) else {
                     continue;

@@ -65,9 +65,29 @@ pub struct Delivery {
     pub payload: Vec<u8>,
 }
 
+/// Deliveries in arrival order, and the sum of their payloads' lengths.
+#[derive(Default)]
+struct Queue {
+    q: VecDeque<Delivery>,
+    bytes: usize,
+}
+
+impl Queue {
+    fn push(&mut self, d: Delivery) {
+        self.bytes += d.payload.len();
+        self.q.push_back(d);
+    }
+
+    /// Takes everything.
+    fn take(&mut self) -> Vec<Delivery> {
+        self.bytes = 0;
+        Vec::from(std::mem::take(&mut self.q))
+    }
+}
+
 /// The inbox of one thread.
 pub struct Inbox {
-    queue: Mutex<VecDeque<Delivery>>,
+    queue: Mutex<Queue>,
     wake_pending: AtomicBool,
     /// The thread is in `spin`, watching `wake_pending`: a post needs no
     /// wake-up.
@@ -89,7 +109,7 @@ impl Inbox {
     /// `attach`.
     pub fn unattached() -> Self {
         Inbox {
-            queue: Mutex::new(VecDeque::new()),
+            queue: Mutex::new(Queue::default()),
             wake_pending: AtomicBool::new(false),
             spinning: AtomicBool::new(false),
             waker: OnceLock::new(),
@@ -113,7 +133,7 @@ impl Inbox {
 
     /// Queues `d`; wakes the thread unless a wake-up is already pending.
     pub fn post(&self, d: Delivery) {
-        self.queue.lock().push_back(d);
+        self.queue.lock().push(d);
         self.wake();
     }
 
@@ -176,7 +196,11 @@ impl Inbox {
 
     /// Queues `ds` in order under one lock, with at most one wake-up.
     pub fn post_many(&self, ds: impl IntoIterator<Item = Delivery>) {
-        self.queue.lock().extend(ds);
+        let mut q = self.queue.lock();
+        for d in ds {
+            q.push(d);
+        }
+        drop(q);
         self.wake();
     }
 
@@ -184,8 +208,7 @@ impl Inbox {
     /// the drain either lands in this batch or triggers a new wake-up.
     pub fn drain(&self) -> Vec<Delivery> {
         self.wake_pending.store(false, Ordering::Release);
-        let mut q = self.queue.lock();
-        Vec::from(std::mem::take(&mut *q))
+        self.queue.lock().take()
     }
 
     /// Takes the oldest deliveries, in order: as many as fit in `max_n`
@@ -205,19 +228,21 @@ impl Inbox {
         let mut q = self.queue.lock();
         let mut n = 0;
         let mut bytes = 0;
-        for d in q.iter().take(max_n) {
-            bytes += d.payload.len();
-            if bytes > max_bytes && !(n == 0 && at_least_one) {
+        for d in q.q.iter().take(max_n) {
+            let with = bytes + d.payload.len();
+            if with > max_bytes && !(n == 0 && at_least_one) {
                 break;
             }
+            bytes = with;
             n += 1;
         }
-        let taken: Vec<Delivery> = if n == q.len() {
-            Vec::from(std::mem::take(&mut *q))
+        let taken: Vec<Delivery> = if n == q.q.len() {
+            q.take()
         } else {
-            q.drain(..n).collect()
+            q.bytes -= bytes;
+            q.q.drain(..n).collect()
         };
-        let more = !q.is_empty();
+        let more = !q.q.is_empty();
         if !more {
             self.wake_pending.store(false, Ordering::Release);
         }
@@ -226,7 +251,13 @@ impl Inbox {
 
     /// How many deliveries wait.
     pub fn len(&self) -> usize {
-        self.queue.lock().len()
+        self.queue.lock().q.len()
+    }
+
+    /// How many deliveries wait, and their payloads' bytes.
+    pub fn backlog(&self) -> (usize, usize) {
+        let q = self.queue.lock();
+        (q.q.len(), q.bytes)
     }
 
     /// Whether nothing waits.
