@@ -93,6 +93,45 @@ thread_local! {
     /// The thread's drain blocks (see `thread_drain_blocks`; lent.rs).
     static META: Cell<Lent<f64>> = const { Cell::new(Lent::NONE) };
     static BYTES: Cell<Lent<u8>> = const { Cell::new(Lent::NONE) };
+    /// Deliveries its own reads stored in the blocks (`put`), not yet
+    /// drained: how many, and where their payloads end.
+    static PUT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// Stores a delivery for one of this thread's processes in its drain
+/// blocks, during one of its own reads of a link (no JS runs then): the
+/// next `thread_drain_small` hands it over before anything in the inbox.
+/// False when the blocks have no room left (bfly_cluster::deliver_here).
+fn put(to: u64, lane: Lane, payload: &[u8]) -> bool {
+    let (meta, bytes) = (lent(&META), lent(&BYTES));
+    let slots = meta.len() / 3;
+    let (n, end) = PUT.with(Cell::get);
+    if n == slots || bytes.len() - end < payload.len() {
+        return false;
+    }
+    // SAFETY: on the thread that lent the blocks, in a libuv callback with
+    // no JS running (as during a native call, lent.rs); no other slice of
+    // them is alive.
+    let (meta, bytes) = unsafe { (meta.slice_mut(), bytes.slice_mut()) };
+    bytes[end..end + payload.len()].copy_from_slice(payload);
+    meta[n] = to as f64;
+    meta[slots + n] = lane as u32 as f64;
+    meta[2 * slots + n] = (end + payload.len()) as f64;
+    PUT.with(|p| p.set((n + 1, end + payload.len())));
+    true
+}
+
+/// Whether this thread's reads stored deliveries not drained yet.
+pub(crate) fn put_waiting() -> bool {
+    PUT.with(Cell::get).0 > 0
+}
+
+/// The thread's environment is going: its blocks are not written again.
+pub(crate) fn release() {
+    bfly_cluster::deliver_here(None);
+    META.with(|c| c.set(Lent::NONE));
+    BYTES.with(|c| c.set(Lent::NONE));
+    PUT.with(|p| p.set((0, 0)));
 }
 
 /// Registers the calling thread's drain blocks: `meta` holds three runs of
@@ -106,6 +145,8 @@ pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
     let (m, b) = unsafe { (meta.as_mut(), bytes.as_mut()) };
     META.with(|c| c.set(Lent::of(m)));
     BYTES.with(|c| c.set(Lent::of(b)));
+    PUT.with(|p| p.set((0, 0)));
+    bfly_cluster::deliver_here(Some((crate::current_thread(), put)));
 }
 
 /// Takes the oldest deliveries queued for the calling thread into the
@@ -128,6 +169,11 @@ pub fn thread_drain_small() -> i32 {
     let Some(inbox) = THREADS.inbox(thread) else {
         return 0;
     };
+    // What this thread's reads stored is older than anything in the inbox.
+    let (n, _) = PUT.with(|p| p.replace((0, 0)));
+    if n > 0 {
+        return 2 * n as i32 + i32::from(!inbox.is_empty());
+    }
     let (batch, more) = inbox.drain_front(slots, bytes.len(), false);
     if batch.is_empty() && more {
         return -1;

@@ -358,6 +358,7 @@ pub(crate) fn deliver(always: bool) {
         return;
     };
     if !always
+        && !crate::drain::put_waiting()
         && THREADS
             .inbox(crate::current_thread())
             .is_none_or(|i| i.is_empty())

@@ -150,6 +150,7 @@ pub fn thread_register(
     me.store(id, std::sync::atomic::Ordering::Relaxed);
     env.add_env_cleanup_hook(id, move |id| {
         cluster_batch::release();
+        drain::release();
         host::teardown(id);
         if let Some(w) = &fast {
             w.close();

@@ -41,4 +41,5 @@ pub use credit::Sent;
 pub use directory::{FORGET_AFTER, MAX_IDLE};
 pub use envelope::MAX_GOSSIP;
 pub use node::{Cluster, HostHook};
+pub use posts::{deliver_here, Here};
 pub use send::before_sending;

@@ -19,19 +19,71 @@
 //! registration is concurrent with the whole read: the messages routed
 //! before it was seen would have gone to the old pid anyway. The next
 //! read looks the name up again. Aliases are never remembered.
+//!
+//! A read's user messages are copied into one buffer (`Held::bytes`), not a
+//! `Vec` each. When the thread reading is the JS thread that owns their
+//! processes (it reads its links itself) and its inbox is empty, they go
+//! from there straight to the place that thread drains next
+//! (`deliver_here`): no allocation, no inbox lock, no second copy. What
+//! does not fit there, and everything once one did not, goes to the inbox,
+//! which that thread takes after (so each sender's order holds).
 
 use crate::node::{Cluster, Local};
 use crate::peer::Peer;
 use bfly_core::inbox::Delivery;
+use bfly_core::spare;
 use bfly_core::{Id, Lane, NodeId, ThreadId};
 use bfly_net::reader::Sink;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+
+/// A delivery held for the end of a read: one made by its caller, or a
+/// message whose bytes are `Held::bytes[at..end]`.
+enum Entry {
+    Made(Delivery),
+    Copied {
+        to: Id,
+        lane: Lane,
+        at: usize,
+        end: usize,
+    },
+}
+
+impl Entry {
+    fn to(&self) -> Id {
+        match self {
+            Entry::Made(d) => d.to,
+            Entry::Copied { to, .. } => *to,
+        }
+    }
+
+    fn lane(&self) -> Lane {
+        match self {
+            Entry::Made(d) => d.lane,
+            Entry::Copied { lane, .. } => *lane,
+        }
+    }
+}
+
+/// The deliveries of one read, in routing order, and the bytes of those
+/// it copied.
+#[derive(Default)]
+pub(crate) struct Held {
+    entries: Vec<Entry>,
+    bytes: Vec<u8>,
+}
+
+/// Where a thread takes deliveries for its own processes during its own
+/// reads: the thread, and `put(to, lane, payload)`, which stores one where
+/// the thread drains next and says whether it could (false: no room).
+pub type Here = (ThreadId, fn(Id, Lane, &[u8]) -> bool);
 
 thread_local! {
     /// Deliveries of the read being routed on this thread; None when no
     /// read is being routed here (a post goes out at once).
-    static HELD: RefCell<Option<Vec<Delivery>>> = const { RefCell::new(None) };
+    static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
+    /// See `deliver_here`.
+    static HERE: Cell<Option<Here>> = const { Cell::new(None) };
     /// The last name resolved to a pid in the read being routed on this
     /// thread (see the module's doc); None outside a read.
     static NAMED: RefCell<Option<(String, Id)>> = const { RefCell::new(None) };
@@ -65,15 +117,41 @@ impl Cluster {
     }
 }
 
+/// Has the reads routed on this (JS) thread, `thread`, store the
+/// deliveries for its own processes with `put` (see the module's doc)
+/// while its inbox is empty; None stops it (at the thread's cleanup).
+/// `put` runs on this thread, with no JS running, during a read.
+pub fn deliver_here(here: Option<Here>) {
+    HERE.with(|h| h.set(here));
+}
+
 /// Holds `d` for the end of the read being routed on this thread; gives
 /// it back when none is.
 pub(crate) fn hold(d: Delivery) -> Option<Delivery> {
     HELD.with_borrow_mut(|h| match h {
-        Some(v) => {
-            v.push(d);
+        Some(held) => {
+            held.entries.push(Entry::Made(d));
             None
         }
         None => Some(d),
+    })
+}
+
+/// Holds a delivery of `parts`, joined, for the end of the read being
+/// routed on this thread (copied into the read's bytes); false when no
+/// read is being routed here.
+pub(crate) fn hold_parts(to: Id, lane: Lane, parts: &[&[u8]]) -> bool {
+    HELD.with_borrow_mut(|h| {
+        let Some(held) = h else {
+            return false;
+        };
+        let at = held.bytes.len();
+        for p in parts {
+            held.bytes.extend_from_slice(p);
+        }
+        let end = held.bytes.len();
+        held.entries.push(Entry::Copied { to, lane, at, end });
+        true
     })
 }
 
@@ -82,8 +160,8 @@ pub(crate) struct RouteSink {
     pub(crate) cluster: &'static Cluster,
     pub(crate) local: Arc<Local>,
     pub(crate) peer: Arc<Peer>,
-    /// The held deliveries' vector, kept between reads.
-    spare: Vec<Delivery>,
+    /// The held deliveries' vectors, kept between reads.
+    spare: Held,
 }
 
 impl RouteSink {
@@ -92,7 +170,7 @@ impl RouteSink {
             cluster,
             local,
             peer,
-            spare: Vec::new(),
+            spare: Held::default(),
         }
     }
 }
@@ -120,25 +198,56 @@ impl Sink for RouteSink {
 }
 
 impl Cluster {
-    /// Posts `ds` in order (emptying it), each to the thread that owns its
-    /// process: one table lookup, one inbox lock and wake-up per run of
-    /// deliveries to one thread. A user message from `from`, which counts
-    /// credit (`Lane::Remote`), whose process is gone returns its credit
-    /// with a count of 0, as a lone post did.
-    pub(crate) fn post_all(&'static self, ds: &mut Vec<Delivery>, from: NodeId) {
-        if ds.is_empty() {
+    /// Posts what a read held in order (emptying it), each to the thread
+    /// that owns its process: one table lookup, one inbox lock and wake-up
+    /// per run of deliveries to one thread, and this thread's own straight
+    /// where it drains next while they fit (see the module's doc). A user
+    /// message from `from`, which counts credit (`Lane::Remote`), whose
+    /// process is gone returns its credit with a count of 0, as a lone
+    /// post did.
+    pub(crate) fn post_all(&'static self, held: &mut Held, from: NodeId) {
+        let Held { entries, bytes } = held;
+        if entries.is_empty() {
             return;
         }
-        let owners = self.table.owners(ds.iter().map(|d| d.to));
+        let owners = self.table.owners(entries.iter().map(Entry::to));
+        // Only while nothing waits in this thread's inbox: what is there
+        // (an earlier read's, taken by the runtime or past the room) goes first.
+        let mut here = HERE
+            .with(Cell::get)
+            .filter(|(t, _)| self.threads.inbox(*t).is_some_and(|i| i.is_empty()));
         let mut gone = Vec::new();
         let mut run = Vec::new();
         let mut run_owner = None;
-        for (d, owner) in ds.drain(..).zip(owners) {
+        for (e, owner) in entries.drain(..).zip(owners) {
             let Some(owner) = owner else {
-                if d.lane == Lane::Remote {
-                    gone.push((d.to, 0));
+                if e.lane() == Lane::Remote {
+                    gone.push((e.to(), 0));
                 }
                 continue;
+            };
+            if let Some((thread, put)) = here.filter(|(t, _)| *t == owner) {
+                let stored = match &e {
+                    Entry::Made(d) => put(d.to, d.lane, &d.payload),
+                    Entry::Copied { to, lane, at, end } => put(*to, *lane, &bytes[*at..*end]),
+                };
+                if stored {
+                    if let Entry::Made(d) = e {
+                        spare::give_back(d.payload);
+                    }
+                    continue;
+                }
+                // No room: this one and the rest for `thread` go to its inbox.
+                debug_assert_eq!(thread, owner);
+                here = None;
+            }
+            let d = match e {
+                Entry::Made(d) => d,
+                Entry::Copied { to, lane, at, end } => Delivery {
+                    to,
+                    lane,
+                    payload: spare::filled(&[&bytes[at..end]]),
+                },
             };
             if run_owner != Some(owner) {
                 self.post_run(run_owner, &mut run);
@@ -147,6 +256,7 @@ impl Cluster {
             run.push(d);
         }
         self.post_run(run_owner, &mut run);
+        bytes.clear();
         if !gone.is_empty() {
             // Dropped, as for a dead pid; the sender forgets those pids.
             self.grant(from, gone);

@@ -11,7 +11,7 @@ use crate::forward::Forwarded;
 use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Peer};
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
-use bfly_core::{spare, Id, Lane, NodeId};
+use bfly_core::{Id, Lane, NodeId};
 use std::sync::atomic::Ordering;
 
 impl Cluster {
@@ -25,11 +25,10 @@ impl Cluster {
         match Frame::decode(m)? {
             Frame::Send { to, msg } => {
                 if !peer.grants.load(Ordering::Relaxed) {
-                    self.post(to, Lane::User, spare::filled(&[msg]));
+                    self.post_parts(to, Lane::User, &[msg]);
                     return Ok(());
                 }
-                let tagged = spare::filled(&[&from_node.to_le_bytes(), msg]);
-                if !self.post(to, Lane::Remote, tagged) {
+                if !self.post_parts(to, Lane::Remote, &[&from_node.to_le_bytes(), msg]) {
                     // Dropped, as for a dead pid; the sender forgets `to`.
                     self.grant(from_node, vec![(to, 0)]);
                 }
@@ -37,7 +36,7 @@ impl Cluster {
             Frame::Grant { list } => self.granted(peer, &list),
             Frame::SendName { name, msg } => {
                 if let Some(id) = self.whereis_in_read(name) {
-                    self.post(id, Lane::User, spare::filled(&[msg]));
+                    self.post_parts(id, Lane::User, &[msg]);
                 } else if let Some((n, r)) = self.table.alias(name) {
                     self.send(self.intern(&n), &Frame::SendName { name: &r, msg }.encode());
                 }
