@@ -8,8 +8,10 @@
 //! JS keeps the array referenced (a module value, replaced only by
 //! registering again); its buffer is off-heap (JS makes every lent array
 //! over 64 bytes) and never detached; and only the registering thread
-//! touches it through this module, during a synchronous native call while
-//! no JS runs on that thread. Every `unsafe` below rests on that promise.
+//! touches it through this module, during a synchronous native call or a
+//! libuv callback (drain.rs `put`, during the thread's own read of a link),
+//! while no JS runs on that thread. Every `unsafe` below rests on that
+//! promise.
 
 use std::cell::Cell;
 use std::thread::LocalKey;
