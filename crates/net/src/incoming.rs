@@ -11,6 +11,10 @@ use std::time::Instant;
 
 /// The receive buffer: room for several frames, and always for a whole one.
 const BUF: usize = 64 << 10;
+/// The largest reassembly buffer a link keeps between messages: one that
+/// grew for a larger message is freed once it is handed out, so a link
+/// that once carried a 64 MiB message does not hold 64 MiB for good.
+const KEEP_PARTIAL: usize = 1 << 20;
 
 /// Frames as they arrive: bytes read but not yet opened, and the message
 /// being reassembled.
@@ -53,7 +57,11 @@ impl Frames {
     /// as they complete; None when more bytes are needed.
     pub(crate) fn next(&mut self, now: Instant) -> Result<Option<&[u8]>, Fail> {
         if self.handed {
-            self.partial.clear();
+            if self.partial.capacity() > KEEP_PARTIAL {
+                self.partial = Vec::new();
+            } else {
+                self.partial.clear();
+            }
             self.handed = false;
         }
         if let Some((pos, end)) = self.batch {
@@ -126,5 +134,57 @@ impl Frames {
         let n = r.try_read(&mut self.buf[self.end..])?;
         self.end += n;
         Ok((n, n == room))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::Sealer;
+    use crate::keys::Secret;
+
+    /// `frames` with `wire` as its bytes read (at most `BUF`).
+    fn read(frames: &mut Frames, wire: &[u8]) {
+        frames.buf[..wire.len()].copy_from_slice(wire);
+        frames.start = 0;
+        frames.end = wire.len();
+    }
+
+    #[test]
+    fn the_reassembly_buffer_is_reused_up_to_its_bound_and_freed_beyond() {
+        let now = Instant::now();
+        let mut sealer = Sealer::new(Secret([5; 32]), now);
+        let mut frames = Frames::new(Opener::new(Secret([5; 32]), now), 4 << 20, false);
+        let mut one = |frames: &mut Frames, msg: &[u8]| {
+            let mut wire = vec![];
+            sealer.seal_message(msg, &mut wire, now).unwrap();
+            // A message larger than the receive buffer arrives in parts.
+            let mut got = None;
+            for chunk in wire.chunks(4 + MAX_SEALED) {
+                read(frames, chunk);
+                if let Some(m) = frames.next(now).unwrap() {
+                    got = Some(m.to_vec());
+                }
+            }
+            assert_eq!(got.as_deref(), Some(msg));
+        };
+        let small: Vec<u8> = (0..64 << 10).map(|i| i as u8).collect();
+        one(&mut frames, &small);
+        let kept = frames.partial.as_ptr();
+        one(&mut frames, &small);
+        assert_eq!(
+            frames.partial.as_ptr(),
+            kept,
+            "a 64 KiB message took a new buffer"
+        );
+        let big = vec![9u8; 2 << 20];
+        one(&mut frames, &big);
+        assert!(frames.partial.capacity() >= big.len());
+        one(&mut frames, &small);
+        assert!(
+            frames.partial.capacity() <= KEEP_PARTIAL,
+            "the buffer of a 2 MiB message was kept: {}",
+            frames.partial.capacity()
+        );
     }
 }
