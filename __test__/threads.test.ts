@@ -21,6 +21,36 @@ test('messages to a process on another thread arrive, per-sender FIFO, and answe
   await worker.terminate()
 })
 
+test('messages larger than the drain block cross threads intact and in order, between small ones', async (t) => {
+  // Over 64 KiB a delivery skips the drain block (crates/binding/src/drain.rs's
+  // thread_drain); over 1 MiB its buffer is not kept for reuse (spare.rs).
+  const { worker, pid } = await startEcho()
+  const sizes = [64 * 1024 + 1, 200_000, 3, 1_500_000, 64 * 1024 + 1, 70_000, 0, 300_000]
+  const sent = sizes.map((n, i) => Uint8Array.from({ length: n }, (_, j) => (i * 31 + j * 7) & 255))
+  const got = await new Promise<unknown[]>((resolve) => {
+    spawn(async (p) => {
+      for (const [i, b] of sent.entries()) {
+        send(pid, [p.self, { i, b }])
+        send(pid, [p.self, { i, small: true }])
+      }
+      const out: unknown[] = []
+      for (let k = 0; k < 2 * sent.length; k++) out.push(await p.receive())
+      resolve(out)
+    })
+  })
+  await worker.terminate()
+  // A binary decodes as a Buffer or a Uint8Array: its bytes are compared.
+  const bytes = (m: unknown) => {
+    const [tag, v] = m as [string, { i: number; b?: Uint8Array; small?: true }]
+    return [tag, v.b === undefined ? v : { i: v.i, b: Array.from(v.b) }]
+  }
+  const expected = sent.flatMap((b, i) => [
+    ['echo', { i, b: Array.from(b) }],
+    ['echo', { i, small: true }],
+  ])
+  t.deepEqual(got.map(bytes), expected)
+})
+
 test('a link across threads carries the exit reason to a trapping process', async (t) => {
   const { worker, pid } = await startEcho()
   const exit = await new Promise<unknown[]>((resolve) => {
