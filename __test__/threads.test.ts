@@ -22,10 +22,11 @@ test('messages to a process on another thread arrive, per-sender FIFO, and answe
 })
 
 test('messages larger than the drain block cross threads intact and in order, between small ones', async (t) => {
-  // Over 64 KiB a delivery skips the drain block (crates/binding/src/drain.rs's
-  // thread_drain); over 1 MiB its buffer is not kept for reuse (spare.rs).
+  // Over 256 KiB a delivery skips the drain block (crates/binding/src/drain.rs's
+  // thread_drain), and fewer than four share one; over 1 MiB its buffer is not
+  // kept for reuse (spare.rs).
   const { worker, pid } = await startEcho()
-  const sizes = [64 * 1024 + 1, 200_000, 3, 1_500_000, 64 * 1024 + 1, 70_000, 0, 300_000]
+  const sizes = [64 * 1024 + 1, 200_000, 3, 1_500_000, 64 * 1024 + 1, 70_000, 0, 300_000, 256 * 1024 + 1]
   const sent = sizes.map((n, i) => Uint8Array.from({ length: n }, (_, j) => (i * 31 + j * 7) & 255))
   const got = await new Promise<unknown[]>((resolve) => {
     spawn(async (p) => {
