@@ -6,7 +6,7 @@
 // SIGSTOP for a while: nothing reads its socket then. Without the
 // backpressure, the sender's queue passes its bound and the link is lost
 // with what was in it. A receiving thread slower than the link reads it
-// only as fast as it drains (crates/binding/src/host.rs), so it holds its
+// only as fast as it drains (crates/binding/src/pace.rs), so it holds its
 // senders back the same way.
 import test from 'ava'
 import { type RemoteService, registerServer, remoteService, send, spawn } from '../index.ts'

@@ -40,6 +40,7 @@ pub mod drain;
 pub mod host;
 mod lent;
 pub mod outbox;
+mod pace;
 pub mod uv;
 mod wake;
 
