@@ -59,6 +59,12 @@ test.serial('runs to several names and pids, one name across full batches: each 
     for (let i = 0; i < 5; i++) to(0, x)
     for (let i = 0; i < 9000; i++) to(1, y)
     to(0, x)
+    // One too large for the batch between two small ones to the other name: it goes directly, and the small one
+    // after it is still for its own name.
+    send(y, ['padded', sent[1]++, new Uint8Array(16 << 10)])
+    to(1, y)
+    to(0, x)
+    to(1, y)
     t.deepEqual(await call(x, 'count'), [sent[0], true])
     t.deepEqual(await call(y, 'count'), [sent[1], true])
   })

@@ -71,11 +71,13 @@ export function queueRemoteName(node: number, n: number, name: string): boolean 
   const c = state[0]
   const again = c !== 0 && name === lastName && meta[c * 3 - 3] === node && meta[c * 3 - 1] !== 0
   if (again && queue(node, 0, n, SAME_NAME)) return true
+  if (!queue(node, 0, n, putUtf8(n, name))) return false
   lastName = name
-  return queue(node, 0, n, putUtf8(n, name))
+  return true
 }
 
-/** The name of the last message queued by name (see queueRemoteName). */
+/** The name of the last message queued by name (see queueRemoteName): when the message before in the batch is
+ * by name, it is to this one. */
 let lastName = ''
 /** In `meta`, the name's length of a message to the same name as the message before it. */
 const SAME_NAME = -1

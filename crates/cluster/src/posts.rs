@@ -65,6 +65,11 @@ impl Entry {
     }
 }
 
+/// The most capacity a link keeps for its reads' copied bytes between reads
+/// (a read is 256 KiB, `bfly_net::reader::PUMP_BUDGET`, unless one message
+/// is larger).
+const KEEP_BYTES: usize = 1 << 20;
+
 /// The deliveries of one read, in routing order, and the bytes of those
 /// it copied.
 #[derive(Default)]
@@ -226,7 +231,7 @@ impl Cluster {
                 }
                 continue;
             };
-            if let Some((thread, put)) = here.filter(|(t, _)| *t == owner) {
+            if let Some((_, put)) = here.filter(|(t, _)| *t == owner) {
                 let stored = match &e {
                     Entry::Made(d) => put(d.to, d.lane, &d.payload),
                     Entry::Copied { to, lane, at, end } => put(*to, *lane, &bytes[*at..*end]),
@@ -237,8 +242,7 @@ impl Cluster {
                     }
                     continue;
                 }
-                // No room: this one and the rest for `thread` go to its inbox.
-                debug_assert_eq!(thread, owner);
+                // No room: this one and the rest for this thread go to its inbox.
                 here = None;
             }
             let d = match e {
@@ -257,6 +261,10 @@ impl Cluster {
         }
         self.post_run(run_owner, &mut run);
         bytes.clear();
+        if bytes.capacity() > KEEP_BYTES {
+            // A read that carried a large message does not hold its size for good.
+            *bytes = Vec::new();
+        }
         if !gone.is_empty() {
             // Dropped, as for a dead pid; the sender forgets those pids.
             self.grant(from, gone);

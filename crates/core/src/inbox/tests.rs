@@ -146,6 +146,33 @@ fn drain_front_takes_an_ordered_prefix_within_its_bounds() {
 }
 
 #[test]
+fn backlog_counts_deliveries_and_payload_bytes_through_posts_and_drains() {
+    let inbox = Inbox::new(Box::new(|| {}));
+    assert_eq!(inbox.backlog(), (0, 0));
+    post_sizes(&inbox, &[10, 20, 30]);
+    inbox.post_many((0..2u8).map(|i| Delivery {
+        to: 1,
+        lane: Lane::User,
+        payload: vec![i; 5],
+    }));
+    assert_eq!(inbox.backlog(), (5, 70));
+    // A bounded part, then one past the bounds (at_least_one), then the rest.
+    let (got, more) = inbox.drain_front(2, 1000, false);
+    assert_eq!((got.len(), more), (2, true));
+    assert_eq!(inbox.backlog(), (3, 40));
+    let (got, _) = inbox.drain_front(10, 1, true);
+    assert_eq!(got.len(), 1);
+    assert_eq!(inbox.backlog(), (2, 10));
+    post_sizes(&inbox, &[7]);
+    assert_eq!(inbox.drain().len(), 3);
+    assert_eq!(inbox.backlog(), (0, 0));
+    post_sizes(&inbox, &[4, 4]);
+    let (got, more) = inbox.drain_front(10, 1000, false);
+    assert_eq!((got.len(), more), (2, false));
+    assert_eq!(inbox.backlog(), (0, 0));
+}
+
+#[test]
 fn drain_front_leaves_an_oversized_first_delivery_unless_asked_for_one() {
     let (_, w) = counting();
     let inbox = Inbox::new(w);
