@@ -157,7 +157,10 @@ impl Reader {
     /// The host's pump: claims the link, reads what the socket has (up to
     /// `budget` bytes) and hands each whole message to the sink, on the
     /// calling thread. Never blocks on the socket; waits only while the
-    /// runtime is in the middle of a read.
+    /// runtime is in the middle of a read. With a budget of 0 it reads
+    /// nothing (the host is behind) and hands out only what was read
+    /// before; bytes waiting on the socket then still count as traffic, so
+    /// the link does not look silent.
     pub fn host_pump(&self, budget: usize) -> Pumped {
         if self.ended() {
             return Pumped::Ended;
@@ -195,6 +198,12 @@ impl Reader {
                 sink.message(m)?;
             }
             if read >= budget {
+                if budget == 0 && self.waiting() {
+                    // A pump that may read nothing (its thread is behind):
+                    // bytes waiting on the socket mean the peer is not silent.
+                    let ms = now.duration_since(self.born).as_millis() as u64;
+                    self.last_rx.store(ms, Ordering::Relaxed);
+                }
                 return Ok(Pumped::More);
             }
             match frames.fill(&self.r) {

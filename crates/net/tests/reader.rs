@@ -124,3 +124,53 @@ async fn a_peer_lost_while_the_host_is_blocked_ends_the_link() {
     assert_eq!(why.unwrap().unwrap(), "connection lost");
     assert!(reader.ended());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_reads_nothing_for_a_while_keeps_a_live_peer_past_the_idle_limit() {
+    let (a, b) = pair().await;
+    let (got, reader, run) = serve(b);
+    let tx = a.sender();
+    const N: u32 = 100;
+    for i in 0..N {
+        tx.send_now(&i.to_le_bytes()).unwrap();
+    }
+    // Pumps that may read nothing (the host is behind its drains) for twice
+    // the idle limit, while the peer's messages and heartbeats wait unread.
+    let r = reader.clone();
+    let held = std::thread::spawn(move || {
+        let until = Instant::now() + 2 * limits().idle;
+        while Instant::now() < until {
+            assert_ne!(r.host_pump(0), Pumped::Ended, "the link ended while held");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    tokio::task::spawn_blocking(move || held.join().unwrap())
+        .await
+        .unwrap();
+    assert!(!reader.ended(), "a peer whose bytes wait is not silent");
+    let r = reader.clone();
+    tokio::task::spawn_blocking(move || {
+        let end = Instant::now() + Duration::from_secs(5);
+        while r.host_pump(PUMP_BUDGET) != Pumped::Ended && Instant::now() < end {
+            if got_all(&got, N) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let seqs: Vec<u32> = got.lock().unwrap().iter().map(|g| g.0).collect();
+        assert_eq!(
+            seqs,
+            (0..N).collect::<Vec<_>>(),
+            "then all, once each, in order"
+        );
+    })
+    .await
+    .unwrap();
+    drop(a);
+    let why = tokio::time::timeout(Duration::from_secs(5), run).await;
+    assert_eq!(why.unwrap().unwrap(), "connection lost");
+}
+
+fn got_all(got: &Got, n: u32) -> bool {
+    got.lock().unwrap().len() >= n as usize
+}
