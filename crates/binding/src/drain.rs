@@ -113,12 +113,29 @@ fn put(to: u64, lane: Lane, payload: &[u8]) -> bool {
     // no JS running (as during a native call, lent.rs); no other slice of
     // them is alive.
     let (meta, bytes) = unsafe { (meta.slice_mut(), bytes.slice_mut()) };
-    bytes[end..end + payload.len()].copy_from_slice(payload);
-    meta[n] = to as f64;
-    meta[slots + n] = lane as u32 as f64;
-    meta[2 * slots + n] = (end + payload.len()) as f64;
-    PUT.with(|p| p.set((n + 1, end + payload.len())));
+    let end = store(meta, bytes, n, end, to, lane, payload);
+    PUT.with(|p| p.set((n + 1, end)));
     true
+}
+
+/// Writes delivery `i` into the drain blocks, its payload at `at` (where
+/// the one before ended): where its payload ends. The caller checked the room.
+fn store(
+    meta: &mut [f64],
+    bytes: &mut [u8],
+    i: usize,
+    at: usize,
+    to: u64,
+    lane: Lane,
+    payload: &[u8],
+) -> usize {
+    let slots = meta.len() / 3;
+    let end = at + payload.len();
+    bytes[at..end].copy_from_slice(payload);
+    meta[i] = to as f64;
+    meta[slots + i] = lane as u32 as f64;
+    meta[2 * slots + i] = end as f64;
+    end
 }
 
 /// Whether this thread's reads stored deliveries not drained yet.
@@ -184,11 +201,7 @@ pub fn thread_drain_small() -> i32 {
     let mut end = 0;
     let n = batch.len();
     for (i, d) in batch.into_iter().enumerate() {
-        bytes[end..end + d.payload.len()].copy_from_slice(&d.payload);
-        end += d.payload.len();
-        meta[i] = d.to as f64;
-        meta[slots + i] = d.lane as u32 as f64;
-        meta[2 * slots + i] = end as f64;
+        end = store(meta, bytes, i, end, d.to, d.lane, &d.payload);
         // The next read of a link on this thread copies into it (spare.rs).
         spare::give_back(d.payload);
     }

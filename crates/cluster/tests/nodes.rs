@@ -176,14 +176,19 @@ fn a_wrong_cookie_fails_the_connection_with_a_reason() {
     assert!(b.d.peers().is_empty(), "b never learned of a");
 }
 
+/// Nodes a, b and c at host `h` (one cookie, everything allowed), where a
+/// knows b's address and b knows c's: c is reached from a only through b.
+fn chain(h: &str) -> (Node, Node, Node) {
+    let cookie = Cookie::generate();
+    let [a, b, c] = ["a", "b", "c"].map(|n| node(&format!("{n}@{h}"), &cookie, Allow::default()));
+    a.d.set_address(&format!("b@{h}"), &b.addr);
+    b.d.set_address(&format!("c@{h}"), &c.addr);
+    (a, b, c)
+}
+
 #[test]
 fn names_forward_through_an_alias_to_a_third_node() {
-    let cookie = Cookie::generate();
-    let a = node("a@f", &cookie, Allow::default());
-    let b = node("b@f", &cookie, Allow::default());
-    let c = node("c@f", &cookie, Allow::default());
-    a.d.set_address("b@f", &b.addr);
-    b.d.set_address("c@f", &c.addr);
+    let (a, b, c) = chain("f");
     let svc = c.t.spawn(c.thread);
     c.t.register("S", svc).unwrap();
     b.t.register_alias("X", "c@f", "S").unwrap();
@@ -204,12 +209,7 @@ fn names_forward_through_an_alias_to_a_third_node() {
 /// alias alternate within a read, and drops what goes to an unknown name.
 #[test]
 fn names_resolved_per_read_follow_re_registration_and_keep_order() {
-    let cookie = Cookie::generate();
-    let a = node("a@r", &cookie, Allow::default());
-    let b = node("b@r", &cookie, Allow::default());
-    let c = node("c@r", &cookie, Allow::default());
-    a.d.set_address("b@r", &b.addr);
-    b.d.set_address("c@r", &c.addr);
+    let (a, b, c) = chain("r");
     let pb = a.d.intern("b@r");
     let (p1, p2, q) = (
         b.t.spawn(b.thread),
