@@ -11,6 +11,7 @@
 
 use crate::keys::{key_iv, next_secret, Secret};
 use crate::Fail;
+use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes128Gcm, Nonce, Tag};
 use std::time::{Duration, Instant};
@@ -306,23 +307,64 @@ impl Opener {
         sealed: &mut [u8],
         now: Instant,
     ) -> Result<(Kind, usize), Fail> {
-        if sealed_len(header)? != sealed.len() {
+        let nonce = self.admit(header, sealed.len(), now)?;
+        let (body, tag) = sealed.split_at_mut(sealed.len() - TAG_LEN);
+        self.decrypt(nonce, header, body.into(), tag)?;
+        self.opened(body, now)
+    }
+
+    /// As `open`, but decrypts into `out` (as long as `sealed` less its
+    /// tag; nothing is written there unless the frame authenticates) and
+    /// leaves `sealed` as it was: the kind is `out[0]`, the payload
+    /// `out[1..]`. A fragment decrypted straight to where its message is
+    /// put back together is not copied there afterwards.
+    pub fn open_into(
+        &mut self,
+        header: [u8; 4],
+        sealed: &[u8],
+        out: &mut [u8],
+        now: Instant,
+    ) -> Result<(Kind, usize), Fail> {
+        let nonce = self.admit(header, sealed.len(), now)?;
+        let (body, tag) = sealed.split_at(sealed.len() - TAG_LEN);
+        let buf = InOutBuf::new(body, out).map_err(|_| Fail("frame length mismatch"))?;
+        self.decrypt(nonce, header, buf, tag)?;
+        self.opened(out, now)
+    }
+
+    /// Checks a frame of `len` bytes after `header` against the length in
+    /// it and the peer's key limits: the nonce it must be opened with.
+    fn admit(&self, header: [u8; 4], len: usize, now: Instant) -> Result<[u8; 12], Fail> {
+        if sealed_len(header)? != len {
             return Err(Fail("frame length mismatch"));
         }
         if self.0.ctr >= self.1.frames || self.expired(now) {
             return Err(Fail("peer used a key past its limits"));
         }
-        let (body, tag) = sealed.split_at_mut(sealed.len() - TAG_LEN);
-        let nonce = self.0.nonce();
+        Ok(self.0.nonce())
+    }
+
+    fn decrypt(
+        &self,
+        nonce: [u8; 12],
+        header: [u8; 4],
+        buf: InOutBuf<'_, '_, u8>,
+        tag: &[u8],
+    ) -> Result<(), Fail> {
         self.0
             .cipher
             .decrypt_inout_detached(
                 &Nonce::from(nonce),
                 &header,
-                body.into(),
-                <&Tag>::try_from(&*tag).map_err(|_| Fail("frame tag length"))?,
+                buf,
+                <&Tag>::try_from(tag).map_err(|_| Fail("frame tag length"))?,
             )
-            .map_err(|_| Fail("frame failed authentication"))?;
+            .map_err(|_| Fail("frame failed authentication"))
+    }
+
+    /// After a frame authenticated (`body` its plaintext): counts it, and
+    /// moves to the next epoch on a key update.
+    fn opened(&mut self, body: &[u8], now: Instant) -> Result<(Kind, usize), Fail> {
         self.0.ctr = self
             .0
             .ctr
