@@ -9,16 +9,27 @@
 //! table, credit, frames sent back) happens as it is routed, as before;
 //! deliveries, which were queued in routing order, stay in that order.
 //!
-//! A read also remembers the last name a `SendName` resolved to a pid
-//! (`named`), so a run of messages to one registered name looks it up
-//! once (the registry's lookup was ~6% of a 100 B stream's receiving
-//! thread). Remembering it for one read changes nothing a sender can
-//! observe: a read is routed synchronously on one thread, and nothing
-//! routed in it runs a process (its deliveries are held until the read
-//! ends), so only another thread can rebind the name meanwhile, and that
-//! registration is concurrent with the whole read: the messages routed
-//! before it was seen would have gone to the old pid anyway. The next
-//! read looks the name up again. Aliases are never remembered.
+//! The link's sink routes each read's messages itself, with that read's
+//! state (`Read`) in hand: a message (`Send`, `SendName`) is held there
+//! with no thread-local access, ~4 of them per message before (each a
+//! `__tls_get_addr` call from this shared library). Only other frames,
+//! whose routing may post from deeper down (relations, credit, the
+//! agent), put the read's deliveries where `post` finds them (`HELD`)
+//! while they are routed, and take them back after.
+//!
+//! A read also remembers the head of the last `SendName` whose name
+//! resolved to a pid (`Read::named`), so the rest of a run of messages to
+//! one registered name (a sender reuses the head) is matched by its bytes:
+//! its name is not parsed, checked as UTF-8 nor looked up again (the
+//! registry's lookup was ~6% of a 100 B stream's receiving thread); its
+//! message is still checked whole (`Frame::message_after`). Remembering it
+//! for one read changes nothing a sender can observe: a read is routed
+//! synchronously on one thread, and nothing routed in it runs a process
+//! (its deliveries are held until the read ends), so only another thread
+//! can rebind the name meanwhile, and that registration is concurrent with
+//! the whole read: the messages routed before it was seen would have gone
+//! to the old pid anyway. The next read looks the name up again. Aliases
+//! are never remembered.
 //!
 //! A read's user messages are copied into one buffer (`Held::bytes`), not a
 //! `Vec` each. When the thread reading is the JS thread that owns their
@@ -28,6 +39,7 @@
 //! does not fit there, and everything once one did not, goes to the inbox,
 //! which that thread takes after (so each sender's order holds).
 
+use crate::envelope::{BadFrame, Frame};
 use crate::node::{Cluster, Local};
 use crate::peer::Peer;
 use bfly_core::inbox::Delivery;
@@ -84,41 +96,74 @@ pub(crate) struct Held {
 pub type Here = (ThreadId, fn(Id, Lane, &[u8]) -> bool);
 
 thread_local! {
-    /// Deliveries of the read being routed on this thread; None when no
-    /// read is being routed here (a post goes out at once).
+    /// Deliveries of the read being routed on this thread, while one of
+    /// its frames other than a message is (`Read::holding`); None
+    /// otherwise (a post goes out at once).
     static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
     /// See `deliver_here`.
     static HERE: Cell<Option<Here>> = const { Cell::new(None) };
-    /// The last name resolved to a pid in the read being routed on this
-    /// thread (see the module's doc); None outside a read.
-    static NAMED: RefCell<Option<(String, Id)>> = const { RefCell::new(None) };
 }
 
-impl Cluster {
-    /// The pid registered as `name`: the one this read already resolved
-    /// it to, if it did (see the module's doc), else the registry's.
-    pub(crate) fn whereis_in_read(&self, name: &str) -> Option<Id> {
-        let routing = HELD.with_borrow(Option::is_some);
-        if !routing {
-            return self.table.whereis(name);
+impl Held {
+    /// Holds a delivery of `parts`, joined (copied into the read's bytes).
+    fn copy(&mut self, to: Id, lane: Lane, parts: &[&[u8]]) {
+        let at = self.bytes.len();
+        for p in parts {
+            self.bytes.extend_from_slice(p);
         }
-        NAMED.with_borrow_mut(|last| {
-            if let Some((n, id)) = last {
-                if n == name {
-                    return Some(*id);
+        let end = self.bytes.len();
+        self.entries.push(Entry::Copied { to, lane, at, end });
+    }
+}
+
+/// What one read of a link has routed so far (see the module's doc).
+#[derive(Default)]
+pub(crate) struct Read {
+    held: Held,
+    /// The head (`Frame::encode_split`'s) of this read's last `SendName`
+    /// whose name resolved to a pid, and that pid; its vector is kept
+    /// between reads.
+    head: Vec<u8>,
+    named: Option<Id>,
+}
+
+impl Read {
+    /// Holds a delivery of `parts`, joined, for the end of the read.
+    pub(crate) fn hold(&mut self, to: Id, lane: Lane, parts: &[&[u8]]) {
+        self.held.copy(to, lane, parts);
+    }
+
+    /// When `m` is a `SendName` with the head of the last one this read
+    /// resolved: the pid it resolved to, and `m`'s message as `decode`
+    /// checks it.
+    pub(crate) fn same_name<'m>(&self, m: &'m [u8]) -> Option<(Id, Result<&'m [u8], BadFrame>)> {
+        let id = self.named?;
+        Some((id, Frame::message_after(m, &self.head)?))
+    }
+
+    /// Remembers, for the rest of this read, that `name` is `id`.
+    pub(crate) fn named(&mut self, name: &str, id: Id) {
+        let head = std::mem::take(&mut self.head);
+        self.head = Frame::SendName { name, msg: &[] }.encode_into(head);
+        self.named = Some(id);
+    }
+
+    /// Runs `f` with this read's deliveries where `post` finds them, so
+    /// whatever `f` posts on this thread is held after them, in order.
+    pub(crate) fn holding<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        /// Takes the deliveries back however `f` leaves (a panic must not
+        /// leave this thread's later posts held for good).
+        struct Back<'a>(&'a mut Held);
+        impl Drop for Back<'_> {
+            fn drop(&mut self) {
+                if let Some(h) = HELD.with_borrow_mut(Option::take) {
+                    *self.0 = h;
                 }
             }
-            let id = self.table.whereis(name)?;
-            match last {
-                Some((n, old)) => {
-                    n.clear();
-                    n.push_str(name);
-                    *old = id;
-                }
-                None => *last = Some((name.to_string(), id)),
-            }
-            Some(id)
-        })
+        }
+        HELD.with_borrow_mut(|h| *h = Some(std::mem::take(&mut self.held)));
+        let _back = Back(&mut self.held);
+        f()
     }
 }
 
@@ -142,31 +187,13 @@ pub(crate) fn hold(d: Delivery) -> Option<Delivery> {
     })
 }
 
-/// Holds a delivery of `parts`, joined, for the end of the read being
-/// routed on this thread (copied into the read's bytes); false when no
-/// read is being routed here.
-pub(crate) fn hold_parts(to: Id, lane: Lane, parts: &[&[u8]]) -> bool {
-    HELD.with_borrow_mut(|h| {
-        let Some(held) = h else {
-            return false;
-        };
-        let at = held.bytes.len();
-        for p in parts {
-            held.bytes.extend_from_slice(p);
-        }
-        let end = held.bytes.len();
-        held.entries.push(Entry::Copied { to, lane, at, end });
-        true
-    })
-}
-
 /// A link's sink: routes each message, then posts what the read delivered.
 pub(crate) struct RouteSink {
     pub(crate) cluster: &'static Cluster,
     pub(crate) local: Arc<Local>,
     pub(crate) peer: Arc<Peer>,
-    /// The held deliveries' vectors, kept between reads.
-    spare: Held,
+    /// The read being routed; its vectors are kept between reads.
+    read: Read,
 }
 
 impl RouteSink {
@@ -175,30 +202,21 @@ impl RouteSink {
             cluster,
             local,
             peer,
-            spare: Held::default(),
+            read: Read::default(),
         }
     }
 }
 
 impl Sink for RouteSink {
     fn message(&mut self, m: &[u8]) -> Result<(), String> {
-        HELD.with_borrow_mut(|h| {
-            if h.is_none() {
-                *h = Some(std::mem::take(&mut self.spare));
-            }
-        });
         self.cluster
-            .route(&self.local, &self.peer, m)
+            .route(&self.local, &self.peer, &mut self.read, m)
             .map_err(|e| format!("malformed frame from '{}': {}", self.peer.name, e.0))
     }
 
     fn end(&mut self) {
-        let Some(mut held) = HELD.with_borrow_mut(Option::take) else {
-            return;
-        };
-        NAMED.with_borrow_mut(|n| *n = None);
-        self.cluster.post_all(&mut held, self.peer.id);
-        self.spare = held;
+        self.read.named = None;
+        self.cluster.post_all(&mut self.read.held, self.peer.id);
     }
 }
 

@@ -277,6 +277,67 @@ fn names_resolved_per_read_follow_re_registration_and_keep_order() {
     }
 }
 
+/// A run of messages to one name is matched by its head after the first
+/// (posts.rs), but each message is still checked whole: a bad one in the
+/// middle of a run ends the link with the reason, the messages before it
+/// are delivered in order, none after it, and the node lives on (a new
+/// link delivers again).
+#[test]
+fn a_bad_message_inside_a_run_to_one_name_ends_the_link_not_the_node() {
+    let cookie = Cookie::generate();
+    let a = node("a@m", &cookie, Allow::default());
+    let b = node("b@m", &cookie, Allow::default());
+    a.d.set_address("b@m", &b.addr);
+    let pb = a.d.intern("b@m");
+    let p = b.t.spawn(b.thread);
+    b.t.register("S", p).unwrap();
+    let send = |msg: &[u8]| a.d.send(pb, &Frame::SendName { name: "S", msg }.encode());
+    for i in 0..200u32 {
+        send(&rmp_u32(i));
+    }
+    // 0xc1 is the one byte MessagePack never uses.
+    send(&[0xc1]);
+    for i in 200..300u32 {
+        send(&rmp_u32(i));
+    }
+    let seq_of = |g: &[bfly_core::Delivery]| -> Vec<Vec<u8>> {
+        g.iter()
+            .filter(|d| d.to == p)
+            .map(|d| body(d).to_vec())
+            .collect()
+    };
+    let got = wait_for(&b, |g| seq_of(g).len() >= 200);
+    let end = Instant::now() + Duration::from_secs(10);
+    let error = loop {
+        let peer = b.d.peers().into_iter().find(|p| p.name == "a@m");
+        if let Some(e) = peer
+            .and_then(|p| p.error)
+            .filter(|e| e.contains("malformed"))
+        {
+            break e;
+        }
+        assert!(Instant::now() < end, "the link did not end");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(error.contains("reserved byte"), "{error}");
+    let mut got = got;
+    std::thread::sleep(Duration::from_millis(50));
+    got.extend(b.th.inbox(b.thread).unwrap().drain());
+    assert_eq!(seq_of(&got), (0..200).map(rmp_u32).collect::<Vec<_>>());
+    // Node B still serves: a later message arrives over a new link.
+    let again = Instant::now() + Duration::from_secs(10);
+    let later = rmp_u32(7777);
+    loop {
+        send(&later);
+        let g: Vec<_> = b.th.inbox(b.thread).unwrap().drain();
+        if seq_of(&g).contains(&later) {
+            break;
+        }
+        assert!(Instant::now() < again, "no new link delivered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn the_allow_list_refuses_links_with_not_allowed() {
     let cookie = Cookie::generate();
