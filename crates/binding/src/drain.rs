@@ -89,11 +89,9 @@ pub fn thread_drain(thread: u32) -> Drained {
     }
 }
 
-/// The thread's drain blocks (see `thread_drain_blocks`; lent.rs), and
-/// what its own reads stored in them (`put`), not yet drained: how many,
-/// and where their payloads end. One cell, so `put` costs one
-/// thread-local access per delivery (each is a call from this shared
-/// library), not four.
+/// The thread's drain blocks (`thread_drain_blocks`; lent.rs), and how
+/// many deliveries its reads `put` there, ending where: one cell, one
+/// thread-local access per `put`.
 #[derive(Clone, Copy)]
 struct Blocks {
     meta: Lent<f64>,
@@ -117,26 +115,27 @@ thread_local! {
 /// blocks, during one of its own reads of a link (no JS runs then): the
 /// next `thread_drain_small` hands it over before anything in the inbox.
 /// False when the blocks have no room left (bfly_cluster::deliver_here).
-fn put(to: u64, lane: Lane, payload: &[u8]) -> bool {
+fn put(to: u64, lane: Lane, parts: &[&[u8]]) -> bool {
     BLOCKS.with(|c| {
         let mut b = c.get();
         let slots = b.meta.len() / 3;
         let (n, end) = b.put;
-        if n == slots || b.bytes.len() - end < payload.len() {
+        if n == slots || b.bytes.len() - end < parts.iter().map(|p| p.len()).sum() {
             return false;
         }
         // SAFETY: on the thread that lent the blocks, in a libuv callback
         // with no JS running (as during a native call, lent.rs); no other
         // slice of them is alive.
         let (meta, bytes) = unsafe { (b.meta.slice_mut(), b.bytes.slice_mut()) };
-        b.put = (n + 1, store(meta, bytes, n, end, to, lane, payload));
+        b.put = (n + 1, store(meta, bytes, n, end, to, lane, parts));
         c.set(b);
         true
     })
 }
 
-/// Writes delivery `i` into the drain blocks, its payload at `at` (where
-/// the one before ended): where its payload ends. The caller checked the room.
+/// Writes delivery `i` into the drain blocks, its payload (`parts`
+/// joined) at `at` (where the one before ended): where its payload ends.
+/// The caller checked the room.
 fn store(
     meta: &mut [f64],
     bytes: &mut [u8],
@@ -144,11 +143,14 @@ fn store(
     at: usize,
     to: u64,
     lane: Lane,
-    payload: &[u8],
+    parts: &[&[u8]],
 ) -> usize {
     let slots = meta.len() / 3;
-    let end = at + payload.len();
-    bytes[at..end].copy_from_slice(payload);
+    let mut end = at;
+    for p in parts {
+        bytes[end..end + p.len()].copy_from_slice(p);
+        end += p.len();
+    }
     meta[i] = to as f64;
     meta[slots + i] = lane as u32 as f64;
     meta[2 * slots + i] = end as f64;
@@ -225,7 +227,7 @@ pub fn thread_drain_small() -> i32 {
     let mut end = 0;
     let n = batch.len();
     for (i, d) in batch.into_iter().enumerate() {
-        end = store(meta, bytes, i, end, d.to, d.lane, &d.payload);
+        end = store(meta, bytes, i, end, d.to, d.lane, &[&d.payload]);
         // The next read of a link on this thread copies into it (spare.rs).
         spare::give_back(d.payload);
     }

@@ -1,43 +1,32 @@
-//! The deliveries of one read of a link, posted together. Routing a
-//! frame posted its delivery at once: a table lookup for the owner thread,
-//! that thread's inbox lookup, its lock and a wake-up check per message,
-//! an eighth of a 100 B stream's receiving node. While a link's reader
-//! hands over what one read brought (`RouteSink`), deliveries wait here, in
-//! order, and go out when the read's messages are all routed: the owners
-//! in one table lookup, each run for one thread under one inbox lock with
-//! at most one wake-up. Everything else a frame does (relations in the
-//! table, credit, frames sent back) happens as it is routed, as before;
-//! deliveries, which were queued in routing order, stay in that order.
+//! The deliveries of one read of a link. A link's sink (`RouteSink`)
+//! routes each read with its state in hand (`Read`), so a message costs no
+//! thread-local access (~4 before, each a call from this shared library).
 //!
-//! The link's sink routes each read's messages itself, with that read's
-//! state (`Read`) in hand: a message (`Send`, `SendName`) is held there
-//! with no thread-local access, ~4 of them per message before (each a
-//! `__tls_get_addr` call from this shared library). Only other frames,
-//! whose routing may post from deeper down (relations, credit, the
-//! agent), put the read's deliveries where `post` finds them (`HELD`)
-//! while they are routed, and take them back after.
+//! When the thread reading is the JS thread that owns the targets (it reads
+//! its links itself) and its inbox is empty as the read begins, messages
+//! for its processes are stored at once where it drains next
+//! (`deliver_here`): one copy, no allocation, no lock. Whether a target is
+//! its own is looked up once per read and target: only that thread ends
+//! its processes, and it runs no JS during the read (a stale answer would
+//! cost what a post racing an exit costs: JS drops it, returning credit).
 //!
-//! A read also remembers the head of the last `SendName` whose name
-//! resolved to a pid (`Read::named`), so the rest of a run of messages to
-//! one registered name (a sender reuses the head) is matched by its bytes:
-//! its name is not parsed, checked as UTF-8 nor looked up again (the
-//! registry's lookup was ~6% of a 100 B stream's receiving thread); its
-//! message is still checked whole (`Frame::message_after`). Remembering it
-//! for one read changes nothing a sender can observe: a read is routed
-//! synchronously on one thread, and nothing routed in it runs a process
-//! (its deliveries are held until the read ends), so only another thread
-//! can rebind the name meanwhile, and that registration is concurrent with
-//! the whole read: the messages routed before it was seen would have gone
-//! to the old pid anyway. The next read looks the name up again. Aliases
-//! are never remembered.
+//! From the first delivery that is not stored so, everything the read
+//! delivers waits here in order (user messages copied into one buffer,
+//! `Held::bytes`) and goes out at its end: the owners in one table lookup,
+//! this thread's own where it drains next while its inbox is empty and
+//! they fit, each other run under one inbox lock with one wake-up (an
+//! eighth of a 100 B stream's receiving node when each went alone). What
+//! goes to the inbox is taken after what was stored, so each sender's
+//! order holds. Frames other than messages act as they are routed, with
+//! the read's deliveries where `post` finds them (`HELD`).
 //!
-//! A read's user messages are copied into one buffer (`Held::bytes`), not a
-//! `Vec` each. When the thread reading is the JS thread that owns their
-//! processes (it reads its links itself) and its inbox is empty, they go
-//! from there straight to the place that thread drains next
-//! (`deliver_here`): no allocation, no inbox lock, no second copy. What
-//! does not fit there, and everything once one did not, goes to the inbox,
-//! which that thread takes after (so each sender's order holds).
+//! A read remembers the head of its last `SendName` that resolved to a pid,
+//! so the rest of a run to one name (a sender reuses the head) is matched
+//! by its bytes, not parsed or looked up again; each message is still
+//! checked whole (`Frame::message_after`). No sender can tell: nothing a
+//! read routes runs before it ends, so only another thread can rebind the
+//! name meanwhile, concurrently with the whole read. The next read looks
+//! it up again; aliases are never remembered.
 
 use crate::envelope::{BadFrame, Frame};
 use crate::node::{Cluster, Local};
@@ -91,9 +80,10 @@ pub(crate) struct Held {
 }
 
 /// Where a thread takes deliveries for its own processes during its own
-/// reads: the thread, and `put(to, lane, payload)`, which stores one where
-/// the thread drains next and says whether it could (false: no room).
-pub type Here = (ThreadId, fn(Id, Lane, &[u8]) -> bool);
+/// reads: the thread, and `put(to, lane, parts)`, which stores one (its
+/// payload `parts` joined) where the thread drains next and says whether
+/// it could (false: no room).
+pub type Here = (ThreadId, fn(Id, Lane, &[&[u8]]) -> bool);
 
 thread_local! {
     /// Deliveries of the read being routed on this thread, while one of
@@ -120,22 +110,56 @@ impl Held {
 #[derive(Default)]
 pub(crate) struct Read {
     held: Held,
-    /// The head (`Frame::encode_split`'s) of this read's last `SendName`
-    /// whose name resolved to a pid, and that pid; its vector is kept
-    /// between reads.
+    /// The head of the last `SendName` that resolved, and its pid.
     head: Vec<u8>,
     named: Option<Id>,
+    /// Where this read stores at once, while it does.
+    here: Option<Here>,
+    /// `here` was looked up.
+    begun: bool,
+    /// The last target found alive on the thread reading.
+    mine: Option<Id>,
 }
 
 impl Read {
-    /// Holds a delivery of `parts`, joined, for the end of the read.
-    pub(crate) fn hold(&mut self, to: Id, lane: Lane, parts: &[&[u8]]) {
+    /// Delivers `parts`, joined, to `to`: stored at once or held (module doc).
+    pub(crate) fn deliver(&mut self, c: &Cluster, to: Id, lane: Lane, parts: &[&[u8]]) {
+        if !self.begun {
+            self.begun = true;
+            self.here = HERE
+                .with(Cell::get)
+                .filter(|(t, _)| c.threads.inbox(*t).is_some_and(|i| i.is_empty()));
+        }
+        if let Some((thread, put)) = self.here {
+            if self.held.entries.is_empty()
+                && (self.mine == Some(to) || self.is_mine(c, thread, to))
+                && put(to, lane, parts)
+            {
+                return;
+            }
+            self.here = None;
+        }
         self.held.copy(to, lane, parts);
     }
 
-    /// When `m` is a `SendName` with the head of the last one this read
-    /// resolved: the pid it resolved to, and `m`'s message as `decode`
-    /// checks it.
+    /// Whether `to` is alive on `thread` (remembered: see the module doc).
+    fn is_mine(&mut self, c: &Cluster, thread: ThreadId, to: Id) -> bool {
+        let mine = c.table.owner(to) == Some(thread);
+        if mine {
+            self.mine = Some(to);
+        }
+        mine
+    }
+
+    /// The read is over.
+    fn end(&mut self) {
+        self.named = None;
+        self.here = None;
+        self.begun = false;
+        self.mine = None;
+    }
+
+    /// When `m` has the head `named` remembered: its pid and `m`'s message.
     pub(crate) fn same_name<'m>(&self, m: &'m [u8]) -> Option<(Id, Result<&'m [u8], BadFrame>)> {
         let id = self.named?;
         Some((id, Frame::message_after(m, &self.head)?))
@@ -151,8 +175,7 @@ impl Read {
     /// Runs `f` with this read's deliveries where `post` finds them, so
     /// whatever `f` posts on this thread is held after them, in order.
     pub(crate) fn holding<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        /// Takes the deliveries back however `f` leaves (a panic must not
-        /// leave this thread's later posts held for good).
+        /// Takes them back however `f` leaves (even by a panic).
         struct Back<'a>(&'a mut Held);
         impl Drop for Back<'_> {
             fn drop(&mut self) {
@@ -215,7 +238,7 @@ impl Sink for RouteSink {
     }
 
     fn end(&mut self) {
-        self.read.named = None;
+        self.read.end();
         self.cluster.post_all(&mut self.read.held, self.peer.id);
     }
 }
@@ -251,8 +274,8 @@ impl Cluster {
             };
             if let Some((_, put)) = here.filter(|(t, _)| *t == owner) {
                 let stored = match &e {
-                    Entry::Made(d) => put(d.to, d.lane, &d.payload),
-                    Entry::Copied { to, lane, at, end } => put(*to, *lane, &bytes[*at..*end]),
+                    Entry::Made(d) => put(d.to, d.lane, &[&d.payload]),
+                    Entry::Copied { to, lane, at, end } => put(*to, *lane, &[&bytes[*at..*end]]),
                 };
                 if stored {
                     if let Entry::Made(d) = e {

@@ -16,8 +16,7 @@ use bfly_core::{Id, Lane, NodeId};
 use std::sync::atomic::Ordering;
 
 impl Cluster {
-    /// Routes frame `m` of `read` from `peer`: a message is held in `read`
-    /// (posts.rs); any other frame acts at once, its deliveries held there too.
+    /// Routes frame `m` of `read` from `peer` (posts.rs).
     pub(crate) fn route(
         &'static self,
         local: &Local,
@@ -26,23 +25,21 @@ impl Cluster {
         m: &[u8],
     ) -> Result<(), BadFrame> {
         if let Some((id, msg)) = read.same_name(m) {
-            read.hold(id, Lane::User, &[msg?]);
+            read.deliver(self, id, Lane::User, &[msg?]);
             return Ok(());
         }
         match Frame::decode(m)? {
-            // A process gone by the end of the read returns the credit of
-            // those it was sent (`post_all`).
             Frame::Send { to, msg } => {
                 if peer.grants.load(Ordering::Relaxed) {
-                    read.hold(to, Lane::Remote, &[&peer.id.to_le_bytes(), msg]);
+                    read.deliver(self, to, Lane::Remote, &[&peer.id.to_le_bytes(), msg]);
                 } else {
-                    read.hold(to, Lane::User, &[msg]);
+                    read.deliver(self, to, Lane::User, &[msg]);
                 }
             }
             Frame::SendName { name, msg } => {
                 if let Some(id) = self.table.whereis(name) {
                     read.named(name, id);
-                    read.hold(id, Lane::User, &[msg]);
+                    read.deliver(self, id, Lane::User, &[msg]);
                 } else if let Some((n, r)) = self.table.alias(name) {
                     read.holding(|| {
                         self.send(self.intern(&n), &Frame::SendName { name: &r, msg }.encode())
@@ -60,7 +57,7 @@ impl Cluster {
         let from_node = peer.id;
         match f {
             Frame::Send { .. } | Frame::SendName { .. } => {
-                unreachable!("messages are held by `route`")
+                unreachable!("routed by `route`")
             }
             Frame::Grant { list } => self.granted(peer, &list),
             Frame::Exit {

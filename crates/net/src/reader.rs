@@ -206,10 +206,8 @@ impl Reader {
                 }
                 return Ok(Pumped::More);
             }
-            // Never past the budget: a host sizes the place it routes one
-            // pump's messages into by it (a read of up to a buffer more
-            // spilled a 100 B stream's last ~fifth into the inbox, an
-            // allocation and a second drain per message).
+            // Never past the budget: a host sizes where one pump's
+            // messages go by it (a buffer more spilled a fifth of them).
             match frames.fill(&self.r, budget - read) {
                 Ok((0, _)) => return Err("connection lost".into()),
                 Ok((n, full)) => {

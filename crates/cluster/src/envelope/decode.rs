@@ -6,13 +6,9 @@
 use super::*;
 
 impl Frame<'_> {
-    /// The message of `b` when `b` starts with `head`, the head of a
-    /// `Send` or `SendName` frame that `decode` accepted (as
-    /// `encode_split` writes it); None when it does not. The message is
-    /// checked as `decode` checks it, so this is `decode`'s answer for `b`
-    /// without reading the head's fields again: a run of frames to one
-    /// name (a sender reuses the head) has its name's length, UTF-8 and
-    /// lookup taken from the first (`RouteSink`).
+    /// `decode`'s message of `b` when `b` starts with `head`, the head
+    /// (`encode_split`'s) of an accepted `Send` or `SendName`, without
+    /// reading its fields again; None when it does not.
     pub fn message_after<'b>(b: &'b [u8], head: &[u8]) -> Option<Result<&'b [u8], BadFrame>> {
         let tail = b.strip_prefix(head)?;
         Some(R(tail).tail())
