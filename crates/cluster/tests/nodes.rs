@@ -48,6 +48,15 @@ fn body(d: &bfly_core::Delivery) -> &[u8] {
     }
 }
 
+/// Nodes a@`h` and b@`h`, A knowing B's address, and B's id on A.
+fn two(h: &str) -> (Node, Node, bfly_core::NodeId) {
+    let cookie = Cookie::generate();
+    let [a, b] = ["a", "b"].map(|n| node(&format!("{n}@{h}"), &cookie, Allow::default()));
+    a.d.set_address(&format!("b@{h}"), &b.addr);
+    let pb = a.d.intern(&format!("b@{h}"));
+    (a, b, pb)
+}
+
 /// Drains `n`'s inbox until `pred` holds for what was collected.
 fn wait_for(
     n: &Node,
@@ -67,11 +76,7 @@ fn wait_for(
 
 #[test]
 fn messages_arrive_in_order_and_loss_fires_relations_once() {
-    let cookie = Cookie::generate();
-    let a = node("a@t", &cookie, Allow::default());
-    let b = node("b@t", &cookie, Allow::default());
-    a.d.set_address("b@t", &b.addr);
-    let pb = a.d.intern("b@t");
+    let (a, b, pb) = two("t");
     let target = b.t.spawn(b.thread);
     for i in 0..1000u32 {
         let msg = rmp_u32(i);
@@ -284,11 +289,7 @@ fn names_resolved_per_read_follow_re_registration_and_keep_order() {
 /// link delivers again).
 #[test]
 fn a_bad_message_inside_a_run_to_one_name_ends_the_link_not_the_node() {
-    let cookie = Cookie::generate();
-    let a = node("a@m", &cookie, Allow::default());
-    let b = node("b@m", &cookie, Allow::default());
-    a.d.set_address("b@m", &b.addr);
-    let pb = a.d.intern("b@m");
+    let (a, b, pb) = two("m");
     let p = b.t.spawn(b.thread);
     b.t.register("S", p).unwrap();
     let send = |msg: &[u8]| a.d.send(pb, &Frame::SendName { name: "S", msg }.encode());
