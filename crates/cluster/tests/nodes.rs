@@ -374,3 +374,103 @@ fn rmp_u32(i: u32) -> Vec<u8> {
     rmp::encode::write_uint(&mut v, i as u64).unwrap();
     v
 }
+
+thread_local! {
+    /// What `store` took: (to, lane, payload).
+    static STORED: std::cell::RefCell<Vec<(u64, Lane, Vec<u8>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A host thread's place for its own deliveries, with room for 40.
+fn store(to: u64, lane: Lane, parts: &[&[u8]]) -> bool {
+    STORED.with_borrow_mut(|s| {
+        s.len() < 40 && {
+            s.push((to, lane, parts.concat()));
+            true
+        }
+    })
+}
+
+/// A thread that reads its links itself (as a JS thread does) gets the
+/// messages for its own processes stored at once (posts.rs) until one is
+/// for another thread or there is no room, and only by reads that begin
+/// with its inbox empty: taking what was stored before its inbox, each
+/// process gets its messages once, in order.
+#[test]
+fn a_host_thread_gets_its_messages_stored_at_once_and_in_order() {
+    let (a, b, pb) = two("h");
+    let offered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let o = offered.clone();
+    b.d.set_host(Some(Box::new(move |r| o.lock().unwrap().push(r))));
+    // The host thread's inbox gets only p's messages (not the agent's).
+    let (host, other) = (b.th.add(Box::new(|| {})), b.th.add(Box::new(|| {})));
+    bfly_cluster::deliver_here(Some((host, store)));
+    let (p, q) = (b.t.spawn(host), b.t.spawn(other));
+    let inbox = b.th.inbox(host).unwrap();
+    let send = |to, i: u32| {
+        a.d.send(
+            pb,
+            &Frame::Send {
+                to,
+                msg: &rmp_u32(i),
+            }
+            .encode(),
+        )
+    };
+    let (mut seq, mut stored) = (Vec::new(), 0);
+    // Reads (once at least: the host claims the link) until `n` messages
+    // in all were stored, taken or queued, taking what was stored after
+    // each read, as a JS thread does.
+    let mut read = |seq: &mut Vec<Vec<u8>>, n: usize| {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            for r in offered.lock().unwrap().iter() {
+                r.host_pump(bfly_net::reader::PUMP_BUDGET);
+            }
+            let s = STORED.with_borrow_mut(std::mem::take);
+            stored += s.len();
+            seq.extend(s.into_iter().map(|d| d.2[4..].to_vec()));
+            if seq.len() + inbox.backlog().0 >= n && !offered.lock().unwrap().is_empty() {
+                break;
+            }
+            assert!(Instant::now() < end, "{} of {n} arrived", seq.len());
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    let take_inbox = |seq: &mut Vec<Vec<u8>>| {
+        seq.extend(inbox.drain().iter().map(|d| body(d).to_vec()));
+    };
+    // The first message makes the link, which the host then reads.
+    send(p, 0);
+    read(&mut seq, 1);
+    take_inbox(&mut seq);
+    // More than there is room for, one for another thread among them,
+    // then more while the inbox still holds some.
+    for i in 1..100 {
+        send(p, i);
+    }
+    send(q, 0);
+    read(&mut seq, 100);
+    for i in 100..300 {
+        send(p, i);
+    }
+    read(&mut seq, 300);
+    take_inbox(&mut seq);
+    assert_eq!(seq, (0..300).map(rmp_u32).collect::<Vec<_>>());
+    assert!(stored > 0, "nothing was stored at once");
+    assert!(stored < 300, "the room was never short");
+    assert_eq!(wait_for_thread(&b, other), vec![rmp_u32(0)]);
+    bfly_cluster::deliver_here(None);
+}
+
+/// What `thread` of `n` got, once something has.
+fn wait_for_thread(n: &Node, thread: u32) -> Vec<Vec<u8>> {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = n.th.inbox(thread).unwrap().drain();
+        if !got.is_empty() {
+            return got.iter().map(|d| body(d).to_vec()).collect();
+        }
+        assert!(Instant::now() < end, "nothing arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
