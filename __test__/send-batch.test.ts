@@ -70,6 +70,53 @@ test.serial('runs to several names and pids, one name across full batches: each 
   })
 })
 
+test.serial(
+  'a getter that links or sends while its message is written into the batch: each once, in order',
+  async (t) => {
+    await run(async (p) => {
+      const pid = (await spawn({ module: SERVICES, fn: 'tally', args: ['TALLY-G'] }, { node: B })) as Pid
+      t.deepEqual(await call(pid, 'count'), [0, true])
+      const byName = remoteService(B, { name: 'TALLY-G' })
+      let sent = 0
+      // Messages after the first of a run are written straight into the batch (src/nodes/outgoing.ts
+      // `queueEncoded`); a getter inside one runs while that write is under way. Each getter acts once: a
+      // message that gives up on the fast way is encoded again.
+      for (const dest of [pid, byName]) {
+        for (let i = 0; i < 5; i++) send(dest, sent++)
+        // A link hands the batch over under the write: what it held goes once, and this message after it.
+        let linked = false
+        const link = {
+          get x(): number {
+            if (!linked) {
+              linked = true
+              p.link(pid)
+            }
+            return 1
+          },
+        }
+        send(dest, ['padded', sent++, link])
+        for (let i = 0; i < 5; i++) send(dest, sent++)
+        // A send from the getter goes before the message being written.
+        const first = sent++
+        let fired = false
+        const nested = {
+          get x(): number {
+            if (!fired) {
+              fired = true
+              send(dest, first)
+            }
+            return 1
+          },
+        }
+        send(dest, ['padded', sent++, nested])
+        for (let i = 0; i < 5; i++) send(dest, sent++)
+      }
+      t.deepEqual(await call(pid, 'count'), [sent, true])
+      p.unlink(pid)
+    })
+  },
+)
+
 test.serial('after node.stop(), in the same job, a send by name throws NoProcError as a direct one does', (t) => {
   const tally = remoteService(B, { name: 'TALLY' })
   t.is(send(tally, 'queued before the stop'), undefined)

@@ -6,7 +6,7 @@ import test from 'ava'
 import fc from 'fast-check'
 import { decode, encode, NotPortableError } from '../index.ts'
 import { encodeBoxed, encodeTransient } from '../src/kernel/codec.ts'
-import { blockView, writeMessage } from '../src/kernel/writer.ts'
+import { blockView, writeInto, writeMessage } from '../src/kernel/writer.ts'
 import { value } from './values.gen.ts'
 
 /** The writer's bytes for `v` (a copy), or undefined when it leaves `v` to the generic path. */
@@ -87,4 +87,42 @@ test('a getter that encodes while the writer runs gets its own bytes', (t) => {
   }
   t.deepEqual(decode(encode(v)), { x: 'outer' })
   t.deepEqual(decode(inside as Uint8Array), ['inner', 1])
+})
+
+test('writeInto writes what writeMessage writes, never at or past its limit, and leaves the block alone', (t) => {
+  fc.assert(
+    fc.property(value, fc.nat(64), (v, at) => {
+      const mine = written(v)
+      if (mine === undefined) return false
+      const before = blockView(mine.length).slice()
+      // Room for what it reserves before writing (a string's 3 bytes per UTF-16 unit, 9 for a number).
+      const into = new Uint8Array(at + 3 * mine.length + 16).fill(0xee)
+      const view = new DataView(into.buffer)
+      const end = writeInto(v, into, view, at, into.length)
+      const same =
+        end === at + mine.length && Buffer.compare(Buffer.from(into.subarray(at, end)), Buffer.from(mine)) === 0
+      // One byte short: it gives up, and wrote nothing from its limit on.
+      into.fill(0xee)
+      const short = writeInto(v, into, view, at, at + mine.length - 1)
+      const untouched = into.subarray(at + mine.length - 1).every((b) => b === 0xee)
+      const block = Buffer.compare(Buffer.from(blockView(mine.length)), Buffer.from(before)) === 0
+      return same && short === -1 && untouched && block
+    }),
+    { numRuns: 2000 },
+  )
+  t.pass()
+})
+
+test('writeInto gives up when a getter inside the value writes, and that write gets its own bytes', (t) => {
+  const into = new Uint8Array(256)
+  let inside: Uint8Array | undefined
+  const v = {
+    get x() {
+      inside = encode(['inner', 1])
+      return 'outer'
+    },
+  }
+  t.is(writeInto(v, into, new DataView(into.buffer), 0, 256), -1)
+  t.deepEqual(decode(inside as Uint8Array), ['inner', 1])
+  t.deepEqual(decode(encode(v)), { x: 'outer' })
 })

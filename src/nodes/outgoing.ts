@@ -22,7 +22,7 @@
 // credit window; one that would not wait (`remoteFull: 'error'`) always
 // sends directly.
 import { expect } from '../kernel/wakeups.js'
-import { copyBlock, putUtf8 } from '../kernel/writer.js'
+import { copyBlock, putUtf8, writeInto } from '../kernel/writer.js'
 import { clusterCreditLeft, native } from '../native/index.js'
 
 const { Busy: BUSY } = native.RemoteCode
@@ -36,6 +36,7 @@ const SLOTS = 4096
 /** Each message starts at a multiple of 4 (it is copied in words). */
 const bytes = new Uint8Array(BATCH_BYTES)
 const byteWords = new Int32Array(bytes.buffer)
+const byteView = new DataView(bytes.buffer)
 /** Per message: node id, process id (0 for a name), the name's UTF-8 length (0: to the process id; SAME_NAME). */
 const meta = new Float64Array(SLOTS * 3)
 const ends = new Uint32Array(SLOTS)
@@ -58,6 +59,38 @@ let lastNode = -1
 let lastPid = -1
 let lastLeft = 0
 
+/** Queues `msg` for process `to` of node `node` (0: for the name of the message before it in the batch, which
+ * the caller checked with `sameName`), written straight into the batch: false when it must go the general
+ * way (encoded into the block, then `queueRemote`, `queueRemoteName` or a direct send). That way copies each
+ * message once more, which cost a 100 B stream's sender ~8%; it remains for a message that does not fit the
+ * batch, needs the generic encoder, must be the first of a batch to carry its name, or is written from
+ * inside another write. */
+export function queueEncoded(node: number, to: number, msg: unknown): boolean {
+  if (state[1] !== 0) readNotes()
+  if (!registered || (busyNodes.size !== 0 && busyNodes.has(node))) return false
+  if (to !== 0 && !allowed(node, to)) return false
+  const c = state[0]
+  if (c === SLOTS) return false
+  const start = c === 0 ? 0 : (ends[c - 1] + 3) & ~3
+  const end = writeInto(msg, bytes, byteView, start, Math.min(start + BATCHED_MAX, BATCH_BYTES - 3))
+  // A getter inside `msg` may have written (the write gave up) or handed the batch over (`c` is stale).
+  if (end < 0 || state[0] !== c) return false
+  if (to !== 0) lastLeft--
+  meta[c * 3] = node
+  meta[c * 3 + 1] = to
+  meta[c * 3 + 2] = to === 0 ? SAME_NAME : 0
+  ends[c] = end
+  state[0] = c + 1
+  return true
+}
+
+/** Whether the message before in the batch is to the process registered as `name` on node `node` (a message
+ * after it to that name may then be queued with `queueEncoded(node, 0, msg)`, carrying no name). */
+export function sameName(node: number, name: string): boolean {
+  const c = state[0]
+  return c !== 0 && name === lastName && meta[c * 3 - 3] === node && meta[c * 3 - 1] !== 0
+}
+
 /** Queues the message in bytes `0..n` of the byte block for process `to` of node `node`: false when it must be
  * sent directly instead. */
 export function queueRemote(node: number, to: number, n: number): boolean {
@@ -68,9 +101,7 @@ export function queueRemote(node: number, to: number, n: number): boolean {
  * false when it must be sent directly instead. A message to the same name as the one queued before it carries
  * no name (the native side reuses that one's frame head): writing the name cost a 100 B stream's sender ~5%. */
 export function queueRemoteName(node: number, n: number, name: string): boolean {
-  const c = state[0]
-  const again = c !== 0 && name === lastName && meta[c * 3 - 3] === node && meta[c * 3 - 1] !== 0
-  if (again && queue(node, 0, n, SAME_NAME)) return true
+  if (sameName(node, name) && queue(node, 0, n, SAME_NAME)) return true
   if (!queue(node, 0, n, putUtf8(n, name))) return false
   lastName = name
   return true
@@ -121,15 +152,20 @@ export function handOver(): void {
 
 /** Takes one unit of process `to`'s allowance: false when none is left. */
 function spend(node: number, to: number): boolean {
+  if (!allowed(node, to)) return false
+  lastLeft--
+  return true
+}
+
+/** Whether any of process `to`'s allowance is left (it becomes the last one's, in `last*`). */
+function allowed(node: number, to: number): boolean {
   if (to !== lastPid || node !== lastNode) {
     if (lastNode !== -1) setAllowance(lastNode, lastPid, lastLeft)
     lastNode = node
     lastPid = to
     lastLeft = allowances.get(node)?.get(to) ?? 0
   }
-  if (lastLeft === 0) return false
-  lastLeft--
-  return true
+  return lastLeft !== 0
 }
 
 function setAllowance(node: number, pid: number, left: number): void {

@@ -26,7 +26,7 @@ import {
 } from '../native/index.js'
 import { AwayTarget, awaitAnswer, callFromOf } from '../threads/threadcall.js'
 import { refuseFlag, sendOutcome } from './credit.js'
-import { queueRemote, queueRemoteName, sentDirectly } from './outgoing.js'
+import { queueEncoded, queueRemote, queueRemoteName, sameName, sentDirectly } from './outgoing.js'
 import { isNode, sendingTo } from './peers.js'
 
 const { NotANode: NOT_A_NODE } = native.RemoteCode
@@ -75,9 +75,11 @@ export function unreachable(node: string): string {
  * or MailboxFullError with `remoteFull: 'error'`. */
 export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(pid.node)
-  const n = encodeFor(msg, 'msg')
   const refuse = refuseFlag()
-  if (refuse === 0 && isNode() && queueRemote(node, pid.id, n)) return undefined
+  const queued = refuse === 0 && isNode()
+  if (queued && queueEncoded(node, pid.id, msg)) return undefined
+  const n = encodeFor(msg, 'msg')
+  if (queued && queueRemote(node, pid.id, n)) return undefined
   const r = clusterSend(node, pid.id, refuse, n)
   if (r === 0 && refuse === 0) sentDirectly(node, pid.id)
   return sendOutcome(r, pid, node)
@@ -86,9 +88,11 @@ export function sendRemote(pid: Pid, msg: unknown): Promise<void> | undefined {
 /** A message to a service of another node: a promise when its link is busy, as `sendRemote`. */
 export function sendService(rs: RemoteService, msg: unknown): Promise<void> | undefined {
   const node = sendingTo(rs.node)
-  const n = encodeFor(msg, 'msg')
   const refuse = refuseFlag()
-  if (refuse === 0 && isNode() && queueRemoteName(node, n, rs.name)) return undefined
+  const queued = refuse === 0 && isNode()
+  if (queued && sameName(node, rs.name) && queueEncoded(node, 0, msg)) return undefined
+  const n = encodeFor(msg, 'msg')
+  if (queued && queueRemoteName(node, n, rs.name)) return undefined
   const r = clusterSendName(node, n, putUtf8(n, rs.name), refuse)
   if (r === NOT_A_NODE) throw notANode('send', rs.node)
   if (r === 0 && refuse === 0) sentDirectly(node, 0)

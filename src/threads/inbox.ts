@@ -98,7 +98,7 @@ function drainOnce(): boolean {
     // in its mailbox, as a range of that copy); the metadata is read in
     // place (nothing drains into the blocks until this returns).
     if (n > 0) {
-      const all = DRAIN_BYTES.slice(0, DRAIN_META[2 * DRAIN_SLOTS + n - 1])
+      const all = copyOut(DRAIN_META[2 * DRAIN_SLOTS + n - 1])
       deliver(all, n, DRAIN_META, 0, DRAIN_META, DRAIN_SLOTS, DRAIN_META, 2 * DRAIN_SLOTS)
     }
     return (r & 1) === 1
@@ -106,6 +106,15 @@ function drainOnce(): boolean {
   const b = native.threadDrain(thread)
   deliver(b.bytes, b.to.length, b.to, 0, b.lane, 0, b.ends, 0)
   return b.more
+}
+
+/** A copy of `DRAIN_BYTES[0..n)` in memory of its own, as a plain Uint8Array (so a bin decoded from it is one,
+ * as from any other message). `slice` zeroed the new memory before copying over it: 1.6% of a 100 B stream's
+ * receiving thread. */
+function copyOut(n: number): Uint8Array {
+  const all = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
+  all.set(DRAIN_BYTES.subarray(0, n))
+  return all
 }
 
 /** Delivers a drained batch of `n`: delivery `i` is for process
