@@ -1,7 +1,7 @@
 //! Taking a JS thread's inbox: the deliveries other threads and nodes
 //! posted for it, in arrival order, in one call.
 
-use crate::lent::{lent, Lent};
+use crate::lent::Lent;
 use crate::THREADS;
 use bfly_core::{spare, Lane};
 use napi::bindgen_prelude::{Buffer, Float64Array, Uint32Array, Uint8Array};
@@ -89,37 +89,53 @@ pub fn thread_drain(thread: u32) -> Drained {
     }
 }
 
+/// The thread's drain blocks (`thread_drain_blocks`; lent.rs), and how
+/// many deliveries its reads `put` there, ending where: one cell, one
+/// thread-local access per `put`.
+#[derive(Clone, Copy)]
+struct Blocks {
+    meta: Lent<f64>,
+    bytes: Lent<u8>,
+    put: (usize, usize),
+}
+
+impl Blocks {
+    const NONE: Blocks = Blocks {
+        meta: Lent::NONE,
+        bytes: Lent::NONE,
+        put: (0, 0),
+    };
+}
+
 thread_local! {
-    /// The thread's drain blocks (see `thread_drain_blocks`; lent.rs).
-    static META: Cell<Lent<f64>> = const { Cell::new(Lent::NONE) };
-    static BYTES: Cell<Lent<u8>> = const { Cell::new(Lent::NONE) };
-    /// Deliveries its own reads stored in the blocks (`put`), not yet
-    /// drained: how many, and where their payloads end.
-    static PUT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    static BLOCKS: Cell<Blocks> = const { Cell::new(Blocks::NONE) };
 }
 
 /// Stores a delivery for one of this thread's processes in its drain
 /// blocks, during one of its own reads of a link (no JS runs then): the
 /// next `thread_drain_small` hands it over before anything in the inbox.
 /// False when the blocks have no room left (bfly_cluster::deliver_here).
-fn put(to: u64, lane: Lane, payload: &[u8]) -> bool {
-    let (meta, bytes) = (lent(&META), lent(&BYTES));
-    let slots = meta.len() / 3;
-    let (n, end) = PUT.with(Cell::get);
-    if n == slots || bytes.len() - end < payload.len() {
-        return false;
-    }
-    // SAFETY: on the thread that lent the blocks, in a libuv callback with
-    // no JS running (as during a native call, lent.rs); no other slice of
-    // them is alive.
-    let (meta, bytes) = unsafe { (meta.slice_mut(), bytes.slice_mut()) };
-    let end = store(meta, bytes, n, end, to, lane, payload);
-    PUT.with(|p| p.set((n + 1, end)));
-    true
+fn put(to: u64, lane: Lane, parts: &[&[u8]]) -> bool {
+    BLOCKS.with(|c| {
+        let mut b = c.get();
+        let slots = b.meta.len() / 3;
+        let (n, end) = b.put;
+        if n == slots || b.bytes.len() - end < parts.iter().map(|p| p.len()).sum() {
+            return false;
+        }
+        // SAFETY: on the thread that lent the blocks, in a libuv callback
+        // with no JS running (as during a native call, lent.rs); no other
+        // slice of them is alive.
+        let (meta, bytes) = unsafe { (b.meta.slice_mut(), b.bytes.slice_mut()) };
+        b.put = (n + 1, store(meta, bytes, n, end, to, lane, parts));
+        c.set(b);
+        true
+    })
 }
 
-/// Writes delivery `i` into the drain blocks, its payload at `at` (where
-/// the one before ended): where its payload ends. The caller checked the room.
+/// Writes delivery `i` into the drain blocks, its payload (`parts`
+/// joined) at `at` (where the one before ended): where its payload ends.
+/// The caller checked the room.
 fn store(
     meta: &mut [f64],
     bytes: &mut [u8],
@@ -127,11 +143,14 @@ fn store(
     at: usize,
     to: u64,
     lane: Lane,
-    payload: &[u8],
+    parts: &[&[u8]],
 ) -> usize {
     let slots = meta.len() / 3;
-    let end = at + payload.len();
-    bytes[at..end].copy_from_slice(payload);
+    let mut end = at;
+    for p in parts {
+        bytes[end..end + p.len()].copy_from_slice(p);
+        end += p.len();
+    }
     meta[i] = to as f64;
     meta[slots + i] = lane as u32 as f64;
     meta[2 * slots + i] = end as f64;
@@ -140,15 +159,13 @@ fn store(
 
 /// Whether this thread's reads stored deliveries not drained yet.
 pub(crate) fn put_waiting() -> bool {
-    PUT.with(Cell::get).0 > 0
+    BLOCKS.with(Cell::get).put.0 > 0
 }
 
 /// The thread's environment is going: its blocks are not written again.
 pub(crate) fn release() {
     bfly_cluster::deliver_here(None);
-    META.with(|c| c.set(Lent::NONE));
-    BYTES.with(|c| c.set(Lent::NONE));
-    PUT.with(|p| p.set((0, 0)));
+    BLOCKS.with(|c| c.set(Blocks::NONE));
 }
 
 /// Registers the calling thread's drain blocks: `meta` holds three runs of
@@ -160,9 +177,13 @@ pub(crate) fn release() {
 pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
     // SAFETY: only the pointers and lengths are kept (lent.rs).
     let (m, b) = unsafe { (meta.as_mut(), bytes.as_mut()) };
-    META.with(|c| c.set(Lent::of(m)));
-    BYTES.with(|c| c.set(Lent::of(b)));
-    PUT.with(|p| p.set((0, 0)));
+    BLOCKS.with(|c| {
+        c.set(Blocks {
+            meta: Lent::of(m),
+            bytes: Lent::of(b),
+            put: (0, 0),
+        })
+    });
     bfly_cluster::deliver_here(Some((crate::current_thread(), put)));
 }
 
@@ -178,7 +199,7 @@ pub fn thread_drain_blocks(mut meta: Float64Array, mut bytes: Uint8Array) {
 pub fn thread_drain_small() -> i32 {
     let thread = crate::current_thread();
     crate::host::adopt();
-    let (meta, bytes) = (lent(&META), lent(&BYTES));
+    let Blocks { meta, bytes, .. } = BLOCKS.with(Cell::get);
     if meta.len() == 0 || bytes.len() == 0 {
         return -1;
     }
@@ -187,7 +208,12 @@ pub fn thread_drain_small() -> i32 {
         return 0;
     };
     // What this thread's reads stored is older than anything in the inbox.
-    let (n, _) = PUT.with(|p| p.replace((0, 0)));
+    let n = BLOCKS.with(|c| {
+        let mut b = c.get();
+        let n = std::mem::take(&mut b.put).0;
+        c.set(b);
+        n
+    });
     if n > 0 {
         return 2 * n as i32 + i32::from(!inbox.is_empty());
     }
@@ -201,7 +227,7 @@ pub fn thread_drain_small() -> i32 {
     let mut end = 0;
     let n = batch.len();
     for (i, d) in batch.into_iter().enumerate() {
-        end = store(meta, bytes, i, end, d.to, d.lane, &d.payload);
+        end = store(meta, bytes, i, end, d.to, d.lane, &[&d.payload]);
         // The next read of a link on this thread copies into it (spare.rs).
         spare::give_back(d.payload);
     }

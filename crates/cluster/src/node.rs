@@ -282,15 +282,6 @@ impl Cluster {
         }
     }
 
-    /// `post` of `parts` joined, copied once: into the read being routed
-    /// on this thread (posts.rs), else into their own buffer.
-    pub(crate) fn post_parts(&self, to: Id, lane: Lane, parts: &[&[u8]]) -> bool {
-        crate::posts::hold_parts(to, lane, parts)
-            || self
-                .threads
-                .post(self.table, to, lane, bfly_core::spare::filled(parts))
-    }
-
     /// Posts a delivery to the thread that owns process `to`; while a
     /// link's read is being routed on this thread, at the end of that read
     /// (posts.rs). False when `to` is known dead now.

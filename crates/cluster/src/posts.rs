@@ -1,33 +1,34 @@
-//! The deliveries of one read of a link, posted together. Routing a
-//! frame posted its delivery at once: a table lookup for the owner thread,
-//! that thread's inbox lookup, its lock and a wake-up check per message,
-//! an eighth of a 100 B stream's receiving node. While a link's reader
-//! hands over what one read brought (`RouteSink`), deliveries wait here, in
-//! order, and go out when the read's messages are all routed: the owners
-//! in one table lookup, each run for one thread under one inbox lock with
-//! at most one wake-up. Everything else a frame does (relations in the
-//! table, credit, frames sent back) happens as it is routed, as before;
-//! deliveries, which were queued in routing order, stay in that order.
+//! The deliveries of one read of a link. A link's sink (`RouteSink`)
+//! routes each read with its state in hand (`Read`), so a message costs no
+//! thread-local access (~4 before, each a call from this shared library).
 //!
-//! A read also remembers the last name a `SendName` resolved to a pid
-//! (`named`), so a run of messages to one registered name looks it up
-//! once (the registry's lookup was ~6% of a 100 B stream's receiving
-//! thread). Remembering it for one read changes nothing a sender can
-//! observe: a read is routed synchronously on one thread, and nothing
-//! routed in it runs a process (its deliveries are held until the read
-//! ends), so only another thread can rebind the name meanwhile, and that
-//! registration is concurrent with the whole read: the messages routed
-//! before it was seen would have gone to the old pid anyway. The next
-//! read looks the name up again. Aliases are never remembered.
+//! When the thread reading is the JS thread that owns the targets (it reads
+//! its links itself) and its inbox is empty as the read begins, messages
+//! for its processes are stored at once where it drains next
+//! (`deliver_here`): one copy, no allocation, no lock. Whether a target is
+//! its own is looked up once per read and target: only that thread ends
+//! its processes, and it runs no JS during the read (a stale answer would
+//! cost what a post racing an exit costs: JS drops it, returning credit).
 //!
-//! A read's user messages are copied into one buffer (`Held::bytes`), not a
-//! `Vec` each. When the thread reading is the JS thread that owns their
-//! processes (it reads its links itself) and its inbox is empty, they go
-//! from there straight to the place that thread drains next
-//! (`deliver_here`): no allocation, no inbox lock, no second copy. What
-//! does not fit there, and everything once one did not, goes to the inbox,
-//! which that thread takes after (so each sender's order holds).
+//! From the first delivery that is not stored so, everything the read
+//! delivers waits here in order (user messages copied into one buffer,
+//! `Held::bytes`) and goes out at its end: the owners in one table lookup,
+//! this thread's own where it drains next while its inbox is empty and
+//! they fit, each other run under one inbox lock with one wake-up (an
+//! eighth of a 100 B stream's receiving node when each went alone). What
+//! goes to the inbox is taken after what was stored, so each sender's
+//! order holds. Frames other than messages act as they are routed, with
+//! the read's deliveries where `post` finds them (`HELD`).
+//!
+//! A read remembers the head of its last `SendName` that resolved to a pid,
+//! so the rest of a run to one name (a sender reuses the head) is matched
+//! by its bytes, not parsed or looked up again; each message is still
+//! checked whole (`Frame::message_after`). No sender can tell: nothing a
+//! read routes runs before it ends, so only another thread can rebind the
+//! name meanwhile, concurrently with the whole read. The next read looks
+//! it up again; aliases are never remembered.
 
+use crate::envelope::{BadFrame, Frame};
 use crate::node::{Cluster, Local};
 use crate::peer::Peer;
 use bfly_core::inbox::Delivery;
@@ -79,46 +80,113 @@ pub(crate) struct Held {
 }
 
 /// Where a thread takes deliveries for its own processes during its own
-/// reads: the thread, and `put(to, lane, payload)`, which stores one where
-/// the thread drains next and says whether it could (false: no room).
-pub type Here = (ThreadId, fn(Id, Lane, &[u8]) -> bool);
+/// reads: the thread, and `put(to, lane, parts)`, which stores one (its
+/// payload `parts` joined) where the thread drains next and says whether
+/// it could (false: no room).
+pub type Here = (ThreadId, fn(Id, Lane, &[&[u8]]) -> bool);
 
 thread_local! {
-    /// Deliveries of the read being routed on this thread; None when no
-    /// read is being routed here (a post goes out at once).
+    /// Deliveries of the read being routed on this thread, while one of
+    /// its frames other than a message is (`Read::holding`); None
+    /// otherwise (a post goes out at once).
     static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
     /// See `deliver_here`.
     static HERE: Cell<Option<Here>> = const { Cell::new(None) };
-    /// The last name resolved to a pid in the read being routed on this
-    /// thread (see the module's doc); None outside a read.
-    static NAMED: RefCell<Option<(String, Id)>> = const { RefCell::new(None) };
 }
 
-impl Cluster {
-    /// The pid registered as `name`: the one this read already resolved
-    /// it to, if it did (see the module's doc), else the registry's.
-    pub(crate) fn whereis_in_read(&self, name: &str) -> Option<Id> {
-        let routing = HELD.with_borrow(Option::is_some);
-        if !routing {
-            return self.table.whereis(name);
+impl Held {
+    /// Holds a delivery of `parts`, joined (copied into the read's bytes).
+    fn copy(&mut self, to: Id, lane: Lane, parts: &[&[u8]]) {
+        let at = self.bytes.len();
+        for p in parts {
+            self.bytes.extend_from_slice(p);
         }
-        NAMED.with_borrow_mut(|last| {
-            if let Some((n, id)) = last {
-                if n == name {
-                    return Some(*id);
+        let end = self.bytes.len();
+        self.entries.push(Entry::Copied { to, lane, at, end });
+    }
+}
+
+/// What one read of a link has routed so far (see the module's doc).
+#[derive(Default)]
+pub(crate) struct Read {
+    held: Held,
+    /// The head of the last `SendName` that resolved, and its pid.
+    head: Vec<u8>,
+    named: Option<Id>,
+    /// Where this read stores at once, while it does.
+    here: Option<Here>,
+    /// `here` was looked up.
+    begun: bool,
+    /// The last target found alive on the thread reading.
+    mine: Option<Id>,
+}
+
+impl Read {
+    /// Delivers `parts`, joined, to `to`: stored at once or held (module doc).
+    pub(crate) fn deliver(&mut self, c: &Cluster, to: Id, lane: Lane, parts: &[&[u8]]) {
+        if !self.begun {
+            self.begun = true;
+            self.here = HERE
+                .with(Cell::get)
+                .filter(|(t, _)| c.threads.inbox(*t).is_some_and(|i| i.is_empty()));
+        }
+        if let Some((thread, put)) = self.here {
+            if self.held.entries.is_empty()
+                && (self.mine == Some(to) || self.is_mine(c, thread, to))
+                && put(to, lane, parts)
+            {
+                return;
+            }
+            self.here = None;
+        }
+        self.held.copy(to, lane, parts);
+    }
+
+    /// Whether `to` is alive on `thread` (remembered: see the module doc).
+    fn is_mine(&mut self, c: &Cluster, thread: ThreadId, to: Id) -> bool {
+        let mine = c.table.owner(to) == Some(thread);
+        if mine {
+            self.mine = Some(to);
+        }
+        mine
+    }
+
+    /// The read is over.
+    fn end(&mut self) {
+        self.named = None;
+        self.here = None;
+        self.begun = false;
+        self.mine = None;
+    }
+
+    /// When `m` has the head `named` remembered: its pid and `m`'s message.
+    pub(crate) fn same_name<'m>(&self, m: &'m [u8]) -> Option<(Id, Result<&'m [u8], BadFrame>)> {
+        let id = self.named?;
+        Some((id, Frame::message_after(m, &self.head)?))
+    }
+
+    /// Remembers, for the rest of this read, that `name` is `id`.
+    pub(crate) fn named(&mut self, name: &str, id: Id) {
+        let head = std::mem::take(&mut self.head);
+        self.head = Frame::SendName { name, msg: &[] }.encode_into(head);
+        self.named = Some(id);
+    }
+
+    /// Runs `f` with this read's deliveries where `post` finds them, so
+    /// whatever `f` posts on this thread is held after them, in order.
+    pub(crate) fn holding<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        /// Takes them back however `f` leaves (even by a panic).
+        struct Back<'a>(&'a mut Held);
+        impl Drop for Back<'_> {
+            fn drop(&mut self) {
+                if let Some(h) = HELD.with_borrow_mut(Option::take) {
+                    *self.0 = h;
                 }
             }
-            let id = self.table.whereis(name)?;
-            match last {
-                Some((n, old)) => {
-                    n.clear();
-                    n.push_str(name);
-                    *old = id;
-                }
-                None => *last = Some((name.to_string(), id)),
-            }
-            Some(id)
-        })
+        }
+        HELD.with_borrow_mut(|h| *h = Some(std::mem::take(&mut self.held)));
+        let _back = Back(&mut self.held);
+        f()
     }
 }
 
@@ -142,31 +210,13 @@ pub(crate) fn hold(d: Delivery) -> Option<Delivery> {
     })
 }
 
-/// Holds a delivery of `parts`, joined, for the end of the read being
-/// routed on this thread (copied into the read's bytes); false when no
-/// read is being routed here.
-pub(crate) fn hold_parts(to: Id, lane: Lane, parts: &[&[u8]]) -> bool {
-    HELD.with_borrow_mut(|h| {
-        let Some(held) = h else {
-            return false;
-        };
-        let at = held.bytes.len();
-        for p in parts {
-            held.bytes.extend_from_slice(p);
-        }
-        let end = held.bytes.len();
-        held.entries.push(Entry::Copied { to, lane, at, end });
-        true
-    })
-}
-
 /// A link's sink: routes each message, then posts what the read delivered.
 pub(crate) struct RouteSink {
     pub(crate) cluster: &'static Cluster,
     pub(crate) local: Arc<Local>,
     pub(crate) peer: Arc<Peer>,
-    /// The held deliveries' vectors, kept between reads.
-    spare: Held,
+    /// The read being routed; its vectors are kept between reads.
+    read: Read,
 }
 
 impl RouteSink {
@@ -175,30 +225,21 @@ impl RouteSink {
             cluster,
             local,
             peer,
-            spare: Held::default(),
+            read: Read::default(),
         }
     }
 }
 
 impl Sink for RouteSink {
     fn message(&mut self, m: &[u8]) -> Result<(), String> {
-        HELD.with_borrow_mut(|h| {
-            if h.is_none() {
-                *h = Some(std::mem::take(&mut self.spare));
-            }
-        });
         self.cluster
-            .route(&self.local, &self.peer, m)
+            .route(&self.local, &self.peer, &mut self.read, m)
             .map_err(|e| format!("malformed frame from '{}': {}", self.peer.name, e.0))
     }
 
     fn end(&mut self) {
-        let Some(mut held) = HELD.with_borrow_mut(Option::take) else {
-            return;
-        };
-        NAMED.with_borrow_mut(|n| *n = None);
-        self.cluster.post_all(&mut held, self.peer.id);
-        self.spare = held;
+        self.read.end();
+        self.cluster.post_all(&mut self.read.held, self.peer.id);
     }
 }
 
@@ -233,8 +274,8 @@ impl Cluster {
             };
             if let Some((_, put)) = here.filter(|(t, _)| *t == owner) {
                 let stored = match &e {
-                    Entry::Made(d) => put(d.to, d.lane, &d.payload),
-                    Entry::Copied { to, lane, at, end } => put(*to, *lane, &bytes[*at..*end]),
+                    Entry::Made(d) => put(d.to, d.lane, &[&d.payload]),
+                    Entry::Copied { to, lane, at, end } => put(*to, *lane, &[&bytes[*at..*end]]),
                 };
                 if stored {
                     if let Entry::Made(d) = e {

@@ -10,38 +10,56 @@ use crate::envelope::{BadFrame, Frame, Request, MAX_GOSSIP, NODE_TARGET};
 use crate::forward::Forwarded;
 use crate::node::{Cluster, Local};
 use crate::peer::{valid_name, Peer};
+use crate::posts::Read;
 use bfly_core::departure::{down_signal_term, exit_signal_term, reply_term, str_term};
 use bfly_core::{Id, Lane, NodeId};
 use std::sync::atomic::Ordering;
 
 impl Cluster {
+    /// Routes frame `m` of `read` from `peer` (posts.rs).
     pub(crate) fn route(
         &'static self,
         local: &Local,
         peer: &Peer,
+        read: &mut Read,
         m: &[u8],
     ) -> Result<(), BadFrame> {
-        let from_node = peer.id;
+        if let Some((id, msg)) = read.same_name(m) {
+            read.deliver(self, id, Lane::User, &[msg?]);
+            return Ok(());
+        }
         match Frame::decode(m)? {
             Frame::Send { to, msg } => {
-                if !peer.grants.load(Ordering::Relaxed) {
-                    self.post_parts(to, Lane::User, &[msg]);
-                    return Ok(());
-                }
-                if !self.post_parts(to, Lane::Remote, &[&from_node.to_le_bytes(), msg]) {
-                    // Dropped, as for a dead pid; the sender forgets `to`.
-                    self.grant(from_node, vec![(to, 0)]);
+                if peer.grants.load(Ordering::Relaxed) {
+                    read.deliver(self, to, Lane::Remote, &[&peer.id.to_le_bytes(), msg]);
+                } else {
+                    read.deliver(self, to, Lane::User, &[msg]);
                 }
             }
-            Frame::Grant { list } => self.granted(peer, &list),
             Frame::SendName { name, msg } => {
-                if let Some(id) = self.whereis_in_read(name) {
-                    self.post_parts(id, Lane::User, &[msg]);
+                if let Some(id) = self.table.whereis(name) {
+                    read.named(name, id);
+                    read.deliver(self, id, Lane::User, &[msg]);
                 } else if let Some((n, r)) = self.table.alias(name) {
-                    self.send(self.intern(&n), &Frame::SendName { name: &r, msg }.encode());
+                    read.holding(|| {
+                        self.send(self.intern(&n), &Frame::SendName { name: &r, msg }.encode())
+                    });
                 }
                 // An unknown name drops the message, as Erlang's {Name, Node} ! Msg.
             }
+            f => read.holding(|| self.act(local, peer, f))?,
+        }
+        Ok(())
+    }
+
+    /// What a frame other than a message does.
+    fn act(&'static self, local: &Local, peer: &Peer, f: Frame) -> Result<(), BadFrame> {
+        let from_node = peer.id;
+        match f {
+            Frame::Send { .. } | Frame::SendName { .. } => {
+                unreachable!("routed by `route`")
+            }
+            Frame::Grant { list } => self.granted(peer, &list),
             Frame::Exit {
                 from,
                 to,

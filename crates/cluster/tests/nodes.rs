@@ -48,6 +48,15 @@ fn body(d: &bfly_core::Delivery) -> &[u8] {
     }
 }
 
+/// Nodes a@`h` and b@`h`, A knowing B's address, and B's id on A.
+fn two(h: &str) -> (Node, Node, bfly_core::NodeId) {
+    let cookie = Cookie::generate();
+    let [a, b] = ["a", "b"].map(|n| node(&format!("{n}@{h}"), &cookie, Allow::default()));
+    a.d.set_address(&format!("b@{h}"), &b.addr);
+    let pb = a.d.intern(&format!("b@{h}"));
+    (a, b, pb)
+}
+
 /// Drains `n`'s inbox until `pred` holds for what was collected.
 fn wait_for(
     n: &Node,
@@ -67,11 +76,7 @@ fn wait_for(
 
 #[test]
 fn messages_arrive_in_order_and_loss_fires_relations_once() {
-    let cookie = Cookie::generate();
-    let a = node("a@t", &cookie, Allow::default());
-    let b = node("b@t", &cookie, Allow::default());
-    a.d.set_address("b@t", &b.addr);
-    let pb = a.d.intern("b@t");
+    let (a, b, pb) = two("t");
     let target = b.t.spawn(b.thread);
     for i in 0..1000u32 {
         let msg = rmp_u32(i);
@@ -277,6 +282,63 @@ fn names_resolved_per_read_follow_re_registration_and_keep_order() {
     }
 }
 
+/// A run of messages to one name is matched by its head after the first
+/// (posts.rs), but each message is still checked whole: a bad one in the
+/// middle of a run ends the link with the reason, the messages before it
+/// are delivered in order, none after it, and the node lives on (a new
+/// link delivers again).
+#[test]
+fn a_bad_message_inside_a_run_to_one_name_ends_the_link_not_the_node() {
+    let (a, b, pb) = two("m");
+    let p = b.t.spawn(b.thread);
+    b.t.register("S", p).unwrap();
+    let send = |msg: &[u8]| a.d.send(pb, &Frame::SendName { name: "S", msg }.encode());
+    for i in 0..200u32 {
+        send(&rmp_u32(i));
+    }
+    // 0xc1 is the one byte MessagePack never uses.
+    send(&[0xc1]);
+    for i in 200..300u32 {
+        send(&rmp_u32(i));
+    }
+    let seq_of = |g: &[bfly_core::Delivery]| -> Vec<Vec<u8>> {
+        g.iter()
+            .filter(|d| d.to == p)
+            .map(|d| body(d).to_vec())
+            .collect()
+    };
+    let got = wait_for(&b, |g| seq_of(g).len() >= 200);
+    let end = Instant::now() + Duration::from_secs(10);
+    let error = loop {
+        let peer = b.d.peers().into_iter().find(|p| p.name == "a@m");
+        if let Some(e) = peer
+            .and_then(|p| p.error)
+            .filter(|e| e.contains("malformed"))
+        {
+            break e;
+        }
+        assert!(Instant::now() < end, "the link did not end");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(error.contains("reserved byte"), "{error}");
+    let mut got = got;
+    std::thread::sleep(Duration::from_millis(50));
+    got.extend(b.th.inbox(b.thread).unwrap().drain());
+    assert_eq!(seq_of(&got), (0..200).map(rmp_u32).collect::<Vec<_>>());
+    // Node B still serves: a later message arrives over a new link.
+    let again = Instant::now() + Duration::from_secs(10);
+    let later = rmp_u32(7777);
+    loop {
+        send(&later);
+        let g: Vec<_> = b.th.inbox(b.thread).unwrap().drain();
+        if seq_of(&g).contains(&later) {
+            break;
+        }
+        assert!(Instant::now() < again, "no new link delivered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn the_allow_list_refuses_links_with_not_allowed() {
     let cookie = Cookie::generate();
@@ -311,4 +373,104 @@ fn rmp_u32(i: u32) -> Vec<u8> {
     let mut v = Vec::new();
     rmp::encode::write_uint(&mut v, i as u64).unwrap();
     v
+}
+
+thread_local! {
+    /// What `store` took: (to, lane, payload).
+    static STORED: std::cell::RefCell<Vec<(u64, Lane, Vec<u8>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A host thread's place for its own deliveries, with room for 40.
+fn store(to: u64, lane: Lane, parts: &[&[u8]]) -> bool {
+    STORED.with_borrow_mut(|s| {
+        s.len() < 40 && {
+            s.push((to, lane, parts.concat()));
+            true
+        }
+    })
+}
+
+/// A thread that reads its links itself (as a JS thread does) gets the
+/// messages for its own processes stored at once (posts.rs) until one is
+/// for another thread or there is no room, and only by reads that begin
+/// with its inbox empty: taking what was stored before its inbox, each
+/// process gets its messages once, in order.
+#[test]
+fn a_host_thread_gets_its_messages_stored_at_once_and_in_order() {
+    let (a, b, pb) = two("h");
+    let offered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let o = offered.clone();
+    b.d.set_host(Some(Box::new(move |r| o.lock().unwrap().push(r))));
+    // The host thread's inbox gets only p's messages (not the agent's).
+    let (host, other) = (b.th.add(Box::new(|| {})), b.th.add(Box::new(|| {})));
+    bfly_cluster::deliver_here(Some((host, store)));
+    let (p, q) = (b.t.spawn(host), b.t.spawn(other));
+    let inbox = b.th.inbox(host).unwrap();
+    let send = |to, i: u32| {
+        a.d.send(
+            pb,
+            &Frame::Send {
+                to,
+                msg: &rmp_u32(i),
+            }
+            .encode(),
+        )
+    };
+    let (mut seq, mut stored) = (Vec::new(), 0);
+    // Reads (once at least: the host claims the link) until `n` messages
+    // in all were stored, taken or queued, taking what was stored after
+    // each read, as a JS thread does.
+    let mut read = |seq: &mut Vec<Vec<u8>>, n: usize| {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            for r in offered.lock().unwrap().iter() {
+                r.host_pump(bfly_net::reader::PUMP_BUDGET);
+            }
+            let s = STORED.with_borrow_mut(std::mem::take);
+            stored += s.len();
+            seq.extend(s.into_iter().map(|d| d.2[4..].to_vec()));
+            if seq.len() + inbox.backlog().0 >= n && !offered.lock().unwrap().is_empty() {
+                break;
+            }
+            assert!(Instant::now() < end, "{} of {n} arrived", seq.len());
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    let take_inbox = |seq: &mut Vec<Vec<u8>>| {
+        seq.extend(inbox.drain().iter().map(|d| body(d).to_vec()));
+    };
+    // The first message makes the link, which the host then reads.
+    send(p, 0);
+    read(&mut seq, 1);
+    take_inbox(&mut seq);
+    // More than there is room for, one for another thread among them,
+    // then more while the inbox still holds some.
+    for i in 1..100 {
+        send(p, i);
+    }
+    send(q, 0);
+    read(&mut seq, 100);
+    for i in 100..300 {
+        send(p, i);
+    }
+    read(&mut seq, 300);
+    take_inbox(&mut seq);
+    assert_eq!(seq, (0..300).map(rmp_u32).collect::<Vec<_>>());
+    assert!(stored > 0, "nothing was stored at once");
+    assert!(stored < 300, "the room was never short");
+    assert_eq!(wait_for_thread(&b, other), vec![rmp_u32(0)]);
+    bfly_cluster::deliver_here(None);
+}
+
+/// What `thread` of `n` got, once something has.
+fn wait_for_thread(n: &Node, thread: u32) -> Vec<Vec<u8>> {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = n.th.inbox(thread).unwrap().drain();
+        if !got.is_empty() {
+            return got.iter().map(|d| body(d).to_vec()).collect();
+        }
+        assert!(Instant::now() < end, "nothing arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

@@ -314,10 +314,20 @@ impl ProcessTable {
         self.inner.lock().procs.get(&id).map(|e| e.owner)
     }
 
-    /// The owner of each of `ids` (None for a dead one), under one lock.
+    /// The owner of each of `ids` (None for a dead one), under one lock;
+    /// a run of one id (a stream to one process) is looked up once.
     pub fn owners(&self, ids: impl Iterator<Item = Id>) -> Vec<Option<ThreadId>> {
         let g = self.inner.lock();
-        ids.map(|id| g.procs.get(&id).map(|e| e.owner)).collect()
+        let mut last = None;
+        ids.map(|id| match last {
+            Some((l, owner)) if l == id => owner,
+            _ => {
+                let owner = g.procs.get(&id).map(|e| e.owner);
+                last = Some((id, owner));
+                owner
+            }
+        })
+        .collect()
     }
 
     /// Whether `id` is alive.

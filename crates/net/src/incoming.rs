@@ -169,9 +169,10 @@ impl Frames {
         }
     }
 
-    /// One non-blocking read into the buffer: the bytes read (0 at end of
-    /// stream) and whether they filled the room there was, or WouldBlock.
-    pub(crate) fn fill(&mut self, r: &Sock) -> std::io::Result<(usize, bool)> {
+    /// One non-blocking read into the buffer, of at most `max` bytes: the
+    /// bytes read (0 at end of stream) and whether they filled the room
+    /// there was (the buffer's, or `max`), or WouldBlock.
+    pub(crate) fn fill(&mut self, r: &Sock, max: usize) -> std::io::Result<(usize, bool)> {
         debug_assert!(self.batch.is_none(), "a batch is still being handed out");
         if self.start == self.end {
             self.start = 0;
@@ -181,8 +182,8 @@ impl Frames {
             self.end -= self.start;
             self.start = 0;
         }
-        let room = self.buf.len() - self.end;
-        let n = r.try_read(&mut self.buf[self.end..])?;
+        let room = (self.buf.len() - self.end).min(max.max(1));
+        let n = r.try_read(&mut self.buf[self.end..self.end + room])?;
         self.end += n;
         Ok((n, n == room))
     }

@@ -350,7 +350,7 @@ impl Link {
                 .await
                 .map_err(|_| Fail("peer silent past the idle limit"))?
                 .map_err(|_| Fail("connection lost"))?;
-            match frames.fill(sock) {
+            match frames.fill(sock, usize::MAX) {
                 Ok((0, _)) => return Err(Fail("connection lost")),
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => ready.drained(),

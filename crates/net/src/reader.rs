@@ -48,8 +48,8 @@ impl<F: FnMut(&[u8]) -> Result<(), String> + Send> Sink for F {
 
 /// How often the runtime checks a host-read link for a stalled host.
 const WATCH: Duration = Duration::from_millis(20);
-/// Bytes one pump reads before it returns (the host's loop runs other
-/// work in between; the socket stays readable, so it is called again).
+/// The most bytes one pump reads (the host's loop runs other work in
+/// between; the socket stays readable, so it is called again).
 pub const PUMP_BUDGET: usize = 256 << 10;
 /// What a pump left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +206,9 @@ impl Reader {
                 }
                 return Ok(Pumped::More);
             }
-            match frames.fill(&self.r) {
+            // Never past the budget: a host sizes where one pump's
+            // messages go by it (a buffer more spilled a fifth of them).
+            match frames.fill(&self.r, budget - read) {
                 Ok((0, _)) => return Err("connection lost".into()),
                 Ok((n, full)) => {
                     read += n;

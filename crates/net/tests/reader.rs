@@ -174,3 +174,58 @@ async fn a_host_that_reads_nothing_for_a_while_keeps_a_live_peer_past_the_idle_l
 fn got_all(got: &Got, n: u32) -> bool {
     got.lock().unwrap().len() >= n as usize
 }
+
+/// A pump hands over no more than its budget read, plus what it had read
+/// before (at most one frame not yet whole): a host sizes where it routes
+/// one pump's messages by it. A read of a whole buffer past the budget
+/// handed over up to 64 KiB here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pump_reads_no_more_than_its_budget() {
+    use bfly_net::frame::MAX_SEALED;
+    use std::sync::atomic::AtomicUsize;
+    let (a, b) = pair().await;
+    let handed = Arc::new(AtomicUsize::new(0));
+    let h = handed.clone();
+    let sink = Box::new(move |m: &[u8]| {
+        h.fetch_add(m.len(), Ordering::Relaxed);
+        Ok(())
+    });
+    let (reader, run) = b.serve(sink);
+    let run = tokio::spawn(run);
+    // The host owns the link before anything is sent.
+    assert_eq!(reader.host_pump(PUMP_BUDGET), Pumped::Idle);
+    const BUDGET: usize = 8 << 10;
+    const TOTAL: usize = 4_000_000;
+    let r = reader.clone();
+    let pumps = std::thread::spawn(move || {
+        let (mut most, mut limited) = (0, 0);
+        let end = Instant::now() + Duration::from_secs(20);
+        while handed.load(Ordering::Relaxed) < TOTAL && Instant::now() < end {
+            let before = handed.load(Ordering::Relaxed);
+            let p = r.host_pump(BUDGET);
+            assert_ne!(p, Pumped::Ended);
+            limited += usize::from(p == Pumped::More);
+            most = most.max(handed.load(Ordering::Relaxed) - before);
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        (most, limited, handed.load(Ordering::Relaxed))
+    });
+    let m = vec![7u8; 1000];
+    for _ in 0..TOTAL / m.len() {
+        a.send(&m).await.unwrap();
+    }
+    let (most, limited, total) = tokio::task::spawn_blocking(move || pumps.join().unwrap())
+        .await
+        .unwrap();
+    assert!(total >= TOTAL, "only {total} bytes arrived");
+    assert!(
+        limited > 0,
+        "no pump ran out of budget: the test proves nothing"
+    );
+    assert!(
+        most <= BUDGET + MAX_SEALED,
+        "a pump of budget {BUDGET} handed over {most} bytes"
+    );
+    drop(a);
+    let _ = tokio::time::timeout(Duration::from_secs(5), run).await;
+}

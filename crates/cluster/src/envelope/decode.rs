@@ -6,6 +6,14 @@
 use super::*;
 
 impl Frame<'_> {
+    /// `decode`'s message of `b` when `b` starts with `head`, the head
+    /// (`encode_split`'s) of an accepted `Send` or `SendName`, without
+    /// reading its fields again; None when it does not.
+    pub fn message_after<'b>(b: &'b [u8], head: &[u8]) -> Option<Result<&'b [u8], BadFrame>> {
+        let tail = b.strip_prefix(head)?;
+        Some(R(tail).tail())
+    }
+
     /// Parses one frame; refuses anything malformed.
     pub fn decode(b: &[u8]) -> Result<Frame<'_>, BadFrame> {
         let (&op, rest) = b.split_first().ok_or(BadFrame("empty frame"))?;

@@ -171,6 +171,12 @@ impl Stack<'_> {
 
 /// Checks that `b` is exactly one well-formed value (see the module doc).
 pub fn check(b: &[u8]) -> Result<(), BadTerm> {
+    // A lone string or binary (raw bytes streamed) is whole when its length is.
+    if let Ok((Head::Str(n) | Head::Bin(n), body)) = head(b, 0) {
+        if body + n == b.len() {
+            return Ok(());
+        }
+    }
     match check_on(b, &mut [0; SHALLOW]) {
         Err(SHALLOW_FULL) => check_on(b, &mut [0; MAX_DEPTH]),
         r => r,

@@ -346,3 +346,32 @@ fn a_split_frame_joins_to_the_encoded_bytes() {
         assert_eq!(message, !tail.is_empty(), "{f:?}");
     }
 }
+
+proptest! {
+    /// After the head of an accepted `Send` or `SendName`, any bytes get
+    /// `decode`'s answer: the same message, or a refusal.
+    #[test]
+    fn a_message_after_a_known_head_is_decoded_as_a_whole_frame(
+        name in "[A-Z]{0,6}", to in any::<u64>(), by_name in any::<bool>(),
+        other in "[A-Z]{0,6}", rest in proptest::collection::vec(any::<u8>(), 0..24),
+    ) {
+        let frame = |name, to, msg| if by_name {
+            Frame::SendName { name, msg }
+        } else {
+            Frame::Send { to, msg }
+        };
+        let (head, _) = frame(&name, to, b"\xc0").encode_split(Vec::new());
+        // A message of the same head (valid or not), and a frame of another.
+        let (other_head, _) = frame(&other, to ^ 1, b"\xc0").encode_split(Vec::new());
+        for b in [[&head[..], &rest].concat(), [&other_head[..], &rest].concat()] {
+            let whole = Frame::decode(&b).map(|f| match f {
+                Frame::Send { msg, .. } | Frame::SendName { msg, .. } => msg.to_vec(),
+                _ => unreachable!("a message frame's head gave {f:?}"),
+            });
+            match Frame::message_after(&b, &head) {
+                Some(after) => prop_assert_eq!(after.map(<[u8]>::to_vec), whole),
+                None => prop_assert!(!b.starts_with(&head)),
+            }
+        }
+    }
+}

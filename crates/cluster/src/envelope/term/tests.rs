@@ -250,4 +250,15 @@ proptest! {
         prop_assert!(check(&more).is_err());
         prop_assert!(check(&v[..v.len() - 1]).is_err());
     }
+
+    /// A lone string or binary is judged as the full walk judges it.
+    #[test]
+    fn lone_strings_and_binaries_are_judged_as_any_value(
+        m in prop::sample::select(vec![0xa0u8, 0xa5, 0xbf, 0xc4, 0xc5, 0xc6, 0xd9, 0xda, 0xdb]),
+        len in prop::collection::vec(any::<u8>(), 0..4),
+        rest in prop::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let b = [&[m][..], &len, &rest].concat();
+        prop_assert_eq!(check(&b), check_on(&b, &mut [0; MAX_DEPTH]));
+    }
 }
