@@ -3,7 +3,7 @@
 // package whose binary exists here: npm/<key>/bfly.<key>.node from
 // `npm run build:platforms`, or, for this machine's own platform, the
 // addon `npm install` built into bindings/ when it is the newer. Fails when a tarball is over
-// its budget (main 400 KB, platform 5 MB). Prints one line per tarball:
+// its budget (main 480 KiB, platform 5 MiB). Prints one line per tarball:
 // `<file> <bytes>`.
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -15,7 +15,7 @@ import { platformKey } from '../../src/native/platform.ts'
 import { binaryName, TARGETS } from './targets.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const MAIN_BUDGET = 400 * 1024
+export const MAIN_BUDGET = 480 * 1024
 export const PLATFORM_BUDGET = 5 * 1024 * 1024
 
 /** `npm pack` of `dir` into `out`; the tarball's file name. */
