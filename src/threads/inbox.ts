@@ -109,8 +109,8 @@ function drainOnce(): boolean {
 }
 
 /** A copy of `DRAIN_BYTES[0..n)` in memory of its own, as a plain Uint8Array (so a bin decoded from it is one,
- * as from any other message). `slice` zeroed the new memory before copying over it: 1.6% of a 100 B stream's
- * receiving thread. */
+ * as from any other message). `slice` had the new memory zeroed before copying over it: 12% of a 64 KiB stream's
+ * receiving thread, 1.6% of a 100 B stream's. */
 function copyOut(n: number): Uint8Array {
   const all = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
   all.set(DRAIN_BYTES.subarray(0, n))
