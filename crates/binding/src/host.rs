@@ -94,6 +94,7 @@ pub(crate) fn keep_drain(env: sys::napi_env, f: sys::napi_value) -> bool {
 
 /// The most links one look of the spin checks (wake.rs); a thread that
 /// reads more spins on its inbox only.
+#[cfg(unix)]
 const LOOK_MAX: usize = 32;
 
 /// Whether bytes wait on a link this thread reads: one `poll` with no
