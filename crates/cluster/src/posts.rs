@@ -126,9 +126,7 @@ impl Read {
     pub(crate) fn deliver(&mut self, c: &Cluster, to: Id, lane: Lane, parts: &[&[u8]]) {
         if !self.begun {
             self.begun = true;
-            self.here = HERE
-                .with(Cell::get)
-                .filter(|(t, _)| c.threads.inbox(*t).is_some_and(|i| i.is_empty()));
+            self.here = c.here_now();
         }
         if let Some((thread, put)) = self.here {
             if self.held.entries.is_empty()
@@ -244,6 +242,14 @@ impl Sink for RouteSink {
 }
 
 impl Cluster {
+    /// Where this thread stores its own deliveries now (`deliver_here`):
+    /// only while nothing waits in its inbox, since what is there (an
+    /// earlier read's, taken by the runtime or past the room) goes first.
+    fn here_now(&self) -> Option<Here> {
+        HERE.with(Cell::get)
+            .filter(|(t, _)| self.threads.inbox(*t).is_some_and(|i| i.is_empty()))
+    }
+
     /// Posts what a read held in order (emptying it), each to the thread
     /// that owns its process: one table lookup, one inbox lock and wake-up
     /// per run of deliveries to one thread, and this thread's own straight
@@ -257,11 +263,7 @@ impl Cluster {
             return;
         }
         let owners = self.table.owners(entries.iter().map(Entry::to));
-        // Only while nothing waits in this thread's inbox: what is there
-        // (an earlier read's, taken by the runtime or past the room) goes first.
-        let mut here = HERE
-            .with(Cell::get)
-            .filter(|(t, _)| self.threads.inbox(*t).is_some_and(|i| i.is_empty()));
+        let mut here = self.here_now();
         let mut gone = Vec::new();
         let mut run = Vec::new();
         let mut run_owner = None;
