@@ -71,17 +71,27 @@ export function queueEncoded(node: number, to: number, msg: unknown): boolean {
   if (to !== 0 && !allowed(node, to)) return false
   const c = state[0]
   if (c === SLOTS) return false
-  const start = c === 0 ? 0 : (ends[c - 1] + 3) & ~3
+  const start = nextStart(c)
   const end = writeInto(msg, bytes, byteView, start, Math.min(start + BATCHED_MAX, BATCH_BYTES - 3))
   // A getter inside `msg` may have written (the write gave up) or handed the batch over (`c` is stale).
   if (end < 0 || state[0] !== c) return false
   if (to !== 0) lastLeft--
+  append(c, node, to, to === 0 ? SAME_NAME : 0, end)
+  return true
+}
+
+/** Where message `c` of the batch starts: after the one before, at a multiple of 4 (it is copied in words). */
+function nextStart(c: number): number {
+  return c === 0 ? 0 : (ends[c - 1] + 3) & ~3
+}
+
+/** Makes message `c` of the batch the one for node `node`, process `to` (name length `k`), ending at `end`. */
+function append(c: number, node: number, to: number, k: number, end: number): void {
   meta[c * 3] = node
   meta[c * 3 + 1] = to
-  meta[c * 3 + 2] = to === 0 ? SAME_NAME : 0
+  meta[c * 3 + 2] = k
   ends[c] = end
   state[0] = c + 1
-  return true
 }
 
 /** Whether the message before in the batch is to the process registered as `name` on node `node` (a message
@@ -123,7 +133,7 @@ function queue(node: number, to: number, n: number, k: number): boolean {
   if (len > BATCHED_MAX) return false
   if (k === 0 && !spend(node, to)) return false
   let c = state[0]
-  let start = c === 0 ? 0 : (ends[c - 1] + 3) & ~3
+  let start = nextStart(c)
   if (c === SLOTS || start + len + 3 > BATCH_BYTES) {
     if (k === SAME_NAME) return false
     handOver()
@@ -135,11 +145,7 @@ function queue(node: number, to: number, n: number, k: number): boolean {
     registered = true
   }
   copyBlock(bytes, byteWords, start, len)
-  meta[c * 3] = node
-  meta[c * 3 + 1] = to
-  meta[c * 3 + 2] = k
-  ends[c] = start + len
-  state[0] = c + 1
+  append(c, node, to, k, start + len)
   return true
 }
 
