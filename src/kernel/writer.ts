@@ -40,7 +40,6 @@ let cap = buf.length
  * first (a getter inside the value may write), so nothing but that value is ever written there. */
 let own: Uint8Array | null = null
 let ownView = view
-let ownWords = words
 /** Thrown by `room` past `writeInto`'s limit. */
 const FULL: unique symbol = Symbol('full')
 /** The buffer the native side reads (kept referenced until another is registered). */
@@ -79,12 +78,18 @@ function use(b: Uint8Array): void {
   cap = b.length
 }
 
+/** Where every write into the block but `writeInto` begins: the writer's own buffer back in place, and a write
+ * from inside another one (a getter's) makes that one give up. */
+function claim(): void {
+  putBack()
+  if (busy) clobbered = true
+}
+
 /** Puts the writer's own buffer back, when `writeInto` had another block in its place. */
 function putBack(): void {
   if (own === null) return
   buf = own
   view = ownView
-  words = ownWords
   cap = buf.length
   own = null
 }
@@ -263,9 +268,8 @@ function value(v: unknown, depth: number): boolean {
 /** Writes `v` in MessagePack at the start of this thread's block: its length, or -1 when `v` holds anything
  * this writer leaves to the generic path (see above). The bytes stay until the next write. */
 export function writeMessage(v: unknown): number {
-  putBack()
-  if (busy) clobbered = true
-  else if (buf.length > SHRINK_OVER) use(new Uint8Array(START))
+  claim()
+  if (!busy && buf.length > SHRINK_OVER) use(new Uint8Array(START))
   const outer = busy
   busy = true
   pos = 0
@@ -292,7 +296,6 @@ export function writeInto(v: unknown, into: Uint8Array, intoView: DataView, at: 
   if (busy) return -1
   own = buf
   ownView = view
-  ownWords = words
   buf = into
   view = intoView
   cap = limit
@@ -317,8 +320,7 @@ export function writeInto(v: unknown, into: Uint8Array, intoView: DataView, at: 
 /** Copies `b` to the start of this thread's block (bytes the generic path wrote, for a native call): their
  * length. Like every write here, from inside a value being written (a getter) it makes that write give up. */
 export function putBytes(b: Uint8Array): number {
-  putBack()
-  if (busy) clobbered = true
+  claim()
   pos = 0
   room(b.length)
   buf.set(b)
@@ -328,8 +330,7 @@ export function putBytes(b: Uint8Array): number {
 
 /** Writes `s` in UTF-8 (no header) at `at` in the block, after a message: its length in bytes. */
 export function putUtf8(at: number, s: string): number {
-  putBack()
-  if (busy) clobbered = true
+  claim()
   pos = at
   room(s.length * 3)
   // Names are short and mostly ASCII: byte by byte is cheaper than a call into TextEncoder.
@@ -347,8 +348,7 @@ export function putUtf8(at: number, s: string): number {
 /** The first `n` f64 slots of this thread's block, for a native call that reads numbers from it (valid until
  * the next write). */
 export function blockFloats(n: number): Float64Array {
-  putBack()
-  if (busy) clobbered = true
+  claim()
   pos = 0
   room(n * 8)
   ready()

@@ -59,13 +59,23 @@ let lastNode = -1
 let lastPid = -1
 let lastLeft = 0
 
-/** Queues `msg` for process `to` of node `node` (0: for the name of the message before it in the batch, which
- * the caller checked with `sameName`), written straight into the batch: false when it must go the general
- * way (encoded into the block, then `queueRemote`, `queueRemoteName` or a direct send). That way copies each
- * message once more, which cost a 100 B stream's sender ~8%; it remains for a message that does not fit the
- * batch, needs the generic encoder, must be the first of a batch to carry its name, or is written from
- * inside another write. */
+/** Queues `msg` for process `to` of node `node`, written straight into the batch: false when it must go the
+ * general way (encoded into the block, then `queueRemote`, `queueRemoteName` or a direct send). That way copies
+ * each message once more, which cost a 100 B stream's sender ~8%; it remains for a message that does not fit the
+ * batch, needs the generic encoder, must be the first of a batch to carry its name, or is written from inside
+ * another write. */
 export function queueEncoded(node: number, to: number, msg: unknown): boolean {
+  return encodeQueued(node, to, msg)
+}
+
+/** `queueEncoded` for the process registered as `name` on node `node`: only right after a message to the same
+ * name, whose frame head it reuses (it carries no name). */
+export function queueEncodedName(node: number, name: string, msg: unknown): boolean {
+  return sameName(node, name) && encodeQueued(node, 0, msg)
+}
+
+/** `queueEncoded` for process `to` (0: the name of the message before it, which the caller checked). */
+function encodeQueued(node: number, to: number, msg: unknown): boolean {
   if (state[1] !== 0) readNotes()
   if (!registered || (busyNodes.size !== 0 && busyNodes.has(node))) return false
   if (to !== 0 && !allowed(node, to)) return false
@@ -95,8 +105,8 @@ function append(c: number, node: number, to: number, k: number, end: number): vo
 }
 
 /** Whether the message before in the batch is to the process registered as `name` on node `node` (a message
- * after it to that name may then be queued with `queueEncoded(node, 0, msg)`, carrying no name). */
-export function sameName(node: number, name: string): boolean {
+ * after it to that name then carries no name). */
+function sameName(node: number, name: string): boolean {
   const c = state[0]
   return c !== 0 && name === lastName && meta[c * 3 - 3] === node && meta[c * 3 - 1] !== 0
 }

@@ -26,7 +26,7 @@ import {
 } from '../native/index.js'
 import { AwayTarget, awaitAnswer, callFromOf } from '../threads/threadcall.js'
 import { refuseFlag, sendOutcome } from './credit.js'
-import { queueEncoded, queueRemote, queueRemoteName, sameName, sentDirectly } from './outgoing.js'
+import { queueEncoded, queueEncodedName, queueRemote, queueRemoteName, sentDirectly } from './outgoing.js'
 import { isNode, sendingTo } from './peers.js'
 
 const { NotANode: NOT_A_NODE } = native.RemoteCode
@@ -90,7 +90,7 @@ export function sendService(rs: RemoteService, msg: unknown): Promise<void> | un
   const node = sendingTo(rs.node)
   const refuse = refuseFlag()
   const queued = refuse === 0 && isNode()
-  if (queued && sameName(node, rs.name) && queueEncoded(node, 0, msg)) return undefined
+  if (queued && queueEncodedName(node, rs.name, msg)) return undefined
   const n = encodeFor(msg, 'msg')
   if (queued && queueRemoteName(node, n, rs.name)) return undefined
   const r = clusterSendName(node, n, putUtf8(n, rs.name), refuse)
