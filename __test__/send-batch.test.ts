@@ -117,6 +117,39 @@ test.serial(
   },
 )
 
+test.serial('a run of messages too large for the batch: each written once, all in order', async (t) => {
+  await run(async () => {
+    const pid = (await spawn({ module: SERVICES, fn: 'tally', args: ['TALLY-L'] }, { node: B })) as Pid
+    t.deepEqual(await call(pid, 'count'), [0, true])
+    const byName = remoteService(B, { name: 'TALLY-L' })
+    // ~15 KiB of small objects: past the batch's 8 KiB, found only while writing it.
+    const rows = Array.from({ length: 400 }, (_, i) => ({ id: i, name: `row ${i}`, tags: ['a', 'b'], v: i / 3 }))
+    let sent = 0
+    for (const dest of [pid, byName]) {
+      for (let i = 0; i < 5; i++) send(dest, sent++)
+      const reads: number[] = []
+      for (let i = 0; i < 4; i++) {
+        const counted = {
+          get rows(): typeof rows {
+            reads[i] = (reads[i] ?? 0) + 1
+            return rows
+          },
+        }
+        send(dest, ['padded', sent++, counted])
+      }
+      // The first was written into the batch until it passed 8 KiB, then again; the others once
+      // (src/nodes/outgoing.ts `large`).
+      t.deepEqual(
+        reads.slice(1),
+        [1, 1, 1],
+        `reads of each large message's getter, to ${dest === pid ? 'the pid' : 'the name'}`,
+      )
+      for (let i = 0; i < 5; i++) send(dest, sent++)
+    }
+    t.deepEqual(await call(pid, 'count'), [sent, true])
+  })
+})
+
 test.serial('after node.stop(), in the same job, a send by name throws NoProcError as a direct one does', (t) => {
   const tally = remoteService(B, { name: 'TALLY' })
   t.is(send(tally, 'queued before the stop'), undefined)

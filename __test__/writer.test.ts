@@ -6,7 +6,7 @@ import test from 'ava'
 import fc from 'fast-check'
 import { decode, encode, NotPortableError } from '../index.ts'
 import { encodeBoxed, encodeTransient } from '../src/kernel/codec.ts'
-import { blockView, writeInto, writeMessage } from '../src/kernel/writer.ts'
+import { blockView, PAST_LIMIT, writeInto, writeMessage } from '../src/kernel/writer.ts'
 import { value } from './values.gen.ts'
 
 /** The writer's bytes for `v` (a copy), or undefined when it leaves `v` to the generic path. */
@@ -89,7 +89,7 @@ test('a getter that encodes while the writer runs gets its own bytes', (t) => {
   t.deepEqual(decode(inside as Uint8Array), ['inner', 1])
 })
 
-test('writeInto writes what writeMessage writes, never at or past its limit, and leaves the block alone', (t) => {
+test('writeInto writes what writeMessage writes, never at or past its limit (PAST_LIMIT), and leaves the block alone', (t) => {
   fc.assert(
     fc.property(value, fc.nat(64), (v, at) => {
       const mine = written(v)
@@ -101,12 +101,12 @@ test('writeInto writes what writeMessage writes, never at or past its limit, and
       const end = writeInto(v, into, view, at, into.length)
       const same =
         end === at + mine.length && Buffer.compare(Buffer.from(into.subarray(at, end)), Buffer.from(mine)) === 0
-      // One byte short: it gives up, and wrote nothing from its limit on.
+      // One byte short: it gives up (PAST_LIMIT), and wrote nothing from its limit on.
       into.fill(0xee)
       const short = writeInto(v, into, view, at, at + mine.length - 1)
       const untouched = into.subarray(at + mine.length - 1).every((b) => b === 0xee)
       const block = Buffer.compare(Buffer.from(blockView(mine.length)), Buffer.from(before)) === 0
-      return same && short === -1 && untouched && block
+      return same && short === PAST_LIMIT && untouched && block
     }),
     { numRuns: 2000 },
   )

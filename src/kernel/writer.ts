@@ -287,11 +287,14 @@ export function writeMessage(v: unknown): number {
   return ok ? pos : -1
 }
 
+/** What `writeInto` gives when the value would pass its limit. */
+export const PAST_LIMIT = -2
+
 /** Writes `v` in MessagePack into `into` (`intoView`, a DataView of its buffer) at `at`, as `writeMessage`
- * does into this thread's block: where it ends, or -1 when it would pass `limit`, holds anything left to the
- * generic path, or this is called from inside another write (a getter's). A sender that queues the message in
- * `into` saves copying it out of the block (~8% of a 100 B stream's sender). Bytes from `at` up to `limit` may
- * be written even when it gives -1. */
+ * does into this thread's block: where it ends, PAST_LIMIT when it would pass `limit`, or -1 when it holds
+ * anything left to the generic path or this is called from inside another write (a getter's). A sender that
+ * queues the message in `into` saves copying it out of the block (~8% of a 100 B stream's sender). Bytes from
+ * `at` up to `limit` may be written even when it gives up. */
 export function writeInto(v: unknown, into: Uint8Array, intoView: DataView, at: number, limit: number): number {
   if (busy) return -1
   own = buf
@@ -302,19 +305,21 @@ export function writeInto(v: unknown, into: Uint8Array, intoView: DataView, at: 
   pos = at
   busy = true
   let ok = false
+  let past = false
   try {
     ok = value(v, 0)
   } catch (e) {
     if (e !== FULL) throw e
+    past = true
   } finally {
     busy = false
     putBack()
   }
   if (clobbered) {
     clobbered = false
-    ok = false
+    return -1
   }
-  return ok ? pos : -1
+  return ok ? pos : past ? PAST_LIMIT : -1
 }
 
 /** Copies `b` to the start of this thread's block (bytes the generic path wrote, for a native call): their
