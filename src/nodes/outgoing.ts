@@ -62,8 +62,8 @@ let lastLeft = 0
 /** Queues `msg` for process `to` of node `node`, written straight into the batch: false when it must go the
  * general way (encoded into the block, then `queueRemote`, `queueRemoteName` or a direct send). That way copies
  * each message once more, which cost a 100 B stream's sender ~8%; it remains for a message that does not fit the
- * batch, needs the generic encoder, must be the first of a batch to carry its name, or is written from inside
- * another write. */
+ * batch or follows one that did not (see encodeQueued), needs the generic encoder, must be the first of a batch
+ * to carry its name, or is written from inside another write. */
 export function queueEncoded(node: number, to: number, msg: unknown): boolean {
   return encodeQueued(node, to, msg)
 }
@@ -74,15 +74,17 @@ export function queueEncodedName(node: number, name: string, msg: unknown): bool
   return sameName(node, name) && encodeQueued(node, 0, msg)
 }
 
-/** Whether the last message this thread wrote into the batch passed BATCHED_MAX, and no message has fit the
- * batch since (see encodeQueued). */
+/** Whether the last message this thread tried to write into the batch would have passed BATCHED_MAX, and no
+ * message of at most BATCHED_MAX has reached `queue` since (see encodeQueued). */
 let large = false
 
 /** `queueEncoded` for process `to` (0: the name of the message before it, which the caller checked). After a
  * message too large for the batch, the messages after it go the general way (written once, into the block)
  * until one fits the batch there: a large message is mostly followed by another, and each was written into the
  * batch up to BATCHED_MAX before it gave up (for 15 KiB of 400 small objects, 40 µs on top of the 72 that
- * writing it costs). */
+ * writing it costs). The price: the first small message after a large one is copied out of the block (as every
+ * message was before the batch was written directly), and large and small messages that take turns still try
+ * each large one here. */
 function encodeQueued(node: number, to: number, msg: unknown): boolean {
   if (large) return false
   if (state[1] !== 0) readNotes()
