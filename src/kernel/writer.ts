@@ -293,9 +293,9 @@ export const PAST_LIMIT = -2
 /** Writes `v` in MessagePack into `into` (`intoView`, a DataView of its buffer) at `at`, as `writeMessage`
  * does into this thread's block: where it ends, PAST_LIMIT when it would pass `limit` (a string reserves 3 bytes
  * per UTF-16 unit first), or -1 when it holds anything left to the generic path, a getter inside it wrote, or
- * this is called from inside another write (a getter's). A sender that
- * queues the message in `into` saves copying it out of the block (~8% of a 100 B stream's sender). Bytes from
- * `at` up to `limit` may be written even when it gives up. */
+ * this is called from inside another write (a getter's). A sender that queues the message in `into` saves
+ * copying it out of the block (~8% of a 100 B stream's sender). Bytes from `at` up to `limit` may be written
+ * even when it gives up. */
 export function writeInto(v: unknown, into: Uint8Array, intoView: DataView, at: number, limit: number): number {
   if (busy) return -1
   own = buf
