@@ -39,7 +39,7 @@ test.after.always(async () => {
 })
 
 const spec = (fn: string, ...args: unknown[]) => ({ module: SERVICES, fn, args })
-const N = 3000
+const N = 6000
 
 for (const which of ['batching', 'plain'] as const) {
   const peer = () => (which === 'batching' ? batching : plain)
@@ -56,7 +56,7 @@ for (const which of ['batching', 'plain'] as const) {
     await run(async (p) => {
       const sent = call(remoteService(peer().name, { name: 'CTL' }), ['flood', p.self, N], { timeout: 20_000 })
       for (let i = 0; i < N; i++) t.is(await next(p, undefined, 20_000), i)
-      // Past the credit window (512) sends wait for grants, in order.
+      // Past the credit window (4,096 by default) sends wait for grants, in order.
       const { now, waited, full } = (await sent) as { now: number; waited: number; full: number }
       t.deepEqual([now + waited, full], [N, 0])
     })

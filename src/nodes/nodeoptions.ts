@@ -58,7 +58,7 @@ export interface NodeOptions {
   /** User messages this node lets be in flight to one remote process
    * before its sends return promises (credit: the peer returns it as the
    * process's mailbox takes them). 0 turns credit off both ways, as for a
-   * node from before credit (default 512). */
+   * node from before credit (default 4096). */
   creditWindow?: number
   /** Out of credit toward a remote process, or to a busy link, `send`
    * returns a promise that resolves once the message is handed to the link
