@@ -29,7 +29,9 @@ check(SCALE > 0, `BENCH_SCALE must be > 0, got ${process.env.BENCH_SCALE}`)
 const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE))
 
 type Mode = 'stream' | 'pingpong' | 'call'
-type Load = { size: number; count: number; mode: Mode }
+/** `to: 'pid'`: the stream goes to the sink's pid (credited) rather than its name; `erlang`: the Erlang
+ * result the row compares with, when it is another row's (Erlang's stream already goes to a pid). */
+type Load = { size: number; count: number; mode: Mode; to?: 'pid'; erlang?: string }
 
 export const SIZES: Record<string, Load> = {
   // Each sample is two fresh OS processes, timed from their first message: the counts keep JIT tiering a
@@ -39,6 +41,7 @@ export const SIZES: Record<string, Load> = {
   pingpong: { size: 100, count: scaled(50_000), mode: 'pingpong' },
   call: { size: 100, count: scaled(50_000), mode: 'call' },
   stream_100B: { size: 100, count: scaled(3_000_000), mode: 'stream' },
+  stream_100B_pid: { size: 100, count: scaled(3_000_000), mode: 'stream', to: 'pid', erlang: 'stream_100B' },
   stream_64KiB: { size: 64 * 1024, count: scaled(20_000), mode: 'stream' },
 }
 
@@ -74,6 +77,7 @@ function bflyNodes(name: string, l: Load): Promise<number> {
       ...sizeArgs(l),
       '--cookie',
       cookie,
+      ...(l.to === 'pid' ? ['--to', 'pid'] : []),
     ],
   ]
   return runPair(`${name} bfly`, side('server', 0), (port) => side('client', port), l.count, l.size)
@@ -175,7 +179,11 @@ export function specs(tcp = new Map<string, Stat>(), tls = new Map<string, Stat>
     unit: l.mode === 'stream' ? 'msgs/s' : 'roundtrips/s',
     higher_is_better: true,
     bfly: () => bflyNodes(name, l),
-    baselines: { ...node(name, l), erlang_tcp: tcp.get(name) ?? null, erlang_tls: tls.get(name) ?? null },
+    baselines: {
+      ...node(name, l),
+      erlang_tcp: tcp.get(l.erlang ?? name) ?? null,
+      erlang_tls: tls.get(l.erlang ?? name) ?? null,
+    },
   }))
   const link: Spec[] = (['stream_100B', 'stream_64KiB'] as const).map((name) => ({
     name: `sl1_${name}`,

@@ -9,7 +9,7 @@
 // - stream: the client's process sends C messages (Uint8Array of N bytes,
 //   sequence number u32 LE first) to the server's registered 'SINK',
 //   which checks each and, after the last, sends the client an ack (to
-//   its pid instead with BFLY_BENCH_STREAM_TO=pid: the credited path);
+//   its pid instead with `--to pid`: the credited path);
 // - pingpong: the client's process sends [self, msg] to the server's
 //   'ECHO' process, which sends msg back; C round trips, each checked;
 // - call: `call('SRV', msg)` to a raw call server (`reply`), C times;
@@ -180,9 +180,9 @@ async function run(p: Process): Promise<number> {
     send(sink, ['hello', p.self])
     const ready = await p.receive()
     if (!Array.isArray(ready) || ready[0] !== 'ready') fail('no ready')
-    // BFLY_BENCH_STREAM_TO=pid streams to the sink's pid, the path that
-    // counts credit (a name is resolved on the receiving node, uncounted).
-    const to = process.env.BFLY_BENCH_STREAM_TO === 'pid' ? (ready[1] as Pid) : sink
+    // `--to pid` streams to the sink's pid, the path that counts credit (a
+    // name is resolved on the receiving node, uncounted).
+    const to = flags.get('to') === 'pid' ? (ready[1] as Pid) : sink
     probeBegin()
     const t0 = process.hrtime.bigint()
     // A busy link (or, to a pid, a full credit window) returns a promise: waiting for it is what keeps the
