@@ -59,6 +59,7 @@ for (const which of ['batching', 'plain'] as const) {
       // Past the credit window (4,096 by default) sends wait for grants, in order.
       const { now, waited, full } = (await sent) as { now: number; waited: number; full: number }
       t.deepEqual([now + waited, full], [N, 0])
+      t.true(waited > 0, 'the flood passed the window')
     })
   })
 }

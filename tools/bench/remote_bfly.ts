@@ -3,7 +3,7 @@
 // tools/bench/remote_node.ts):
 //
 //   node --import=tsx --import=./tools/bench/dist.mjs tools/bench/remote_bfly.ts (server|client) --mode M
-//        --port P --size N --count C --cookie HEX64
+//        --port P --size N --count C --cookie HEX64 [--to pid] [--probe PID]
 //
 // Both sides are bfly nodes on 127.0.0.1 linked by SL1. Modes:
 // - stream: the client's process sends C messages (Uint8Array of N bytes,
