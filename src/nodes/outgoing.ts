@@ -86,9 +86,7 @@ let large = false
  * message was before the batch was written directly), and large and small messages that take turns still try
  * each large one here. */
 function encodeQueued(node: number, to: number, msg: unknown): boolean {
-  if (large) return false
-  if (state[1] !== 0) readNotes()
-  if (!registered || (busyNodes.size !== 0 && busyNodes.has(node))) return false
+  if (large || !registered || !open(node)) return false
   if (to !== 0 && !allowed(node, to)) return false
   const c = state[0]
   if (c === SLOTS) return false
@@ -102,6 +100,13 @@ function encodeQueued(node: number, to: number, msg: unknown): boolean {
   if (to !== 0) lastLeft--
   append(c, node, to, to === 0 ? SAME_NAME : 0, end)
   return true
+}
+
+/** Whether messages to node `node` may be queued: its link was not found busy (after reading the notes of the
+ * last hand-over). */
+function open(node: number): boolean {
+  if (state[1] !== 0) readNotes()
+  return busyNodes.size === 0 || !busyNodes.has(node)
 }
 
 /** Where message `c` of the batch starts: after the one before, at a multiple of 4 (it is copied in words). */
@@ -151,8 +156,7 @@ const SAME_NAME = -1
  * SAME_NAME: the name of the message before) for node `node`. A message that must be the first of a batch
  * cannot reuse a name (false: the caller writes it). */
 function queue(node: number, to: number, n: number, k: number): boolean {
-  if (state[1] !== 0) readNotes()
-  if (busyNodes.size !== 0 && busyNodes.has(node)) return false
+  if (!open(node)) return false
   const len = k > 0 ? n + k : n
   if (len > BATCHED_MAX) return false
   large = false
