@@ -11,7 +11,7 @@ use crate::table::{Id, ProcessTable, ThreadId};
 use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -85,13 +85,21 @@ impl Queue {
     }
 }
 
+/// `Inbox::state`: a wake-up is pending.
+const PENDING: u8 = 1;
+/// `Inbox::state`: the thread is spinning.
+const SPINNING: u8 = 2;
+
 /// The inbox of one thread.
 pub struct Inbox {
     queue: Mutex<Queue>,
-    wake_pending: AtomicBool,
-    /// The thread is in `spin`, watching `wake_pending`: a post needs no
-    /// wake-up.
-    spinning: AtomicBool,
+    /// PENDING: a wake-up is on its way (or, while SPINNING, the spinner
+    /// sees the mark). SPINNING: the thread is in `spin`, watching PENDING,
+    /// so a post needs no wake-up. One word, so a post decides from both
+    /// at the instant it marks PENDING: with two flags, a spinner that saw
+    /// the mark and stopped between a post's mark and its look at the
+    /// other flag drew a needless wake-up.
+    state: AtomicU8,
     /// Set once: at creation, or when the thread of a reserved inbox
     /// registers (until then deliveries only queue).
     waker: OnceLock<Box<dyn Fn() + Send + Sync>>,
@@ -110,8 +118,7 @@ impl Inbox {
     pub fn unattached() -> Self {
         Inbox {
             queue: Mutex::new(Queue::default()),
-            wake_pending: AtomicBool::new(false),
-            spinning: AtomicBool::new(false),
+            state: AtomicU8::new(0),
             waker: OnceLock::new(),
         }
     }
@@ -122,9 +129,9 @@ impl Inbox {
         if self.waker.set(waker).is_err() {
             return false;
         }
-        // A post that found no waker left wake_pending set: this wake-up
-        // is the one it could not make.
-        self.wake_pending.store(true, Ordering::Release);
+        // A post that found no waker left PENDING set: this wake-up is
+        // the one it could not make.
+        self.state.fetch_or(PENDING, Ordering::SeqCst);
         if let Some(w) = self.waker.get() {
             w();
         }
@@ -138,13 +145,12 @@ impl Inbox {
     }
 
     /// Marks a wake-up pending and makes it, unless one was pending
-    /// already or the thread is spinning (it sees the mark). SeqCst pairs
-    /// with `spin`'s: either this sees `spinning` set, and the spinner,
-    /// which clears it before its last look, sees the mark; or this sees
-    /// it clear and wakes the thread.
+    /// already or the thread is spinning. The mark and `spin`'s clearing
+    /// of SPINNING are updates of one word, so one comes first: either
+    /// this sees SPINNING and the spinner's clearing sees the mark, or
+    /// this sees it clear and wakes the thread.
     fn wake(&self) {
-        if !self.wake_pending.swap(true, Ordering::SeqCst) && !self.spinning.load(Ordering::SeqCst)
-        {
+        if self.state.fetch_or(PENDING, Ordering::SeqCst) == 0 {
             if let Some(w) = self.waker.get() {
                 w();
             }
@@ -155,10 +161,10 @@ impl Inbox {
     /// nudged), yielding its core between looks: called by the inbox's own
     /// thread instead of sleeping when an answer is due soon. See `Spun`.
     pub fn spin(&self, max: Duration) -> Spun {
-        if self.wake_pending.load(Ordering::SeqCst) {
+        if self.state.fetch_or(SPINNING, Ordering::SeqCst) & PENDING != 0 {
+            self.state.fetch_and(!SPINNING, Ordering::SeqCst);
             return Spun::Pending;
         }
-        self.spinning.store(true, Ordering::SeqCst);
         let start = Instant::now();
         let mut came = false;
         'wait: loop {
@@ -166,7 +172,7 @@ impl Inbox {
             for _ in 0..64 {
                 // Acquire: the post's queue write is visible to the drain
                 // that follows (a plain load on x86).
-                if self.wake_pending.load(Ordering::Acquire) {
+                if self.state.load(Ordering::Acquire) & PENDING != 0 {
                     came = true;
                     break 'wait;
                 }
@@ -180,8 +186,8 @@ impl Inbox {
             // to run, this returns at once.
             std::thread::yield_now();
         }
-        self.spinning.store(false, Ordering::SeqCst);
-        if came || self.wake_pending.load(Ordering::SeqCst) {
+        let was = self.state.fetch_and(!SPINNING, Ordering::SeqCst);
+        if came || was & PENDING != 0 {
             Spun::Came
         } else {
             Spun::Nothing
@@ -207,7 +213,7 @@ impl Inbox {
     /// Takes everything queued, in arrival order. A post that races with
     /// the drain either lands in this batch or triggers a new wake-up.
     pub fn drain(&self) -> Vec<Delivery> {
-        self.wake_pending.store(false, Ordering::Release);
+        self.state.fetch_and(!PENDING, Ordering::Release);
         self.queue.lock().take()
     }
 
@@ -244,7 +250,7 @@ impl Inbox {
         };
         let more = !q.q.is_empty();
         if !more {
-            self.wake_pending.store(false, Ordering::Release);
+            self.state.fetch_and(!PENDING, Ordering::Release);
         }
         (taken, more)
     }

@@ -48,7 +48,7 @@ fn a_post_to_a_spinning_thread_skips_the_waker_and_ends_the_spin() {
     let poster = {
         let inbox = inbox.clone();
         std::thread::spawn(move || {
-            while !inbox.spinning.load(Ordering::SeqCst) {
+            while inbox.state.load(Ordering::SeqCst) & SPINNING == 0 {
                 std::thread::yield_now();
             }
             inbox.post(Delivery {
